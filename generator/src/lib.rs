@@ -1,0 +1,55 @@
+//! The Ringg SDK generator: spec text in, the files of the `ringg` crate out.
+//!
+//! The pipeline is `load` (YAML to raw structs, lowered to the IR and validated) then `emit`
+//! (IR to files in memory). The core does no I/O: `generate` takes the spec files and returns
+//! the generated files; the xtask decides what to write.
+
+pub mod diag;
+pub mod ident;
+pub mod ir;
+pub mod load;
+pub mod raw;
+
+pub use diag::{Diagnostic, Diagnostics};
+pub use load::{SourceFile, load};
+pub mod emit;
+
+pub use emit::GeneratedFile;
+
+/// Loads the spec and emits every generated file. Writes nothing.
+pub fn generate(sources: &[SourceFile]) -> Result<Vec<GeneratedFile>, Diagnostics> {
+    let api = load(sources)?;
+    Ok(emit::emit(&api))
+}
+
+/// One line describing what the spec holds, for `cargo xtask validate`.
+pub fn summary(api: &ir::Api) -> String {
+    let enums = api.types.iter().filter(|t| matches!(t.kind, ir::TypeKind::Enum(_))).count();
+    let events = api
+        .webhooks
+        .as_ref()
+        .and_then(|w| api.type_def(&w.event))
+        .map(|t| match &t.kind {
+            ir::TypeKind::Tagged(tagged) => tagged.variants.len(),
+            _ => 0,
+        })
+        .unwrap_or(0);
+    let examples: usize = api.types.iter().map(|t| t.examples.len()).sum::<usize>()
+        + api
+            .resources
+            .iter()
+            .flat_map(|r| &r.endpoints)
+            .flat_map(|e| &e.examples)
+            .map(|x| usize::from(x.request.is_some()) + usize::from(x.response.is_some()))
+            .sum::<usize>();
+    format!(
+        "spec OK: {} resources, {} endpoints, {} types ({} enums), {} webhook events, {} examples, {} files",
+        api.resources.len(),
+        api.endpoint_count(),
+        api.types.len(),
+        enums,
+        events,
+        examples,
+        api.sources.len()
+    )
+}

@@ -1,0 +1,1150 @@
+//! Raw spec structs to the IR, checking every rule on the way and collecting every problem.
+//!
+//! Each `check_*` and `lower_*` function states its rule in its doc comment. None of them stops
+//! at the first problem: they record a diagnostic and carry on with a placeholder, so one run
+//! reports everything. The caller discards the IR when any diagnostic was recorded.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_saphyr::Spanned;
+
+use super::conform::{Types, conform};
+use super::parse::{line_of, token_width};
+use crate::diag::{Diagnostic, did_you_mean};
+use crate::ident;
+use crate::ir::*;
+use crate::raw::*;
+
+/// A place in the spec: file index, line, column.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Loc {
+    file: usize,
+    line: u32,
+    column: u32,
+}
+
+/// Collects diagnostics with their source lines.
+pub(crate) struct Ctx<'a> {
+    files: &'a [(String, String)],
+    pub(crate) diags: Vec<Diagnostic>,
+}
+
+impl<'a> Ctx<'a> {
+    pub(crate) fn new(files: &'a [(String, String)]) -> Self {
+        Self { files, diags: Vec::new() }
+    }
+
+    fn loc<T>(&self, file: usize, s: &Spanned<T>) -> Loc {
+        Loc {
+            file,
+            line: s.referenced.line() as u32,
+            column: s.referenced.column() as u32,
+        }
+    }
+
+    fn error(&mut self, loc: Loc, path: &str, message: impl Into<String>, hint: Option<String>) {
+        let (file, text) = &self.files[loc.file];
+        let source_line = line_of(text, loc.line);
+        let width = source_line
+            .as_deref()
+            .map(|l| token_width(l, loc.column))
+            .unwrap_or(1);
+        self.diags.push(Diagnostic {
+            file: file.clone(),
+            line: loc.line,
+            column: loc.column,
+            width,
+            path: path.to_string(),
+            message: message.into(),
+            hint,
+            source_line,
+        });
+    }
+}
+
+/// Parses a type expression: a primitive, `list<T>`, `map<T>` or a type name.
+pub(crate) fn parse_type(s: &str) -> Result<TypeRef, String> {
+    let s = s.trim();
+    let inner = |prefix: &str| {
+        s.strip_prefix(prefix)
+            .and_then(|r| r.strip_suffix('>'))
+            .map(str::trim)
+    };
+    if let Some(t) = inner("list<") {
+        return Ok(TypeRef::List(Box::new(parse_type(t)?)));
+    }
+    if let Some(t) = inner("map<") {
+        return Ok(TypeRef::Map(Box::new(parse_type(t)?)));
+    }
+    Ok(match s {
+        "string" => TypeRef::String,
+        "integer" => TypeRef::Integer,
+        "number" => TypeRef::Number,
+        "boolean" => TypeRef::Boolean,
+        "date" => TypeRef::Date,
+        "datetime" => TypeRef::DateTime,
+        "json" => TypeRef::Json,
+        "file" => TypeRef::File,
+        _ if !s.is_empty()
+            && s.starts_with(|c: char| c.is_ascii_alphabetic())
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+        {
+            TypeRef::Named(s.to_string())
+        }
+        _ => {
+            return Err(format!(
+                "`{s}` is not a type expression"
+            ));
+        }
+    })
+}
+
+const PRIMITIVES: &[&str] = &[
+    "string", "integer", "number", "boolean", "date", "datetime", "json", "file",
+];
+
+/// Known `ErrorKind` variants of the runtime; the spec's error names must be among them.
+pub const ERROR_KINDS: &[&str] = &[
+    "BadRequest",
+    "Unauthorized",
+    "PaymentRequired",
+    "Forbidden",
+    "NotFound",
+    "RequestTimeout",
+    "Conflict",
+    "PayloadTooLarge",
+    "UnsupportedMediaType",
+    "Unprocessable",
+    "RateLimited",
+    "Server",
+];
+
+struct TypeEntry<'r> {
+    file: usize,
+    module: String,
+    key: &'r Spanned<String>,
+    raw: &'r RawType,
+}
+
+/// Lowers all parsed files to the IR.
+pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<SourceInfo>) -> Option<Api> {
+    let module_of = |file: usize| sources[file].module.clone();
+
+    // The `api` block: exactly one.
+    let mut api_block: Option<(usize, &RawApi)> = None;
+    for (file, raw) in raws {
+        if let Some(api) = &raw.api {
+            if let Some((first, _)) = api_block {
+                let loc = ctx.loc(*file, &api.name);
+                let first_path = sources[first].path.clone();
+                ctx.error(loc, "api", "a second `api` block", Some(format!("keep the one in {first_path}")));
+            } else {
+                api_block = Some((*file, api));
+            }
+        }
+    }
+
+    // Types: collect names first so references can be resolved in any order.
+    let mut entries: Vec<TypeEntry> = Vec::new();
+    let mut seen_types: HashMap<String, usize> = HashMap::new();
+    let mut seen_rust_types: HashMap<String, String> = HashMap::new();
+    for (file, raw) in raws {
+        for (key, t) in raw.types.iter().flat_map(|m| m.iter()) {
+            let path = format!("types.{}", key.value);
+            let loc = ctx.loc(*file, key);
+            if PRIMITIVES.contains(&key.value.as_str()) || parse_type(&key.value).is_err() {
+                ctx.error(loc, &path, format!("`{}` cannot name a type", key.value), Some("use an UpperCamelCase name such as `CallStatus`".into()));
+                continue;
+            }
+            if let Some(&first) = seen_types.get(&key.value) {
+                let first_path = sources[entries[first].file].path.clone();
+                ctx.error(loc, &path, format!("type `{}` is defined twice", key.value), Some(format!("the first definition is in {first_path}; rename or remove one")));
+                continue;
+            }
+            let rust = ident::camel(&key.value);
+            if let Some(other) = seen_rust_types.get(&rust) {
+                ctx.error(loc, &path, format!("type `{}` and type `{other}` both become `{rust}` in Rust", key.value), Some("rename one of them".into()));
+                continue;
+            }
+            seen_rust_types.insert(rust, key.value.clone());
+            seen_types.insert(key.value.clone(), entries.len());
+            entries.push(TypeEntry { file: *file, module: module_of(*file), key, raw: t });
+        }
+    }
+    let type_names: Vec<&str> = entries.iter().map(|e| e.key.value.as_str()).collect();
+
+    let mut types: Vec<TypeDef> = entries
+        .iter()
+        .map(|e| lower_type(ctx, e, &type_names))
+        .collect();
+
+    // Errors table.
+    let mut errors = Vec::new();
+    for (file, raw) in raws {
+        for (status, case) in raw.errors.iter().flat_map(|m| m.iter()) {
+            let path = format!("errors.{}", status.value);
+            let valid_status = status.value == "5xx"
+                || status.value.parse::<u16>().is_ok_and(|s| (400..600).contains(&s));
+            if !valid_status {
+                let loc = ctx.loc(*file, status);
+                ctx.error(loc, &path, format!("`{}` is not an error status", status.value), Some("use a status from 400 to 599 such as \"404\", or \"5xx\"".into()));
+            }
+            if !ERROR_KINDS.contains(&case.name.value.as_str()) {
+                let loc = ctx.loc(*file, &case.name);
+                let hint = did_you_mean(&case.name.value, ERROR_KINDS.iter().copied())
+                    .unwrap_or_else(|| format!("use one of: {}", ERROR_KINDS.join(", ")));
+                ctx.error(loc, &format!("{path}.name"), format!("`{}` is not an error kind of the runtime", case.name.value), Some(hint));
+            }
+            errors.push(ErrorCase {
+                status: status.value.clone(),
+                name: case.name.value.clone(),
+                doc: case.doc.clone(),
+                retryable: case.retryable,
+            });
+        }
+    }
+
+    // Base URLs and pagination.
+    let mut base_urls = Vec::new();
+    if let Some((file, api)) = api_block {
+        for (name, url) in api.base_urls.iter() {
+            let u = url.value.trim_end_matches('/').to_string();
+            if !(u.starts_with("https://") || u.starts_with("http://")) {
+                let loc = ctx.loc(file, url);
+                ctx.error(loc, &format!("api.base_urls.{}", name.value), format!("`{}` is not an http(s) URL", url.value), None);
+            }
+            base_urls.push(BaseUrl { name: name.value.clone(), url: u });
+        }
+        if !base_urls.iter().any(|b| b.name == "default") {
+            let loc = ctx.loc(file, &api.name);
+            ctx.error(loc, "api.base_urls", "no `default` base URL", Some("add `default: https://...` under `base_urls`".into()));
+        }
+        base_urls.sort_by_key(|b| b.name != "default");
+        if !is_semver(&api.version.value) {
+            let loc = ctx.loc(file, &api.version);
+            ctx.error(loc, "api.version", format!("`{}` is not a semver version", api.version.value), Some("write it as MAJOR.MINOR.PATCH, e.g. `0.1.0`".into()));
+        }
+        if api.pagination.max_limit.value == 0 || api.pagination.default_limit > api.pagination.max_limit.value {
+            let loc = ctx.loc(file, &api.pagination.max_limit);
+            ctx.error(loc, "api.pagination", "`default_limit` must be between 1 and `max_limit`", None);
+        }
+    } else if !raws.is_empty() {
+        ctx.diags.push(Diagnostic {
+            file: "spec/".into(),
+            line: 0,
+            column: 0,
+            width: 1,
+            path: "api".into(),
+            message: "no file has an `api` block".into(),
+            hint: Some("add `api:` with name, version, base_urls, auth and pagination to spec/api.yaml".into()),
+            source_line: None,
+        });
+    }
+    let base_url_names: Vec<String> = base_urls.iter().map(|b| b.name.clone()).collect();
+    let error_statuses: Vec<String> = errors.iter().map(|e| e.status.clone()).collect();
+
+    // Resources.
+    let mut resources: Vec<Resource> = Vec::new();
+    let mut resource_files: Vec<usize> = Vec::new();
+    let mut raw_endpoints: Vec<Vec<(usize, &RawEndpoint)>> = Vec::new();
+    let mut seen_resources: HashMap<String, usize> = HashMap::new();
+    for (file, raw) in raws {
+        for (key, r) in raw.resources.iter().flat_map(|m| m.iter()) {
+            let path = format!("resources.{}", key.value);
+            let loc = ctx.loc(*file, key);
+            let method = ident::snake(&key.value);
+            if method != key.value {
+                ctx.error(loc, &path, format!("resource name `{}` is not snake_case", key.value), Some(format!("write it as `{}`", ident::plain(&method))));
+            }
+            if let Some(&first) = seen_resources.get(&key.value) {
+                let first_path = sources[resource_files[first]].path.clone();
+                ctx.error(loc, &path, format!("resource `{}` is defined twice", key.value), Some(format!("the first definition is in {first_path}")));
+                continue;
+            }
+            seen_resources.insert(key.value.clone(), resources.len());
+            let mut endpoints = Vec::new();
+            let mut raws_here = Vec::new();
+            let mut seen_ops: HashMap<String, String> = HashMap::new();
+            for (ekey, e) in r.endpoints.iter() {
+                let epath = format!("{path}.endpoints.{}", ekey.value);
+                let eloc = ctx.loc(*file, ekey);
+                let rust_method = ident::snake(&ekey.value);
+                if ident::plain(&rust_method) != ekey.value {
+                    ctx.error(eloc, &epath, format!("endpoint name `{}` is not snake_case", ekey.value), Some(format!("write it as `{}`", ident::plain(&rust_method))));
+                }
+                let rust_op = ident::camel(&ekey.value);
+                if let Some(other) = seen_ops.insert(rust_op.clone(), ekey.value.clone()) {
+                    ctx.error(eloc, &epath, format!("endpoints `{other}` and `{}` both become `{rust_op}` in Rust", ekey.value), Some("rename one of them".into()));
+                }
+                if let Some(ep) = lower_endpoint(ctx, *file, &epath, ekey, e, &rust_method, &rust_op, &types, &seen_types, &type_names, &base_url_names, &error_statuses) {
+                    endpoints.push(ep);
+                    raws_here.push((*file, e));
+                }
+            }
+            resources.push(Resource {
+                name: key.value.clone(),
+                rust: ident::camel(&key.value),
+                module: module_of(*file),
+                doc: r.doc.clone(),
+                endpoints,
+            });
+            resource_files.push(*file);
+            raw_endpoints.push(raws_here);
+        }
+    }
+
+    // Deprecation replacements refer to endpoints that exist.
+    let all_endpoints: Vec<String> = resources
+        .iter()
+        .flat_map(|r| r.endpoints.iter().map(move |e| format!("{}.{}", r.name, e.name)))
+        .collect();
+    for (ri, r) in resources.iter_mut().enumerate() {
+        for (ei, e) in r.endpoints.iter_mut().enumerate() {
+            let (file, raw) = raw_endpoints[ri][ei];
+            let Some(dep) = &raw.deprecated else { continue };
+            let Some(rep) = &dep.replacement else { continue };
+            let path = format!("resources.{}.endpoints.{}.deprecated.replacement", r.name, e.name);
+            let ok = all_endpoints.contains(&rep.value);
+            if !ok {
+                let loc = ctx.loc(file, rep);
+                let hint = did_you_mean(&rep.value, all_endpoints.iter().map(String::as_str))
+                    .unwrap_or_else(|| "write it as `resource.endpoint`".into());
+                ctx.error(loc, &path, format!("replacement `{}` is not an endpoint", rep.value), Some(hint));
+            } else if let (Some(d), Some((res, ep))) = (&mut e.deprecated, rep.value.split_once('.')) {
+                d.replacement = Some((res.to_string(), ep.to_string()));
+            }
+        }
+    }
+
+    // Webhooks and webcall.
+    let mut webhooks = None;
+    let mut webcall = None;
+    for (file, raw) in raws {
+        if let Some(w) = &raw.webhooks {
+            let loc = ctx.loc(*file, &w.event);
+            match seen_types.get(&w.event.value).map(|&i| &types[i].kind) {
+                Some(TypeKind::Tagged(t)) if t.open => {}
+                Some(_) => ctx.error(loc, "webhooks.event", format!("`{}` must be a tagged union with `open: true`", w.event.value), Some("webhook payloads come from Ringg: unknown event types must be kept, not rejected".into())),
+                None => unknown_type(ctx, loc, "webhooks.event", &w.event.value, &type_names),
+            }
+            if webhooks.is_some() {
+                ctx.error(loc, "webhooks", "a second `webhooks` block", None);
+            }
+            webhooks = Some(Webhooks { doc: w.doc.clone(), event: w.event.value.clone() });
+        }
+        if let Some(w) = &raw.webcall {
+            let loc = ctx.loc(*file, &w.options);
+            match seen_types.get(&w.options.value).map(|&i| &types[i].kind) {
+                Some(TypeKind::Object(_)) => {}
+                Some(_) => ctx.error(loc, "webcall.options", format!("`{}` must be an object type", w.options.value), None),
+                None => unknown_type(ctx, loc, "webcall.options", &w.options.value, &type_names),
+            }
+            if webcall.is_some() {
+                ctx.error(loc, "webcall", "a second `webcall` block", None);
+            }
+            webcall = Some(Webcall {
+                doc: w.doc.clone(),
+                options: w.options.value.clone(),
+                script_url: w.script_url.clone(),
+                style_url: w.style_url.clone(),
+                default_version: w.default_version.clone(),
+            });
+        }
+    }
+
+    if !ctx.diags.is_empty() {
+        return None;
+    }
+
+    // Whole-graph checks, now that every reference resolves.
+    check_type_graph(ctx, &entries, &types);
+    mark_inputs(&mut types, &resources, &seen_types);
+    check_files(ctx, &entries, &types);
+    check_examples(ctx, &entries, &types, &resources, &raw_endpoints, &seen_types);
+    if !ctx.diags.is_empty() {
+        return None;
+    }
+
+    let (file, api) = api_block?;
+    let _ = file;
+    let type_index = types.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
+    Some(Api {
+        name: api.name.value.clone(),
+        title: api.title.clone(),
+        version: api.version.value.clone(),
+        api_version: api.api_version.clone(),
+        doc: api.doc.clone(),
+        base_urls,
+        auth_header: api.auth.header.clone(),
+        auth_env: api.auth.env.clone(),
+        pagination: Pagination {
+            limit: api.pagination.limit.clone(),
+            offset: api.pagination.offset.clone(),
+            default_limit: api.pagination.default_limit,
+            max_limit: api.pagination.max_limit.value,
+        },
+        errors,
+        types,
+        resources,
+        webhooks,
+        webcall,
+        sources,
+        type_index,
+    })
+}
+
+fn is_semver(v: &str) -> bool {
+    let core = v.split(['-', '+']).next().unwrap_or("");
+    let parts: Vec<&str> = core.split('.').collect();
+    parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+}
+
+fn unknown_type(ctx: &mut Ctx<'_>, loc: Loc, path: &str, name: &str, type_names: &[&str]) {
+    let candidates = type_names.iter().copied().chain(PRIMITIVES.iter().copied());
+    let hint = did_you_mean(name, candidates)
+        .unwrap_or_else(|| "define it under `types:` or use a primitive (string, integer, number, boolean, date, datetime, json, list<T>, map<T>)".into());
+    ctx.error(loc, path, format!("unknown type `{name}`"), Some(hint));
+}
+
+/// Resolves a type expression: it parses, and every name in it is a defined type.
+fn resolve(ctx: &mut Ctx<'_>, file: usize, path: &str, s: &Spanned<String>, type_names: &[&str]) -> Option<TypeRef> {
+    let loc = ctx.loc(file, s);
+    match parse_type(&s.value) {
+        Ok(t) => {
+            if let Some(n) = t.named()
+                && !type_names.contains(&n)
+            {
+                unknown_type(ctx, loc, path, n, type_names);
+                return None;
+            }
+            Some(t)
+        }
+        Err(e) => {
+            ctx.error(loc, path, e, Some("write a primitive, `list<T>`, `map<T>` or a type name".into()));
+            None
+        }
+    }
+}
+
+/// A type has exactly one shape; names inside it are unique after conversion to Rust case.
+fn lower_type(ctx: &mut Ctx<'_>, e: &TypeEntry<'_>, type_names: &[&str]) -> TypeDef {
+    let raw = e.raw;
+    let name = &e.key.value;
+    let path = format!("types.{name}");
+    let loc = ctx.loc(e.file, e.key);
+    let shapes = [
+        raw.fields.is_some(),
+        raw.enum_values.is_some(),
+        raw.union.is_some(),
+        raw.tag.is_some() || raw.variants.is_some(),
+    ];
+    let count = shapes.iter().filter(|s| **s).count();
+    if count != 1 {
+        let msg = if count == 0 {
+            format!("type `{name}` has no shape")
+        } else {
+            format!("type `{name}` has more than one shape")
+        };
+        ctx.error(loc, &path, msg, Some("give exactly one of `fields`, `enum`, `union`, or `tag` with `variants`".into()));
+    }
+    if raw.open && raw.tag.is_none() {
+        ctx.error(loc, &format!("{path}.open"), "`open` applies to tagged unions only", Some("remove it; enums are always open".into()));
+    }
+
+    let kind = if let Some(fields) = &raw.fields {
+        TypeKind::Object(lower_fields(ctx, e.file, &path, fields, type_names))
+    } else if let Some(values) = &raw.enum_values {
+        let mut seen: HashMap<String, String> = HashMap::new();
+        let mut out = Vec::new();
+        for (wire, doc) in values.iter() {
+            let vpath = format!("{path}.enum.{}", wire.value);
+            let rust = ident::camel(&wire.value);
+            let vloc = ctx.loc(e.file, wire);
+            if rust.is_empty() {
+                ctx.error(vloc, &vpath, format!("enum value `{}` gives no Rust name", wire.value), Some("enum values need at least one letter or digit".into()));
+                continue;
+            }
+            if rust == "Unknown" {
+                ctx.error(vloc, &vpath, format!("enum value `{}` collides with the `Unknown` variant that keeps unlisted values", wire.value), Some("this value needs no entry: it is kept as `Unknown(\"...\")`, or ask for a rename".into()));
+                continue;
+            }
+            if let Some(other) = seen.insert(rust.clone(), wire.value.clone()) {
+                ctx.error(vloc, &vpath, format!("enum values `{other}` and `{}` both become `{rust}` in Rust", wire.value), Some("remove the duplicate, or keep only one spelling".into()));
+                continue;
+            }
+            out.push(EnumValue { wire: wire.value.clone(), rust, doc: doc.clone() });
+        }
+        if out.is_empty() && ctx.diags.is_empty() {
+            ctx.error(loc, &path, format!("enum `{name}` has no values"), None);
+        }
+        TypeKind::Enum(out)
+    } else if let Some(members) = &raw.union {
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        for (key, m) in members.iter() {
+            let mpath = format!("{path}.union.{}", key.value);
+            let mloc = ctx.loc(e.file, key);
+            if !ident::is_valid(&key.value) || ident::camel(&key.value) != key.value {
+                ctx.error(mloc, &mpath, format!("union member `{}` is not an UpperCamelCase Rust name", key.value), Some(format!("write it as `{}`", ident::camel(&key.value))));
+            }
+            if !seen.insert(key.value.clone()) {
+                ctx.error(mloc, &mpath, format!("union member `{}` is defined twice", key.value), None);
+            }
+            if let Some(ty) = resolve(ctx, e.file, &format!("{mpath}.type"), &m.ty, type_names) {
+                if ty == TypeRef::File {
+                    let tloc = ctx.loc(e.file, &m.ty);
+                    ctx.error(tloc, &format!("{mpath}.type"), "a union member cannot be a file", None);
+                }
+                out.push(UnionMember { rust: key.value.clone(), ty, doc: m.doc.clone() });
+            }
+        }
+        if out.len() < 2 && ctx.diags.is_empty() {
+            ctx.error(loc, &path, format!("union `{name}` needs at least two members"), Some("with one member, use its type directly".into()));
+        }
+        TypeKind::Union(out)
+    } else {
+        let tag = raw.tag.as_ref().map(|t| t.value.clone()).unwrap_or_default();
+        if raw.tag.is_none() {
+            ctx.error(loc, &path, format!("tagged union `{name}` has no `tag`"), Some("name the field that selects the variant, e.g. `tag: event_type`".into()));
+        }
+        let mut variants = Vec::new();
+        let mut seen: HashMap<String, String> = HashMap::new();
+        for (key, v) in raw.variants.iter().flat_map(|m| m.iter()) {
+            let vpath = format!("{path}.variants.{}", key.value);
+            let vloc = ctx.loc(e.file, key);
+            let rust = match &v.rust_name {
+                Some(r) => {
+                    if !ident::is_valid(&r.value) {
+                        let rloc = ctx.loc(e.file, r);
+                        ctx.error(rloc, &format!("{vpath}.rust_name"), format!("`{}` is not a Rust identifier", r.value), None);
+                    }
+                    r.value.clone()
+                }
+                None => ident::camel(&key.value),
+            };
+            if raw.open && rust == "Unknown" {
+                ctx.error(vloc, &vpath, format!("variant `{}` collides with the `Unknown` variant of an open union", key.value), Some("set `rust_name`".into()));
+            }
+            if let Some(other) = seen.insert(rust.clone(), key.value.clone()) {
+                ctx.error(vloc, &vpath, format!("variants `{other}` and `{}` both become `{rust}` in Rust", key.value), Some("set `rust_name` on one of them".into()));
+            }
+            let ty = v.ty.as_ref().and_then(|t| {
+                let tpath = format!("{vpath}.type");
+                let r = resolve(ctx, e.file, &tpath, t, type_names)?;
+                match r {
+                    TypeRef::Named(n) => Some(n),
+                    other => {
+                        let tloc = ctx.loc(e.file, t);
+                        ctx.error(tloc, &tpath, format!("variant payload `{}` must be a named object type", other.spec()), None);
+                        None
+                    }
+                }
+            });
+            variants.push(TaggedVariant { tag_value: key.value.clone(), rust, ty, doc: v.doc.clone() });
+        }
+        if variants.is_empty() {
+            ctx.error(loc, &path, format!("tagged union `{name}` has no variants"), None);
+        }
+        TypeKind::Tagged(Tagged { tag, open: raw.open, variants })
+    };
+
+    TypeDef {
+        name: name.clone(),
+        rust: ident::camel(name),
+        module: e.module.clone(),
+        doc: raw.doc.clone(),
+        kind,
+        examples: raw.examples.iter().map(|x| x.value.clone()).collect(),
+        input: false,
+        multipart: false,
+    }
+}
+
+/// Field names are unique after conversion to snake_case, and their types resolve.
+fn lower_fields(ctx: &mut Ctx<'_>, file: usize, path: &str, fields: &OrderedMap<RawField>, type_names: &[&str]) -> Vec<Field> {
+    let mut out = Vec::new();
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for (wire, f) in fields.iter() {
+        let fpath = format!("{path}.fields.{}", wire.value);
+        let floc = ctx.loc(file, wire);
+        let rust = match &f.rust_name {
+            Some(r) => {
+                if !ident::is_valid(&r.value) {
+                    let rloc = ctx.loc(file, r);
+                    ctx.error(rloc, &format!("{fpath}.rust_name"), format!("`{}` is not a Rust identifier", r.value), Some("use snake_case letters, digits and underscores; prefix keywords with `r#`".into()));
+                }
+                r.value.clone()
+            }
+            None => ident::snake(&wire.value),
+        };
+        if rust.is_empty() {
+            ctx.error(floc, &fpath, format!("field `{}` gives no Rust name", wire.value), Some("set `rust_name`".into()));
+            continue;
+        }
+        if let Some(other) = seen.insert(rust.clone(), wire.value.clone()) {
+            ctx.error(floc, &fpath, format!("fields `{other}` and `{}` both become `{}` in Rust", wire.value, ident::plain(&rust)), Some("set `rust_name` on one of them".into()));
+            continue;
+        }
+        let Some(ty) = resolve(ctx, file, &format!("{fpath}.type"), &f.ty, type_names) else {
+            continue;
+        };
+        if f.flatten && (f.optional || f.nullable || !matches!(ty, TypeRef::Named(_))) {
+            ctx.error(floc, &format!("{fpath}.flatten"), "only a required field of a named object or tagged union can be flattened", None);
+        }
+        if f.secret && ty != TypeRef::String {
+            ctx.error(floc, &format!("{fpath}.secret"), "only string fields can be secret", None);
+        }
+        out.push(Field {
+            wire: wire.value.clone(),
+            rust,
+            doc: f.doc.clone(),
+            ty,
+            presence: Presence::from_flags(f.optional, f.nullable),
+            secret: f.secret,
+            flatten: f.flatten,
+            default: f.default.as_ref().map(|d| d.to_string()),
+            deprecated: f.deprecated.clone(),
+        });
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+/// An endpoint's method, path, parameters, body, response, pagination and retry class agree.
+fn lower_endpoint(
+    ctx: &mut Ctx<'_>,
+    file: usize,
+    path: &str,
+    key: &Spanned<String>,
+    e: &RawEndpoint,
+    rust_method: &str,
+    rust_op: &str,
+    types: &[TypeDef],
+    index: &HashMap<String, usize>,
+    type_names: &[&str],
+    base_urls: &[String],
+    error_statuses: &[String],
+) -> Option<Endpoint> {
+    let mloc = ctx.loc(file, &e.method);
+    let method = match e.method.value.as_str() {
+        "GET" => Method::Get,
+        "POST" => Method::Post,
+        "PUT" => Method::Put,
+        "PATCH" => Method::Patch,
+        "DELETE" => Method::Delete,
+        other => {
+            let hint = did_you_mean(&other.to_ascii_uppercase(), ["GET", "POST", "PUT", "PATCH", "DELETE"]);
+            ctx.error(mloc, &format!("{path}.method"), format!("`{other}` is not an HTTP method"), hint.or(Some("use GET, POST, PUT, PATCH or DELETE".into())));
+            Method::Get
+        }
+    };
+
+    // Path template against path_params.
+    let ploc = ctx.loc(file, &e.path);
+    let template = &e.path.value;
+    if !template.starts_with('/') {
+        ctx.error(ploc, &format!("{path}.path"), format!("path `{template}` does not start with `/`"), None);
+    }
+    let mut in_template = Vec::new();
+    for seg in template.split('/') {
+        if let Some(name) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            in_template.push(name.to_string());
+        } else if seg.contains(['{', '}']) {
+            ctx.error(ploc, &format!("{path}.path"), format!("segment `{seg}` mixes text and a parameter"), Some("a parameter must be a whole segment: `/agent/{agent_id}`".into()));
+        }
+    }
+    let declared: Vec<&str> = e.path_params.iter().map(|(k, _)| k.value.as_str()).collect();
+    for name in &in_template {
+        if !declared.contains(&name.as_str()) {
+            let hint = did_you_mean(name, declared.iter().copied())
+                .map(|h| format!("{h} (rename it in the path or in `path_params`)"))
+                .unwrap_or_else(|| format!("declare it: `path_params: {{ {name}: {{ type: string, doc: ... }} }}`"));
+            ctx.error(ploc, &format!("{path}.path"), format!("path parameter `{{{name}}}` is not declared in `path_params`"), Some(hint));
+        }
+    }
+    let mut path_params = Vec::new();
+    for (k, p) in e.path_params.iter() {
+        let ppath = format!("{path}.path_params.{}", k.value);
+        let kloc = ctx.loc(file, k);
+        if !in_template.contains(&k.value) {
+            ctx.error(kloc, &ppath, format!("path parameter `{}` does not appear in the path `{template}`", k.value), Some(format!("add `{{{}}}` to the path or remove the parameter", k.value)));
+        }
+        if p.optional.as_ref().is_some_and(|o| o.value) {
+            ctx.error(kloc, &format!("{ppath}.optional"), "a path parameter cannot be optional", None);
+        }
+        if let Some(param) = lower_param(ctx, file, &ppath, k, p, type_names, types, index) {
+            path_params.push(param);
+        }
+    }
+    // Path params in template order.
+    path_params.sort_by_key(|p: &Param| in_template.iter().position(|n| *n == p.wire));
+
+    let mut query = Vec::new();
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for p in &path_params {
+        seen.insert(p.rust.clone(), p.wire.clone());
+    }
+    for (k, p) in e.query.iter() {
+        let qpath = format!("{path}.query.{}", k.value);
+        let Some(param) = lower_param(ctx, file, &qpath, k, p, type_names, types, index) else {
+            continue;
+        };
+        if let Some(other) = seen.insert(param.rust.clone(), k.value.clone()) {
+            let kloc = ctx.loc(file, k);
+            ctx.error(kloc, &qpath, format!("parameters `{other}` and `{}` both become `{}` in Rust", k.value, ident::plain(&param.rust)), Some("set `rust_name` on one of them".into()));
+            continue;
+        }
+        query.push(param);
+    }
+
+    let base_url = match &e.base_url {
+        Some(b) => {
+            if !base_urls.contains(&b.value) {
+                let bloc = ctx.loc(file, b);
+                let hint = did_you_mean(&b.value, base_urls.iter().map(String::as_str))
+                    .unwrap_or_else(|| format!("add it under `api.base_urls`; known: {}", base_urls.join(", ")));
+                ctx.error(bloc, &format!("{path}.base_url"), format!("unknown base URL `{}`", b.value), Some(hint));
+            }
+            b.value.clone()
+        }
+        None => "default".into(),
+    };
+
+    let body = e.body.as_ref().and_then(|b| {
+        let bpath = format!("{path}.body");
+        let encoding = match b.encoding.as_ref().map(|s| s.value.as_str()) {
+            None | Some("json") => Encoding::Json,
+            Some("multipart") => Encoding::Multipart,
+            Some(other) => {
+                let eloc = ctx.loc(file, b.encoding.as_ref().unwrap_or(&b.ty));
+                ctx.error(eloc, &format!("{bpath}.encoding"), format!("unknown body encoding `{other}`"), Some("use `json` or `multipart`".into()));
+                Encoding::Json
+            }
+        };
+        let ty = resolve(ctx, file, &format!("{bpath}.type"), &b.ty, type_names)?;
+        let tloc = ctx.loc(file, &b.ty);
+        match &ty {
+            TypeRef::Named(n) if matches!(index.get(n).map(|&i| &types[i].kind), Some(TypeKind::Object(_))) => {}
+            TypeRef::Named(n) if encoding == Encoding::Json && matches!(index.get(n).map(|&i| &types[i].kind), Some(TypeKind::Tagged(_) | TypeKind::Union(_))) => {}
+            _ => {
+                ctx.error(tloc, &format!("{bpath}.type"), format!("a request body must be a named object type, not `{}`", ty.spec()), Some("declare an object type with the body's fields".into()));
+                return None;
+            }
+        }
+        let TypeRef::Named(name) = ty else { return None };
+        Some(Body { ty: name, encoding })
+    });
+    if body.is_some() && method == Method::Get {
+        ctx.error(mloc, &format!("{path}.body"), "a GET endpoint cannot have a body", Some("send the values as `query` parameters".into()));
+    }
+
+    let response = match &e.response {
+        None => Response::Empty,
+        Some(r) => {
+            let rpath = format!("{path}.response");
+            let binary = r.binary.as_ref().is_some_and(|b| b.value);
+            match (&r.ty, binary) {
+                (Some(t), false) => match resolve(ctx, file, &format!("{rpath}.type"), t, type_names) {
+                    Some(TypeRef::File) => {
+                        let tloc = ctx.loc(file, t);
+                        ctx.error(tloc, &format!("{rpath}.type"), "a response cannot be `file`", Some("use `binary: true` for a file download".into()));
+                        Response::Empty
+                    }
+                    Some(t) => Response::Json(t),
+                    None => Response::Empty,
+                },
+                (None, true) => Response::Binary { media_type: r.media_type.clone() },
+                _ => {
+                    ctx.error(ploc, &rpath, "a response needs exactly one of `type` and `binary: true`", None);
+                    Response::Empty
+                }
+            }
+        }
+    };
+
+    let retry_default = if matches!(method, Method::Get | Method::Put | Method::Delete) { Retry::Safe } else { Retry::Unsafe };
+    let retry = match &e.retry {
+        None => retry_default,
+        Some(r) => match r.value.as_str() {
+            "safe" => Retry::Safe,
+            "unsafe" => Retry::Unsafe,
+            other => {
+                let rloc = ctx.loc(file, r);
+                ctx.error(rloc, &format!("{path}.retry"), format!("unknown retry class `{other}`"), Some("use `safe` or `unsafe`".into()));
+                retry_default
+            }
+        },
+    };
+    let places_calls = e.places_calls.as_ref().is_some_and(|p| p.value);
+    if places_calls && retry == Retry::Safe {
+        let (loc, why) = match &e.retry {
+            Some(r) => (ctx.loc(file, r), "is marked `retry: safe`"),
+            None => (ctx.loc(file, e.places_calls.as_ref().expect("places_calls is set")), "defaults to `retry: safe` for its method"),
+        };
+        ctx.error(loc, &format!("{path}.retry"), format!("endpoint `{}` places calls but {why}", key.value), Some("a retry must never ring a person twice: set `retry: unsafe`".into()));
+    }
+
+    let deprecated = e.deprecated.as_ref().map(|d| Deprecation { replacement: None, doc: d.doc.clone() });
+
+    let mut errors = Vec::new();
+    for (status, doc) in e.errors.iter() {
+        if !error_statuses.contains(&status.value) {
+            let sloc = ctx.loc(file, status);
+            let hint = did_you_mean(&status.value, error_statuses.iter().map(String::as_str))
+                .unwrap_or_else(|| format!("add it to the top-level `errors` table; known: {}", error_statuses.join(", ")));
+            ctx.error(sloc, &format!("{path}.errors.{}", status.value), format!("status `{}` is not in the top-level `errors` table", status.value), Some(hint));
+        }
+        errors.push((status.value.clone(), doc.clone()));
+    }
+
+    let paging = e.paginated.as_ref().and_then(|p| {
+        lower_paging(ctx, file, &format!("{path}.paginated"), p, &response, &query, types, index)
+    });
+
+    Some(Endpoint {
+        name: key.value.clone(),
+        rust_method: rust_method.to_string(),
+        rust_op: rust_op.to_string(),
+        doc: e.doc.clone(),
+        method,
+        path: template.clone(),
+        base_url,
+        path_params,
+        query,
+        body,
+        response,
+        paging,
+        retry,
+        places_calls,
+        deprecated,
+        errors,
+        examples: e
+            .examples
+            .iter()
+            .map(|x| Example {
+                name: x.name.clone(),
+                doc: x.doc.clone(),
+                query: x.query.as_ref().map(|v| v.value.clone()),
+                request: x.request.as_ref().map(|v| v.value.clone()),
+                response: x.response.as_ref().map(|v| v.value.clone()),
+            })
+            .collect(),
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+/// A parameter's type is a scalar, an enum, or a list of those (lists repeat the key).
+fn lower_param(
+    ctx: &mut Ctx<'_>,
+    file: usize,
+    path: &str,
+    key: &Spanned<String>,
+    p: &RawParam,
+    type_names: &[&str],
+    types: &[TypeDef],
+    index: &HashMap<String, usize>,
+) -> Option<Param> {
+    let ty = resolve(ctx, file, &format!("{path}.type"), &p.ty, type_names)?;
+    let scalar = |t: &TypeRef| match t {
+        TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean | TypeRef::Date | TypeRef::DateTime => true,
+        TypeRef::Named(n) => matches!(index.get(n).map(|&i| &types[i].kind), Some(TypeKind::Enum(_))),
+        _ => false,
+    };
+    let ok = match &ty {
+        TypeRef::List(inner) => scalar(inner),
+        t => scalar(t),
+    };
+    if !ok {
+        let tloc = ctx.loc(file, &p.ty);
+        ctx.error(tloc, &format!("{path}.type"), format!("a parameter cannot be `{}`", ty.spec()), Some("use a scalar, an enum, or a list of those".into()));
+        return None;
+    }
+    let rust = match &p.rust_name {
+        Some(r) => {
+            if !ident::is_valid(&r.value) {
+                let rloc = ctx.loc(file, r);
+                ctx.error(rloc, &format!("{path}.rust_name"), format!("`{}` is not a Rust identifier", r.value), None);
+            }
+            r.value.clone()
+        }
+        None => ident::snake(&key.value),
+    };
+    if rust.is_empty() {
+        let kloc = ctx.loc(file, key);
+        ctx.error(kloc, path, format!("parameter `{}` gives no Rust name", key.value), Some("set `rust_name`".into()));
+        return None;
+    }
+    Some(Param {
+        wire: key.value.clone(),
+        rust,
+        doc: p.doc.clone(),
+        ty,
+        optional: p.optional.as_ref().is_some_and(|o| o.value),
+        default: p.default.as_ref().map(|d| d.to_string()),
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+/// A paginated endpoint has the pagination query parameters and its `items` path leads to a list.
+fn lower_paging(
+    ctx: &mut Ctx<'_>,
+    file: usize,
+    path: &str,
+    p: &RawPaginated,
+    response: &Response,
+    query: &[Param],
+    types: &[TypeDef],
+    index: &HashMap<String, usize>,
+) -> Option<Paging> {
+    let iloc = ctx.loc(file, &p.items);
+    for name in ["limit", "offset"] {
+        let found = query.iter().any(|q| q.wire == name && q.optional && q.ty == TypeRef::Integer);
+        if !found {
+            ctx.error(iloc, path, format!("a paginated endpoint needs an optional integer `{name}` query parameter"), Some(format!("add `{name}: {{ type: integer, optional: true, doc: ... }}` under `query`")));
+        }
+    }
+    let Response::Json(TypeRef::Named(root)) = response else {
+        ctx.error(iloc, path, "a paginated endpoint must answer with a named object type", None);
+        return None;
+    };
+    // Walk the items path.
+    let mut current = root.clone();
+    let mut steps = Vec::new();
+    let mut item = None;
+    let parts: Vec<&str> = p.items.value.split('.').collect();
+    for (i, part) in parts.iter().enumerate() {
+        let Some(TypeKind::Object(fields)) = index.get(&current).map(|&i| &types[i].kind) else {
+            ctx.error(iloc, &format!("{path}.items"), format!("`{current}` is not an object, so it has no field `{part}`"), None);
+            return None;
+        };
+        let Some(field) = fields.iter().find(|f| f.wire == *part) else {
+            let hint = did_you_mean(part, fields.iter().map(|f| f.wire.as_str()));
+            ctx.error(iloc, &format!("{path}.items"), format!("`{current}` has no field `{part}`"), hint);
+            return None;
+        };
+        steps.push(PathStep { rust: field.rust.clone(), optional: field.presence != Presence::Required });
+        let last = i + 1 == parts.len();
+        match (&field.ty, last) {
+            (TypeRef::List(t), true) => item = Some((**t).clone()),
+            (TypeRef::Named(n), false) => current = n.clone(),
+            (t, true) => {
+                ctx.error(iloc, &format!("{path}.items"), format!("`{}` is `{}`, not a list", p.items.value, t.spec()), None);
+                return None;
+            }
+            (t, false) => {
+                ctx.error(iloc, &format!("{path}.items"), format!("`{part}` is `{}`, not an object", t.spec()), None);
+                return None;
+            }
+        }
+    }
+    let total = match &p.total {
+        None => None,
+        Some(t) => {
+            let tloc = ctx.loc(file, t);
+            let Some(TypeKind::Object(fields)) = index.get(root).map(|&i| &types[i].kind) else {
+                return None;
+            };
+            let Some(field) = fields.iter().find(|f| f.wire == t.value) else {
+                let hint = did_you_mean(&t.value, fields.iter().map(|f| f.wire.as_str()));
+                ctx.error(tloc, &format!("{path}.total"), format!("`{root}` has no field `{}`", t.value), hint);
+                return None;
+            };
+            let counts = match &field.ty {
+                TypeRef::Integer => true,
+                TypeRef::Named(n) => match index.get(n).map(|&i| &types[i].kind) {
+                    Some(TypeKind::Union(members)) => members.iter().any(|m| m.ty == TypeRef::Integer),
+                    _ => false,
+                },
+                _ => false,
+            };
+            if !counts {
+                ctx.error(tloc, &format!("{path}.total"), format!("`{}` must be an integer or a union with an integer member", t.value), None);
+                return None;
+            }
+            Some((PathStep { rust: field.rust.clone(), optional: field.presence != Presence::Required }, field.ty.clone()))
+        }
+    };
+    Some(Paging { items: steps, item: item?, total })
+}
+
+/// No type contains itself without a list or map in between (Rust could not size it).
+fn check_type_graph(ctx: &mut Ctx<'_>, entries: &[TypeEntry<'_>], types: &[TypeDef]) {
+    let index: HashMap<&str, usize> = types.iter().enumerate().map(|(i, t)| (t.name.as_str(), i)).collect();
+    let direct = |t: &TypeDef| -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut push = |r: &TypeRef| {
+            if let TypeRef::Named(n) = r {
+                out.push(index[n.as_str()]);
+            }
+        };
+        match &t.kind {
+            TypeKind::Object(fields) => fields.iter().for_each(|f| push(&f.ty)),
+            TypeKind::Union(members) => members.iter().for_each(|m| push(&m.ty)),
+            TypeKind::Tagged(tg) => tg.variants.iter().filter_map(|v| v.ty.as_ref()).for_each(|n| out.push(index[n.as_str()])),
+            TypeKind::Enum(_) => {}
+        }
+        out
+    };
+    let edges: Vec<Vec<usize>> = types.iter().map(direct).collect();
+    // Iterative DFS with colours.
+    let mut colour = vec![0u8; types.len()];
+    for start in 0..types.len() {
+        if colour[start] != 0 {
+            continue;
+        }
+        let mut stack = vec![(start, 0usize)];
+        colour[start] = 1;
+        while let Some((node, next)) = stack.pop() {
+            if next < edges[node].len() {
+                stack.push((node, next + 1));
+                let to = edges[node][next];
+                match colour[to] {
+                    0 => {
+                        colour[to] = 1;
+                        stack.push((to, 0));
+                    }
+                    1 => {
+                        let e = &entries[to];
+                        let loc = ctx.loc(e.file, e.key);
+                        ctx.error(loc, &format!("types.{}", e.key.value), format!("type `{}` contains itself", e.key.value), Some("put a `list<...>` or `map<...>` on the way back to it".into()));
+                    }
+                    _ => {}
+                }
+            } else {
+                colour[node] = 2;
+            }
+        }
+    }
+}
+
+/// Marks the types reachable from request bodies as inputs, and multipart body types.
+fn mark_inputs(types: &mut [TypeDef], resources: &[Resource], index: &HashMap<String, usize>) {
+    let mut stack: Vec<usize> = Vec::new();
+    for e in resources.iter().flat_map(|r| &r.endpoints) {
+        if let Some(b) = &e.body {
+            let i = index[&b.ty];
+            if b.encoding == Encoding::Multipart {
+                types[i].multipart = true;
+            }
+            stack.push(i);
+        }
+        for p in e.query.iter().chain(&e.path_params) {
+            if let Some(n) = p.ty.named() {
+                stack.push(index[n]);
+            }
+        }
+    }
+    while let Some(i) = stack.pop() {
+        if types[i].input {
+            continue;
+        }
+        types[i].input = true;
+        let refs: Vec<String> = match &types[i].kind {
+            TypeKind::Object(fields) => fields.iter().filter_map(|f| f.ty.named().map(str::to_string)).collect(),
+            TypeKind::Union(members) => members.iter().filter_map(|m| m.ty.named().map(str::to_string)).collect(),
+            TypeKind::Tagged(t) => t.variants.iter().filter_map(|v| v.ty.clone()).collect(),
+            TypeKind::Enum(_) => Vec::new(),
+        };
+        stack.extend(refs.iter().map(|n| index[n]));
+    }
+}
+
+fn contains_file(t: &TypeRef) -> bool {
+    match t {
+        TypeRef::File => true,
+        TypeRef::List(inner) | TypeRef::Map(inner) => contains_file(inner),
+        _ => false,
+    }
+}
+
+/// A file part or a list of file parts, the two shapes a multipart body allows.
+fn has_file(t: &TypeRef) -> bool {
+    match t {
+        TypeRef::File => true,
+        TypeRef::List(inner) => **inner == TypeRef::File,
+        _ => false,
+    }
+}
+
+/// `file` appears only as a field (or list of files) of a multipart body type.
+fn check_files(ctx: &mut Ctx<'_>, entries: &[TypeEntry<'_>], types: &[TypeDef]) {
+    for (e, t) in entries.iter().zip(types) {
+        let TypeKind::Object(fields) = &t.kind else { continue };
+        for (f, (wire, raw)) in fields.iter().zip(e.raw.fields.iter().flat_map(|m| m.iter())) {
+            if contains_file(&f.ty) && !(t.multipart && has_file(&f.ty)) {
+                let loc = ctx.loc(e.file, &raw.ty);
+                ctx.error(loc, &format!("types.{}.fields.{}.type", t.name, wire.value), format!("`{}` is a file, but `{}` is not sent as a multipart body", f.ty.spec(), t.name), Some("files can only be fields of a type used as `body: { encoding: multipart }`".into()));
+            }
+        }
+    }
+}
+
+/// Every example fits its type: type examples, endpoint request and response examples.
+fn check_examples(
+    ctx: &mut Ctx<'_>,
+    entries: &[TypeEntry<'_>],
+    types: &[TypeDef],
+    resources: &[Resource],
+    raw_endpoints: &[Vec<(usize, &RawEndpoint)>],
+    _index: &HashMap<String, usize>,
+) {
+    let by_name: Types<'_> = types.iter().map(|t| (t.name.as_str(), t)).collect();
+    for (e, t) in entries.iter().zip(types) {
+        for (i, ex) in e.raw.examples.iter().enumerate() {
+            let path = format!("types.{}.examples[{i}]", t.name);
+            if t.multipart {
+                let loc = ctx.loc(e.file, ex);
+                ctx.error(loc, &path, "a multipart body type cannot have a JSON example", Some("remove the example; describe the parts in `doc`".into()));
+                continue;
+            }
+            if let Err(msg) = conform(&by_name, &TypeRef::Named(t.name.clone()), &ex.value, "example") {
+                let loc = ctx.loc(e.file, ex);
+                ctx.error(loc, &path, format!("example does not fit `{}`: {msg}", t.name), Some("fix the example or the type".into()));
+            }
+        }
+    }
+    for (r, raws) in resources.iter().zip(raw_endpoints) {
+        for (ep, (file, raw)) in r.endpoints.iter().zip(raws) {
+            for (i, ex) in raw.examples.iter().enumerate() {
+                let base = format!("resources.{}.endpoints.{}.examples[{i}]", r.name, ep.name);
+                if let Some(req) = &ex.request {
+                    let loc = ctx.loc(*file, req);
+                    match &ep.body {
+                        Some(b) if b.encoding == Encoding::Json => {
+                            if let Err(msg) = conform(&by_name, &TypeRef::Named(b.ty.clone()), &req.value, "request") {
+                                ctx.error(loc, &format!("{base}.request"), format!("request example does not fit `{}`: {msg}", b.ty), Some("fix the example or the body type".into()));
+                            }
+                        }
+                        Some(_) => ctx.error(loc, &format!("{base}.request"), "a multipart body cannot have a JSON request example", None),
+                        None => ctx.error(loc, &format!("{base}.request"), "a request example for an endpoint without a body", Some("remove it or declare `body`".into())),
+                    }
+                }
+                if let Some(resp) = &ex.response {
+                    let loc = ctx.loc(*file, resp);
+                    match &ep.response {
+                        Response::Json(ty) => {
+                            if let Err(msg) = conform(&by_name, ty, &resp.value, "response") {
+                                ctx.error(loc, &format!("{base}.response"), format!("response example does not fit `{}`: {msg}", ty.spec()), Some("fix the example or the response type".into()));
+                            }
+                        }
+                        _ => ctx.error(loc, &format!("{base}.response"), "a JSON response example for an endpoint without a JSON response", None),
+                    }
+                }
+                if let Some(q) = &ex.query {
+                    let loc = ctx.loc(*file, q);
+                    match q.value.as_object() {
+                        Some(m) => {
+                            for k in m.keys() {
+                                if !ep.query.iter().any(|p| &p.wire == k) {
+                                    let hint = did_you_mean(k, ep.query.iter().map(|p| p.wire.as_str()));
+                                    ctx.error(loc, &format!("{base}.query"), format!("`{k}` is not a query parameter of `{}`", ep.name), hint);
+                                }
+                            }
+                        }
+                        None => ctx.error(loc, &format!("{base}.query"), "`query` must be a mapping", None),
+                    }
+                }
+            }
+        }
+    }
+}

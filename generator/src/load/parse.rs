@@ -1,0 +1,182 @@
+//! YAML text to raw spec structs, with YAML and serde errors turned into located diagnostics.
+
+use crate::diag::{Diagnostic, did_you_mean};
+use crate::raw::RawFile;
+
+/// Parses one spec file. A failure is one diagnostic: the YAML parser stops at the first problem.
+pub(crate) fn parse_file(path: &str, text: &str) -> Result<RawFile, Diagnostic> {
+    if text.trim().is_empty() {
+        return Ok(RawFile::default());
+    }
+    let options = serde_saphyr::options! {
+        with_snippet: false,
+    };
+    serde_saphyr::from_str_with_options::<RawFile>(text, options).map_err(|err| {
+        let (line, column) = err
+            .location()
+            .map(|l| (l.line() as u32, l.column() as u32))
+            .unwrap_or((0, 0));
+        let raw_message = err.without_snippet().to_string();
+        let message = clean_message(&raw_message);
+        let hint = hint_for(&message);
+        let source_line = line_of(text, line);
+        let width = source_line
+            .as_deref()
+            .map(|l| token_width(l, column))
+            .unwrap_or(1);
+        Diagnostic {
+            file: path.to_string(),
+            line,
+            column,
+            width,
+            path: yaml_path_at(text, line, column),
+            message,
+            hint,
+            source_line,
+        }
+    })
+}
+
+/// The message without the location the parser appends (we print our own).
+fn clean_message(message: &str) -> String {
+    let mut m = message.trim().to_string();
+    for marker in [" at line ", " at line: ", "\n"] {
+        if let Some(i) = m.find(marker) {
+            m.truncate(i);
+        }
+    }
+    if let Some(rest) = m.strip_prefix("error: ") {
+        m = rest.to_string();
+    }
+    m
+}
+
+/// A hint for serde's "unknown field `x`, expected one of `a`, `b`" and similar messages.
+fn hint_for(message: &str) -> Option<String> {
+    let name = between(message, "unknown field `", "`")
+        .or_else(|| between(message, "unknown variant `", "`"))?;
+    let expected: Vec<&str> = message
+        .split_once("expected")
+        .map(|(_, rest)| rest.split('`').skip(1).step_by(2).collect())
+        .unwrap_or_default();
+    if expected.is_empty() {
+        return Some("remove the key; see spec/README.md for the keys allowed here".into());
+    }
+    Some(did_you_mean(name, expected.iter().copied()).unwrap_or_else(|| {
+        format!(
+            "allowed here: {}",
+            expected.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+        )
+    }))
+}
+
+fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = s.find(start)? + start.len();
+    let len = s[from..].find(end)?;
+    Some(&s[from..from + len])
+}
+
+/// The text of a 1-based line.
+pub(crate) fn line_of(text: &str, line: u32) -> Option<String> {
+    if line == 0 {
+        return None;
+    }
+    text.lines().nth(line as usize - 1).map(str::to_string)
+}
+
+/// Width of the token starting at a 1-based column: up to the next delimiter.
+pub(crate) fn token_width(line: &str, column: u32) -> u32 {
+    let rest: String = line.chars().skip(column.saturating_sub(1) as usize).collect();
+    let n = rest
+        .chars()
+        .take_while(|c| !matches!(c, ':' | ',' | '}' | ']' | '#') && !c.is_whitespace())
+        .count();
+    n.max(1) as u32
+}
+
+/// Best-effort dotted path of the node at a line and column of block-style YAML.
+///
+/// Used for parser errors, which carry a position but no path. Parents are the nearest lines
+/// above with less indentation; inside a flow mapping on the line, the key just before the column.
+pub(crate) fn yaml_path_at(text: &str, line: u32, column: u32) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    if line == 0 || line as usize > lines.len() {
+        return String::from("(file)");
+    }
+    let idx = line as usize - 1;
+    let mut keys: Vec<String> = Vec::new();
+    let current = lines[idx];
+    let mut indent = indent_of(current);
+    // Keys within the current line that lie before the column (flow mappings included).
+    let upto: String = current.chars().take(column as usize).collect();
+    keys.extend(keys_in_line(&upto).into_iter().rev());
+    for l in lines[..idx].iter().rev() {
+        if l.trim().is_empty() || l.trim_start().starts_with('#') {
+            continue;
+        }
+        let i = indent_of(l);
+        if i < indent {
+            if let Some(k) = keys_in_line(l).first() {
+                keys.push(k.clone());
+            }
+            indent = i;
+            if i == 0 {
+                break;
+            }
+        }
+    }
+    keys.reverse();
+    if keys.is_empty() {
+        "(file)".into()
+    } else {
+        keys.join(".")
+    }
+}
+
+fn indent_of(line: &str) -> usize {
+    let trimmed = line.trim_start_matches([' ', '-']);
+    line.len() - trimmed.len()
+}
+
+/// Keys (`name:`) on one line, left to right; quotes are removed.
+fn keys_in_line(line: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut token = String::new();
+    let mut quote: Option<char> = None;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => token.push(c),
+            None => match c {
+                '"' | '\'' => quote = Some(c),
+                '#' if token.is_empty() => break,
+                ':' if chars.peek().is_none_or(|n| n.is_whitespace()) => {
+                    let k = token.trim().trim_start_matches(['-', '{', ',', ' ']).trim();
+                    if !k.is_empty() {
+                        keys.push(k.to_string());
+                    }
+                    token.clear();
+                }
+                '{' | ',' | '[' => token.clear(),
+                _ => token.push(c),
+            },
+        }
+    }
+    keys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_heuristic() {
+        let text = "resources:\n  calling:\n    endpoints:\n      history:\n        query:\n          limit: { type: integer, optinal: true }\n";
+        assert_eq!(
+            yaml_path_at(text, 6, 38),
+            "resources.calling.endpoints.history.query.limit.optinal"
+        );
+        assert_eq!(yaml_path_at(text, 4, 7), "resources.calling.endpoints.history");
+    }
+}

@@ -1,0 +1,156 @@
+//! `cargo xtask codegen [--check]`: the only place that writes generated files.
+//!
+//! The generator returns every file in memory; this module compares them with the tree. In write
+//! mode it writes the files whose contents changed and deletes generated files that the spec no
+//! longer produces. In check mode it writes nothing, prints a unified diff per stale file and the
+//! command that fixes it. The same check runs from a `#[test]`, so `cargo test` catches drift.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use generator::GeneratedFile;
+
+/// What `run` does with differences.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Write changed files, delete stale ones.
+    Write,
+    /// Write nothing; report differences as an error.
+    Check,
+}
+
+/// Folders whose every file is generated: anything else in them is stale.
+const OWNED_DIRS: &[&str] = &["generated"];
+
+/// Regenerates, or checks, every generated file.
+pub fn run(root: &Path, mode: Mode) -> Result<(), String> {
+    let files = crate::read_spec(root)?;
+    let generated = generator::generate(&files).map_err(|d| d.to_string())?;
+    let report = compare(root, &generated)?;
+    match mode {
+        Mode::Check => {
+            if report.is_clean() {
+                println!("codegen: {} generated files are up to date", generated.len());
+                Ok(())
+            } else {
+                Err(report.render())
+            }
+        }
+        Mode::Write => {
+            for file in &generated {
+                if report.changed.contains(&file.path) || report.missing.contains(&file.path) {
+                    let path = root.join(&file.path);
+                    if let Some(parent) = path.parent() {
+                        std::fs::create_dir_all(parent)
+                            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+                    }
+                    std::fs::write(&path, &file.contents)
+                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                }
+            }
+            for stale in &report.extra {
+                let path = root.join(stale);
+                std::fs::remove_file(&path).map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
+            }
+            let touched = report.changed.len() + report.missing.len() + report.extra.len();
+            if touched == 0 {
+                println!("codegen: {} generated files are up to date", generated.len());
+            } else {
+                println!(
+                    "codegen: updated {}, created {}, removed {} (of {} generated files)",
+                    report.changed.len(),
+                    report.missing.len(),
+                    report.extra.len(),
+                    generated.len()
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Differences between the generated files and the tree.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Files whose contents differ, with a unified diff (tree to expected).
+    pub changed_diffs: Vec<(String, String)>,
+    /// Paths of changed files.
+    pub changed: BTreeSet<String>,
+    /// Files the generator produces that are not in the tree.
+    pub missing: BTreeSet<String>,
+    /// Files in generated folders that the generator no longer produces.
+    pub extra: BTreeSet<String>,
+}
+
+impl Report {
+    /// Nothing to do.
+    pub fn is_clean(&self) -> bool {
+        self.changed.is_empty() && self.missing.is_empty() && self.extra.is_empty()
+    }
+
+    /// The check-mode message: diffs, missing and extra files, and the fix.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for (path, diff) in &self.changed_diffs {
+            let _ = writeln!(out, "stale: {path} differs from what the spec generates:\n{diff}");
+        }
+        for path in &self.missing {
+            let _ = writeln!(out, "missing: {path} is generated from the spec but is not in the tree");
+        }
+        for path in &self.extra {
+            let _ = writeln!(out, "extra: {path} should not be there (the spec does not generate it)");
+        }
+        let n = self.changed.len() + self.missing.len() + self.extra.len();
+        let _ = write!(
+            out,
+            "error: {n} generated file{} out of date with spec/\n  fix: run `cargo xtask codegen` and commit the result (generated files are never edited by hand)",
+            if n == 1 { " is" } else { "s are" }
+        );
+        out
+    }
+}
+
+/// Compares generated files with the tree without writing anything.
+pub fn compare(root: &Path, generated: &[GeneratedFile]) -> Result<Report, String> {
+    let mut report = Report::default();
+    let expected: BTreeSet<&str> = generated.iter().map(|f| f.path.as_str()).collect();
+    for file in generated {
+        let path = root.join(&file.path);
+        match std::fs::read(&path) {
+            Ok(actual) if actual == file.contents.as_bytes() => {}
+            Ok(actual) => {
+                let actual = String::from_utf8_lossy(&actual);
+                let diff = similar::TextDiff::from_lines(actual.as_ref(), file.contents.as_str())
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(&format!("a/{}", file.path), &format!("b/{}", file.path))
+                    .to_string();
+                report.changed_diffs.push((file.path.clone(), diff));
+                report.changed.insert(file.path.clone());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                report.missing.insert(file.path.clone());
+            }
+            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        }
+    }
+    for dir in OWNED_DIRS {
+        let mut stack = vec![root.join(dir)];
+        while let Some(d) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&d) else { continue };
+            for entry in entries.flatten() {
+                let p = entry.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if let Ok(rel) = p.strip_prefix(root) {
+                    let rel = rel.to_string_lossy().replace('\\', "/");
+                    if !expected.contains(rel.as_str()) {
+                        report.extra.insert(rel);
+                    }
+                }
+            }
+        }
+    }
+    Ok(report)
+}

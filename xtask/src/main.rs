@@ -1,0 +1,70 @@
+//! Maintainer tasks for the Ringg SDK. Run `cargo xtask help`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+mod codegen;
+
+const HELP: &str = "\
+cargo xtask <task>
+
+Tasks:
+  validate          check spec/ and print every problem, or a one-line summary
+  codegen           regenerate generated/ and spec/schema.json from spec/ (writes changed files only)
+  codegen --check   write nothing; fail with a diff when a generated file is stale
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["validate"] => validate(),
+        ["codegen"] => codegen::run(&repo_root(), codegen::Mode::Write),
+        ["codegen", "--check"] => codegen::run(&repo_root(), codegen::Mode::Check),
+        [] | ["help"] | ["--help"] | ["-h"] => {
+            print!("{HELP}");
+            Ok(())
+        }
+        other => Err(format!("unknown task `{}`\n\n{HELP}", other.join(" "))),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The repository root, found from this crate's manifest, never from the current directory.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the repository root")
+        .to_path_buf()
+}
+
+/// Reads every `spec/*.yaml` file, in name order.
+pub fn read_spec(root: &Path) -> Result<Vec<generator::SourceFile>, String> {
+    let dir = root.join("spec");
+    let entries = std::fs::read_dir(&dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|e| format!("cannot read {}: {e}", dir.display()))?.path();
+        if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            files.push(generator::SourceFile { path: format!("spec/{name}"), text });
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+fn validate() -> Result<(), String> {
+    let files = read_spec(&repo_root())?;
+    let api = generator::load(&files).map_err(|d| d.to_string())?;
+    println!("{}", generator::summary(&api));
+    Ok(())
+}
