@@ -1,0 +1,143 @@
+//! Spec doc text to rustdoc: safe Markdown, and `#[doc]` attributes.
+//!
+//! Spec docs are prose written for people. rustdoc reads them as Markdown with intra-doc links,
+//! HTML and doctests, so text like `list<string>`, `[bot]` or a bare URL would become a broken
+//! link, an HTML tag or a warning. Outside code spans and fences this escapes brackets and angle
+//! brackets and turns bare URLs into autolinks; untagged code fences become `text` so rustdoc
+//! does not compile JSON.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// Makes spec Markdown safe for rustdoc.
+pub(crate) fn sanitize(doc: &str) -> String {
+    let mut out = Vec::new();
+    let mut in_fence = false;
+    for line in doc.trim().lines() {
+        let trimmed = line.trim_start();
+        if let Some(rest) = trimmed.strip_prefix("```") {
+            if in_fence {
+                in_fence = false;
+                out.push(line.to_string());
+            } else {
+                in_fence = true;
+                let lang = rest.trim();
+                let indent = &line[..line.len() - trimmed.len()];
+                let lang = if lang.is_empty() || lang == "rust" { "text" } else { lang };
+                out.push(format!("{indent}```{lang}"));
+            }
+            continue;
+        }
+        if in_fence {
+            out.push(line.to_string());
+        } else {
+            out.push(escape_line(line));
+        }
+    }
+    if in_fence {
+        out.push("```".into());
+    }
+    out.join("\n")
+}
+
+fn escape_line(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    // Split on backticks: odd pieces are code spans and stay as they are.
+    for (i, piece) in line.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        if i % 2 == 1 {
+            out.push_str(piece);
+            continue;
+        }
+        let mut rest = piece;
+        while !rest.is_empty() {
+            let next_url = ["https://", "http://"]
+                .iter()
+                .filter_map(|p| rest.find(p))
+                .min();
+            let (text, url) = match next_url {
+                Some(start) => {
+                    let len = rest[start..]
+                        .find(|c: char| c.is_whitespace() || matches!(c, ')' | '>' | '"' | '\''))
+                        .unwrap_or(rest.len() - start);
+                    let mut url = &rest[start..start + len];
+                    // Trailing punctuation ends a sentence, not the URL.
+                    while url.ends_with(['.', ',', ';', ':']) {
+                        url = &url[..url.len() - 1];
+                    }
+                    (&rest[..start], Some(url))
+                }
+                None => (rest, None),
+            };
+            for c in text.chars() {
+                if matches!(c, '[' | ']' | '<' | '>') {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
+            match url {
+                Some(u) => {
+                    out.push('<');
+                    out.push_str(u);
+                    out.push('>');
+                    rest = &rest[text.len() + u.len()..];
+                }
+                None => rest = "",
+            }
+        }
+    }
+    out
+}
+
+/// `#[doc = "..."]` attributes for each line of already-rustdoc-safe text.
+pub(crate) fn attrs(text: &str) -> TokenStream {
+    let lines = text.lines().map(|l| {
+        if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        }
+    });
+    quote! { #( #[doc = #lines] )* }
+}
+
+/// `#![doc = "..."]` inner attributes for each line of already-rustdoc-safe text.
+pub(crate) fn inner_attrs(text: &str) -> TokenStream {
+    let lines = text.lines().map(|l| {
+        if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        }
+    });
+    quote! { #( #![doc = #lines] )* }
+}
+
+/// Doc attributes for spec text.
+pub(crate) fn doc(text: &str) -> TokenStream {
+    attrs(&sanitize(text))
+}
+
+/// The first sentence of spec text, for tables and summaries.
+pub(crate) fn summary(text: &str) -> String {
+    let first = text.trim().lines().next().unwrap_or("").trim();
+    match first.find(". ") {
+        Some(i) => first[..=i].to_string(),
+        None => first.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_what_rustdoc_would_misread() {
+        assert_eq!(sanitize("a list<string> of [bot] turns"), "a list\\<string\\> of \\[bot\\] turns");
+        assert_eq!(sanitize("see https://docs.ringg.ai/x."), "see <https://docs.ringg.ai/x>.");
+        assert_eq!(sanitize("keep `list<T>` and [`Client`]"), "keep `list<T>` and \\[`Client`\\]");
+        assert_eq!(sanitize("```\n{\"a\": 1}\n```"), "```text\n{\"a\": 1}\n```");
+    }
+}

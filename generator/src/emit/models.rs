@@ -1,0 +1,530 @@
+//! Named types to Rust: one module per spec file under `generated/src/types/`.
+
+use std::collections::BTreeSet;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::docs;
+use super::rust::{Imports, arg, field_ty, format_file, lit, ty};
+use super::{GeneratedFile, header};
+use crate::ident::{ident, plain};
+use crate::ir::{Api, EnumValue, Field, Presence, Tagged, TypeDef, TypeKind, TypeRef, UnionMember};
+
+/// `generated/src/types/mod.rs` and one file per spec module that declares types.
+pub(crate) fn types(api: &Api) -> Vec<GeneratedFile> {
+    let mut modules: Vec<&str> = Vec::new();
+    for t in &api.types {
+        if !modules.contains(&t.module.as_str()) {
+            modules.push(&t.module);
+        }
+    }
+    let mut files = Vec::new();
+    for module in &modules {
+        let defs: Vec<&TypeDef> = api.types.iter().filter(|t| t.module == *module).collect();
+        let local: BTreeSet<String> = defs.iter().map(|t| t.rust.clone()).collect();
+        let mut imports = Imports::default();
+        let items: Vec<TokenStream> = defs.iter().map(|t| type_def(api, t, &mut imports)).collect();
+        let uses = imports.tokens(quote! { super }, &local);
+        let source = api.sources.iter().find(|s| &s.module == module).expect("module has a source");
+        let module_doc = format!(" Types declared in `{}`.", source.path);
+        let tokens = quote! {
+            #![doc = #module_doc]
+            #uses
+            #(#items)*
+        };
+        files.push(GeneratedFile {
+            path: format!("generated/src/types/{module}.rs"),
+            contents: format_file(&header("//", &[source]), tokens),
+        });
+    }
+    let mods: Vec<_> = modules.iter().map(|m| ident(m)).collect();
+    let tokens = quote! {
+        //! Every request, response and webhook type of the API.
+        //!
+        //! Structs are `#[non_exhaustive]`: build request types with their `new` function (its
+        //! arguments are the required fields) and the chained setters for the optional ones.
+        //! Enums are open: a value this crate does not know decodes to `Unknown` and is kept.
+        #( mod #mods; )*
+        #( pub use #mods::*; )*
+    };
+    files.push(GeneratedFile {
+        path: "generated/src/types/mod.rs".into(),
+        contents: format_file(&header("//", &api.sources.iter().collect::<Vec<_>>()), tokens),
+    });
+    files
+}
+
+fn type_def(api: &Api, t: &TypeDef, imports: &mut Imports) -> TokenStream {
+    match &t.kind {
+        TypeKind::Object(fields) => object(api, t, fields, imports),
+        TypeKind::Enum(values) => open_enum(t, values),
+        TypeKind::Union(members) => union(api, t, members, imports),
+        TypeKind::Tagged(tagged) => tagged_union(api, t, tagged, imports),
+    }
+}
+
+fn type_doc(t: &TypeDef) -> TokenStream {
+    docs::doc(&t.doc)
+}
+
+fn field_doc(f: &Field) -> TokenStream {
+    let mut text = docs::sanitize(&f.doc);
+    if let Some(d) = &f.default {
+        text.push_str(&format!("\n\nServer default when absent: `{d}`."));
+    }
+    if let Some(d) = &f.deprecated {
+        text.push_str(&format!("\n\n**Deprecated:** {}", docs::sanitize(d)));
+    }
+    if f.secret {
+        text.push_str("\n\nA credential: shown as `[redacted]` by `Debug`.");
+    }
+    docs::attrs(&text)
+}
+
+fn object(api: &Api, t: &TypeDef, fields: &[Field], imports: &mut Imports) -> TokenStream {
+    let name = ident(&t.rust);
+    let doc = type_doc(t);
+    let has_secret = fields.iter().any(|f| f.secret);
+    let members: Vec<TokenStream> = fields
+        .iter()
+        .map(|f| {
+            let fname = ident(&f.rust);
+            let fty = field_ty(api, &f.ty, f.presence, imports);
+            let fdoc = field_doc(f);
+            let mut serde_args: Vec<TokenStream> = Vec::new();
+            if plain(&f.rust) != f.wire && !t.multipart && !f.flatten {
+                let w = lit(&f.wire);
+                serde_args.push(quote! { rename = #w });
+            }
+            if !t.multipart {
+                if f.flatten {
+                    serde_args.push(quote! { flatten });
+                }
+                match f.presence {
+                    Presence::Optional => serde_args.push(quote! { default, skip_serializing_if = "Option::is_none" }),
+                    Presence::OptionalNullable => {
+                        serde_args.push(quote! { default, skip_serializing_if = "crate::Patch::is_absent" })
+                    }
+                    _ => {}
+                }
+            }
+            let serde_attr = if serde_args.is_empty() {
+                quote! {}
+            } else {
+                quote! { #[serde(#(#serde_args),*)] }
+            };
+            quote! {
+                #fdoc
+                #serde_attr
+                pub #fname: #fty,
+            }
+        })
+        .collect();
+
+    let mut derives = vec![quote! { Clone }];
+    if !has_secret {
+        derives.insert(0, quote! { Debug });
+    }
+    if t.multipart {
+        // File parts are not data: no serde, no equality.
+    } else {
+        derives.push(quote! { PartialEq });
+        derives.push(quote! { serde::Serialize });
+        derives.push(quote! { serde::Deserialize });
+    }
+    let all_optional = fields.iter().all(|f| f.presence.may_be_absent());
+    if t.input && all_optional {
+        derives.push(quote! { Default });
+    }
+
+    let debug_impl = if has_secret { secret_debug(t, fields) } else { quote! {} };
+    let ctor = if t.input { constructor(api, t, fields, imports) } else { quote! {} };
+    let form = if t.multipart { to_form(api, t, fields) } else { quote! {} };
+
+    quote! {
+        #doc
+        #[derive(#(#derives),*)]
+        #[non_exhaustive]
+        pub struct #name {
+            #(#members)*
+        }
+        #debug_impl
+        #ctor
+        #form
+    }
+}
+
+/// `Debug` that prints `[redacted]` for secret fields.
+fn secret_debug(t: &TypeDef, fields: &[Field]) -> TokenStream {
+    let name = ident(&t.rust);
+    let name_str = lit(&t.rust);
+    let entries = fields.iter().map(|f| {
+        let fname = ident(&f.rust);
+        let label = lit(plain(&f.rust));
+        if !f.secret {
+            return quote! { .field(#label, &self.#fname) };
+        }
+        match f.presence {
+            Presence::Required => quote! { .field(#label, &"[redacted]") },
+            Presence::Optional | Presence::Nullable => {
+                quote! { .field(#label, &self.#fname.as_ref().map(|_| "[redacted]")) }
+            }
+            Presence::OptionalNullable => {
+                quote! { .field(#label, &self.#fname.as_option().map(|_| "[redacted]")) }
+            }
+        }
+    });
+    quote! {
+        impl std::fmt::Debug for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(#name_str)
+                    #(#entries)*
+                    .finish()
+            }
+        }
+    }
+}
+
+/// `new` with the required fields as arguments, and a setter per optional field.
+fn constructor(api: &Api, t: &TypeDef, fields: &[Field], imports: &mut Imports) -> TokenStream {
+    let name = ident(&t.rust);
+    let mut params = Vec::new();
+    let mut inits = Vec::new();
+    let mut setters = Vec::new();
+    let mut required_names = Vec::new();
+    for f in fields {
+        let fname = ident(&f.rust);
+        match f.presence {
+            Presence::Required => {
+                let (pty, into) = arg(api, &f.ty, imports);
+                params.push(quote! { #fname: #pty });
+                inits.push(if into { quote! { #fname: #fname.into() } } else { quote! { #fname } });
+                required_names.push(format!("`{}`", plain(&f.rust)));
+            }
+            Presence::Nullable => {
+                let inner = ty(api, &f.ty, imports);
+                params.push(quote! { #fname: Option<#inner> });
+                inits.push(quote! { #fname });
+                required_names.push(format!("`{}`", plain(&f.rust)));
+            }
+            Presence::Optional => {
+                inits.push(quote! { #fname: None });
+                let (pty, into) = arg(api, &f.ty, imports);
+                let value = if into { quote! { value.into() } } else { quote! { value } };
+                let sdoc = docs::attrs(&format!("Sets [`{}`](Self::{}).", plain(&f.rust), plain(&f.rust)));
+                setters.push(quote! {
+                    #sdoc
+                    #[must_use]
+                    pub fn #fname(mut self, value: #pty) -> Self {
+                        self.#fname = Some(#value);
+                        self
+                    }
+                });
+            }
+            Presence::OptionalNullable => {
+                inits.push(quote! { #fname: crate::Patch::Absent });
+                let inner = ty(api, &f.ty, imports);
+                let sdoc = docs::attrs(&format!(
+                    "Sets [`{0}`](Self::{0}): a value, or `Patch::Null` to clear it.",
+                    plain(&f.rust)
+                ));
+                setters.push(quote! {
+                    #sdoc
+                    #[must_use]
+                    pub fn #fname(mut self, value: impl Into<crate::Patch<#inner>>) -> Self {
+                        self.#fname = value.into();
+                        self
+                    }
+                });
+            }
+        }
+    }
+    let new_doc = if required_names.is_empty() {
+        docs::attrs(&format!("An empty `{}`; set fields with the setters.", t.rust))
+    } else {
+        docs::attrs(&format!(
+            "A `{}` with its required fields: {}. Optional fields start unset.",
+            t.rust,
+            required_names.join(", ")
+        ))
+    };
+    let allow = if params.len() > 7 {
+        quote! { #[allow(clippy::too_many_arguments, reason = "each argument is a field the API requires")] }
+    } else {
+        quote! {}
+    };
+    let new_fn = if params.is_empty() && fields.iter().all(|f| f.presence.may_be_absent()) {
+        quote! {
+            #new_doc
+            pub fn new() -> Self {
+                Self::default()
+            }
+        }
+    } else {
+        quote! {
+            #new_doc
+            #allow
+            pub fn new(#(#params),*) -> Self {
+                Self { #(#inits),* }
+            }
+        }
+    };
+    quote! {
+        impl #name {
+            #new_fn
+            #(#setters)*
+        }
+    }
+}
+
+/// How a multipart body becomes a form: files as file parts, scalars as text, the rest as JSON.
+fn to_form(api: &Api, t: &TypeDef, fields: &[Field]) -> TokenStream {
+    let name = ident(&t.rust);
+    let parts = fields.iter().map(|f| {
+        let fname = ident(&f.rust);
+        let wire = lit(&f.wire);
+        let add = |value: TokenStream| -> TokenStream {
+            match &f.ty {
+                TypeRef::File => quote! { form = form.file(#wire, #value)?; },
+                TypeRef::List(inner) if **inner == TypeRef::File => {
+                    quote! { for file in #value { form = form.file(#wire, file)?; } }
+                }
+                TypeRef::String | TypeRef::Date | TypeRef::DateTime => {
+                    quote! { form = form.text(#wire, #value.as_str()); }
+                }
+                TypeRef::Integer | TypeRef::Number | TypeRef::Boolean => {
+                    quote! { form = form.text(#wire, #value.to_string()); }
+                }
+                TypeRef::Named(n) if matches!(api.type_def(n).map(|d| &d.kind), Some(TypeKind::Enum(_))) => {
+                    quote! { form = form.text(#wire, #value.as_str()); }
+                }
+                _ => quote! { form = form.json(#wire, #value)?; },
+            }
+        };
+        match f.presence {
+            Presence::Required => add(quote! { &self.#fname }),
+            Presence::Optional | Presence::Nullable => {
+                let body = add(quote! { value });
+                quote! { if let Some(value) = &self.#fname { #body } }
+            }
+            Presence::OptionalNullable => {
+                let body = add(quote! { value });
+                quote! { if let crate::Patch::Value(value) = &self.#fname { #body } }
+            }
+        }
+    });
+    quote! {
+        impl #name {
+            /// The multipart form for this body; called once per attempt.
+            pub(crate) fn to_form(&self) -> Result<crate::runtime::Form, crate::Error> {
+                let mut form = crate::runtime::Form::new();
+                #(#parts)*
+                Ok(form)
+            }
+        }
+    }
+}
+
+fn open_enum(t: &TypeDef, values: &[EnumValue]) -> TokenStream {
+    let name = ident(&t.rust);
+    let doc = type_doc(t);
+    let variants = values.iter().map(|v| {
+        let id = ident(&v.rust);
+        let vdoc = docs::doc(&format!("`{}`: {}", v.wire, v.doc));
+        quote! { #vdoc #id, }
+    });
+    let to_str = values.iter().map(|v| {
+        let id = ident(&v.rust);
+        let w = lit(&v.wire);
+        quote! { Self::#id => #w, }
+    });
+    let from_str = values.iter().map(|v| {
+        let id = ident(&v.rust);
+        let w = lit(&v.wire);
+        quote! { #w => Self::#id, }
+    });
+    let from_str2 = from_str.clone();
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variants)*
+            /// A value this version of the crate does not know, kept exactly as received.
+            Unknown(String),
+        }
+
+        impl #name {
+            /// The value as it appears on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#to_str)*
+                    Self::Unknown(value) => value,
+                }
+            }
+        }
+
+        impl From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#from_str)*
+                    other => Self::Unknown(other.to_owned()),
+                }
+            }
+        }
+
+        impl From<String> for #name {
+            fn from(value: String) -> Self {
+                match value.as_str() {
+                    #(#from_str2)*
+                    _ => Self::Unknown(value),
+                }
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                String::deserialize(deserializer).map(Self::from)
+            }
+        }
+    }
+}
+
+fn union(api: &Api, t: &TypeDef, members: &[UnionMember], imports: &mut Imports) -> TokenStream {
+    let name = ident(&t.rust);
+    let doc = type_doc(t);
+    let variants = members.iter().map(|m| {
+        let id = ident(&m.rust);
+        let mty = ty(api, &m.ty, imports);
+        let mdoc = docs::doc(&m.doc);
+        quote! { #mdoc #id(#mty), }
+    });
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[serde(untagged)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variants)*
+        }
+    }
+}
+
+fn tagged_union(api: &Api, t: &TypeDef, tagged: &Tagged, imports: &mut Imports) -> TokenStream {
+    let name = ident(&t.rust);
+    let doc = type_doc(t);
+    let tag = lit(&tagged.tag);
+    let mut variants = Vec::new();
+    let mut ser_arms = Vec::new();
+    let mut de_arms = Vec::new();
+    let mut tag_arms = Vec::new();
+    for v in &tagged.variants {
+        let id = ident(&v.rust);
+        let value = lit(&v.tag_value);
+        let vdoc = docs::doc(&format!("`{}`: {}", v.tag_value, v.doc));
+        tag_arms.push(match &v.ty {
+            Some(_) => quote! { Self::#id(_) => #value, },
+            None => quote! { Self::#id => #value, },
+        });
+        match &v.ty {
+            Some(pty) => {
+                let pty = ty(api, &TypeRef::Named(pty.clone()), imports);
+                variants.push(quote! { #vdoc #id(#pty), });
+                ser_arms.push(quote! {
+                    Self::#id(payload) => crate::runtime::serialize_tagged(serializer, #tag, #value, Some(payload)),
+                });
+                de_arms.push(quote! { #value => #pty::deserialize(value).map(Self::#id), });
+            }
+            None => {
+                variants.push(quote! { #vdoc #id, });
+                ser_arms.push(quote! {
+                    Self::#id => crate::runtime::serialize_tagged::<_, ()>(serializer, #tag, #value, None),
+                });
+                de_arms.push(quote! { #value => Ok(Self::#id), });
+            }
+        }
+    }
+    let tag_fn_doc = docs::attrs(&format!("The `{}` value of this variant.", tagged.tag));
+    if tagged.open {
+        variants.push(quote! {
+            /// A variant this version of the crate does not know, kept as the JSON received.
+            Unknown(serde_json::Value),
+        });
+        ser_arms.push(quote! { Self::Unknown(value) => value.serialize(serializer), });
+        tag_arms.push(quote! {
+            Self::Unknown(value) => value.get(#tag).and_then(serde_json::Value::as_str).unwrap_or_default(),
+        });
+        de_arms.push(quote! { _ => Ok(Self::Unknown(value)), });
+    } else {
+        let known = tagged.variants.iter().map(|v| lit(&v.tag_value));
+        de_arms.push(quote! {
+            other => {
+                const KNOWN: &[&str] = &[#(#known),*];
+                Err(serde::de::Error::unknown_variant(other, KNOWN))
+            }
+        });
+    }
+    let missing_tag = if tagged.open {
+        quote! {
+            let Some(tag) = value.get(#tag).and_then(serde_json::Value::as_str).map(str::to_owned) else {
+                return Ok(Self::Unknown(value));
+            };
+        }
+    } else {
+        quote! {
+            let Some(tag) = value.get(#tag).and_then(serde_json::Value::as_str).map(str::to_owned) else {
+                return Err(serde::de::Error::missing_field(#tag));
+            };
+        }
+    };
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variants)*
+        }
+
+        impl #name {
+            #tag_fn_doc
+            pub fn tag(&self) -> &str {
+                match self {
+                    #(#tag_arms)*
+                }
+            }
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    #(#ser_arms)*
+                }
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                use serde::Deserialize as _;
+                let value = serde_json::Value::deserialize(deserializer)?;
+                #missing_tag
+                let decoded: Result<Self, serde_json::Error> = match tag.as_str() {
+                    #(#de_arms)*
+                };
+                decoded.map_err(serde::de::Error::custom)
+            }
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! Shared pieces for Rust emitters: type spelling, imports, literals, formatting, sample values.
+
+use std::collections::BTreeSet;
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use crate::ident::ident;
+use crate::ir::{Api, Presence, TypeDef, TypeKind, TypeRef};
+
+/// What a generated module has to import, collected while its items are built.
+#[derive(Default)]
+pub(crate) struct Imports {
+    /// Named types (Rust names) from `crate::types`.
+    pub types: BTreeSet<String>,
+    /// `std::collections::BTreeMap`.
+    pub btree_map: bool,
+}
+
+impl Imports {
+    /// `use` items; `from_types` is the path types are imported from (`super` or `crate::types`).
+    pub fn tokens(&self, from_types: TokenStream, local: &BTreeSet<String>) -> TokenStream {
+        let names: Vec<_> = self
+            .types
+            .iter()
+            .filter(|n| !local.contains(*n))
+            .map(|n| ident(n))
+            .collect();
+        let types = if names.is_empty() {
+            quote! {}
+        } else {
+            quote! { use #from_types::{ #(#names),* }; }
+        };
+        let map = if self.btree_map {
+            quote! { use std::collections::BTreeMap; }
+        } else {
+            quote! {}
+        };
+        quote! { #map #types }
+    }
+}
+
+/// The Rust spelling of a type reference, recording what it needs imported.
+pub(crate) fn ty(api: &Api, t: &TypeRef, imports: &mut Imports) -> TokenStream {
+    match t {
+        TypeRef::String | TypeRef::Date | TypeRef::DateTime => quote! { String },
+        TypeRef::Integer => quote! { i64 },
+        TypeRef::Number => quote! { f64 },
+        TypeRef::Boolean => quote! { bool },
+        TypeRef::Json => quote! { serde_json::Value },
+        TypeRef::File => quote! { crate::Upload },
+        TypeRef::List(inner) => {
+            let inner = ty(api, inner, imports);
+            quote! { Vec<#inner> }
+        }
+        TypeRef::Map(inner) => {
+            imports.btree_map = true;
+            let inner = ty(api, inner, imports);
+            quote! { BTreeMap<String, #inner> }
+        }
+        TypeRef::Named(n) => {
+            let def = api.type_def(n).expect("validated reference");
+            imports.types.insert(def.rust.clone());
+            let id = ident(&def.rust);
+            quote! { #id }
+        }
+    }
+}
+
+/// The Rust type of a field with its presence applied.
+pub(crate) fn field_ty(api: &Api, t: &TypeRef, presence: Presence, imports: &mut Imports) -> TokenStream {
+    let inner = ty(api, t, imports);
+    match presence {
+        Presence::Required => inner,
+        Presence::Optional | Presence::Nullable => quote! { Option<#inner> },
+        Presence::OptionalNullable => quote! { crate::Patch<#inner> },
+    }
+}
+
+/// A string literal.
+pub(crate) fn lit(s: &str) -> Literal {
+    Literal::string(s)
+}
+
+/// A raw string literal with enough `#`s, for embedded JSON.
+pub(crate) fn raw_lit(s: &str) -> TokenStream {
+    let mut hashes = String::from("#");
+    while s.contains(&format!("\"{hashes}")) {
+        hashes.push('#');
+    }
+    format!("r{hashes}\"{s}\"{hashes}")
+        .parse()
+        .expect("a raw string literal always parses")
+}
+
+/// Formats a whole file with prettyplease and puts the generated-file header on top.
+pub(crate) fn format_file(header: &str, tokens: TokenStream) -> String {
+    let file: syn::File = match syn::parse2(tokens.clone()) {
+        Ok(f) => f,
+        Err(e) => panic!("emitted Rust does not parse ({e}); this is a generator bug:\n{tokens}"),
+    };
+    let body = space_items(&prettyplease::unparse(&file));
+    format!("{header}\n{}", body.trim_end()) + "\n"
+}
+
+/// Puts a blank line between items, the way a person lays out a file.
+///
+/// prettyplease prints items back to back. A blank line goes before an item, field or variant
+/// that opens with a doc comment or attribute (unless it is the first in its block), before an
+/// item that follows a closing brace, and between the `use` block and what follows it.
+pub(crate) fn space_items(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    let mut prev = "";
+    for line in text.lines() {
+        let cur = line.trim_start();
+        let p = prev.trim();
+        let starts_item = ["pub ", "pub(", "impl", "fn ", "const ", "mod ", "struct ", "enum ", "type ", "static ", "use "]
+            .iter()
+            .any(|k| cur.starts_with(k));
+        let starts_doc = (cur.starts_with("///") || cur.starts_with("#[")) && !cur.starts_with("#![");
+        let prev_is_doc = p.starts_with("///") || p.starts_with("#[") || p.starts_with("//!") || p.starts_with("#![");
+        let blank = !p.is_empty()
+            && !p.ends_with('{')
+            && !p.ends_with('(')
+            && ((starts_doc && !prev_is_doc)
+                || (starts_item && (p == "}" || p == "};"))
+                || (p.starts_with("use ") && p.ends_with(';') && !cur.starts_with("use "))
+                || (p.starts_with("//!") && !cur.starts_with("//!") && !cur.starts_with("#![")));
+        if blank {
+            out.push('\n');
+        }
+        out.push_str(line);
+        out.push('\n');
+        prev = line;
+    }
+    out
+}
+
+/// True when the type (transitively, through required fields) is a string-like value.
+pub(crate) fn is_stringy(t: &TypeRef) -> bool {
+    matches!(t, TypeRef::String | TypeRef::Date | TypeRef::DateTime)
+}
+
+/// Parameter type and conversion for a constructor or setter argument: strings take
+/// `impl Into<String>`, everything else its own type.
+pub(crate) fn arg(api: &Api, t: &TypeRef, imports: &mut Imports) -> (TokenStream, bool) {
+    if is_stringy(t) {
+        (quote! { impl Into<String> }, true)
+    } else {
+        (ty(api, t, imports), false)
+    }
+}
+
+/// A Rust expression building a plausible value of a type, for doc examples.
+///
+/// `depth` bounds the recursion; validation guarantees that required fields never cycle.
+pub(crate) fn sample(api: &Api, t: &TypeRef, hint: &str, depth: usize) -> TokenStream {
+    match t {
+        TypeRef::String => {
+            let s = lit(&sample_text(hint));
+            quote! { #s }
+        }
+        TypeRef::Date => quote! { "2026-03-01" },
+        TypeRef::DateTime => quote! { "2026-03-01T09:00:00+05:30" },
+        TypeRef::Integer => quote! { 10 },
+        TypeRef::Number => quote! { 1.0 },
+        TypeRef::Boolean => quote! { true },
+        TypeRef::Json => quote! { serde_json::json!({}) },
+        TypeRef::File => quote! { ringg::Upload::from_path("contacts.csv") },
+        TypeRef::List(inner) if **inner == TypeRef::File => {
+            quote! { vec![ringg::Upload::from_path("faq.pdf")] }
+        }
+        TypeRef::List(_) => quote! { Vec::new() },
+        TypeRef::Map(_) => quote! { std::collections::BTreeMap::new() },
+        TypeRef::Named(n) => sample_named(api, api.type_def(n).expect("validated"), depth),
+    }
+}
+
+fn sample_named(api: &Api, def: &TypeDef, depth: usize) -> TokenStream {
+    let name = ident(&def.rust);
+    match &def.kind {
+        TypeKind::Enum(values) => {
+            let v = ident(&values[0].rust);
+            quote! { ringg::types::#name::#v }
+        }
+        TypeKind::Object(fields) => {
+            let args: Vec<TokenStream> = fields
+                .iter()
+                .filter(|f| !f.presence.may_be_absent())
+                .map(|f| match f.presence {
+                    Presence::Nullable => quote! { None },
+                    _ => sample(api, &f.ty, &f.wire, depth + 1),
+                })
+                .collect();
+            quote! { ringg::types::#name::new(#(#args),*) }
+        }
+        TypeKind::Union(members) => {
+            let m = &members[0];
+            let v = ident(&m.rust);
+            let inner = sample(api, &m.ty, "value", depth + 1);
+            let inner = if is_stringy(&m.ty) { quote! { #inner.to_owned() } } else { inner };
+            quote! { ringg::types::#name::#v(#inner) }
+        }
+        TypeKind::Tagged(tagged) => {
+            let v = &tagged.variants[0];
+            let variant = ident(&v.rust);
+            match &v.ty {
+                Some(t) => {
+                    let inner = sample(api, &TypeRef::Named(t.clone()), "value", depth + 1);
+                    quote! { ringg::types::#name::#variant(#inner) }
+                }
+                None => quote! { ringg::types::#name::#variant },
+            }
+        }
+    }
+}
+
+/// A readable placeholder for a string named `hint` (`agent_id` gives `"your-agent-id"`).
+fn sample_text(hint: &str) -> String {
+    let h = hint.to_ascii_lowercase();
+    if h.contains("number") && !h.ends_with("_id") {
+        "+919876543210".into()
+    } else if h.contains("url") {
+        "https://example.com/ringg".into()
+    } else if h.ends_with("id") || h.ends_with("ids") {
+        format!("your-{}", h.replace('_', "-"))
+    } else {
+        h.replace('_', " ")
+    }
+}
