@@ -108,9 +108,13 @@ fn distance(a: &str, b: &str) -> usize {
 
 /// The candidate closest to `wanted`, if it is close enough to be a likely typo.
 pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (wanted.chars().count() / 3).max(1);
+    let len = wanted.chars().count();
+    let limit = (len / 3).max(1);
     candidates
         .into_iter()
+        // Lengths further apart than the limit cannot be within it; skipping them keeps a
+        // megabyte-long name from costing a megabyte of work per candidate.
+        .filter(|c| c.chars().count().abs_diff(len) <= limit)
         .map(|c| (distance(wanted, c), c))
         .filter(|(d, c)| *d <= limit || c.eq_ignore_ascii_case(wanted))
         .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))

@@ -358,7 +358,7 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
 
     // Whole-graph checks, now that every reference resolves.
     check_type_graph(ctx, &entries, &types);
-    mark_inputs(&mut types, &resources, &seen_types);
+    mark_inputs(&mut types, &resources, webcall.as_ref(), &seen_types);
     check_files(ctx, &entries, &types);
     check_examples(ctx, &entries, &types, &resources, &raw_endpoints, &seen_types);
     if !ctx.diags.is_empty() {
@@ -419,8 +419,8 @@ fn resolve(ctx: &mut Ctx<'_>, file: usize, path: &str, s: &Spanned<String>, type
             }
             Some(t)
         }
-        Err(e) => {
-            ctx.error(loc, path, e, Some("write a primitive, `list<T>`, `map<T>` or a type name".into()));
+        Err(_) => {
+            ctx.error(loc, path, format!("`{}` is not a type expression", s.value), Some("write a primitive, `list<T>`, `map<T>` or a type name".into()));
             None
         }
     }
@@ -502,6 +502,8 @@ fn lower_type(ctx: &mut Ctx<'_>, e: &TypeEntry<'_>, type_names: &[&str]) -> Type
             ctx.error(loc, &path, format!("union `{name}` needs at least two members"), Some("with one member, use its type directly".into()));
         }
         TypeKind::Union(out)
+    } else if raw.tag.is_none() && raw.variants.is_none() {
+        TypeKind::Object(Vec::new())
     } else {
         let tag = raw.tag.as_ref().map(|t| t.value.clone()).unwrap_or_default();
         if raw.tag.is_none() {
@@ -1017,9 +1019,11 @@ fn check_type_graph(ctx: &mut Ctx<'_>, entries: &[TypeEntry<'_>], types: &[TypeD
     }
 }
 
-/// Marks the types reachable from request bodies as inputs, and multipart body types.
-fn mark_inputs(types: &mut [TypeDef], resources: &[Resource], index: &HashMap<String, usize>) {
-    let mut stack: Vec<usize> = Vec::new();
+/// Marks the types reachable from request bodies (and the widget options) as inputs, and
+/// multipart body types.
+fn mark_inputs(types: &mut [TypeDef], resources: &[Resource], webcall: Option<&Webcall>, index: &HashMap<String, usize>) {
+    // The widget options are built by the application, like a request body.
+    let mut stack: Vec<usize> = webcall.map(|w| index[&w.options]).into_iter().collect();
     for e in resources.iter().flat_map(|r| &r.endpoints) {
         if let Some(b) = &e.body {
             let i = index[&b.ty];

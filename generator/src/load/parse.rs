@@ -17,8 +17,8 @@ pub(crate) fn parse_file(path: &str, text: &str) -> Result<RawFile, Diagnostic> 
             .map(|l| (l.line() as u32, l.column() as u32))
             .unwrap_or((0, 0));
         let raw_message = err.without_snippet().to_string();
+        let hint = hint_for(raw_message.split(" at line ").next().unwrap_or(&raw_message));
         let message = clean_message(&raw_message);
-        let hint = hint_for(&message);
         let source_line = line_of(text, line);
         let width = source_line
             .as_deref()
@@ -48,6 +48,11 @@ fn clean_message(message: &str) -> String {
     if let Some(rest) = m.strip_prefix("error: ") {
         m = rest.to_string();
     }
+    // serde's "unknown field `x`, expected one of ..." names a YAML key; the hint lists the rest.
+    if let Some(rest) = m.strip_prefix("unknown field ") {
+        let name = rest.split(", expected").next().unwrap_or(rest);
+        m = format!("unknown key {name}");
+    }
     m
 }
 
@@ -56,8 +61,9 @@ fn hint_for(message: &str) -> Option<String> {
     let name = between(message, "unknown field `", "`")
         .or_else(|| between(message, "unknown variant `", "`"))?;
     let expected: Vec<&str> = message
-        .split_once("expected")
-        .map(|(_, rest)| rest.split('`').skip(1).step_by(2).collect())
+        .split_once("expected one of ")
+        .or_else(|| message.split_once("expected "))
+        .map(|(_, rest)| rest.split(", ").map(|e| e.trim().trim_matches('`')).filter(|e| !e.is_empty()).collect())
         .unwrap_or_default();
     if expected.is_empty() {
         return Some("remove the key; see spec/README.md for the keys allowed here".into());
@@ -107,9 +113,25 @@ pub(crate) fn yaml_path_at(text: &str, line: u32, column: u32) -> String {
     let mut keys: Vec<String> = Vec::new();
     let current = lines[idx];
     let mut indent = indent_of(current);
-    // Keys within the current line that lie before the column (flow mappings included).
-    let upto: String = current.chars().take(column as usize).collect();
-    keys.extend(keys_in_line(&upto).into_iter().rev());
+    // On the line itself: its block key, then the key at the column (or the last one before it).
+    let line_keys = keys_in_line(current);
+    let before: String = current.chars().take(column.saturating_sub(1) as usize).collect();
+    let keys_before = keys_in_line(&before);
+    let at_column = keys_in_line(&current.chars().skip(column.saturating_sub(1) as usize).collect::<String>())
+        .into_iter()
+        .next()
+        .filter(|k| current.chars().skip(column.saturating_sub(1) as usize).collect::<String>().starts_with(k.as_str()));
+    let mut own: Vec<String> = Vec::new();
+    if let Some(first) = line_keys.first()
+        && keys_before.first() == Some(first)
+    {
+        own.push(first.clone());
+    }
+    match at_column.or_else(|| keys_before.last().cloned()) {
+        Some(k) if own.last() != Some(&k) => own.push(k),
+        _ => {}
+    }
+    keys.extend(own.into_iter().rev());
     for l in lines[..idx].iter().rev() {
         if l.trim().is_empty() || l.trim_start().starts_with('#') {
             continue;
@@ -174,8 +196,12 @@ mod tests {
     fn path_heuristic() {
         let text = "resources:\n  calling:\n    endpoints:\n      history:\n        query:\n          limit: { type: integer, optinal: true }\n";
         assert_eq!(
-            yaml_path_at(text, 6, 38),
+            yaml_path_at(text, 6, 35),
             "resources.calling.endpoints.history.query.limit.optinal"
+        );
+        assert_eq!(
+            yaml_path_at(text, 6, 26),
+            "resources.calling.endpoints.history.query.limit.type"
         );
         assert_eq!(yaml_path_at(text, 4, 7), "resources.calling.endpoints.history");
     }

@@ -1,0 +1,109 @@
+//! Every diagnostic's rendered text, pinned against a small broken spec.
+//!
+//! Each `fixtures/diagnostics/<case>.yaml` is loaded as `spec/<case>.yaml` next to a valid
+//! `spec/api.yaml`; a line `# --- file: spec/<name>.yaml` starts another file. The rendered
+//! diagnostics must equal `fixtures/diagnostics/<case>.txt`. Run with `UPDATE_EXPECT=1` to
+//! rewrite the expectations after an intended change, then review the diff.
+
+use std::path::Path;
+
+use generator::SourceFile;
+
+const API: &str = r#"api:
+  name: demo
+  title: Demo
+  version: 0.1.0
+  api_version: v0
+  doc: A demo API.
+  base_urls: { default: https://api.example.com/v0, stt: https://stt.example.com/v1 }
+  auth: { header: X-API-KEY, env: DEMO_API_KEY }
+  pagination: { limit: limit, offset: offset, default_limit: 20, max_limit: 100 }
+errors:
+  "401": { name: Unauthorized, doc: Bad key. }
+  "404": { name: NotFound, doc: No such thing. }
+"#;
+
+fn sources(case: &str, text: &str) -> Vec<SourceFile> {
+    let mut files = vec![SourceFile { path: "spec/api.yaml".into(), text: API.into() }];
+    let mut path = format!("spec/{case}.yaml");
+    let mut current = String::new();
+    for line in text.lines() {
+        if let Some(next) = line.strip_prefix("# --- file: ") {
+            files.push(SourceFile { path: std::mem::replace(&mut path, next.trim().to_string()), text: std::mem::take(&mut current) });
+            continue;
+        }
+        current.push_str(line);
+        current.push('\n');
+    }
+    files.push(SourceFile { path, text: current });
+    files
+}
+
+fn check(case: &str) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diagnostics");
+    let input = std::fs::read_to_string(dir.join(format!("{case}.yaml"))).expect("fixture exists");
+    let actual = match generator::load(&sources(case, &input)) {
+        Ok(_) => panic!("fixture {case} loaded without a diagnostic"),
+        Err(diags) => format!("{diags}\n"),
+    };
+    let expected_path = dir.join(format!("{case}.txt"));
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::write(&expected_path, &actual).expect("expectation is writable");
+        return;
+    }
+    let expected = std::fs::read_to_string(&expected_path)
+        .unwrap_or_else(|_| panic!("missing {}; run with UPDATE_EXPECT=1", expected_path.display()));
+    assert_eq!(actual, expected, "diagnostics of {case} changed; run with UPDATE_EXPECT=1 if intended");
+}
+
+macro_rules! cases {
+    ($($name:ident),* $(,)?) => {
+        $( #[test] fn $name() { check(stringify!($name)); } )*
+    };
+}
+
+cases!(
+    yaml_syntax,
+    unknown_key,
+    unknown_type,
+    duplicate_type,
+    path_params,
+    rust_name_collision,
+    enum_collision,
+    example_mismatch,
+    retry_safe_call,
+    endpoint_references,
+    file_outside_multipart,
+    shapes,
+    recursive_type,
+    unknown_top_level,
+    bad_type_expression,
+    unknown_key_no_match,
+);
+
+#[test]
+fn no_fixture_is_left_untested() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diagnostics");
+    let this = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/diagnostics.rs")).unwrap();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if let Some(case) = name.strip_suffix(".yaml") {
+            assert!(this.contains(&format!("    {case},")), "fixture {case}.yaml has no test");
+        }
+    }
+}
+
+#[test]
+fn the_shipped_spec_is_valid() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            files.push(SourceFile { path: format!("spec/{name}"), text: std::fs::read_to_string(&path).unwrap() });
+        }
+    }
+    let api = generator::load(&files).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(api.endpoint_count(), 39, "every endpoint of the reference: 38 on v0 and speech-to-text");
+}
