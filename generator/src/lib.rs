@@ -5,6 +5,7 @@
 //! the generated files; the xtask decides what to write.
 
 pub mod diag;
+pub mod diff;
 pub mod ident;
 pub mod ir;
 pub mod load;

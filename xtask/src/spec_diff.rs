@@ -1,0 +1,439 @@
+//! `cargo xtask spec-diff`: what a spec change breaks, for review in a pull request.
+//!
+//! Reads the spec on two sides (git revisions, folders, or the working tree), loads both into
+//! the IR and prints `generator::diff`'s report. The comparison and its rules live in the
+//! generator and do no I/O; this module only finds the files. The report goes to stdout, so
+//! `--format markdown` can be pasted into a pull request and `--format json` piped into tools;
+//! what was compared goes to stderr.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use generator::SourceFile;
+use generator::diff::{SpecDiff, diff};
+
+/// Usage of the task, shown on a bad argument.
+pub const USAGE: &str = "\
+cargo xtask spec-diff [--base REV | --base-dir DIR] [--head REV | --head-dir DIR]
+                      [--format text|markdown|json] [--allow-breaking]
+
+  --base REV        base revision (default: `git merge-base main HEAD`)
+  --head REV        head revision (default: spec/ in the working tree)
+  --base-dir DIR    read the base spec from a folder of *.yaml files instead
+  --head-dir DIR    read the head spec from a folder of *.yaml files instead
+  --format F        text (default), markdown (for a pull request) or json (for tools)
+  --allow-breaking  exit 0 even when a major bump is needed and api.version does not make it
+";
+
+/// Where one side of the comparison comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Side {
+    /// The merge base of `main` and `HEAD`: the default base.
+    MergeBase,
+    /// A git revision: `spec/*.yaml` as committed there.
+    Rev(String),
+    /// A folder of spec files.
+    Dir(PathBuf),
+    /// `spec/` in the working tree, saved or not committed: the default head.
+    WorkTree,
+}
+
+/// Report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Plain text for a terminal.
+    Text,
+    /// Markdown for a pull request.
+    Markdown,
+    /// JSON for tools.
+    Json,
+}
+
+/// Parsed command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// The old side.
+    pub base: Side,
+    /// The new side.
+    pub head: Side,
+    /// Report format.
+    pub format: Format,
+    /// Succeed even when a required major bump is missing.
+    pub allow_breaking: bool,
+}
+
+/// Parses the arguments after `spec-diff`. Flags take their value as the next argument or after `=`.
+pub fn parse(args: &[&str]) -> Result<Options, String> {
+    let mut options =
+        Options { base: Side::MergeBase, head: Side::WorkTree, format: Format::Text, allow_breaking: false };
+    let (mut base_set, mut head_set) = (false, false);
+    let mut i = 0;
+    while i < args.len() {
+        let (flag, inline) = match args[i].split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v)),
+            _ => (args[i], None),
+        };
+        let mut value = || -> Result<String, String> {
+            match inline {
+                Some(v) => Ok(v.to_string()),
+                None => {
+                    i += 1;
+                    args.get(i).map(|v| v.to_string()).ok_or_else(|| format!("`{flag}` needs a value\n\n{USAGE}"))
+                }
+            }
+        };
+        let set_side = |slot: &mut Side, seen: &mut bool, side: Side| -> Result<(), String> {
+            if std::mem::replace(seen, true) {
+                return Err(format!(
+                    "give the {} once, as a revision or a folder\n\n{USAGE}",
+                    if flag.starts_with("--base") { "base" } else { "head" }
+                ));
+            }
+            *slot = side;
+            Ok(())
+        };
+        match flag {
+            "--base" => {
+                let v = value()?;
+                set_side(&mut options.base, &mut base_set, Side::Rev(v))?;
+            }
+            "--head" => {
+                let v = value()?;
+                set_side(&mut options.head, &mut head_set, Side::Rev(v))?;
+            }
+            "--base-dir" => {
+                let v = value()?;
+                set_side(&mut options.base, &mut base_set, Side::Dir(v.into()))?;
+            }
+            "--head-dir" => {
+                let v = value()?;
+                set_side(&mut options.head, &mut head_set, Side::Dir(v.into()))?;
+            }
+            "--format" => {
+                options.format = match value()?.as_str() {
+                    "text" => Format::Text,
+                    "markdown" | "md" => Format::Markdown,
+                    "json" => Format::Json,
+                    other => return Err(format!("unknown format `{other}`: use text, markdown or json")),
+                };
+            }
+            "--allow-breaking" if inline.is_none() => options.allow_breaking = true,
+            other => return Err(format!("unknown argument `{other}`\n\n{USAGE}")),
+        }
+        i += 1;
+    }
+    Ok(options)
+}
+
+/// `cargo xtask spec-diff ...`: prints the report; fails when a major bump is missing.
+pub fn run(root: &Path, args: &[&str]) -> Result<(), String> {
+    let options = parse(args)?;
+    let (base_label, base) = read_side(root, &options.base)?;
+    let (head_label, head) = read_side(root, &options.head)?;
+    eprintln!("spec-diff: base {base_label}, head {head_label}");
+    let d = compare(&base, &head)?;
+    print!("{}", render(&d, options.format));
+    let check = d.version_check();
+    if check.blocking && !options.allow_breaking {
+        return Err(format!(
+            "spec-diff: these changes need a major version bump, and api.version {} → {} does not make it. \
+             Set `version: {}` in spec/api.yaml, or pass --allow-breaking.",
+            d.base_version,
+            d.head_version,
+            check.suggested.as_deref().unwrap_or("?")
+        ));
+    }
+    Ok(())
+}
+
+/// The report in the requested format.
+pub fn render(d: &SpecDiff, format: Format) -> String {
+    match format {
+        Format::Text => d.to_text(),
+        Format::Markdown => d.to_markdown(),
+        Format::Json => d.to_json(),
+    }
+}
+
+/// Loads both sides and diffs them.
+pub fn compare(base: &[SourceFile], head: &[SourceFile]) -> Result<SpecDiff, String> {
+    let base = generator::load(base).map_err(|d| format!("the base spec does not load:\n{d}"))?;
+    let head = generator::load(head).map_err(|d| format!("the head spec does not load:\n{d}"))?;
+    Ok(diff(&base, &head))
+}
+
+/// The spec files of one side, with a label saying where they came from.
+pub fn read_side(root: &Path, side: &Side) -> Result<(String, Vec<SourceFile>), String> {
+    match side {
+        Side::MergeBase => {
+            let rev = git(root, &["merge-base", "main", "HEAD"])
+                .map_err(|e| {
+                    format!("{e}\nno local `main` to compare with: pass --base REV (for example origin/main)")
+                })?
+                .trim()
+                .to_string();
+            let files = read_rev(root, &rev)?;
+            Ok((format!("{} (merge base of main and HEAD)", short(&rev)), files))
+        }
+        Side::Rev(rev) => Ok((rev.clone(), read_rev(root, rev)?)),
+        Side::Dir(dir) => {
+            // Relative folders are taken from the current directory, else from the repository.
+            let dir = if dir.is_relative() && !dir.exists() { root.join(dir) } else { dir.clone() };
+            Ok((dir.display().to_string(), read_dir(&dir)?))
+        }
+        Side::WorkTree => Ok(("working tree".to_string(), crate::read_spec(root)?)),
+    }
+}
+
+fn short(rev: &str) -> &str {
+    rev.get(..12).unwrap_or(rev)
+}
+
+/// `spec/*.yaml` as committed at `rev`, named `spec/<file>` like the working tree's.
+pub fn read_rev(root: &Path, rev: &str) -> Result<Vec<SourceFile>, String> {
+    let listing = git(root, &["ls-tree", "--name-only", "--full-name", rev, "spec/"])?;
+    let mut files = Vec::new();
+    for path in listing.lines().filter(|p| p.ends_with(".yaml") || p.ends_with(".yml")) {
+        let text = git(root, &["show", &format!("{rev}:{path}")])?;
+        files.push(SourceFile { path: path.to_string(), text });
+    }
+    if files.is_empty() {
+        return Err(format!("no spec/*.yaml at revision `{rev}`"));
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// Every `*.yaml` (or `*.yml`) of a folder, named `spec/<file>`.
+pub fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|e| format!("cannot read {}: {e}", dir.display()))?.path();
+        if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            files.push(SourceFile { path: format!("spec/{name}"), text });
+        }
+    }
+    if files.is_empty() {
+        return Err(format!("no *.yaml files in {}", dir.display()));
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// Runs git in `root` and returns its stdout.
+fn git(root: &Path, args: &[&str]) -> Result<String, String> {
+    let output =
+        Command::new("git").arg("-C").arg(root).args(args).output().map_err(|e| format!("cannot run git: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("`git {}` failed: {}", args.join(" "), String::from_utf8_lossy(&output.stderr).trim()));
+    }
+    String::from_utf8(output.stdout)
+        .map_err(|_| format!("`git {}` printed something that is not UTF-8", args.join(" ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const API: &str = "\
+api:
+  name: tiny
+  title: Tiny
+  version: 0.1.0
+  api_version: v1
+  doc: A tiny API.
+  base_urls:
+    default: https://api.example.com
+  auth:
+    header: X-API-KEY
+    env: TINY_API_KEY
+  pagination:
+    limit: limit
+    offset: offset
+    default_limit: 20
+    max_limit: 100
+errors:
+  \"404\": { name: NotFound, doc: Not found. }
+";
+
+    const THINGS: &str = "\
+types:
+  Color:
+    doc: A colour.
+    enum:
+      red: Red.
+      blue: Blue.
+  Thing:
+    doc: A thing.
+    fields:
+      id: { type: string, doc: Id. }
+      color: { type: Color, doc: Its colour. }
+resources:
+  things:
+    doc: Things.
+    endpoints:
+      get:
+        doc: One thing.
+        method: GET
+        path: /things/{id}
+        path_params:
+          id: { type: string, doc: Id. }
+        response: { type: Thing }
+";
+
+    /// A fresh git repository in the temp folder, removed on drop.
+    struct Repo(PathBuf);
+
+    impl Repo {
+        fn new(name: &str) -> Repo {
+            let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+            let dir = std::env::temp_dir().join(format!("xtask-spec-diff-{name}-{}-{nanos}", std::process::id()));
+            std::fs::create_dir_all(dir.join("spec")).unwrap();
+            let repo = Repo(dir);
+            repo.git(&["init", "-q", "-b", "main"]);
+            repo
+        }
+
+        fn git(&self, args: &[&str]) -> String {
+            let output = Command::new("git")
+                .arg("-C")
+                .arg(&self.0)
+                .args([
+                    "-c",
+                    "user.name=Spec Diff",
+                    "-c",
+                    "user.email=spec-diff@example.com",
+                    "-c",
+                    "commit.gpgsign=false",
+                ])
+                .args(args)
+                .env_remove("GIT_DIR")
+                .env_remove("GIT_WORK_TREE")
+                .env_remove("GIT_INDEX_FILE")
+                .output()
+                .expect("git runs");
+            assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+            String::from_utf8(output.stdout).unwrap().trim().to_string()
+        }
+
+        fn write(&self, name: &str, text: &str) {
+            std::fs::write(self.0.join("spec").join(name), text).unwrap();
+        }
+
+        fn commit(&self, message: &str) -> String {
+            self.git(&["add", "-A"]);
+            self.git(&["commit", "-q", "-m", message]);
+            self.git(&["rev-parse", "HEAD"])
+        }
+
+        fn diff(&self, base: Side, head: Side) -> SpecDiff {
+            let (_, base) = read_side(&self.0, &base).unwrap();
+            let (_, head) = read_side(&self.0, &head).unwrap();
+            compare(&base, &head).unwrap()
+        }
+    }
+
+    impl Drop for Repo {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn kinds(d: &SpecDiff) -> Vec<String> {
+        d.changes.iter().map(|c| c.kind.id()).collect()
+    }
+
+    #[test]
+    fn diffs_two_git_revisions() {
+        let repo = Repo::new("revs");
+        repo.write("api.yaml", API);
+        repo.write("things.yaml", THINGS);
+        std::fs::write(repo.0.join("spec/README.md"), "not a spec file").unwrap();
+        let first = repo.commit("base");
+
+        // On a branch: a new optional field, and a patch bump, which is enough for a minor change
+        // before 1.0.
+        repo.git(&["checkout", "-q", "-b", "feature"]);
+        repo.write("api.yaml", &API.replace("version: 0.1.0", "version: 0.1.1"));
+        repo.write(
+            "things.yaml",
+            &THINGS.replace("      color:", "      name: { type: string, optional: true, doc: Name. }\n      color:"),
+        );
+        let second = repo.commit("add Thing.name");
+
+        let d = repo.diff(Side::Rev(first.clone()), Side::Rev(second.clone()));
+        assert_eq!(kinds(&d), ["field-added"]);
+        assert_eq!((d.base_version.as_str(), d.head_version.as_str()), ("0.1.0", "0.1.1"));
+        assert!(d.version_check().ok);
+
+        // The defaults: the merge base with main (the first commit) against the working tree,
+        // which also drops an enum value without committing.
+        repo.write(
+            "things.yaml",
+            &THINGS
+                .replace("      blue: Blue.\n", "")
+                .replace("      color:", "      name: { type: string, optional: true, doc: Name. }\n      color:"),
+        );
+        let (label, _) = read_side(&repo.0, &Side::MergeBase).unwrap();
+        assert!(label.starts_with(&first[..12]), "{label}");
+        let d = repo.diff(Side::MergeBase, Side::WorkTree);
+        assert_eq!(kinds(&d), ["enum-value-removed", "field-added"]);
+        assert!(d.version_check().blocking);
+
+        // The same sides from the command line: blocked, unless breaking changes are allowed.
+        let err = run(&repo.0, &["--format", "json"]).unwrap_err();
+        assert!(err.contains("major version bump") && err.contains("0.2.0"), "{err}");
+        run(&repo.0, &["--format=markdown", "--allow-breaking"]).unwrap();
+        run(&repo.0, &["--base", &first, "--head", &second]).unwrap();
+    }
+
+    #[test]
+    fn the_same_revision_has_no_changes() {
+        let repo = Repo::new("same");
+        repo.write("api.yaml", API);
+        repo.write("things.yaml", THINGS);
+        let rev = repo.commit("base");
+        let d = repo.diff(Side::Rev(rev), Side::Rev("HEAD".into()));
+        assert!(d.is_empty());
+        let d = repo.diff(Side::MergeBase, Side::WorkTree);
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn a_revision_without_spec_files_is_an_error() {
+        let repo = Repo::new("empty");
+        std::fs::write(repo.0.join("README.md"), "nothing here").unwrap();
+        repo.commit("no spec");
+        let err = read_side(&repo.0, &Side::Rev("HEAD".into())).unwrap_err();
+        assert!(err.contains("no spec/*.yaml"), "{err}");
+    }
+
+    #[test]
+    fn parses_flags() {
+        let o = parse(&[]).unwrap();
+        assert_eq!(
+            (o.base, o.head, o.format, o.allow_breaking),
+            (Side::MergeBase, Side::WorkTree, Format::Text, false)
+        );
+        let o = parse(&["--base", "v1", "--head-dir=x", "--format", "md", "--allow-breaking"]).unwrap();
+        assert_eq!(
+            (o.base, o.head, o.format, o.allow_breaking),
+            (Side::Rev("v1".into()), Side::Dir("x".into()), Format::Markdown, true)
+        );
+        assert!(parse(&["--base", "a", "--base-dir", "b"]).is_err());
+        assert!(parse(&["--format", "yaml"]).is_err());
+        assert!(parse(&["--head"]).is_err());
+        assert!(parse(&["--frobnicate"]).is_err());
+    }
+
+    #[test]
+    fn the_real_spec_against_itself_reports_no_change() {
+        let root = crate::repo_root();
+        let files = crate::read_spec(&root).unwrap();
+        let d = compare(&files, &files).unwrap();
+        assert!(d.is_empty(), "{}", d.to_text());
+    }
+}
