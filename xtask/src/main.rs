@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod codegen;
+mod spec_diff;
 
 const HELP: &str = "\
 cargo xtask <task>
@@ -12,6 +13,9 @@ Tasks:
   validate          check spec/ and print every problem, or a one-line summary
   codegen           regenerate generated/ and spec/schema.json from spec/ (writes changed files only)
   codegen --check   write nothing; fail with a diff when a generated file is stale
+  spec-diff         classify every spec change for the wire and for Rust semver (merge base with main
+                    vs working tree by default); `spec-diff --help` lists --base/--head/--format
+  openapi           regenerate only generated/openapi.yaml, the OpenAPI 3.0.3 export (codegen writes it too)
 ";
 
 fn main() -> ExitCode {
@@ -21,6 +25,12 @@ fn main() -> ExitCode {
         ["validate"] => validate(),
         ["codegen"] => codegen::run(&repo_root(), codegen::Mode::Write),
         ["codegen", "--check"] => codegen::run(&repo_root(), codegen::Mode::Check),
+        ["spec-diff", "--help" | "-h"] => {
+            print!("{}", spec_diff::USAGE);
+            Ok(())
+        }
+        ["spec-diff", rest @ ..] => spec_diff::run(&repo_root(), rest),
+        ["openapi"] => openapi(),
         [] | ["help"] | ["--help"] | ["-h"] => {
             print!("{HELP}");
             Ok(())
@@ -66,5 +76,28 @@ fn validate() -> Result<(), String> {
     let files = read_spec(&repo_root())?;
     let api = generator::load(&files).map_err(|d| d.to_string())?;
     println!("{}", generator::summary(&api));
+    Ok(())
+}
+
+/// Writes `generated/openapi.yaml` alone, when it changed.
+fn openapi() -> Result<(), String> {
+    let root = repo_root();
+    let files = read_spec(&root)?;
+    let generated = generator::generate(&files).map_err(|d| d.to_string())?;
+    let path = generator::emit::openapi::PATH;
+    let file = generated
+        .iter()
+        .find(|f| f.path == path)
+        .ok_or_else(|| format!("the generator produced no {path}"))?;
+    let target = root.join(path);
+    if std::fs::read(&target).is_ok_and(|old| old == file.contents.as_bytes()) {
+        println!("openapi: {path} is up to date");
+        return Ok(());
+    }
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    std::fs::write(&target, &file.contents).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+    println!("openapi: wrote {path} ({} lines)", file.contents.lines().count());
     Ok(())
 }

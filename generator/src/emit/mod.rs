@@ -9,6 +9,7 @@ mod crate_root;
 mod docs;
 mod examples;
 mod models;
+pub mod openapi;
 mod resources;
 mod runtime;
 mod rust;
@@ -36,6 +37,7 @@ pub fn emit(api: &Api) -> Vec<GeneratedFile> {
     files.extend(crate_root::webcall(api));
     files.extend(templates::templates(api));
     files.extend(runtime::runtime());
+    files.push(openapi::openapi(api));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
 }

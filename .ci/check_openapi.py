@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""Validates the exported OpenAPI document with independent tools.
+
+1. The document itself, with `openapi-spec-validator` (OpenAPI 3.0 rules and schema).
+2. Every example in it against its schema, with `openapi-schema-validator`'s OAS 3.0 validator:
+   request, response and parameter examples of operations (`example` and `examples`), and the
+   `example` / `x-examples` of component schemas. `#/components/...` references resolve
+   against the document. `date` and `date-time` formats are checked too (`date-time` as ISO 8601
+   with an optional UTC offset, because Ringg sends both).
+
+Usage: check_openapi.py generated/openapi.yaml
+Prints a count of validated examples; exits non-zero on any error.
+"""
+
+import re
+import sys
+
+import yaml
+from jsonschema import FormatChecker
+from openapi_schema_validator import OAS30Validator, oas30_format_checker
+from jsonschema_path import SchemaPath
+from openapi_spec_validator import OpenAPIV30SpecValidator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
+
+DOC_URI = "urn:ringg:openapi"
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATE_TIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+def format_checker() -> FormatChecker:
+    checker = FormatChecker()
+    for name, func in oas30_format_checker.checkers.items():
+        checker.checkers[name] = func
+    checker.checks("date")(lambda v: not isinstance(v, str) or bool(DATE.match(v)))
+    checker.checks("date-time")(lambda v: not isinstance(v, str) or bool(DATE_TIME.match(v)))
+    return checker
+
+
+class NoDuplicatesLoader(yaml.SafeLoader):
+    """A YAML loader that rejects duplicate keys (PyYAML silently keeps the last)."""
+
+
+def _mapping(loader, node, deep=False):
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+NoDuplicatesLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping
+)
+
+
+def examples_to_check(doc):
+    """Yields (where, schema, value) for every example in the document."""
+    for name, schema in doc.get("components", {}).get("schemas", {}).items():
+        where = f"components.schemas.{name}"
+        if "example" in schema:
+            yield f"{where}.example", schema, schema["example"]
+        for i, value in enumerate(schema.get("x-examples", [])):
+            yield f"{where}.x-examples[{i}]", schema, value
+    for path, item in doc.get("paths", {}).items():
+        for method, op in item.items():
+            if method not in ("get", "put", "post", "delete", "options", "head", "patch", "trace"):
+                continue
+            where = f"{method.upper()} {path}"
+            for param in op.get("parameters", []):
+                yield from media_examples(
+                    f"{where} parameter {param.get('name')}", param
+                )
+            for media_type, media in op.get("requestBody", {}).get("content", {}).items():
+                yield from media_examples(f"{where} request {media_type}", media)
+            for status, response in op.get("responses", {}).items():
+                for media_type, media in response.get("content", {}).items():
+                    yield from media_examples(f"{where} response {status} {media_type}", media)
+
+
+def media_examples(where, media):
+    schema = media.get("schema")
+    if "example" in media:
+        yield f"{where} example", schema, media["example"]
+    for key, example in media.get("examples", {}).items():
+        if "$ref" in example:
+            raise SystemExit(f"{where}: example {key} is a $ref; resolve it in check_openapi.py")
+        yield f"{where} examples.{key}", schema, example.get("value")
+
+
+def main(argv):
+    if len(argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    with open(argv[1], encoding="utf-8") as f:
+        doc = yaml.load(f, Loader=NoDuplicatesLoader)
+
+    version = str(doc.get("openapi", ""))
+    if not version.startswith("3.0."):
+        print(f"error: {argv[1]}: expected an OpenAPI 3.0.x document, found {version!r}", file=sys.stderr)
+        return 1
+    try:
+        spec_errors = list(OpenAPIV30SpecValidator(SchemaPath.from_dict(doc)).iter_errors())
+    except Exception as e:  # an unresolvable $ref stops the validator with an exception
+        message = str(e).split(" within ")[0]
+        print(f"error: openapi-spec-validator: {type(e).__name__}: {message[:500]}", file=sys.stderr)
+        return 1
+    for error in spec_errors:
+        at = "/".join(str(p) for p in error.absolute_path) or "(root)"
+        print(f"error: openapi-spec-validator: at {at}: {error.message}", file=sys.stderr)
+    if spec_errors:
+        print(f"openapi-spec-validator: {argv[1]}: {len(spec_errors)} errors", file=sys.stderr)
+        return 1
+    print(f"openapi-spec-validator: {argv[1]} is a valid OpenAPI {version} document")
+
+    registry = Registry().with_resource(DOC_URI, Resource.from_contents(doc, default_specification=DRAFT4))
+    checker = format_checker()
+    failures = 0
+    checked = 0
+    for where, schema, value in examples_to_check(doc):
+        if schema is None:
+            print(f"error: {where}: an example without a schema", file=sys.stderr)
+            failures += 1
+            continue
+        # Resolve `#/components/...` against the whole document.
+        wrapped = {"$ref": DOC_URI + "#/__example_schema__"}
+        local = dict(doc)
+        local["__example_schema__"] = schema
+        reg = registry.with_resource(
+            DOC_URI, Resource.from_contents(local, default_specification=DRAFT4)
+        )
+        validator = OAS30Validator(wrapped, registry=reg, format_checker=checker)
+        errors = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
+        checked += 1
+        for error in errors:
+            failures += 1
+            at = "/".join(str(p) for p in error.absolute_path) or "(root)"
+            print(f"error: {where}: at {at}: {error.message}", file=sys.stderr)
+
+    print(f"openapi-schema-validator: {checked} examples checked against their schemas, {failures} errors")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
