@@ -1,0 +1,426 @@
+//! The client: configuration, credentials and the underlying HTTP client.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use reqwest::Url;
+use reqwest::header::{HeaderName, HeaderValue};
+
+use super::{Error, RetryPolicy};
+
+/// Default whole-request timeout.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default connect timeout.
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The API client. Cheap to clone: clones share one connection pool and configuration.
+///
+/// Build one with [`Client::from_env`] (reads the API key from the environment) or
+/// [`Client::builder`]. Its `Debug` output never shows the API key.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<ClientInner>,
+}
+
+pub(crate) struct ClientInner {
+    pub(crate) http: reqwest::Client,
+    pub(crate) key: ApiKey,
+    pub(crate) auth_header: HeaderName,
+    pub(crate) user_agent: HeaderValue,
+    /// `(name, base URL without trailing slash, its path without trailing slash)`.
+    pub(crate) base_urls: Vec<(&'static str, String, String)>,
+    pub(crate) timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) retry: RetryPolicy,
+    custom_http_client: bool,
+}
+
+impl ClientInner {
+    /// The base URL and its path for a key of `API.base_urls`.
+    pub(crate) fn base_url(&self, name: &str) -> Option<(&str, &str)> {
+        self.base_urls
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, url, path)| (url.as_str(), path.as_str()))
+    }
+}
+
+/// The API key: a sensitive header value, and the raw text to scrub from error bodies.
+#[derive(Clone)]
+pub(crate) struct ApiKey {
+    header: HeaderValue,
+    raw: Arc<str>,
+}
+
+impl ApiKey {
+    fn new(raw: &str) -> Result<ApiKey, Error> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(Error::config("the API key is empty"));
+        }
+        let mut header = HeaderValue::from_str(raw).map_err(|_| {
+            Error::config("the API key contains characters that cannot be sent in an HTTP header")
+        })?;
+        header.set_sensitive(true);
+        Ok(ApiKey {
+            header,
+            raw: raw.into(),
+        })
+    }
+
+    /// The header value, marked sensitive.
+    pub(crate) fn header(&self) -> &HeaderValue {
+        &self.header
+    }
+
+    /// The key text, only to scrub it from what servers send back.
+    pub(crate) fn secret(&self) -> &Arc<str> {
+        &self.raw
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl Client {
+    /// A builder for a client with explicit settings.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// A client with default settings, its API key read from the environment variable
+    /// named by the API (`RINGG_API_KEY` for Ringg).
+    pub fn from_env() -> Result<Client, Error> {
+        let name = crate::API.api_key_env;
+        match std::env::var(name) {
+            Ok(key) => Client::builder().api_key(key).build(),
+            Err(std::env::VarError::NotPresent) => Err(Error::config(format!(
+                "{name} is not set: export it with your workspace API key (dashboard → API), \
+                 or pass the key to Client::builder().api_key(...)"
+            ))),
+            Err(std::env::VarError::NotUnicode(_)) => {
+                Err(Error::config(format!("{name} is not valid UTF-8")))
+            }
+        }
+    }
+
+    pub(crate) fn inner(&self) -> &ClientInner {
+        &self.inner
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &self.inner;
+        f.debug_struct("Client")
+            .field(
+                "base_urls",
+                &inner
+                    .base_urls
+                    .iter()
+                    .map(|(name, url, _)| (*name, url.as_str()))
+                    .collect::<Vec<_>>(),
+            )
+            .field("api_key", &inner.key)
+            .field("timeout", &inner.timeout)
+            .field("connect_timeout", &inner.connect_timeout)
+            .field("retry_policy", &inner.retry)
+            .field("custom_http_client", &inner.custom_http_client)
+            .finish()
+    }
+}
+
+/// Builds a [`Client`].
+///
+/// ```no_run
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # use std::time::Duration;
+/// # use ringg::{Client, RetryPolicy};
+/// let client = Client::builder()
+///     .api_key(std::env::var("RINGG_API_KEY")?)
+///     .timeout(Duration::from_secs(30))
+///     .retry_policy(RetryPolicy::default().max_retries(5))
+///     .build()?;
+/// # Ok(()) }
+/// ```
+#[derive(Default)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct ClientBuilder {
+    api_key: Option<String>,
+    base_urls: Vec<(String, String)>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    retry: Option<RetryPolicy>,
+    http: Option<reqwest::Client>,
+    allow_insecure_http: bool,
+}
+
+impl ClientBuilder {
+    /// A builder with default settings and no API key.
+    pub fn new() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The workspace API key (required). Surrounding whitespace is ignored.
+    pub fn api_key(mut self, key: impl Into<String>) -> ClientBuilder {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// Overrides the default base URL (e.g. a staging server or a local mock).
+    pub fn base_url(self, url: impl AsRef<str>) -> ClientBuilder {
+        self.base_url_for("default", url)
+    }
+
+    /// Overrides the base URL of the given name (see the crate docs for the names).
+    pub fn base_url_for(mut self, name: &str, url: impl AsRef<str>) -> ClientBuilder {
+        let url = url.as_ref().to_owned();
+        match self.base_urls.iter_mut().find(|(n, _)| n == name) {
+            Some(entry) => entry.1 = url,
+            None => self.base_urls.push((name.to_owned(), url)),
+        }
+        self
+    }
+
+    /// The time allowed for a whole request, from connecting to the end of the response
+    /// body (default 60 s). Applies to each attempt; [`Request::timeout`](super::Request::timeout)
+    /// overrides it for one request.
+    pub fn timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The time allowed to establish a connection (default 10 s). Ignored with
+    /// [`http_client`](ClientBuilder::http_client): configure that client instead.
+    pub fn connect_timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// The retry policy for every request (default [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> ClientBuilder {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Uses this `reqwest::Client` (proxies, TLS roots, ...) instead of building one.
+    ///
+    /// The whole-request timeout is then applied per request. Configure it not to follow
+    /// redirects (`redirect::Policy::none()`): reqwest does not strip the API key header on
+    /// a redirect to another host.
+    pub fn http_client(mut self, client: reqwest::Client) -> ClientBuilder {
+        self.http = Some(client);
+        self
+    }
+
+    /// Allows plain `http://` base URLs for hosts that are not loopback (default `false`).
+    /// The API key then travels unencrypted: only for trusted networks.
+    pub fn allow_insecure_http(mut self, allow: bool) -> ClientBuilder {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Checks the settings and builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let api = &crate::API;
+        let Some(raw_key) = self.api_key.as_deref() else {
+            return Err(Error::config(format!(
+                "no API key: pass one to ClientBuilder::api_key, or set {} and use \
+                 Client::from_env",
+                api.api_key_env
+            )));
+        };
+        let key = ApiKey::new(raw_key)?;
+        let auth_header = HeaderName::from_bytes(api.auth_header.as_bytes())
+            .map_err(|_| Error::config("invalid authentication header name"))?;
+        let user_agent = HeaderValue::from_str(api.user_agent)
+            .map_err(|_| Error::config("invalid User-Agent"))?;
+
+        for (name, _) in &self.base_urls {
+            if !api.base_urls.iter().any(|(known, _)| known == name) {
+                let known: Vec<&str> = api.base_urls.iter().map(|(n, _)| *n).collect();
+                return Err(Error::config(format!(
+                    "unknown base URL name `{name}` (known: {})",
+                    known.join(", ")
+                )));
+            }
+        }
+        let mut base_urls = Vec::with_capacity(api.base_urls.len());
+        for (name, default) in api.base_urls {
+            let raw = self
+                .base_urls
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, url)| url.as_str())
+                .unwrap_or(default);
+            let (url, path) = check_base_url(name, raw, self.allow_insecure_http)?;
+            base_urls.push((*name, url, path));
+        }
+
+        let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+        let custom_http_client = self.http.is_some();
+        let needs_tls = base_urls
+            .iter()
+            .any(|(_, url, _): &(_, String, _)| url.starts_with("https:"));
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .connect_timeout(connect_timeout)
+                // Never follow redirects: the key header would follow to another host.
+                .redirect(reqwest::redirect::Policy::none())
+                .tls_backend_preconfigured(tls_config(needs_tls)?)
+                .build()
+                .map_err(|e| Error::config(format!("could not build the HTTP client: {e}")))?,
+        };
+        Ok(Client {
+            inner: Arc::new(ClientInner {
+                http,
+                key,
+                auth_header,
+                user_agent,
+                base_urls,
+                timeout,
+                connect_timeout,
+                retry: self.retry.unwrap_or_default(),
+                custom_http_client,
+            }),
+        })
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field(
+                "base_urls",
+                &self
+                    .base_urls
+                    .iter()
+                    .map(|(name, url)| (name.as_str(), without_credentials(url)))
+                    .collect::<Vec<_>>(),
+            )
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("retry_policy", &self.retry)
+            .field("custom_http_client", &self.http.is_some())
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .finish()
+    }
+}
+
+/// rustls with the `ring` provider (a light build; no process-wide default is installed)
+/// and the platform's certificate verifier. Built once per process: the system's roots are
+/// read from disk the first time a client is built.
+///
+/// Without usable system roots, a client whose base URLs are all plain-http loopback (a
+/// local mock) still builds, with a TLS setup that trusts nothing; one that needs https
+/// fails with a clear error.
+fn tls_config(needs_tls: bool) -> Result<rustls::ClientConfig, Error> {
+    static PLATFORM: OnceLock<Result<rustls::ClientConfig, String>> = OnceLock::new();
+    let platform = PLATFORM.get_or_init(|| {
+        use rustls_platform_verifier::BuilderVerifierExt;
+        rustls::ClientConfig::builder_with_provider(ring_provider())
+            .with_safe_default_protocol_versions()
+            .and_then(|builder| builder.with_platform_verifier())
+            .map(|builder| with_alpn(builder.with_no_client_auth()))
+            .map_err(|e| e.to_string())
+    });
+    match platform {
+        Ok(config) => Ok(config.clone()),
+        Err(_) if !needs_tls => rustls::ClientConfig::builder_with_provider(ring_provider())
+            .with_safe_default_protocol_versions()
+            .map(|builder| {
+                with_alpn(
+                    builder
+                        .with_root_certificates(rustls::RootCertStore::empty())
+                        .with_no_client_auth(),
+                )
+            })
+            .map_err(|e| Error::config(format!("could not set up TLS: {e}"))),
+        Err(e) => Err(Error::config(format!(
+            "could not set up TLS: {e} (install the system's CA certificates, e.g. the \
+             ca-certificates package, or pass a configured client to \
+             ClientBuilder::http_client)"
+        ))),
+    }
+}
+
+fn ring_provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+fn with_alpn(mut config: rustls::ClientConfig) -> rustls::ClientConfig {
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config
+}
+
+/// A base URL as given, unless it carries credentials.
+fn without_credentials(url: &str) -> &str {
+    match Url::parse(url.trim()) {
+        Ok(parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+            "<URL with credentials>"
+        }
+        _ => url,
+    }
+}
+
+/// Validates a base URL; returns it without trailing slash, and its path likewise.
+fn check_base_url(
+    name: &str,
+    raw: &str,
+    allow_insecure_http: bool,
+) -> Result<(String, String), Error> {
+    let url = Url::parse(raw.trim())
+        .map_err(|e| Error::config(format!("the base URL `{name}` is not a valid URL: {e}")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::config(format!(
+            "the base URL `{name}` must not contain credentials"
+        )));
+    }
+    let shown = url.as_str().trim_end_matches('/').to_owned();
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::config(format!(
+            "the base URL `{shown}` must not have a query or fragment"
+        )));
+    }
+    let Some(host) = url.host_str() else {
+        return Err(Error::config(format!("the base URL `{shown}` has no host")));
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" if allow_insecure_http || is_loopback(host) => {}
+        "http" => {
+            return Err(Error::config(format!(
+                "refusing the plain-http base URL `{shown}`: the API key would travel \
+                 unencrypted (use https://, or ClientBuilder::allow_insecure_http(true) \
+                 on a trusted network)"
+            )));
+        }
+        other => {
+            return Err(Error::config(format!(
+                "the base URL `{shown}` has unsupported scheme `{other}` (use https://)"
+            )));
+        }
+    }
+    let path = url.path().trim_end_matches('/').to_owned();
+    Ok((shown, path))
+}
+
+/// Whether a host (as `Url::host_str` gives it: IPv4 normalized, IPv6 in brackets) is
+/// loopback: `127.0.0.0/8`, `::1` or `localhost`.
+fn is_loopback(host: &str) -> bool {
+    if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return v6.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    }
+    match host.parse::<IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    }
+}

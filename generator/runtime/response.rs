@@ -1,0 +1,390 @@
+//! Successful responses and their decoders: JSON, empty and streamed bytes.
+
+use std::fmt;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_core::Stream;
+use serde::de::DeserializeOwned;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+
+use super::error::{request_id, scrub, snippet_around};
+use super::{DecodeFuture, Error, RetrySafety};
+
+/// How much of a body [`decode_empty`] reads (so the connection can be reused) before
+/// dropping the rest.
+const DRAIN_LIMIT: usize = 64 * 1024;
+
+/// A success (`2xx`) response, handed to [`Operation::decode`](super::Operation::decode).
+pub struct Response {
+    inner: reqwest::Response,
+    endpoint: &'static str,
+    safety: RetrySafety,
+    timeout: Duration,
+    request_id: Option<String>,
+    secret: Arc<str>,
+}
+
+impl Response {
+    pub(crate) fn new(
+        inner: reqwest::Response,
+        endpoint: &'static str,
+        safety: RetrySafety,
+        timeout: Duration,
+        secret: Arc<str>,
+    ) -> Response {
+        let request_id = request_id(inner.headers());
+        Response {
+            inner,
+            endpoint,
+            safety,
+            timeout,
+            request_id,
+            secret,
+        }
+    }
+
+    /// The HTTP status code.
+    pub fn status(&self) -> u16 {
+        self.inner.status().as_u16()
+    }
+
+    /// The request id the server returned, if any.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// The name of the endpoint, e.g. `"calling.history"`.
+    pub fn endpoint(&self) -> &'static str {
+        self.endpoint
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &reqwest::header::HeaderMap {
+        self.inner.headers()
+    }
+}
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("endpoint", &self.endpoint)
+            .field("status", &self.status())
+            .field("request_id", &self.request_id)
+            .finish()
+    }
+}
+
+/// Reads the whole body and decodes it as JSON into `T`.
+///
+/// A failure reports the JSON path where decoding stopped (`calls[0].status`) and a short
+/// snippet of the body around that point, with the API key scrubbed. An empty body decodes
+/// as `null` (so `()`, `Option` and `serde_json::Value` accept it).
+pub fn decode_json<T: DeserializeOwned + Send + 'static>(response: Response) -> DecodeFuture<T> {
+    Box::pin(async move {
+        let Response {
+            inner,
+            endpoint,
+            safety,
+            timeout,
+            request_id,
+            secret,
+        } = response;
+        let status = inner.status().as_u16();
+        let bytes = inner
+            .bytes()
+            .await
+            .map_err(|e| Error::transport(e, Some(timeout)).with_endpoint(endpoint, safety))?;
+        decode_json_slice(&bytes, status, request_id, &secret)
+            .map_err(|e| e.with_endpoint(endpoint, safety))
+    })
+}
+
+/// Decodes a JSON document; see [`decode_json`].
+pub(crate) fn decode_json_slice<T: DeserializeOwned>(
+    bytes: &[u8],
+    status: u16,
+    request_id: Option<String>,
+    secret: &str,
+) -> Result<T, Error> {
+    let decode_error = |path: Option<String>, detail: String, offset: Option<usize>| {
+        let text = String::from_utf8_lossy(bytes);
+        let text = scrub(&text, secret);
+        let detail = scrub(&detail, secret).into_owned();
+        let snippet = (!text.trim().is_empty())
+            .then(|| snippet_around(&text, offset.unwrap_or(0).min(text.len())));
+        Error::decode(status, request_id.clone(), path, detail, snippet)
+    };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return serde_json::from_slice(b"null").map_err(|_| {
+            decode_error(
+                None,
+                "the body is empty, but JSON was expected".into(),
+                None,
+            )
+        });
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let path = (path != ".").then_some(path);
+        let inner = err.into_inner();
+        let offset = byte_offset(bytes, inner.line(), inner.column());
+        decode_error(path, inner.to_string(), offset)
+    })?;
+    de.end().map_err(|err| {
+        let offset = byte_offset(bytes, err.line(), err.column());
+        decode_error(None, err.to_string(), offset)
+    })?;
+    Ok(value)
+}
+
+/// The byte offset of serde_json's one-based `line` and `column`.
+fn byte_offset(bytes: &[u8], line: usize, column: usize) -> Option<usize> {
+    if line == 0 {
+        return None;
+    }
+    let line_start = if line == 1 {
+        0
+    } else {
+        bytes
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .nth(line - 2)
+            .map(|(i, _)| i + 1)?
+    };
+    Some((line_start + column.saturating_sub(1)).min(bytes.len()))
+}
+
+/// Ignores the body of a success response (reading a little of it, so that the connection
+/// can be reused).
+pub fn decode_empty(response: Response) -> DecodeFuture<()> {
+    Box::pin(async move {
+        let mut inner = response.inner;
+        let mut read = 0;
+        while read < DRAIN_LIMIT {
+            match inner.chunk().await {
+                Ok(Some(chunk)) => read += chunk.len(),
+                _ => break,
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Hands the body over as a [`ByteStream`], without buffering it.
+pub fn decode_bytes(response: Response) -> DecodeFuture<ByteStream> {
+    Box::pin(async move { Ok(ByteStream::new(response)) })
+}
+
+/// A response body streamed in chunks as they arrive (a file download).
+///
+/// Read it with [`next_chunk`](ByteStream::next_chunk), as a
+/// [`Stream`](futures_core::Stream), or write it out with [`write_to`](ByteStream::write_to)
+/// or [`save`](ByteStream::save). The client's timeout covers the whole body: raise it with
+/// [`Request::timeout`](super::Request::timeout) for large downloads.
+pub struct ByteStream {
+    stream: Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>,
+    endpoint: &'static str,
+    safety: RetrySafety,
+    timeout: Duration,
+    content_type: Option<String>,
+    content_length: Option<u64>,
+    request_id: Option<String>,
+    done: bool,
+}
+
+impl ByteStream {
+    fn new(response: Response) -> ByteStream {
+        let headers = response.inner.headers();
+        let content_type = headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let content_length = response.inner.content_length();
+        ByteStream {
+            endpoint: response.endpoint,
+            safety: response.safety,
+            timeout: response.timeout,
+            request_id: response.request_id,
+            content_type,
+            content_length,
+            done: false,
+            stream: Box::pin(response.inner.bytes_stream()),
+        }
+    }
+
+    /// The `Content-Type` the server declared, if any.
+    pub fn content_type(&self) -> Option<&str> {
+        self.content_type.as_deref()
+    }
+
+    /// The body length the server declared, if any.
+    pub fn content_length(&self) -> Option<u64> {
+        self.content_length
+    }
+
+    /// The request id the server returned, if any.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// The next chunk, or `None` at the end of the body.
+    pub async fn next_chunk(&mut self) -> Result<Option<Bytes>, Error> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx))
+            .await
+            .transpose()
+    }
+
+    /// Writes the whole body to `writer` and flushes it; returns the number of bytes.
+    pub async fn write_to(mut self, mut writer: impl AsyncWrite + Unpin) -> Result<u64, Error> {
+        let mut written = 0u64;
+        while let Some(chunk) = self.next_chunk().await? {
+            writer
+                .write_all(&chunk)
+                .await
+                .map_err(|e| Error::io("could not write the download", e))?;
+            written += chunk.len() as u64;
+        }
+        writer
+            .flush()
+            .await
+            .map_err(|e| Error::io("could not write the download", e))?;
+        Ok(written)
+    }
+
+    /// Writes the whole body to a file (created or truncated); returns the number of bytes.
+    /// On failure the partial file is removed.
+    pub async fn save(self, path: impl AsRef<Path>) -> Result<u64, Error> {
+        let path = path.as_ref();
+        let file = tokio::fs::File::create(path)
+            .await
+            .map_err(|e| Error::io(format!("could not create `{}`", path.display()), e))?;
+        let mut writer = tokio::io::BufWriter::with_capacity(256 * 1024, file);
+        let result = self.write_to(&mut writer).await;
+        let result = match result {
+            Ok(written) => writer
+                .into_inner()
+                .sync_all()
+                .await
+                .map(|()| written)
+                .map_err(|e| Error::io(format!("could not write `{}`", path.display()), e)),
+            Err(e) => Err(e),
+        };
+        if result.is_err() {
+            let _ = tokio::fs::remove_file(path).await;
+        }
+        result
+    }
+}
+
+impl Stream for ByteStream {
+    type Item = Result<Bytes, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        match self.stream.as_mut().poll_next(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(None) => {
+                self.done = true;
+                Poll::Ready(None)
+            }
+            Poll::Ready(Some(Ok(chunk))) => Poll::Ready(Some(Ok(chunk))),
+            Poll::Ready(Some(Err(e))) => {
+                self.done = true;
+                let err = Error::transport(e, Some(self.timeout))
+                    .with_endpoint(self.endpoint, self.safety);
+                Poll::Ready(Some(Err(err)))
+            }
+        }
+    }
+}
+
+impl fmt::Debug for ByteStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ByteStream")
+            .field("endpoint", &self.endpoint)
+            .field("content_type", &self.content_type)
+            .field("content_length", &self.content_length)
+            .field("request_id", &self.request_id)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct History {
+        calls: Vec<Call>,
+        total: u64,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Call {
+        id: String,
+        status: String,
+    }
+
+    #[test]
+    fn decode_error_has_path_and_snippet() {
+        let body = br#"{"calls": [{"id": "a", "status": "completed"}, {"id": "b", "status": 7}], "total": 2}"#;
+        let err = decode_json_slice::<History>(body, 200, Some("r1".into()), "key_0123456789")
+            .unwrap_err();
+        assert!(err.is_decode());
+        assert_eq!(err.decode_path(), Some("calls[1].status"));
+        assert_eq!(err.status(), Some(200));
+        assert_eq!(err.request_id(), Some("r1"));
+        let snippet = err.body_snippet().unwrap();
+        assert!(snippet.contains(r#""status": 7"#), "{snippet}");
+        let text = err.to_string();
+        assert!(
+            text.contains("calls[1].status") && text.contains("invalid type"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn decode_error_snippet_scrubs_the_key() {
+        let key = "sk_live_ABCDEFGH12345";
+        let body = format!(r#"{{"calls": "{key}", "total": 1}}"#);
+        let err = decode_json_slice::<History>(body.as_bytes(), 200, None, key).unwrap_err();
+        assert!(!format!("{err} {err:?}").contains(key));
+    }
+
+    #[test]
+    fn malformed_and_trailing_and_empty() {
+        let err = decode_json_slice::<History>(b"{\"calls\": [", 200, None, "").unwrap_err();
+        assert!(err.is_decode(), "{err}");
+        let err = decode_json_slice::<serde_json::Value>(b"{} x", 200, None, "").unwrap_err();
+        assert!(err.to_string().contains("trailing"), "{err}");
+        let err = decode_json_slice::<History>(b"  ", 200, None, "").unwrap_err();
+        assert!(err.to_string().contains("empty"), "{err}");
+        assert!(decode_json_slice::<()>(b"", 204, None, "").is_ok());
+        assert_eq!(
+            decode_json_slice::<Option<u32>>(b"\n", 200, None, "").unwrap(),
+            None
+        );
+        let err = decode_json_slice::<History>(b"<html>oops</html>", 200, None, "").unwrap_err();
+        assert_eq!(err.body_snippet(), Some("<html>oops</html>"));
+    }
+
+    #[test]
+    fn offsets() {
+        assert_eq!(byte_offset(b"abc", 1, 2), Some(1));
+        assert_eq!(byte_offset(b"a\nbc\nd", 3, 1), Some(5));
+        assert_eq!(byte_offset(b"a", 5, 1), None);
+        assert_eq!(byte_offset(b"a", 0, 0), None);
+    }
+}
