@@ -503,6 +503,16 @@ impl Api {
             })
     }
 
+    /// The spec file of a module.
+    pub fn source(&self, module: &str) -> &SourceInfo {
+        // Sources are sorted by path, and modules are file stems, so this is a binary search.
+        let i = self
+            .sources
+            .binary_search_by(|s| s.module.as_str().cmp(module))
+            .unwrap_or_else(|_| panic!("module `{module}` has a spec file"));
+        &self.sources[i]
+    }
+
     /// Number of endpoints across all resources.
     pub fn endpoint_count(&self) -> usize {
         self.resources.iter().map(|r| r.endpoints.len()).sum()

@@ -154,3 +154,75 @@ pub fn compare(root: &Path, generated: &[GeneratedFile]) -> Result<Report, Strin
     }
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn generate_real() -> Vec<GeneratedFile> {
+        let files = crate::read_spec(&crate::repo_root()).expect("spec/ is readable");
+        generator::generate(&files).unwrap_or_else(|d| panic!("{d}"))
+    }
+
+    /// The same check as `cargo xtask codegen --check`, so `cargo test` alone catches drift.
+    #[test]
+    fn generated_files_are_fresh() {
+        let report = compare(&crate::repo_root(), &generate_real()).expect("the tree is readable");
+        assert!(report.is_clean(), "{}", report.render());
+    }
+
+    /// A scratch folder with the generated files written out, removed on drop.
+    struct Scratch(std::path::PathBuf);
+
+    impl Scratch {
+        fn new(name: &str, files: &[GeneratedFile]) -> Scratch {
+            let dir = std::env::temp_dir().join(format!("ringg-codegen-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            for f in files {
+                let path = dir.join(&f.path);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(path, &f.contents).unwrap();
+            }
+            Scratch(dir)
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[test]
+    fn a_hand_edit_is_reported_with_the_file_and_the_fix() {
+        let files = generate_real();
+        let scratch = Scratch::new("edit", &files);
+        let lib = scratch.0.join("generated/src/lib.rs");
+        let edited = std::fs::read_to_string(&lib).unwrap().replace("mod runtime;", "mod runtime; // tweak");
+        std::fs::write(&lib, &edited).unwrap();
+        std::fs::write(scratch.0.join("generated/src/stray.rs"), "// not generated\n").unwrap();
+        std::fs::remove_file(scratch.0.join("generated/README.md")).unwrap();
+
+        let report = compare(&scratch.0, &files).unwrap();
+        let text = report.render();
+        assert!(text.contains("stale: generated/src/lib.rs differs"), "{text}");
+        assert!(text.contains("-mod runtime; // tweak\n+mod runtime;"), "{text}");
+        assert!(text.contains("extra: generated/src/stray.rs should not be there"), "{text}");
+        assert!(text.contains("missing: generated/README.md"), "{text}");
+        assert!(text.contains("run `cargo xtask codegen`"), "{text}");
+        // Check mode wrote nothing.
+        assert_eq!(std::fs::read_to_string(&lib).unwrap(), edited);
+        assert!(scratch.0.join("generated/src/stray.rs").exists());
+    }
+
+    #[test]
+    fn a_bad_spec_writes_nothing() {
+        let scratch = Scratch::new("bad", &[]);
+        std::fs::create_dir_all(scratch.0.join("spec")).unwrap();
+        std::fs::write(scratch.0.join("spec/api.yaml"), "api: [unclosed\n").unwrap();
+        let err = run(&scratch.0, Mode::Write).unwrap_err();
+        assert!(err.contains("spec/api.yaml:"), "{err}");
+        assert!(err.contains("nothing was written"), "{err}");
+        assert!(!scratch.0.join("generated").exists());
+    }
+}

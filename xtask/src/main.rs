@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod bench;
 mod codegen;
 mod spec_diff;
 
@@ -15,6 +16,8 @@ Tasks:
   codegen --check   write nothing; fail with a diff when a generated file is stale
   spec-diff         classify every spec change for the wire and for Rust semver (merge base with main
                     vs working tree by default); `spec-diff --help` lists --base/--head/--format
+  bench codegen     time generation of the spec and of 10x and 100x copies
+                    (run optimised: cargo run --release -p xtask -- bench codegen)
   openapi           regenerate only generated/openapi.yaml, the OpenAPI 3.0.3 export (codegen writes it too)
 ";
 
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
         }
         ["spec-diff", rest @ ..] => spec_diff::run(&repo_root(), rest),
         ["openapi"] => openapi(),
+        ["bench", "codegen"] => bench::codegen(&repo_root()),
         [] | ["help"] | ["--help"] | ["-h"] => {
             print!("{HELP}");
             Ok(())

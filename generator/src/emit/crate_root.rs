@@ -47,7 +47,8 @@ pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
         #![deny(missing_docs)]
         #![forbid(unsafe_code)]
 
-        mod runtime;
+        #[doc(hidden)]
+        pub mod runtime;
         pub mod types;
         #(pub mod #mods;)*
         #webhooks
@@ -158,7 +159,7 @@ pub(crate) fn webhooks(api: &Api) -> Option<GeneratedFile> {
             }
         }
     };
-    let source = api.sources.iter().find(|s| s.module == def.module).expect("source");
+    let source = api.source(&def.module);
     Some(GeneratedFile {
         path: "generated/src/webhooks.rs".into(),
         contents: format_file(&header("//", &[source]), tokens),
@@ -233,7 +234,7 @@ pub(crate) fn webcall(api: &Api) -> Option<GeneratedFile> {
             }
         }
     };
-    let source = api.sources.iter().find(|s| s.module == def.module).expect("source");
+    let source = api.source(&def.module);
     Some(GeneratedFile {
         path: "generated/src/webcall.rs".into(),
         contents: format_file(&header("//", &[source]), tokens),

@@ -13,20 +13,24 @@ use crate::ir::{Api, EnumValue, Field, Presence, Tagged, TypeDef, TypeKind, Type
 
 /// `generated/src/types/mod.rs` and one file per spec module that declares types.
 pub(crate) fn types(api: &Api) -> Vec<GeneratedFile> {
+    // Types grouped by module, modules in order of first appearance (spec file order).
     let mut modules: Vec<&str> = Vec::new();
+    let mut by_module: std::collections::HashMap<&str, Vec<&TypeDef>> = std::collections::HashMap::new();
     for t in &api.types {
-        if !modules.contains(&t.module.as_str()) {
+        let defs = by_module.entry(t.module.as_str()).or_default();
+        if defs.is_empty() {
             modules.push(&t.module);
         }
+        defs.push(t);
     }
     let mut files = Vec::new();
     for module in &modules {
-        let defs: Vec<&TypeDef> = api.types.iter().filter(|t| t.module == *module).collect();
+        let defs = &by_module[module];
         let local: BTreeSet<String> = defs.iter().map(|t| t.rust.clone()).collect();
         let mut imports = Imports::default();
         let items: Vec<TokenStream> = defs.iter().map(|t| type_def(api, t, &mut imports)).collect();
         let uses = imports.tokens(quote! { super }, &local);
-        let source = api.sources.iter().find(|s| &s.module == module).expect("module has a source");
+        let source = api.source(module);
         let module_doc = format!(" Types declared in `{}`.", source.path);
         let tokens = quote! {
             #![doc = #module_doc]
@@ -258,7 +262,7 @@ fn constructor(api: &Api, t: &TypeDef, fields: &[Field], imports: &mut Imports) 
         quote! {
             #new_doc
             pub fn new() -> Self {
-                Self::default()
+                <Self as Default>::default()
             }
         }
     } else {
@@ -284,32 +288,33 @@ fn to_form(api: &Api, t: &TypeDef, fields: &[Field]) -> TokenStream {
     let parts = fields.iter().map(|f| {
         let fname = ident(&f.rust);
         let wire = lit(&f.wire);
-        let add = |value: TokenStream| -> TokenStream {
+        // `place` names the value (`self.x`, or `value` bound by reference); `reference` borrows it.
+        let add = |place: TokenStream, reference: TokenStream| -> TokenStream {
             match &f.ty {
-                TypeRef::File => quote! { form = form.file(#wire, #value)?; },
+                TypeRef::File => quote! { form = form.file(#wire, #reference)?; },
                 TypeRef::List(inner) if **inner == TypeRef::File => {
-                    quote! { for file in #value { form = form.file(#wire, file)?; } }
+                    quote! { for file in #reference { form = form.file(#wire, file)?; } }
                 }
                 TypeRef::String | TypeRef::Date | TypeRef::DateTime => {
-                    quote! { form = form.text(#wire, #value.as_str()); }
+                    quote! { form = form.text(#wire, #place.as_str()); }
                 }
                 TypeRef::Integer | TypeRef::Number | TypeRef::Boolean => {
-                    quote! { form = form.text(#wire, #value.to_string()); }
+                    quote! { form = form.text(#wire, #place.to_string()); }
                 }
                 TypeRef::Named(n) if matches!(api.type_def(n).map(|d| &d.kind), Some(TypeKind::Enum(_))) => {
-                    quote! { form = form.text(#wire, #value.as_str()); }
+                    quote! { form = form.text(#wire, #place.as_str()); }
                 }
-                _ => quote! { form = form.json(#wire, #value)?; },
+                _ => quote! { form = form.json(#wire, #reference)?; },
             }
         };
         match f.presence {
-            Presence::Required => add(quote! { &self.#fname }),
+            Presence::Required => add(quote! { self.#fname }, quote! { &self.#fname }),
             Presence::Optional | Presence::Nullable => {
-                let body = add(quote! { value });
+                let body = add(quote! { value }, quote! { value });
                 quote! { if let Some(value) = &self.#fname { #body } }
             }
             Presence::OptionalNullable => {
-                let body = add(quote! { value });
+                let body = add(quote! { value }, quote! { value });
                 quote! { if let crate::Patch::Value(value) = &self.#fname { #body } }
             }
         }
@@ -446,7 +451,7 @@ fn tagged_union(api: &Api, t: &TypeDef, tagged: &Tagged, imports: &mut Imports) 
                 ser_arms.push(quote! {
                     Self::#id(payload) => crate::runtime::serialize_tagged(serializer, #tag, #value, Some(payload)),
                 });
-                de_arms.push(quote! { #value => #pty::deserialize(value).map(Self::#id), });
+                de_arms.push(quote! { #value => <#pty as serde::Deserialize>::deserialize(value).map(Self::#id), });
             }
             None => {
                 variants.push(quote! { #vdoc #id, });
@@ -494,6 +499,10 @@ fn tagged_union(api: &Api, t: &TypeDef, tagged: &Tagged, imports: &mut Imports) 
         #doc
         #[derive(Debug, Clone, PartialEq)]
         #[non_exhaustive]
+        #[allow(
+            clippy::large_enum_variant,
+            reason = "each variant is one message, built once and sent or read once; boxing would cost an allocation and noise at every use"
+        )]
         pub enum #name {
             #(#variants)*
         }
@@ -517,8 +526,7 @@ fn tagged_union(api: &Api, t: &TypeDef, tagged: &Tagged, imports: &mut Imports) 
 
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                use serde::Deserialize as _;
-                let value = serde_json::Value::deserialize(deserializer)?;
+                let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
                 #missing_tag
                 let decoded: Result<Self, serde_json::Error> = match tag.as_str() {
                     #(#de_arms)*

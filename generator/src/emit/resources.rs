@@ -11,7 +11,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::docs;
-use super::rust::{Imports, arg, format_file, lit, sample, ty};
+use super::rust::{Imports, arg, format_file, lit, named, sample, ty};
 use super::{GeneratedFile, header};
 use crate::ident::{ident, plain};
 use crate::ir::{Api, Encoding, Endpoint, Param, Resource, Response, Retry, TypeKind, TypeRef};
@@ -21,7 +21,7 @@ pub(crate) fn resources(api: &Api) -> Vec<GeneratedFile> {
     api.resources
         .iter()
         .map(|r| {
-            let source = api.sources.iter().find(|s| s.module == r.module).expect("resource source");
+            let source = api.source(&r.module);
             GeneratedFile {
                 path: format!("generated/src/{}.rs", r.name),
                 contents: format_file(&header("//", &[source]), resource(api, r)),
@@ -32,7 +32,7 @@ pub(crate) fn resources(api: &Api) -> Vec<GeneratedFile> {
 
 fn resource(api: &Api, r: &Resource) -> TokenStream {
     let handle = ident(&r.rust);
-    let mut imports = Imports::default();
+    let mut imports = Imports::with_prefix(quote! { types });
     let module_doc = docs::inner_attrs(&docs::sanitize(&r.doc));
     let handle_doc = docs::attrs(&format!(
         "{}\n\nGet it with [`Client::{}`](crate::Client::{}).",
@@ -294,10 +294,8 @@ fn operation(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> To
     let path_fn = path_fn(e);
     let query_fn = query_fn(e);
     let accept = match &e.response {
-        Response::Binary { media_type } => {
-            let m = lit(media_type.as_deref().unwrap_or("*/*"));
-            quote! { const ACCEPT: &'static str = #m; }
-        }
+        // Ringg's download format varies (CSV or zip), so accept whatever it sends.
+        Response::Binary { .. } => quote! { const ACCEPT: &'static str = "*/*"; },
         _ => quote! {},
     };
     let body_fn = match &e.body {
@@ -365,7 +363,6 @@ fn setter(api: &Api, q: &Param, imports: &mut Imports) -> TokenStream {
             };
             quote! {
                 #doc
-                #[must_use]
                 pub fn #name(mut self, values: impl IntoIterator<Item = #item>) -> Self {
                     self.op_mut().#name = #collect;
                     self
@@ -377,7 +374,6 @@ fn setter(api: &Api, q: &Param, imports: &mut Imports) -> TokenStream {
             let value = if into { quote! { value.into() } } else { quote! { value } };
             quote! {
                 #doc
-                #[must_use]
                 pub fn #name(mut self, value: #pty) -> Self {
                     self.op_mut().#name = Some(#value);
                     self
@@ -468,7 +464,7 @@ fn paginated(api: &Api, e: &Endpoint, imports: &mut Imports) -> TokenStream {
                     TypeKind::Union(members) => members
                         .iter()
                         .find(|m| m.ty == TypeRef::Integer)
-                        .map(|m| (ident(&api.type_def(n).expect("validated").rust), ident(&m.rust))),
+                        .map(|m| (named(api, n, imports), ident(&m.rust))),
                     _ => None,
                 },
                 _ => None,

@@ -11,9 +11,14 @@ include!(concat!(env!("OUT_DIR"), "/runtime_files.rs"));
 pub(crate) const RUNTIME_DEPENDENCIES: &[&str] = &[
     r#"bytes = "1""#,
     r#"futures-core = "0.3""#,
+    r#"httpdate = "1""#,
     r#"percent-encoding = "2""#,
-    r#"reqwest = { version = "0.13", default-features = false, features = ["multipart", "stream", "rustls-no-provider", "http2"] }"#,
+    // TLS is rustls with the `ring` provider, handed to reqwest preconfigured: reqwest's default
+    // provider (aws-lc-rs) is a C build that roughly doubles a clean build of the crate.
+    r#"reqwest = { version = "0.13", default-features = false, features = ["multipart", "stream", "rustls-no-provider", "system-proxy"] }"#,
     r#"rustls = { version = "0.23", default-features = false, features = ["ring", "std", "tls12"] }"#,
+    // The same major as reqwest's, so it is built once.
+    r#"rustls-platform-verifier = "0.7""#,
     r#"serde = { version = "1", features = ["derive"] }"#,
     r#"serde_json = "1""#,
     r#"serde_path_to_error = "0.1""#,
@@ -23,7 +28,7 @@ pub(crate) const RUNTIME_DEPENDENCIES: &[&str] = &[
 
 /// `[dev-dependencies]` lines of the generated crate: what the runtime's tests use.
 pub(crate) const RUNTIME_DEV_DEPENDENCIES: &[&str] =
-    &[r#"tokio = { version = "1", features = ["macros", "net", "rt-multi-thread", "time", "fs", "io-util"] }"#];
+    &[r#"tokio = { version = "1", features = ["macros", "rt-multi-thread", "net", "time"] }"#];
 
 /// `generated/src/runtime/*.rs`.
 pub(crate) fn runtime() -> Vec<GeneratedFile> {

@@ -15,6 +15,18 @@ pub(crate) struct Imports {
     pub types: BTreeSet<String>,
     /// `std::collections::BTreeMap`.
     pub btree_map: bool,
+    /// When set, named types are written as `prefix::Name` instead of being imported. Resource
+    /// modules use `types::Name`, because an operation may share its name with its body type.
+    pub prefix: Option<TokenStream>,
+    /// A named type was written with the prefix.
+    pub prefixed: bool,
+}
+
+impl Imports {
+    /// Imports that write named types as `prefix::Name`.
+    pub fn with_prefix(prefix: TokenStream) -> Self {
+        Self { prefix: Some(prefix), ..Self::default() }
+    }
 }
 
 impl Imports {
@@ -26,7 +38,9 @@ impl Imports {
             .filter(|n| !local.contains(*n))
             .map(|n| ident(n))
             .collect();
-        let types = if names.is_empty() {
+        let types = if self.prefixed {
+            quote! { use crate::types; }
+        } else if names.is_empty() || self.prefix.is_some() {
             quote! {}
         } else {
             quote! { use #from_types::{ #(#names),* }; }
@@ -58,10 +72,21 @@ pub(crate) fn ty(api: &Api, t: &TypeRef, imports: &mut Imports) -> TokenStream {
             let inner = ty(api, inner, imports);
             quote! { BTreeMap<String, #inner> }
         }
-        TypeRef::Named(n) => {
-            let def = api.type_def(n).expect("validated reference");
+        TypeRef::Named(n) => named(api, n, imports),
+    }
+}
+
+/// The path of a named type as this module writes it.
+pub(crate) fn named(api: &Api, name: &str, imports: &mut Imports) -> TokenStream {
+    let def = api.type_def(name).expect("validated reference");
+    let id = ident(&def.rust);
+    match &imports.prefix {
+        Some(prefix) => {
+            imports.prefixed = true;
+            quote! { #prefix::#id }
+        }
+        None => {
             imports.types.insert(def.rust.clone());
-            let id = ident(&def.rust);
             quote! { #id }
         }
     }

@@ -119,6 +119,12 @@ pub const ERROR_KINDS: &[&str] = &[
     "Server",
 ];
 
+/// Defined type names: in order for hints, hashed for lookups.
+struct Names<'a> {
+    list: Vec<&'a str>,
+    set: HashSet<&'a str>,
+}
+
 struct TypeEntry<'r> {
     file: usize,
     module: String,
@@ -171,7 +177,8 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             entries.push(TypeEntry { file: *file, module: module_of(*file), key, raw: t });
         }
     }
-    let type_names: Vec<&str> = entries.iter().map(|e| e.key.value.as_str()).collect();
+    let list: Vec<&str> = entries.iter().map(|e| e.key.value.as_str()).collect();
+    let type_names = Names { set: list.iter().copied().collect(), list };
 
     let mut types: Vec<TypeDef> = entries
         .iter()
@@ -399,20 +406,20 @@ fn is_semver(v: &str) -> bool {
     parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
 }
 
-fn unknown_type(ctx: &mut Ctx<'_>, loc: Loc, path: &str, name: &str, type_names: &[&str]) {
-    let candidates = type_names.iter().copied().chain(PRIMITIVES.iter().copied());
+fn unknown_type(ctx: &mut Ctx<'_>, loc: Loc, path: &str, name: &str, type_names: &Names<'_>) {
+    let candidates = type_names.list.iter().copied().chain(PRIMITIVES.iter().copied());
     let hint = did_you_mean(name, candidates)
         .unwrap_or_else(|| "define it under `types:` or use a primitive (string, integer, number, boolean, date, datetime, json, list<T>, map<T>)".into());
     ctx.error(loc, path, format!("unknown type `{name}`"), Some(hint));
 }
 
 /// Resolves a type expression: it parses, and every name in it is a defined type.
-fn resolve(ctx: &mut Ctx<'_>, file: usize, path: &str, s: &Spanned<String>, type_names: &[&str]) -> Option<TypeRef> {
+fn resolve(ctx: &mut Ctx<'_>, file: usize, path: &str, s: &Spanned<String>, type_names: &Names<'_>) -> Option<TypeRef> {
     let loc = ctx.loc(file, s);
     match parse_type(&s.value) {
         Ok(t) => {
             if let Some(n) = t.named()
-                && !type_names.contains(&n)
+                && !type_names.set.contains(n)
             {
                 unknown_type(ctx, loc, path, n, type_names);
                 return None;
@@ -427,7 +434,7 @@ fn resolve(ctx: &mut Ctx<'_>, file: usize, path: &str, s: &Spanned<String>, type
 }
 
 /// A type has exactly one shape; names inside it are unique after conversion to Rust case.
-fn lower_type(ctx: &mut Ctx<'_>, e: &TypeEntry<'_>, type_names: &[&str]) -> TypeDef {
+fn lower_type(ctx: &mut Ctx<'_>, e: &TypeEntry<'_>, type_names: &Names<'_>) -> TypeDef {
     let raw = e.raw;
     let name = &e.key.value;
     let path = format!("types.{name}");
@@ -563,7 +570,7 @@ fn lower_type(ctx: &mut Ctx<'_>, e: &TypeEntry<'_>, type_names: &[&str]) -> Type
 }
 
 /// Field names are unique after conversion to snake_case, and their types resolve.
-fn lower_fields(ctx: &mut Ctx<'_>, file: usize, path: &str, fields: &OrderedMap<RawField>, type_names: &[&str]) -> Vec<Field> {
+fn lower_fields(ctx: &mut Ctx<'_>, file: usize, path: &str, fields: &OrderedMap<RawField>, type_names: &Names<'_>) -> Vec<Field> {
     let mut out = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
     for (wire, f) in fields.iter() {
@@ -623,7 +630,7 @@ fn lower_endpoint(
     rust_op: &str,
     types: &[TypeDef],
     index: &HashMap<String, usize>,
-    type_names: &[&str],
+    type_names: &Names<'_>,
     base_urls: &[String],
     error_statuses: &[String],
 ) -> Option<Endpoint> {
@@ -842,7 +849,7 @@ fn lower_param(
     path: &str,
     key: &Spanned<String>,
     p: &RawParam,
-    type_names: &[&str],
+    type_names: &Names<'_>,
     types: &[TypeDef],
     index: &HashMap<String, usize>,
 ) -> Option<Param> {
