@@ -198,7 +198,7 @@ mod tests {
         let files = generate_real();
         let scratch = Scratch::new("edit", &files);
         let lib = scratch.0.join("generated/src/lib.rs");
-        let edited = std::fs::read_to_string(&lib).unwrap().replace("mod runtime;", "mod runtime; // tweak");
+        let edited = std::fs::read_to_string(&lib).unwrap().replace("pub mod types;", "pub mod types; // tweak");
         std::fs::write(&lib, &edited).unwrap();
         std::fs::write(scratch.0.join("generated/src/stray.rs"), "// not generated\n").unwrap();
         std::fs::remove_file(scratch.0.join("generated/README.md")).unwrap();
@@ -206,7 +206,7 @@ mod tests {
         let report = compare(&scratch.0, &files).unwrap();
         let text = report.render();
         assert!(text.contains("stale: generated/src/lib.rs differs"), "{text}");
-        assert!(text.contains("-mod runtime; // tweak\n+mod runtime;"), "{text}");
+        assert!(text.contains("-pub mod types; // tweak\n+pub mod types;"), "{text}");
         assert!(text.contains("extra: generated/src/stray.rs should not be there"), "{text}");
         assert!(text.contains("missing: generated/README.md"), "{text}");
         assert!(text.contains("run `cargo xtask codegen`"), "{text}");
