@@ -9,6 +9,7 @@ pub mod diff;
 pub mod ident;
 pub mod ir;
 pub mod load;
+mod par;
 pub mod raw;
 
 pub use diag::{Diagnostic, Diagnostics};

@@ -28,16 +28,35 @@ pub struct GeneratedFile {
     pub contents: String,
 }
 
+/// One unit of emission: produces some files from the IR.
+type Job<'a> = Box<dyn Fn() -> Vec<GeneratedFile> + Sync + 'a>;
+
 /// Every generated file for the API, in path order.
+///
+/// Each type module, resource and crate-wide file is a job; formatting dominates the cost and
+/// the jobs are independent, so they run in parallel. Output does not depend on scheduling.
 pub fn emit(api: &Api) -> Vec<GeneratedFile> {
-    let mut files = vec![schema::schema(), crate_root::lib_rs(api), examples::examples(api)];
-    files.extend(models::types(api));
-    files.extend(resources::resources(api));
-    files.extend(crate_root::webhooks(api));
-    files.extend(crate_root::webcall(api));
-    files.extend(templates::templates(api));
-    files.extend(runtime::runtime());
-    files.push(openapi::openapi(api));
+    let modules = models::modules(api);
+    let module_names: Vec<&str> = modules.iter().map(|(m, _)| *m).collect();
+    let mut jobs: Vec<Job<'_>> = vec![
+        Box::new(|| vec![schema::schema()]),
+        Box::new(|| vec![crate_root::lib_rs(api)]),
+        Box::new(|| vec![examples::examples(api)]),
+        Box::new(|| vec![models::root(api, &module_names)]),
+        Box::new(|| crate_root::webhooks(api).into_iter().chain(crate_root::webcall(api)).collect()),
+        Box::new(|| templates::templates(api)),
+        Box::new(runtime::runtime),
+        Box::new(|| vec![openapi::openapi(api)]),
+    ];
+    for (module, defs) in &modules {
+        jobs.push(Box::new(move || vec![models::module_file(api, module, defs)]));
+    }
+    for r in &api.resources {
+        jobs.push(Box::new(move || vec![resources::resource_file(api, r)]));
+    }
+    // The per-module and per-resource jobs first; the small crate-wide ones fill in at the end.
+    jobs.reverse();
+    let mut files: Vec<GeneratedFile> = crate::par::map(&jobs, |job| job()).into_iter().flatten().collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
 }

@@ -11,37 +11,41 @@ use super::{GeneratedFile, header};
 use crate::ident::{ident, plain};
 use crate::ir::{Api, EnumValue, Field, Presence, Tagged, TypeDef, TypeKind, TypeRef, UnionMember};
 
-/// `generated/src/types/mod.rs` and one file per spec module that declares types.
-pub(crate) fn types(api: &Api) -> Vec<GeneratedFile> {
-    // Types grouped by module, modules in order of first appearance (spec file order).
-    let mut modules: Vec<&str> = Vec::new();
-    let mut by_module: std::collections::HashMap<&str, Vec<&TypeDef>> = std::collections::HashMap::new();
+/// Spec modules that declare types, in spec order, with their types.
+pub(crate) fn modules(api: &Api) -> Vec<(&str, Vec<&TypeDef>)> {
+    let mut modules: Vec<(&str, Vec<&TypeDef>)> = Vec::new();
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for t in &api.types {
-        let defs = by_module.entry(t.module.as_str()).or_default();
-        if defs.is_empty() {
-            modules.push(&t.module);
-        }
-        defs.push(t);
-    }
-    let mut files = Vec::new();
-    for module in &modules {
-        let defs = &by_module[module];
-        let local: BTreeSet<String> = defs.iter().map(|t| t.rust.clone()).collect();
-        let mut imports = Imports::default();
-        let items: Vec<TokenStream> = defs.iter().map(|t| type_def(api, t, &mut imports)).collect();
-        let uses = imports.tokens(quote! { super }, &local);
-        let source = api.source(module);
-        let module_doc = format!(" Types declared in `{}`.", source.path);
-        let tokens = quote! {
-            #![doc = #module_doc]
-            #uses
-            #(#items)*
-        };
-        files.push(GeneratedFile {
-            path: format!("generated/src/types/{module}.rs"),
-            contents: format_file(&header("//", &[source]), tokens),
+        let i = *index.entry(t.module.as_str()).or_insert_with(|| {
+            modules.push((t.module.as_str(), Vec::new()));
+            modules.len() - 1
         });
+        modules[i].1.push(t);
     }
+    modules
+}
+
+/// `generated/src/types/<module>.rs`: the types one spec file declares.
+pub(crate) fn module_file(api: &Api, module: &str, defs: &[&TypeDef]) -> GeneratedFile {
+    let local: BTreeSet<String> = defs.iter().map(|t| t.rust.clone()).collect();
+    let mut imports = Imports::default();
+    let items: Vec<TokenStream> = defs.iter().map(|t| type_def(api, t, &mut imports)).collect();
+    let uses = imports.tokens(quote! { super }, &local);
+    let source = api.source(module);
+    let module_doc = format!(" Types declared in `{}`.", source.path);
+    let tokens = quote! {
+        #![doc = #module_doc]
+        #uses
+        #(#items)*
+    };
+    GeneratedFile {
+        path: format!("generated/src/types/{module}.rs"),
+        contents: format_file(&header("//", &[source]), tokens),
+    }
+}
+
+/// `generated/src/types/mod.rs`: declares the modules and re-exports every type.
+pub(crate) fn root(api: &Api, modules: &[&str]) -> GeneratedFile {
     let mods: Vec<_> = modules.iter().map(|m| ident(m)).collect();
     let tokens = quote! {
         //! Every request, response and webhook type of the API.
@@ -52,11 +56,10 @@ pub(crate) fn types(api: &Api) -> Vec<GeneratedFile> {
         #( mod #mods; )*
         #( pub use #mods::*; )*
     };
-    files.push(GeneratedFile {
+    GeneratedFile {
         path: "generated/src/types/mod.rs".into(),
         contents: format_file(&header("//", &api.sources.iter().collect::<Vec<_>>()), tokens),
-    });
-    files
+    }
 }
 
 fn type_def(api: &Api, t: &TypeDef, imports: &mut Imports) -> TokenStream {

@@ -16,18 +16,12 @@ use super::{GeneratedFile, header};
 use crate::ident::{ident, plain};
 use crate::ir::{Api, Encoding, Endpoint, Param, Resource, Response, Retry, TypeKind, TypeRef};
 
-/// `generated/src/<resource>.rs` for every resource.
-pub(crate) fn resources(api: &Api) -> Vec<GeneratedFile> {
-    api.resources
-        .iter()
-        .map(|r| {
-            let source = api.source(&r.module);
-            GeneratedFile {
-                path: format!("generated/src/{}.rs", r.name),
-                contents: format_file(&header("//", &[source]), resource(api, r)),
-            }
-        })
-        .collect()
+/// `generated/src/<resource>.rs`.
+pub(crate) fn resource_file(api: &Api, r: &Resource) -> GeneratedFile {
+    GeneratedFile {
+        path: format!("generated/src/{}.rs", r.name),
+        contents: format_file(&header("//", &[api.source(&r.module)]), resource(api, r)),
+    }
 }
 
 fn resource(api: &Api, r: &Resource) -> TokenStream {

@@ -41,7 +41,7 @@ pub fn load(sources: &[SourceFile]) -> Result<Api, Diagnostics> {
     let mut diags: Vec<Diagnostic> = Vec::new();
     let mut raws = Vec::new();
     let mut infos = Vec::new();
-    for (i, s) in sorted.iter().enumerate() {
+    for s in &sorted {
         let stem = s
             .path
             .rsplit('/')
@@ -67,7 +67,11 @@ pub fn load(sources: &[SourceFile]) -> Result<Api, Diagnostics> {
             module,
             hash: content_hash(s.text.as_bytes()),
         });
-        match parse::parse_file(&s.path, &s.text) {
+    }
+    // Parsing is the costly part of loading and each file is independent.
+    let parsed = crate::par::map(&sorted, |s| parse::parse_file(&s.path, &s.text));
+    for (i, result) in parsed.into_iter().enumerate() {
+        match result {
             Ok(raw) => raws.push((i, raw)),
             Err(d) => diags.push(d),
         }
