@@ -77,6 +77,8 @@ pub struct Report {
     pub changed_diffs: Vec<(String, String)>,
     /// Paths of changed files.
     pub changed: BTreeSet<String>,
+    /// Changed files whose content no longer matches the hash in their header: edited by hand.
+    pub edited: BTreeSet<String>,
     /// Files the generator produces that are not in the tree.
     pub missing: BTreeSet<String>,
     /// Files in generated folders that the generator no longer produces.
@@ -93,7 +95,12 @@ impl Report {
     pub fn render(&self) -> String {
         let mut out = String::new();
         for (path, diff) in &self.changed_diffs {
-            let _ = writeln!(out, "stale: {path} differs from what the spec generates:\n{diff}");
+            let why = if self.edited.contains(path) {
+                "was edited by hand (its content no longer matches the hash in its header)"
+            } else {
+                "differs from what the spec generates"
+            };
+            let _ = writeln!(out, "stale: {path} {why}:\n{diff}");
         }
         for path in &self.missing {
             let _ = writeln!(out, "missing: {path} is generated from the spec but is not in the tree");
@@ -126,6 +133,9 @@ pub fn compare(root: &Path, generated: &[GeneratedFile]) -> Result<Report, Strin
                     .context_radius(3)
                     .header(&format!("a/{}", file.path), &format!("b/{}", file.path))
                     .to_string();
+                if generator::emit::seal_intact(&actual) == Some(false) {
+                    report.edited.insert(file.path.clone());
+                }
                 report.changed_diffs.push((file.path.clone(), diff));
                 report.changed.insert(file.path.clone());
             }
@@ -205,7 +215,7 @@ mod tests {
 
         let report = compare(&scratch.0, &files).unwrap();
         let text = report.render();
-        assert!(text.contains("stale: generated/src/lib.rs differs"), "{text}");
+        assert!(text.contains("stale: generated/src/lib.rs was edited by hand"), "{text}");
         assert!(text.contains("-pub mod types; // tweak\n+pub mod types;"), "{text}");
         assert!(text.contains("extra: generated/src/stray.rs should not be there"), "{text}");
         assert!(text.contains("missing: generated/README.md"), "{text}");
