@@ -24,6 +24,8 @@ pub struct Api {
     pub auth_env: String,
     /// Offset pagination settings.
     pub pagination: Pagination,
+    /// `(resource, endpoint)` shown as the first call in the crate's introduction.
+    pub start_with: Option<(String, String)>,
     /// Error statuses.
     pub errors: Vec<ErrorCase>,
     /// Named types, in spec order (files by name, then declaration order).
@@ -488,9 +490,13 @@ impl Api {
         self.type_index.get(name).map(|&i| &self.types[i])
     }
 
-    /// The first endpoint that needs no input and answers JSON: the smallest first call, used in
-    /// the crate's introductory examples.
+    /// The endpoint for the crate's introductory examples: `api.start_with`, or else the first
+    /// endpoint that needs no input and answers JSON.
     pub fn first_simple_endpoint(&self) -> Option<(&Resource, &Endpoint)> {
+        if let Some((res, ep)) = &self.start_with {
+            let r = self.resources.iter().find(|r| &r.name == res)?;
+            return r.endpoints.iter().find(|e| &e.name == ep).map(|e| (r, e));
+        }
         self.resources
             .iter()
             .flat_map(|r| r.endpoints.iter().map(move |e| (r, e)))

@@ -114,6 +114,9 @@ pub struct RawApi {
     pub auth: RawAuth,
     /// Offset pagination settings.
     pub pagination: RawPagination,
+    /// `resource.endpoint` shown as the first call in the crate's introduction.
+    #[schemars(with = "Option<String>")]
+    pub start_with: Option<Spanned<String>>,
 }
 
 /// How requests authenticate.

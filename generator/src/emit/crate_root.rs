@@ -105,7 +105,7 @@ fn overview(api: &Api) -> String {
         ));
     }
     text.push_str(
-        "\n# Errors and retries\n\nEvery call returns [`Error`] on failure: an API error with its status, [`ErrorKind`], the server's message and request id; a timeout; a connection failure; or a decode failure with the JSON path. Requests that are safe to repeat are retried with capped exponential backoff and jitter, honouring `Retry-After`. Requests that place calls or start campaigns are re-sent only when they certainly never reached Ringg, so a retry never rings a person twice.\n\n# Secrets\n\nThe API key is sent as a sensitive header and never appears in `Debug`, `Display`, errors or logs. Path parameters are percent-encoded, so no id can reach another endpoint.",
+        "\n# Errors, retries and secrets\n\nEvery call returns [`Error`] on failure: an API error with its status, [`ErrorKind`], the server's message and request id; a timeout; a connection failure; or a decode failure with the JSON path. The API key is sent as a sensitive header and never appears in `Debug`, `Display`, errors or logs. Path parameters are percent-encoded, so no id can reach another endpoint.",
     );
     if api.webhooks.is_some() {
         text.push_str("\n\n# Webhooks and the web widget\n\n[`webhooks::Event::from_slice`] decodes what Ringg posts to your endpoint; unknown event types are kept, not rejected.");

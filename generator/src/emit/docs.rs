@@ -91,8 +91,58 @@ fn escape_line(line: &str) -> String {
     out
 }
 
+/// Width that doc lines are wrapped to, not counting the `/// ` and indentation.
+const WIDTH: usize = 92;
+
+/// Splits long prose lines at spaces so generated source stays readable. Code fences, tables,
+/// headings and indented code are left alone; list items continue under their text.
+pub(crate) fn wrap(text: &str) -> String {
+    let mut out = Vec::new();
+    let mut in_fence = false;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") {
+            in_fence = !in_fence;
+            out.push(line.to_string());
+            continue;
+        }
+        let indent = line.len() - trimmed.len();
+        if in_fence || line.chars().count() <= WIDTH || trimmed.starts_with(['|', '#']) || indent >= 4 {
+            out.push(line.to_string());
+            continue;
+        }
+        let marker = ["- ", "* "]
+            .iter()
+            .find(|m| trimmed.starts_with(**m))
+            .map(|m| m.len())
+            .or_else(|| {
+                let digits = trimmed.chars().take_while(char::is_ascii_digit).count();
+                (digits > 0 && trimmed[digits..].starts_with(". ")).then_some(digits + 2)
+            })
+            .unwrap_or(0);
+        let first_prefix = &line[..indent + marker];
+        let rest_prefix = " ".repeat(indent + marker);
+        let mut current = first_prefix.to_string();
+        let mut empty = true;
+        for word in trimmed[marker..].split(' ').filter(|w| !w.is_empty()) {
+            if !empty && current.chars().count() + 1 + word.chars().count() > WIDTH {
+                out.push(std::mem::replace(&mut current, rest_prefix.clone()));
+                empty = true;
+            }
+            if !empty {
+                current.push(' ');
+            }
+            current.push_str(word);
+            empty = false;
+        }
+        out.push(current);
+    }
+    out.join("\n")
+}
+
 /// `#[doc = "..."]` attributes for each line of already-rustdoc-safe text.
 pub(crate) fn attrs(text: &str) -> TokenStream {
+    let text = wrap(text);
     let lines = text.lines().map(|l| {
         if l.is_empty() {
             String::new()
@@ -105,6 +155,7 @@ pub(crate) fn attrs(text: &str) -> TokenStream {
 
 /// `#![doc = "..."]` inner attributes for each line of already-rustdoc-safe text.
 pub(crate) fn inner_attrs(text: &str) -> TokenStream {
+    let text = wrap(text);
     let lines = text.lines().map(|l| {
         if l.is_empty() {
             String::new()
@@ -139,5 +190,15 @@ mod tests {
         assert_eq!(sanitize("see https://docs.ringg.ai/x."), "see <https://docs.ringg.ai/x>.");
         assert_eq!(sanitize("keep `list<T>` and [`Client`]"), "keep `list<T>` and \\[`Client`\\]");
         assert_eq!(sanitize("```\n{\"a\": 1}\n```"), "```text\n{\"a\": 1}\n```");
+    }
+
+    #[test]
+    fn wraps_prose_and_list_items_only() {
+        let long = "word ".repeat(30);
+        let wrapped = wrap(&format!("- {long}\n| {long} |"));
+        let lines: Vec<&str> = wrapped.lines().collect();
+        assert!(lines[0].starts_with("- word") && lines[0].len() <= WIDTH);
+        assert!(lines[1].starts_with("  word"));
+        assert!(lines.last().unwrap().starts_with("| word"));
     }
 }

@@ -373,7 +373,33 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
     }
 
     let (file, api) = api_block?;
-    let _ = file;
+    // The introductory endpoint exists and needs no input.
+    let start_with = api.start_with.as_ref().and_then(|s| {
+        let found = s.value.split_once('.').and_then(|(res, ep)| {
+            let r = resources.iter().find(|r| r.name == res)?;
+            r.endpoints.iter().find(|e| e.name == ep)
+        });
+        match found {
+            Some(e) if e.path_params.is_empty() && e.body.is_none() && e.query.iter().all(|q| q.optional) => {
+                s.value.split_once('.').map(|(r, e)| (r.to_string(), e.to_string()))
+            }
+            Some(_) => {
+                let loc = ctx.loc(file, s);
+                ctx.error(loc, "api.start_with", format!("`{}` needs inputs, so it cannot be the first example", s.value), Some("name an endpoint without required inputs, such as `workspace.get`".into()));
+                None
+            }
+            None => {
+                let loc = ctx.loc(file, s);
+                let hint = did_you_mean(&s.value, all_endpoints.iter().map(String::as_str))
+                    .unwrap_or_else(|| "write it as `resource.endpoint`".into());
+                ctx.error(loc, "api.start_with", format!("`{}` is not an endpoint", s.value), Some(hint));
+                None
+            }
+        }
+    });
+    if !ctx.diags.is_empty() {
+        return None;
+    }
     let type_index = types.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
     Some(Api {
         name: api.name.value.clone(),
@@ -390,6 +416,7 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             default_limit: api.pagination.default_limit,
             max_limit: api.pagination.max_limit.value,
         },
+        start_with,
         errors,
         types,
         resources,
