@@ -44,7 +44,14 @@ fn check(case: &str) {
     let input = std::fs::read_to_string(dir.join(format!("{case}.yaml"))).expect("fixture exists");
     let actual = match generator::load(&sources(case, &input)) {
         Ok(_) => panic!("fixture {case} loaded without a diagnostic"),
-        Err(diags) => format!("{diags}\n"),
+        Err(diags) => {
+            for d in &diags.0 {
+                assert!(d.hint.is_some(), "diagnostic without a hint in {case}: {d}");
+                assert!(d.line > 0 && d.column > 0, "diagnostic without a place in {case}: {d}");
+                assert!(!d.path.is_empty(), "diagnostic without a spec path in {case}: {d}");
+            }
+            format!("{diags}\n")
+        }
     };
     let expected_path = dir.join(format!("{case}.txt"));
     if std::env::var_os("UPDATE_EXPECT").is_some() {

@@ -218,7 +218,7 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             let u = url.value.trim_end_matches('/').to_string();
             if !(u.starts_with("https://") || u.starts_with("http://")) {
                 let loc = ctx.loc(file, url);
-                ctx.error(loc, &format!("api.base_urls.{}", name.value), format!("`{}` is not an http(s) URL", url.value), None);
+                ctx.error(loc, &format!("api.base_urls.{}", name.value), format!("`{}` is not an http(s) URL", url.value), Some("write the full URL, e.g. `https://prod-api.ringg.ai/ca/api/v0`".into()));
             }
             base_urls.push(BaseUrl { name: name.value.clone(), url: u });
         }
@@ -233,7 +233,7 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
         }
         if api.pagination.max_limit.value == 0 || api.pagination.default_limit > api.pagination.max_limit.value {
             let loc = ctx.loc(file, &api.pagination.max_limit);
-            ctx.error(loc, "api.pagination", "`default_limit` must be between 1 and `max_limit`", None);
+            ctx.error(loc, "api.pagination", "`default_limit` must be between 1 and `max_limit`", Some("lower `default_limit` or raise `max_limit`".into()));
         }
     } else if !raws.is_empty() {
         ctx.diags.push(Diagnostic {
@@ -335,7 +335,7 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
                 None => unknown_type(ctx, loc, "webhooks.event", &w.event.value, &type_names),
             }
             if webhooks.is_some() {
-                ctx.error(loc, "webhooks", "a second `webhooks` block", None);
+                ctx.error(loc, "webhooks", "a second `webhooks` block", Some("keep one `webhooks` block, in webhooks.yaml".into()));
             }
             webhooks = Some(Webhooks { doc: w.doc.clone(), event: w.event.value.clone() });
         }
@@ -347,7 +347,7 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
                 None => unknown_type(ctx, loc, "webcall.options", &w.options.value, &type_names),
             }
             if webcall.is_some() {
-                ctx.error(loc, "webcall", "a second `webcall` block", None);
+                ctx.error(loc, "webcall", "a second `webcall` block", Some("keep one `webcall` block, in webcall.yaml".into()));
             }
             webcall = Some(Webcall {
                 doc: w.doc.clone(),
@@ -509,7 +509,7 @@ fn lower_type(ctx: &mut Ctx<'_>, e: &TypeEntry<'_>, type_names: &Names<'_>) -> T
             out.push(EnumValue { wire: wire.value.clone(), rust, doc: doc.clone() });
         }
         if out.is_empty() && ctx.diags.is_empty() {
-            ctx.error(loc, &path, format!("enum `{name}` has no values"), None);
+            ctx.error(loc, &path, format!("enum `{name}` has no values"), Some("list its values under `enum:` as `value: what it means`".into()));
         }
         TypeKind::Enum(out)
     } else if let Some(members) = &raw.union {
@@ -522,12 +522,12 @@ fn lower_type(ctx: &mut Ctx<'_>, e: &TypeEntry<'_>, type_names: &Names<'_>) -> T
                 ctx.error(mloc, &mpath, format!("union member `{}` is not an UpperCamelCase Rust name", key.value), Some(format!("write it as `{}`", ident::camel(&key.value))));
             }
             if !seen.insert(key.value.clone()) {
-                ctx.error(mloc, &mpath, format!("union member `{}` is defined twice", key.value), None);
+                ctx.error(mloc, &mpath, format!("union member `{}` is defined twice", key.value), Some("give each member its own name".into()));
             }
             if let Some(ty) = resolve(ctx, e.file, &format!("{mpath}.type"), &m.ty, type_names) {
                 if ty == TypeRef::File {
                     let tloc = ctx.loc(e.file, &m.ty);
-                    ctx.error(tloc, &format!("{mpath}.type"), "a union member cannot be a file", None);
+                    ctx.error(tloc, &format!("{mpath}.type"), "a union member cannot be a file", Some("files are fields of multipart bodies only".into()));
                 }
                 out.push(UnionMember { rust: key.value.clone(), ty, doc: m.doc.clone() });
             }
@@ -552,7 +552,7 @@ fn lower_type(ctx: &mut Ctx<'_>, e: &TypeEntry<'_>, type_names: &Names<'_>) -> T
                 Some(r) => {
                     if !ident::is_valid(&r.value) {
                         let rloc = ctx.loc(e.file, r);
-                        ctx.error(rloc, &format!("{vpath}.rust_name"), format!("`{}` is not a Rust identifier", r.value), None);
+                        ctx.error(rloc, &format!("{vpath}.rust_name"), format!("`{}` is not a Rust identifier", r.value), Some("use UpperCamelCase letters and digits".into()));
                     }
                     r.value.clone()
                 }
@@ -571,7 +571,7 @@ fn lower_type(ctx: &mut Ctx<'_>, e: &TypeEntry<'_>, type_names: &Names<'_>) -> T
                     TypeRef::Named(n) => Some(n),
                     other => {
                         let tloc = ctx.loc(e.file, t);
-                        ctx.error(tloc, &tpath, format!("variant payload `{}` must be a named object type", other.spec()), None);
+                        ctx.error(tloc, &tpath, format!("variant payload `{}` must be a named object type", other.spec()), Some("declare an object type with the variant's fields and name it here".into()));
                         None
                     }
                 }
@@ -579,7 +579,7 @@ fn lower_type(ctx: &mut Ctx<'_>, e: &TypeEntry<'_>, type_names: &Names<'_>) -> T
             variants.push(TaggedVariant { tag_value: key.value.clone(), rust, ty, doc: v.doc.clone() });
         }
         if variants.is_empty() {
-            ctx.error(loc, &path, format!("tagged union `{name}` has no variants"), None);
+            ctx.error(loc, &path, format!("tagged union `{name}` has no variants"), Some("list them under `variants:` as `tag_value: { type: Payload, doc: ... }`".into()));
         }
         TypeKind::Tagged(Tagged { tag, open: raw.open, variants })
     };
@@ -625,10 +625,10 @@ fn lower_fields(ctx: &mut Ctx<'_>, file: usize, path: &str, fields: &OrderedMap<
             continue;
         };
         if f.flatten && (f.optional || f.nullable || !matches!(ty, TypeRef::Named(_))) {
-            ctx.error(floc, &format!("{fpath}.flatten"), "only a required field of a named object or tagged union can be flattened", None);
+            ctx.error(floc, &format!("{fpath}.flatten"), "only a required field of a named object or tagged union can be flattened", Some("remove `flatten`, or make the field required and give it a named type".into()));
         }
         if f.secret && ty != TypeRef::String {
-            ctx.error(floc, &format!("{fpath}.secret"), "only string fields can be secret", None);
+            ctx.error(floc, &format!("{fpath}.secret"), "only string fields can be secret", Some("remove `secret`, and say in `doc` that the value is sensitive".into()));
         }
         out.push(Field {
             wire: wire.value.clone(),
@@ -679,7 +679,7 @@ fn lower_endpoint(
     let ploc = ctx.loc(file, &e.path);
     let template = &e.path.value;
     if !template.starts_with('/') {
-        ctx.error(ploc, &format!("{path}.path"), format!("path `{template}` does not start with `/`"), None);
+        ctx.error(ploc, &format!("{path}.path"), format!("path `{template}` does not start with `/`"), Some(format!("write it as `/{}`", template.trim_start_matches('/'))));
     }
     let mut in_template = Vec::new();
     for seg in template.split('/') {
@@ -706,7 +706,7 @@ fn lower_endpoint(
             ctx.error(kloc, &ppath, format!("path parameter `{}` does not appear in the path `{template}`", k.value), Some(format!("add `{{{}}}` to the path or remove the parameter", k.value)));
         }
         if p.optional.as_ref().is_some_and(|o| o.value) {
-            ctx.error(kloc, &format!("{ppath}.optional"), "a path parameter cannot be optional", None);
+            ctx.error(kloc, &format!("{ppath}.optional"), "a path parameter cannot be optional", Some("remove `optional`; make it a query parameter if it may be left out".into()));
         }
         if let Some(param) = lower_param(ctx, file, &ppath, k, p, type_names, types, index) {
             path_params.push(param);
@@ -791,7 +791,7 @@ fn lower_endpoint(
                 },
                 (None, true) => Response::Binary { media_type: r.media_type.clone() },
                 _ => {
-                    ctx.error(ploc, &rpath, "a response needs exactly one of `type` and `binary: true`", None);
+                    ctx.error(ploc, &rpath, "a response needs exactly one of `type` and `binary: true`", Some("use `{ type: Name }` for JSON or `{ binary: true }` for a file".into()));
                     Response::Empty
                 }
             }
@@ -899,7 +899,7 @@ fn lower_param(
         Some(r) => {
             if !ident::is_valid(&r.value) {
                 let rloc = ctx.loc(file, r);
-                ctx.error(rloc, &format!("{path}.rust_name"), format!("`{}` is not a Rust identifier", r.value), None);
+                ctx.error(rloc, &format!("{path}.rust_name"), format!("`{}` is not a Rust identifier", r.value), Some("use snake_case letters, digits and underscores".into()));
             }
             r.value.clone()
         }
@@ -940,7 +940,7 @@ fn lower_paging(
         }
     }
     let Response::Json(TypeRef::Named(root)) = response else {
-        ctx.error(iloc, path, "a paginated endpoint must answer with a named object type", None);
+        ctx.error(iloc, path, "a paginated endpoint must answer with a named object type", Some("set `response: { type: PageType }` with the item list as a field".into()));
         return None;
     };
     // Walk the items path.
@@ -950,7 +950,7 @@ fn lower_paging(
     let parts: Vec<&str> = p.items.value.split('.').collect();
     for (i, part) in parts.iter().enumerate() {
         let Some(TypeKind::Object(fields)) = index.get(&current).map(|&i| &types[i].kind) else {
-            ctx.error(iloc, &format!("{path}.items"), format!("`{current}` is not an object, so it has no field `{part}`"), None);
+            ctx.error(iloc, &format!("{path}.items"), format!("`{current}` is not an object, so it has no field `{part}`"), Some("`items` is a dotted path of object fields ending at a list".into()));
             return None;
         };
         let Some(field) = fields.iter().find(|f| f.wire == *part) else {
@@ -964,11 +964,11 @@ fn lower_paging(
             (TypeRef::List(t), true) => item = Some((**t).clone()),
             (TypeRef::Named(n), false) => current = n.clone(),
             (t, true) => {
-                ctx.error(iloc, &format!("{path}.items"), format!("`{}` is `{}`, not a list", p.items.value, t.spec()), None);
+                ctx.error(iloc, &format!("{path}.items"), format!("`{}` is `{}`, not a list", p.items.value, t.spec()), Some("point `items` at the field that holds the list".into()));
                 return None;
             }
             (t, false) => {
-                ctx.error(iloc, &format!("{path}.items"), format!("`{part}` is `{}`, not an object", t.spec()), None);
+                ctx.error(iloc, &format!("{path}.items"), format!("`{part}` is `{}`, not an object", t.spec()), Some("`items` is a dotted path of object fields ending at a list".into()));
                 return None;
             }
         }
@@ -994,7 +994,7 @@ fn lower_paging(
                 _ => false,
             };
             if !counts {
-                ctx.error(tloc, &format!("{path}.total"), format!("`{}` must be an integer or a union with an integer member", t.value), None);
+                ctx.error(tloc, &format!("{path}.total"), format!("`{}` must be an integer or a union with an integer member", t.value), Some("leave `total` out if the response has no count".into()));
                 return None;
             }
             Some((PathStep { rust: field.rust.clone(), optional: field.presence != Presence::Required }, field.ty.clone()))

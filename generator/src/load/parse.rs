@@ -17,7 +17,13 @@ pub(crate) fn parse_file(path: &str, text: &str) -> Result<RawFile, Diagnostic> 
             .map(|l| (l.line() as u32, l.column() as u32))
             .unwrap_or((0, 0));
         let raw_message = err.without_snippet().to_string();
-        let hint = hint_for(raw_message.split(" at line ").next().unwrap_or(&raw_message));
+        let hint = hint_for(raw_message.split(" at line ").next().unwrap_or(&raw_message)).or_else(|| {
+            Some(if raw_message.contains("invalid type") || raw_message.contains("invalid value") {
+                "this key takes another kind of value; spec/README.md says what each key takes".into()
+            } else {
+                "check the YAML here: quoting, indentation, and `key: value` pairs".into()
+            })
+        });
         let message = clean_message(&raw_message);
         let source_line = line_of(text, line);
         let width = source_line
