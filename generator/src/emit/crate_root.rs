@@ -4,7 +4,7 @@
 use quote::quote;
 
 use super::docs;
-use super::rust::{format_file, lit, raw_lit};
+use super::rust::{format_file, krate, lit, raw_lit};
 use super::{GeneratedFile, header};
 use crate::ident::ident;
 use crate::ir::{Api, TypeKind, TypeRef};
@@ -122,6 +122,7 @@ pub(crate) fn webhooks(api: &Api) -> Option<GeneratedFile> {
     let def = api.type_def(&w.event).expect("validated");
     let TypeKind::Tagged(tagged) = &def.kind else { return None };
     let event = ident(&def.rust);
+    let krate = krate(api);
     let mut text = docs::sanitize(&w.doc);
     text.push_str("\n\n# Example\n\n```\n");
     let sample = def.examples.first().cloned().unwrap_or_else(|| {
@@ -132,12 +133,12 @@ pub(crate) fn webhooks(api: &Api) -> Option<GeneratedFile> {
     let body = serde_json::to_string(&sample).expect("JSON always serializes");
     let body_lit = raw_lit(&body).to_string();
     let matched = if variant.ty.is_some() {
-        format!("ringg::webhooks::Event::{}(payload) => println!(\"{{payload:?}}\"),", variant.rust)
+        format!("{krate}::webhooks::Event::{}(payload) => println!(\"{{payload:?}}\"),", variant.rust)
     } else {
-        format!("ringg::webhooks::Event::{} => println!(\"{}\"),", variant.rust, variant.tag_value)
+        format!("{krate}::webhooks::Event::{} => println!(\"{}\"),", variant.rust, variant.tag_value)
     };
     text.push_str(&format!(
-        "# fn main() -> Result<(), ringg::Error> {{\nlet body = {body_lit};\nlet event = ringg::webhooks::Event::from_slice(body.as_bytes())?;\nmatch event {{\n    {matched}\n    other => println!(\"not handled: {{}}\", other.tag()),\n}}\n# Ok(())\n# }}\n```"
+        "# fn main() -> Result<(), {krate}::Error> {{\nlet body = {body_lit};\nlet event = {krate}::webhooks::Event::from_slice(body.as_bytes())?;\nmatch event {{\n    {matched}\n    other => println!(\"not handled: {{}}\", other.tag()),\n}}\n# Ok(())\n# }}\n```"
     ));
     let module_doc = docs::inner_attrs(&text);
     let event_doc = docs::attrs(&format!(
@@ -182,7 +183,8 @@ pub(crate) fn webcall(api: &Api) -> Option<GeneratedFile> {
         .collect();
     let mut text = docs::sanitize(&w.doc);
     text.push_str(&format!(
-        "\n\n# Example\n\n```\nlet options = ringg::types::{}::new({});\nlet html = options.embed_snippet();\nassert!(html.contains(\"loadAgent\"));\n```",
+        "\n\n# Example\n\n```\nlet options = {}::types::{}::new({});\nlet html = options.embed_snippet();\nassert!(html.contains(\"loadAgent\"));\n```",
+        krate(api),
         def.rust,
         required.join(", ")
     ));

@@ -140,29 +140,23 @@ pub(crate) fn wrap(text: &str) -> String {
     out.join("\n")
 }
 
+/// The lines of already-rustdoc-safe text as doc attribute values (wrapped, one leading space).
+fn doc_lines(text: &str) -> Vec<String> {
+    wrap(text)
+        .lines()
+        .map(|l| if l.is_empty() { String::new() } else { format!(" {l}") })
+        .collect()
+}
+
 /// `#[doc = "..."]` attributes for each line of already-rustdoc-safe text.
 pub(crate) fn attrs(text: &str) -> TokenStream {
-    let text = wrap(text);
-    let lines = text.lines().map(|l| {
-        if l.is_empty() {
-            String::new()
-        } else {
-            format!(" {l}")
-        }
-    });
+    let lines = doc_lines(text);
     quote! { #( #[doc = #lines] )* }
 }
 
 /// `#![doc = "..."]` inner attributes for each line of already-rustdoc-safe text.
 pub(crate) fn inner_attrs(text: &str) -> TokenStream {
-    let text = wrap(text);
-    let lines = text.lines().map(|l| {
-        if l.is_empty() {
-            String::new()
-        } else {
-            format!(" {l}")
-        }
-    });
+    let lines = doc_lines(text);
     quote! { #( #![doc = #lines] )* }
 }
 

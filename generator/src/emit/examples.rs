@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::rust::{Imports, format_file, raw_lit, ty};
+use super::rust::{Imports, format_file, krate, raw_lit, ty};
 use super::{GeneratedFile, header};
 use crate::ident::{ident, snake};
 use crate::ir::{Api, Encoding, Response, TypeRef};
@@ -50,18 +50,27 @@ pub(crate) fn examples(api: &Api) -> GeneratedFile {
             }
         }
     }
-    let uses: TokenStream = imports.tokens(quote! { ringg::types }, &Default::default());
+    let krate = krate(api);
+    let uses: TokenStream = imports.tokens(quote! { #krate::types }, &Default::default());
+    // Without examples the helper would be dead code, a warning in the generated crate.
+    let helper = if tests.is_empty() {
+        quote! {}
+    } else {
+        quote! {
+            fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(example: &str, expected: &str) {
+                let decoded: T = serde_json::from_str(example).unwrap_or_else(|e| panic!("the example does not decode: {e}"));
+                let encoded = serde_json::to_value(&decoded).expect("a decoded value encodes");
+                let expected: serde_json::Value = serde_json::from_str(expected).expect("expected JSON parses");
+                assert_eq!(encoded, expected);
+            }
+        }
+    };
     let tokens = quote! {
         //! Every JSON example in the spec decodes into its type and encodes back to the example
         //! without the keys the type does not know (numbers typed `number` come back as floats).
         #uses
 
-        fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(example: &str, expected: &str) {
-            let decoded: T = serde_json::from_str(example).unwrap_or_else(|e| panic!("the example does not decode: {e}"));
-            let encoded = serde_json::to_value(&decoded).expect("a decoded value encodes");
-            let expected: serde_json::Value = serde_json::from_str(expected).expect("expected JSON parses");
-            assert_eq!(encoded, expected);
-        }
+        #helper
 
         #(#tests)*
     };

@@ -11,7 +11,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::docs;
-use super::rust::{Imports, arg, format_file, lit, named, sample, ty};
+use super::rust::{Imports, arg, format_file, krate, lit, named, sample, ty};
 use super::{GeneratedFile, header};
 use crate::ident::{ident, plain};
 use crate::ir::{Api, Encoding, Endpoint, Param, Resource, Response, Retry, TypeKind, TypeRef};
@@ -180,12 +180,13 @@ fn method_doc(api: &Api, r: &Resource, e: &Endpoint, samples: &[TokenStream]) ->
         }
     }
     text.push_str("\n\n# Example\n\n");
-    text.push_str(&example(r, e, samples));
+    text.push_str(&example(api, r, e, samples));
     text
 }
 
 /// A compiling `no_run` doc example for the endpoint.
-fn example(r: &Resource, e: &Endpoint, samples: &[TokenStream]) -> String {
+fn example(api: &Api, r: &Resource, e: &Endpoint, samples: &[TokenStream]) -> String {
+    let krate = krate(api);
     let res = ident(&r.name);
     let m = ident(&e.rust_method);
     let call = quote! { client.#res().#m(#(#samples),*) };
@@ -213,7 +214,7 @@ fn example(r: &Resource, e: &Endpoint, samples: &[TokenStream]) -> String {
     let deprecated = if e.deprecated.is_some() { quote! { #[allow(deprecated)] } } else { quote! {} };
     let f = quote! {
         #deprecated
-        async fn example(client: ringg::Client) -> Result<(), ringg::Error> {
+        async fn example(client: #krate::Client) -> Result<(), #krate::Error> {
             #body
             Ok(())
         }

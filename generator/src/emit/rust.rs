@@ -102,6 +102,11 @@ pub(crate) fn field_ty(api: &Api, t: &TypeRef, presence: Presence, imports: &mut
     }
 }
 
+/// The generated crate's name as a path root, for doc examples and tests (`ringg`).
+pub(crate) fn krate(api: &Api) -> proc_macro2::Ident {
+    ident(&api.name.replace('-', "_"))
+}
+
 /// A string literal.
 pub(crate) fn lit(s: &str) -> Literal {
     Literal::string(s)
@@ -180,6 +185,7 @@ pub(crate) fn arg(api: &Api, t: &TypeRef, imports: &mut Imports) -> (TokenStream
 ///
 /// `depth` bounds the recursion; validation guarantees that required fields never cycle.
 pub(crate) fn sample(api: &Api, t: &TypeRef, hint: &str, depth: usize) -> TokenStream {
+    let krate = krate(api);
     match t {
         TypeRef::String => {
             let s = lit(&sample_text(hint));
@@ -191,9 +197,9 @@ pub(crate) fn sample(api: &Api, t: &TypeRef, hint: &str, depth: usize) -> TokenS
         TypeRef::Number => quote! { 1.0 },
         TypeRef::Boolean => quote! { true },
         TypeRef::Json => quote! { serde_json::json!({}) },
-        TypeRef::File => quote! { ringg::Upload::from_path("contacts.csv") },
+        TypeRef::File => quote! { #krate::Upload::from_path("contacts.csv") },
         TypeRef::List(inner) if **inner == TypeRef::File => {
-            quote! { vec![ringg::Upload::from_path("faq.pdf")] }
+            quote! { vec![#krate::Upload::from_path("faq.pdf")] }
         }
         TypeRef::List(_) => quote! { Vec::new() },
         TypeRef::Map(_) => quote! { std::collections::BTreeMap::new() },
@@ -203,10 +209,11 @@ pub(crate) fn sample(api: &Api, t: &TypeRef, hint: &str, depth: usize) -> TokenS
 
 fn sample_named(api: &Api, def: &TypeDef, depth: usize) -> TokenStream {
     let name = ident(&def.rust);
+    let krate = krate(api);
     match &def.kind {
         TypeKind::Enum(values) => {
             let v = ident(&values[0].rust);
-            quote! { ringg::types::#name::#v }
+            quote! { #krate::types::#name::#v }
         }
         TypeKind::Object(fields) => {
             let args: Vec<TokenStream> = fields
@@ -217,14 +224,14 @@ fn sample_named(api: &Api, def: &TypeDef, depth: usize) -> TokenStream {
                     _ => sample(api, &f.ty, &f.wire, depth + 1),
                 })
                 .collect();
-            quote! { ringg::types::#name::new(#(#args),*) }
+            quote! { #krate::types::#name::new(#(#args),*) }
         }
         TypeKind::Union(members) => {
             let m = &members[0];
             let v = ident(&m.rust);
             let inner = sample(api, &m.ty, "value", depth + 1);
             let inner = if is_stringy(&m.ty) { quote! { #inner.to_owned() } } else { inner };
-            quote! { ringg::types::#name::#v(#inner) }
+            quote! { #krate::types::#name::#v(#inner) }
         }
         TypeKind::Tagged(tagged) => {
             let v = &tagged.variants[0];
@@ -232,9 +239,9 @@ fn sample_named(api: &Api, def: &TypeDef, depth: usize) -> TokenStream {
             match &v.ty {
                 Some(t) => {
                     let inner = sample(api, &TypeRef::Named(t.clone()), "value", depth + 1);
-                    quote! { ringg::types::#name::#variant(#inner) }
+                    quote! { #krate::types::#name::#variant(#inner) }
                 }
-                None => quote! { ringg::types::#name::#variant },
+                None => quote! { #krate::types::#name::#variant },
             }
         }
     }

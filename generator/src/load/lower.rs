@@ -440,6 +440,21 @@ fn unknown_type(ctx: &mut Ctx<'_>, loc: Loc, path: &str, name: &str, type_names:
     ctx.error(loc, path, format!("unknown type `{name}`"), Some(hint));
 }
 
+/// The Rust name of a field, parameter or variant: `rust_name` when given (it must be a valid
+/// identifier), else the name derived from the wire name.
+fn rust_name(ctx: &mut Ctx<'_>, file: usize, path: &str, given: Option<&Spanned<String>>, derive: impl FnOnce() -> String) -> String {
+    match given {
+        Some(r) => {
+            if !ident::is_valid(&r.value) {
+                let loc = ctx.loc(file, r);
+                ctx.error(loc, &format!("{path}.rust_name"), format!("`{}` is not a Rust identifier", r.value), Some("use letters, digits and underscores, not starting with a digit; prefix keywords with `r#`".into()));
+            }
+            r.value.clone()
+        }
+        None => derive(),
+    }
+}
+
 /// Resolves a type expression: it parses, and every name in it is a defined type.
 fn resolve(ctx: &mut Ctx<'_>, file: usize, path: &str, s: &Spanned<String>, type_names: &Names<'_>) -> Option<TypeRef> {
     let loc = ctx.loc(file, s);
@@ -548,16 +563,7 @@ fn lower_type(ctx: &mut Ctx<'_>, e: &TypeEntry<'_>, type_names: &Names<'_>) -> T
         for (key, v) in raw.variants.iter().flat_map(|m| m.iter()) {
             let vpath = format!("{path}.variants.{}", key.value);
             let vloc = ctx.loc(e.file, key);
-            let rust = match &v.rust_name {
-                Some(r) => {
-                    if !ident::is_valid(&r.value) {
-                        let rloc = ctx.loc(e.file, r);
-                        ctx.error(rloc, &format!("{vpath}.rust_name"), format!("`{}` is not a Rust identifier", r.value), Some("use UpperCamelCase letters and digits".into()));
-                    }
-                    r.value.clone()
-                }
-                None => ident::camel(&key.value),
-            };
+            let rust = rust_name(ctx, e.file, &vpath, v.rust_name.as_ref(), || ident::camel(&key.value));
             if raw.open && rust == "Unknown" {
                 ctx.error(vloc, &vpath, format!("variant `{}` collides with the `Unknown` variant of an open union", key.value), Some("set `rust_name`".into()));
             }
@@ -603,16 +609,7 @@ fn lower_fields(ctx: &mut Ctx<'_>, file: usize, path: &str, fields: &OrderedMap<
     for (wire, f) in fields.iter() {
         let fpath = format!("{path}.fields.{}", wire.value);
         let floc = ctx.loc(file, wire);
-        let rust = match &f.rust_name {
-            Some(r) => {
-                if !ident::is_valid(&r.value) {
-                    let rloc = ctx.loc(file, r);
-                    ctx.error(rloc, &format!("{fpath}.rust_name"), format!("`{}` is not a Rust identifier", r.value), Some("use snake_case letters, digits and underscores; prefix keywords with `r#`".into()));
-                }
-                r.value.clone()
-            }
-            None => ident::snake(&wire.value),
-        };
+        let rust = rust_name(ctx, file, &fpath, f.rust_name.as_ref(), || ident::snake(&wire.value));
         if rust.is_empty() {
             ctx.error(floc, &fpath, format!("field `{}` gives no Rust name", wire.value), Some("set `rust_name`".into()));
             continue;
@@ -895,16 +892,7 @@ fn lower_param(
         ctx.error(tloc, &format!("{path}.type"), format!("a parameter cannot be `{}`", ty.spec()), Some("use a scalar, an enum, or a list of those".into()));
         return None;
     }
-    let rust = match &p.rust_name {
-        Some(r) => {
-            if !ident::is_valid(&r.value) {
-                let rloc = ctx.loc(file, r);
-                ctx.error(rloc, &format!("{path}.rust_name"), format!("`{}` is not a Rust identifier", r.value), Some("use snake_case letters, digits and underscores".into()));
-            }
-            r.value.clone()
-        }
-        None => ident::snake(&key.value),
-    };
+    let rust = rust_name(ctx, file, path, p.rust_name.as_ref(), || ident::snake(&key.value));
     if rust.is_empty() {
         let kloc = ctx.loc(file, key);
         ctx.error(kloc, path, format!("parameter `{}` gives no Rust name", key.value), Some("set `rust_name`".into()));
