@@ -249,6 +249,11 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
     }
     let base_url_names: Vec<String> = base_urls.iter().map(|b| b.name.clone()).collect();
     let error_statuses: Vec<String> = errors.iter().map(|e| e.status.clone()).collect();
+    // The pagination query parameters, by the names `api.pagination` gives them.
+    let page_params: [String; 2] = match api_block {
+        Some((_, api)) => [api.pagination.limit.clone(), api.pagination.offset.clone()],
+        None => ["limit".into(), "offset".into()],
+    };
 
     // Resources.
     let mut resources: Vec<Resource> = Vec::new();
@@ -283,7 +288,7 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
                 if let Some(other) = seen_ops.insert(rust_op.clone(), ekey.value.clone()) {
                     ctx.error(eloc, &epath, format!("endpoints `{other}` and `{}` both become `{rust_op}` in Rust", ekey.value), Some("rename one of them".into()));
                 }
-                if let Some(ep) = lower_endpoint(ctx, *file, &epath, ekey, e, &rust_method, &rust_op, &types, &seen_types, &type_names, &base_url_names, &error_statuses) {
+                if let Some(ep) = lower_endpoint(ctx, *file, &epath, ekey, e, &rust_method, &rust_op, &types, &seen_types, &type_names, &base_url_names, &error_statuses, &page_params) {
                     endpoints.push(ep);
                     raws_here.push((*file, e));
                 }
@@ -657,6 +662,7 @@ fn lower_endpoint(
     type_names: &Names<'_>,
     base_urls: &[String],
     error_statuses: &[String],
+    page_params: &[String; 2],
 ) -> Option<Endpoint> {
     let mloc = ctx.loc(file, &e.method);
     let method = match e.method.value.as_str() {
@@ -831,7 +837,7 @@ fn lower_endpoint(
     }
 
     let paging = e.paginated.as_ref().and_then(|p| {
-        lower_paging(ctx, file, &format!("{path}.paginated"), p, &response, &query, types, index)
+        lower_paging(ctx, file, &format!("{path}.paginated"), p, &response, &query, types, index, page_params)
     });
 
     Some(Endpoint {
@@ -919,9 +925,10 @@ fn lower_paging(
     query: &[Param],
     types: &[TypeDef],
     index: &HashMap<String, usize>,
+    page_params: &[String; 2],
 ) -> Option<Paging> {
     let iloc = ctx.loc(file, &p.items);
-    for name in ["limit", "offset"] {
+    for name in page_params.iter().map(String::as_str) {
         let found = query.iter().any(|q| q.wire == name && q.optional && q.ty == TypeRef::Integer);
         if !found {
             ctx.error(iloc, path, format!("a paginated endpoint needs an optional integer `{name}` query parameter"), Some(format!("add `{name}: {{ type: integer, optional: true, doc: ... }}` under `query`")));

@@ -73,7 +73,7 @@ pub fn load(sources: &[SourceFile]) -> Result<Api, Diagnostics> {
     for (i, result) in parsed.into_iter().enumerate() {
         match result {
             Ok(raw) => raws.push((i, raw)),
-            Err(d) => diags.push(d),
+            Err(d) => diags.push(*d),
         }
     }
     if sources.is_empty() {

@@ -4,7 +4,7 @@ use crate::diag::{Diagnostic, did_you_mean};
 use crate::raw::RawFile;
 
 /// Parses one spec file. A failure is one diagnostic: the YAML parser stops at the first problem.
-pub(crate) fn parse_file(path: &str, text: &str) -> Result<RawFile, Diagnostic> {
+pub(crate) fn parse_file(path: &str, text: &str) -> Result<RawFile, Box<Diagnostic>> {
     if text.trim().is_empty() {
         return Ok(RawFile::default());
     }
@@ -30,7 +30,7 @@ pub(crate) fn parse_file(path: &str, text: &str) -> Result<RawFile, Diagnostic> 
             .as_deref()
             .map(|l| token_width(l, column))
             .unwrap_or(1);
-        Diagnostic {
+        Box::new(Diagnostic {
             file: path.to_string(),
             line,
             column,
@@ -39,7 +39,7 @@ pub(crate) fn parse_file(path: &str, text: &str) -> Result<RawFile, Diagnostic> 
             message,
             hint,
             source_line,
-        }
+        })
     })
 }
 
