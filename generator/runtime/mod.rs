@@ -30,7 +30,7 @@ mod response;
 mod retry;
 
 #[cfg(test)]
-mod test_server;
+pub(crate) mod test_server;
 #[cfg(test)]
 mod tests;
 

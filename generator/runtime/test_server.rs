@@ -181,6 +181,9 @@ impl TestServer {
                 let Ok((stream, _)) = listener.accept().await else {
                     break;
                 };
+                // A reply is written as head then body: without this, Nagle's algorithm holds
+                // the body until the client's delayed ACK (40 ms) on a reused connection.
+                let _ = stream.set_nodelay(true);
                 connections.spawn(handle(stream, task_state.clone()));
                 while connections.try_join_next().is_some() {}
             }

@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod bench;
+#[cfg(feature = "client-bench")]
+mod bench_client;
 mod codegen;
 mod spec_diff;
 
@@ -18,6 +20,8 @@ Tasks:
                     vs working tree by default); `spec-diff --help` lists --base/--head/--format
   bench codegen     time generation of the spec and of 10x and 100x copies
                     (run optimised: cargo run --release -p xtask -- bench codegen)
+  bench client      per-request overhead of the generated client against hand-written reqwest, and
+                    page decode cost (cargo run --release -p xtask --features client-bench -- bench client)
   openapi           regenerate only generated/openapi.yaml, the OpenAPI 3.0.3 export (codegen writes it too)
 ";
 
@@ -35,6 +39,10 @@ fn main() -> ExitCode {
         ["spec-diff", rest @ ..] => spec_diff::run(&repo_root(), rest),
         ["openapi"] => openapi(),
         ["bench", "codegen"] => bench::codegen(&repo_root()),
+        #[cfg(feature = "client-bench")]
+        ["bench", "client"] => bench_client::run(&repo_root()),
+        #[cfg(not(feature = "client-bench"))]
+        ["bench", "client"] => Err("bench client needs its feature: cargo run --release -p xtask --features client-bench -- bench client".into()),
         [] | ["help"] | ["--help"] | ["-h"] => {
             print!("{HELP}");
             Ok(())

@@ -54,6 +54,9 @@ pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
         #webhooks
         #webcall
 
+        #[cfg(test)]
+        mod endpoint_tests;
+
         pub use runtime::{
             ByteStream, Client, ClientBuilder, Error, ErrorKind, Page, Paginator, Patch, Request,
             RetryPolicy, Upload,
@@ -192,12 +195,13 @@ pub(crate) fn webcall(api: &Api) -> Option<GeneratedFile> {
     let default_version = lit(&w.default_version);
     let script = lit(&w.script_url);
     let style = lit(&w.style_url);
+    let version_doc = docs::attrs(&format!("The widget version used by [`embed_snippet`]({}::embed_snippet).", def.rust));
     let tokens = quote! {
         #module_doc
 
         pub use crate::types::#options;
 
-        /// The widget version used by [`embed_snippet`](#options::embed_snippet).
+        #version_doc
         pub const DEFAULT_VERSION: &str = #default_version;
 
         /// Loader script URL; `{version}` is replaced.

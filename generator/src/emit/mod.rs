@@ -7,6 +7,7 @@
 
 mod crate_root;
 mod docs;
+mod endpoint_tests;
 mod examples;
 mod models;
 pub mod openapi;
@@ -42,6 +43,7 @@ pub fn emit(api: &Api) -> Vec<GeneratedFile> {
         Box::new(|| vec![schema::schema()]),
         Box::new(|| vec![crate_root::lib_rs(api)]),
         Box::new(|| vec![examples::examples(api)]),
+        Box::new(|| vec![endpoint_tests::endpoint_tests(api)]),
         Box::new(|| vec![models::root(api, &module_names)]),
         Box::new(|| crate_root::webhooks(api).into_iter().chain(crate_root::webcall(api)).collect()),
         Box::new(|| templates::templates(api)),

@@ -102,9 +102,11 @@ pub(crate) fn field_ty(api: &Api, t: &TypeRef, presence: Presence, imports: &mut
     }
 }
 
-/// The generated crate's name as a path root, for doc examples and tests (`ringg`).
+/// The generated crate's name as a path root (`ringg`), for doc examples and tests. Cargo spells
+/// `-` as `_` in crate names; `snake` does too, and always gives an identifier `ident` accepts.
 pub(crate) fn krate(api: &Api) -> proc_macro2::Ident {
-    ident(&api.name.replace('-', "_"))
+    let name = crate::ident::snake(&api.name);
+    ident(if name.is_empty() { "_" } else { &name })
 }
 
 /// A string literal.
@@ -133,6 +135,16 @@ pub(crate) fn format_file(header: &str, tokens: TokenStream) -> String {
     format!("{header}\n{}", body.trim_end()) + "\n"
 }
 
+/// The kind of item a line starts (`pub mod`, `use`, `fn`, ...), if it starts one.
+fn item_kind(line: &str) -> Option<&'static str> {
+    const KINDS: &[&str] = &[
+        "pub use ", "pub mod ", "pub type ", "pub const ", "pub fn ", "pub struct ", "pub enum ",
+        "pub(crate) fn ", "pub(crate) const ", "pub(crate) struct ", "use ", "mod ", "type ",
+        "const ", "fn ", "impl", "struct ", "enum ", "static ", "pub static ",
+    ];
+    KINDS.iter().copied().find(|k| line.starts_with(k))
+}
+
 /// Puts a blank line between items, the way a person lays out a file.
 ///
 /// prettyplease prints items back to back. A blank line goes before an item, field or variant
@@ -144,17 +156,22 @@ pub(crate) fn space_items(text: &str) -> String {
     for line in text.lines() {
         let cur = line.trim_start();
         let p = prev.trim();
-        let starts_item = ["pub ", "pub(", "impl", "fn ", "const ", "mod ", "struct ", "enum ", "type ", "static ", "use "]
-            .iter()
-            .any(|k| cur.starts_with(k));
+        let starts_item = item_kind(cur).is_some();
         let starts_doc = (cur.starts_with("///") || cur.starts_with("#[")) && !cur.starts_with("#![");
         let prev_is_doc = p.starts_with("///") || p.starts_with("#[") || p.starts_with("//!") || p.starts_with("#![");
+        // One-line items (`mod a;`, `type Item = T;`, `const X: u32 = 1;`) group with their
+        // own kind and are set apart from the next kind of item.
+        let after_one_line_item = p.ends_with(';')
+            && item_kind(p).is_some_and(|k| Some(k) != item_kind(cur))
+            && line.len() - cur.len() == prev.len() - prev.trim_start().len();
         let blank = !p.is_empty()
             && !p.ends_with('{')
             && !p.ends_with('(')
+            && !p.ends_with(',')
             && ((starts_doc && !prev_is_doc)
-                || (starts_item && (p == "}" || p == "};"))
-                || (p.starts_with("use ") && p.ends_with(';') && !cur.starts_with("use "))
+                || (starts_item && !cur.starts_with("use ") && (p == "}" || p == "};"))
+                || (starts_item && after_one_line_item)
+                || (p.starts_with("#![") && !cur.starts_with("#!["))
                 || (p.starts_with("//!") && !cur.starts_with("//!") && !cur.starts_with("#![")));
         if blank {
             out.push('\n');
@@ -248,7 +265,7 @@ fn sample_named(api: &Api, def: &TypeDef, depth: usize) -> TokenStream {
 }
 
 /// A readable placeholder for a string named `hint` (`agent_id` gives `"your-agent-id"`).
-fn sample_text(hint: &str) -> String {
+pub(crate) fn sample_text(hint: &str) -> String {
     let h = hint.to_ascii_lowercase();
     if h.contains("number") && !h.ends_with("_id") {
         "+919876543210".into()

@@ -1,0 +1,1246 @@
+//! Endpoint tests: every endpoint of the spec, called through the public generated API against
+//! the runtime's scripted loopback server (`generated/src/endpoint_tests.rs`).
+//!
+//! Each endpoint gets a request helper (the handle method with sample required arguments, every
+//! optional query setter set, the body decoded from the spec's request example or built from
+//! sample values) and a test that checks what reached the server (method, percent-encoded path,
+//! query pairs, key header, content type, JSON body or multipart part names) and what came back.
+//! Expected values are computed here, from the IR and [`conform`], never by the code under test.
+//! Paginated endpoints also get a two-page `.stream()` test, and those whose total may be a word
+//! a test with `"total": "many"`, an unknown enum value and unknown keys. Webhook examples
+//! decode through `webhooks::Event::from_slice`. One test sends every endpoint into error
+//! replies that echo the API key and checks that the key never shows in any `Debug` or
+//! `Display` text.
+
+use std::collections::HashMap;
+
+use proc_macro2::{Ident, Literal, TokenStream};
+use quote::quote;
+use serde_json::{Map, Value};
+
+use super::rust::{Imports, format_file, krate, lit, raw_lit, sample, sample_text, ty};
+use super::{GeneratedFile, header};
+use crate::ident::ident;
+use crate::ir::{
+    Api, Encoding, Endpoint, Field, Param, Presence, Resource, Response, TypeDef, TypeKind, TypeRef,
+};
+use crate::load::conform;
+
+/// The API key the tests use; it must never appear in any text the crate produces.
+const KEY: &str = "rk_test_9c8b7a6f5e4d3c2b1a0f9e8d";
+
+/// An unknown enum value, for the test that reads `Unknown`.
+const UNKNOWN_ENUM: &str = "on_hold";
+
+/// `generated/src/endpoint_tests.rs`.
+pub(crate) fn endpoint_tests(api: &Api) -> GeneratedFile {
+    let cx = Cx { api, types: api.types.iter().map(|t| (t.name.as_str(), t)).collect() };
+    let mut items = Vec::new();
+    let mut leaks = Vec::new();
+    let mut used = Used::default();
+    for r in &api.resources {
+        for e in &r.endpoints {
+            let call = cx.call(r, e);
+            match call.sent {
+                Sent::Nothing => used.nothing = true,
+                Sent::Json(_) => used.json = true,
+                Sent::Multipart(..) => used.multipart = true,
+            }
+            items.push(call.helper_fn());
+            items.push(cx.endpoint_test(r, e, &call));
+            let stream = cx.stream_test(r, e, &call);
+            let unknown = cx.unknown_values_test(r, e, &call);
+            used.json_fn |= used.json
+                || matches!(e.response, Response::Json(_))
+                || stream.is_some()
+                || unknown.is_some();
+            items.extend(stream);
+            items.extend(unknown);
+            let helper = &call.helper;
+            let decodes_json = matches!(e.response, Response::Json(_));
+            leaks.push(quote! { provoke(#helper, #decodes_json, &mut texts).await; });
+        }
+    }
+    let any_endpoint = !leaks.is_empty();
+    let webhook_tests = cx.webhook_tests();
+    used.json_fn |= !webhook_tests.is_empty();
+    items.extend(webhook_tests);
+
+    let support = support(api, any_endpoint, &used);
+    let leak_test = if any_endpoint {
+        quote! {
+            /// Every endpoint meets error replies that echo the key: the key must not appear in
+            /// the client, the requests or any error, whichever way they are printed.
+            #[tokio::test]
+            async fn api_key_never_leaks_from_any_endpoint() {
+                let mut texts = vec![format!("{:?}", Client::builder().api_key(KEY))];
+                #(#leaks)*
+                for text in &texts {
+                    assert_no_key(text);
+                }
+            }
+        }
+    } else {
+        quote! {}
+    };
+    let body = quote! {
+        #support
+        #(#items)*
+        #leak_test
+    };
+    // `rust::sample` writes paths from the crate's name, as doc examples see it.
+    let krate = krate(api);
+    let alias = if body.to_string().contains(&format!("{krate} ::")) { quote! { use crate as #krate; } } else { quote! {} };
+    let tokens = quote! {
+        //! Every endpoint of the spec, called through the public API against the scripted loopback
+        //! server: what reaches the server (method, encoded path, query, key, content type, body)
+        //! and what comes back. Expected values were computed by the generator from the spec.
+        #alias
+        #body
+    };
+    GeneratedFile {
+        path: "generated/src/endpoint_tests.rs".into(),
+        contents: format_file(&header("//", &api.sources.iter().collect::<Vec<_>>()), tokens),
+    }
+}
+
+/// Which kinds of request body the tests expect, so that `Sent` has no unused variant.
+#[derive(Default)]
+struct Used {
+    nothing: bool,
+    json: bool,
+    multipart: bool,
+    /// Some test compares JSON text.
+    json_fn: bool,
+}
+
+/// Shared helpers of the test module; only those the emitted tests use.
+fn support(api: &Api, any_endpoint: bool, used: &Used) -> TokenStream {
+    let json_fn = if used.json_fn {
+        quote! {
+            fn json(text: &str) -> serde_json::Value {
+                serde_json::from_str(text).expect("expected JSON parses")
+            }
+        }
+    } else {
+        quote! {}
+    };
+    if !any_endpoint {
+        return json_fn;
+    }
+    let key = lit(KEY);
+    let auth = lit(&api.auth_header.to_ascii_lowercase());
+    let user_agent = lit(&format!("{}-rust/", api.name));
+    let base_urls = api.base_urls.iter().map(|b| {
+        if b.name == "default" {
+            quote! { .base_url(server.url()) }
+        } else {
+            let name = lit(&b.name);
+            let fmt = lit(&format!("{{}}/{}", b.name));
+            quote! { .base_url_for(#name, format!(#fmt, server.url())) }
+        }
+    });
+    let nothing_variant = if used.nothing {
+        quote! {
+            /// No body and no content type.
+            Nothing,
+        }
+    } else {
+        quote! {}
+    };
+    let nothing_arm = if used.nothing {
+        quote! {
+            Sent::Nothing => {
+                assert_eq!(r.header("content-type"), None);
+                assert!(r.body.is_empty(), "unexpected body");
+            }
+        }
+    } else {
+        quote! {}
+    };
+    let json_variant = if used.json {
+        quote! {
+            /// `application/json` equal to this JSON.
+            Json(&'a str),
+        }
+    } else {
+        quote! {}
+    };
+    let json_arm = if used.json {
+        quote! {
+            Sent::Json(expected) => {
+                assert_eq!(r.header("content-type"), Some("application/json"));
+                let body: serde_json::Value =
+                    serde_json::from_slice(&r.body).expect("the body is JSON");
+                assert_eq!(body, json(expected));
+            }
+        }
+    } else {
+        quote! {}
+    };
+    // `Sent::Nothing` alone borrows nothing.
+    let (lifetime, elided) = if used.json || used.multipart {
+        (quote! { <'a> }, quote! { <'_> })
+    } else {
+        (quote! {}, quote! {})
+    };
+    let multipart_variant = if used.multipart {
+        quote! {
+            /// `multipart/form-data` with these part names, in order, and these file contents.
+            Multipart(&'a [&'a str], &'a [&'a str]),
+        }
+    } else {
+        quote! {}
+    };
+    let multipart_arm = if used.multipart {
+        quote! {
+            Sent::Multipart(names, files) => {
+                let content_type = r.header("content-type").unwrap_or_default();
+                let Some(boundary) = content_type.strip_prefix("multipart/form-data; boundary=") else {
+                    panic!("not a multipart body: {content_type}");
+                };
+                let found = part_names(&r.body, boundary);
+                assert_eq!(found, names, "part names, in order");
+                for file in files {
+                    let sent = contains(&r.body, file.as_bytes());
+                    assert!(sent, "the upload {file:?} was not sent");
+                }
+            }
+        }
+    } else {
+        quote! {}
+    };
+    let multipart_helpers = if used.multipart {
+        quote! {
+            /// The `name` of every part of a multipart body, in order.
+            fn part_names(body: &[u8], boundary: &str) -> Vec<String> {
+                let text = String::from_utf8_lossy(body);
+                let delimiter = format!("--{boundary}");
+                let mut names = Vec::new();
+                for part in text.split(delimiter.as_str()).skip(1) {
+                    if part.starts_with("--") {
+                        break;
+                    }
+                    let head = part.split("\r\n\r\n").next().unwrap_or_default();
+                    for line in head.lines() {
+                        if !line.to_ascii_lowercase().starts_with("content-disposition:") {
+                            continue;
+                        }
+                        if let Some((_, rest)) = line.split_once("; name=\"") {
+                            names.push(rest.split('"').next().unwrap_or_default().to_owned());
+                        }
+                    }
+                }
+                names
+            }
+
+            fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+                haystack.windows(needle.len()).any(|window| window == needle)
+            }
+        }
+    } else {
+        quote! {}
+    };
+    quote! {
+        use std::time::Duration;
+
+        use crate::runtime::Operation;
+        use crate::runtime::test_server::{Recorded, Reply, TestServer};
+        use crate::{Client, Error, Request, RetryPolicy};
+
+        const KEY: &str = #key;
+
+        /// A client for the test server: every base URL but the default one gets its name as a
+        /// path prefix, so the path proves which base URL was used. No retries: one request each.
+        fn client_for(server: &TestServer) -> Client {
+            Client::builder()
+                .api_key(KEY)
+                #(#base_urls)*
+                .retry_policy(RetryPolicy::none())
+                .timeout(Duration::from_secs(2))
+                .build()
+                .expect("client")
+        }
+
+        #json_fn
+
+        fn assert_no_key(text: &str) {
+            let tail = &KEY[8..];
+            if text.contains(KEY) || text.contains(tail) {
+                panic!("the API key leaked into: {text}");
+            }
+        }
+
+        /// Every way an error can be printed, its sources included.
+        fn error_texts(err: &Error, texts: &mut Vec<String>) {
+            texts.push(err.to_string());
+            texts.push(format!("{err:?}"));
+            texts.push(format!("{err:#?}"));
+            let mut source = std::error::Error::source(err);
+            for _ in 0..16 {
+                let Some(s) = source else { break };
+                texts.push(format!("{s} {s:?}"));
+                source = s.source();
+            }
+        }
+
+        /// Sends a request that must fail; records how it and its error print.
+        async fn failure<O: Operation>(request: Request<O>, texts: &mut Vec<String>) -> Error {
+            texts.push(format!("{request:?}"));
+            let Err(err) = request.await else {
+                panic!("{} should have failed", O::ENDPOINT.name);
+            };
+            error_texts(&err, texts);
+            err
+        }
+
+        /// Sends `request` into replies that echo the API key (401 with a JSON body, 500 with an
+        /// HTML page, and where JSON is expected a 200 whose body breaks off) and records how the
+        /// client, the requests and the errors print.
+        async fn provoke<O: Operation>(
+            request: fn(&Client) -> Request<O>,
+            decodes_json: bool,
+            texts: &mut Vec<String>,
+        ) {
+            let echo = format!(r#"{{"detail": "Invalid API key: {KEY}", "headers": {{"x-api-key": "{KEY}"}}}}"#);
+            let page = format!("<html><title>Error for {KEY}</title></html>");
+            let broken = format!(r#"{{"detail": "{KEY}", "#);
+            let mut script = vec![
+                Reply::json(401, &echo),
+                Reply::status(500).header("content-type", "text/html").body(page.into_bytes()),
+            ];
+            if decodes_json {
+                script.push(Reply::json(200, &broken));
+            }
+            let replies = script.len();
+            let server = TestServer::start(script).await;
+            let client = client_for(&server);
+            texts.push(format!("{client:?}"));
+            texts.push(format!("{client:#?}"));
+            let name = O::ENDPOINT.name;
+            let err = failure(request(&client), texts).await;
+            assert_eq!(err.status(), Some(401), "{name}: {err}");
+            let message = err.message().unwrap_or_default();
+            assert!(message.contains("[REDACTED]"), "{name}: {message}");
+            let err = failure(request(&client), texts).await;
+            assert_eq!(err.status(), Some(500), "{name}: {err}");
+            if decodes_json {
+                let err = failure(request(&client), texts).await;
+                assert!(err.is_decode(), "{name}: {err}");
+            }
+            let requests = server.requests();
+            assert_eq!(requests.len(), replies, "{name}: one request per reply");
+            for r in &requests {
+                assert_eq!(r.header(#auth), Some(KEY), "{name}: the key was sent");
+            }
+        }
+
+        /// What a request must carry as its body.
+        enum Sent #lifetime {
+            #nothing_variant
+            #json_variant
+            #multipart_variant
+        }
+
+        fn check_request(
+            r: &Recorded,
+            method: &str,
+            path: &str,
+            query: &[(&str, &str)],
+            accept: &str,
+            sent: Sent #elided,
+        ) {
+            assert_eq!(r.method, method);
+            assert_eq!(r.path, path, "the raw path, percent-encoded");
+            let pairs: Vec<(&str, &str)> = r.query.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+            assert_eq!(pairs, query, "query pairs, in order");
+            assert_eq!(r.header(#auth), Some(KEY));
+            assert_eq!(r.header("accept"), Some(accept));
+            let user_agent = r.header("user-agent").unwrap_or_default();
+            assert!(user_agent.starts_with(#user_agent), "user agent: {user_agent}");
+            match sent {
+                #nothing_arm
+                #json_arm
+                #multipart_arm
+            }
+        }
+
+        #multipart_helpers
+    }
+}
+
+/// The type table [`conform`] reads.
+struct Cx<'a> {
+    api: &'a Api,
+    types: HashMap<&'a str, &'a TypeDef>,
+}
+
+/// The body one request carries, as the server must see it.
+enum Sent {
+    Nothing,
+    Json(Value),
+    /// Part names in order, and the contents of the uploaded files.
+    Multipart(Vec<String>, Vec<String>),
+}
+
+/// How one endpoint is called by its tests.
+struct Call {
+    /// `request_calling_history`.
+    helper: Ident,
+    /// `crate::calling::History`.
+    op: TokenStream,
+    /// `#[allow(deprecated)]` when the handle method is deprecated.
+    allow: TokenStream,
+    /// Statements building `body`, if the endpoint takes one.
+    body: TokenStream,
+    /// `client.calling().history(args)`, without setters.
+    call: TokenStream,
+    /// `.limit(10).status(...)`: every optional query parameter.
+    setters: TokenStream,
+    method: String,
+    path: String,
+    query: Vec<(String, String)>,
+    sent: Sent,
+    accept: &'static str,
+}
+
+impl Call {
+    fn helper_fn(&self) -> TokenStream {
+        let Call { helper, op, allow, body, call, setters, .. } = self;
+        quote! {
+            #allow
+            fn #helper(client: &Client) -> crate::Request<#op> {
+                #body
+                #call #setters
+            }
+        }
+    }
+
+    /// The `Sent` the test expects, and the constant it names.
+    fn sent_tokens(&self) -> (TokenStream, TokenStream) {
+        match &self.sent {
+            Sent::Nothing => (quote! {}, quote! { Sent::Nothing }),
+            Sent::Json(v) => (json_const("BODY", v), quote! { Sent::Json(BODY) }),
+            Sent::Multipart(names, files) => {
+                let names = names.iter().map(|n| lit(n));
+                let files = files.iter().map(|f| lit(f));
+                (
+                    quote! {
+                        const PARTS: &[&str] = &[#(#names),*];
+                        const FILES: &[&str] = &[#(#files),*];
+                    },
+                    quote! { Sent::Multipart(PARTS, FILES) },
+                )
+            }
+        }
+    }
+}
+
+fn pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v).expect("JSON serializes")
+}
+
+/// `const NAME: &str = r#"<pretty JSON>"#;`
+fn json_const(name: &str, v: &Value) -> TokenStream {
+    let name = ident(name);
+    let raw = raw_lit(&pretty(v));
+    quote! { const #name: &str = #raw; }
+}
+
+/// Percent-encodes a path segment exactly like the runtime's `encode_segment`.
+fn encode_segment(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+impl Cx<'_> {
+    fn conform(&self, t: &TypeRef, v: &Value, what: &str) -> Value {
+        conform(&self.types, t, v, what)
+            .unwrap_or_else(|e| panic!("endpoint tests: {what} does not fit its type ({e}); this is a generator bug"))
+    }
+
+    fn object_fields(&self, t: &TypeRef) -> Option<&[Field]> {
+        let TypeRef::Named(n) = t else { return None };
+        match &self.api.type_def(n)?.kind {
+            TypeKind::Object(fields) => Some(fields),
+            _ => None,
+        }
+    }
+
+    fn enum_values(&self, t: &TypeRef) -> Option<&TypeDef> {
+        let TypeRef::Named(n) = t else { return None };
+        let def = self.api.type_def(n)?;
+        matches!(def.kind, TypeKind::Enum(_)).then_some(def)
+    }
+
+    /// Sample JSON of a type. Not `full`: exactly what `rust::sample` encodes to (required
+    /// fields only, empty lists). `full`, for what a server sends: optional fields too and one
+    /// item per list, down to a bounded depth.
+    fn sample_json(&self, t: &TypeRef, hint: &str, depth: usize, fill: bool) -> Value {
+        match t {
+            TypeRef::String => Value::String(sample_text(hint)),
+            TypeRef::Date => Value::String("2026-03-01".into()),
+            TypeRef::DateTime => Value::String("2026-03-01T09:00:00+05:30".into()),
+            TypeRef::Integer => Value::from(10),
+            TypeRef::Number => Value::from(if fill { 1.5 } else { 1.0 }),
+            TypeRef::Boolean => Value::Bool(true),
+            TypeRef::Json | TypeRef::Map(_) => Value::Object(Map::new()),
+            TypeRef::File => Value::Null,
+            TypeRef::List(inner) => {
+                if fill && depth < 4 && **inner != TypeRef::File {
+                    Value::Array(vec![self.sample_json(inner, hint, depth + 1, fill)])
+                } else {
+                    Value::Array(Vec::new())
+                }
+            }
+            TypeRef::Named(n) => {
+                let def = self.api.type_def(n).expect("validated");
+                match &def.kind {
+                    TypeKind::Enum(values) => Value::String(values[0].wire.clone()),
+                    TypeKind::Object(fields) => {
+                        let mut out = Map::new();
+                        self.sample_fields(fields, depth, fill, &mut out);
+                        Value::Object(out)
+                    }
+                    TypeKind::Union(members) => self.sample_json(&members[0].ty, "value", depth + 1, fill),
+                    TypeKind::Tagged(tagged) => {
+                        let v = &tagged.variants[0];
+                        let mut out = Map::new();
+                        if let Some(pty) = &v.ty
+                            && let Value::Object(m) = self.sample_json(&TypeRef::Named(pty.clone()), "value", depth + 1, fill)
+                        {
+                            out.extend(m);
+                        }
+                        out.insert(tagged.tag.clone(), Value::String(v.tag_value.clone()));
+                        Value::Object(out)
+                    }
+                }
+            }
+        }
+    }
+
+    fn sample_fields(&self, fields: &[Field], depth: usize, fill: bool, out: &mut Map<String, Value>) {
+        let wanted = |f: &&Field| !f.presence.may_be_absent() || (fill && depth < 3 && !f.flatten);
+        for f in fields.iter().filter(wanted) {
+            let value = match f.presence {
+                Presence::Nullable => Value::Null,
+                _ => self.sample_json(&f.ty, &f.wire, depth + 1, fill),
+            };
+            if f.flatten {
+                if let Value::Object(m) = value {
+                    out.extend(m);
+                }
+            } else {
+                out.insert(f.wire.clone(), value);
+            }
+        }
+    }
+
+    /// A Rust argument for one query value and its text on the wire.
+    fn query_scalar(&self, t: &TypeRef, v: &Value) -> Option<(TokenStream, String)> {
+        match t {
+            TypeRef::String | TypeRef::Date | TypeRef::DateTime => {
+                let s = v.as_str()?;
+                let l = lit(s);
+                Some((quote! { #l }, s.to_owned()))
+            }
+            TypeRef::Integer => {
+                let n = v.as_i64()?;
+                let l = Literal::i64_unsuffixed(n);
+                Some((quote! { #l }, n.to_string()))
+            }
+            TypeRef::Number => {
+                let f = v.as_f64()?;
+                let l = Literal::f64_unsuffixed(f);
+                Some((quote! { #l }, format!("{f}")))
+            }
+            TypeRef::Boolean => {
+                let b = v.as_bool()?;
+                Some((quote! { #b }, b.to_string()))
+            }
+            TypeRef::Named(_) => {
+                let def = self.enum_values(t)?;
+                let s = v.as_str()?;
+                Some((enum_value(def, s), s.to_owned()))
+            }
+            _ => None,
+        }
+    }
+
+    /// The argument for a query parameter (the spec example's value, else a sample) and the
+    /// pairs it puts on the wire. `None` for types a query cannot carry as text.
+    fn query_arg(&self, e: &Endpoint, p: &Param) -> Option<(TokenStream, Vec<String>)> {
+        let example = e
+            .examples
+            .iter()
+            .find_map(|x| x.query.as_ref().and_then(|q| q.get(&p.wire)).cloned());
+        match &p.ty {
+            TypeRef::List(inner) => {
+                let values = match example {
+                    Some(Value::Array(items)) if !items.is_empty() => items,
+                    _ => self.two_samples(inner, &p.rust),
+                };
+                let mut args = Vec::new();
+                let mut texts = Vec::new();
+                for v in &values {
+                    let (a, t) = self.query_scalar(inner, v)?;
+                    args.push(a);
+                    texts.push(t);
+                }
+                Some((quote! { [#(#args),*] }, texts))
+            }
+            t => {
+                let v = example
+                    .filter(|v| self.query_scalar(t, v).is_some())
+                    .unwrap_or_else(|| self.sample_json(t, &p.rust, 0, false));
+                let (a, text) = self.query_scalar(t, &v)?;
+                Some((a, vec![text]))
+            }
+        }
+    }
+
+    fn two_samples(&self, t: &TypeRef, hint: &str) -> Vec<Value> {
+        match t {
+            TypeRef::String => vec![format!("{}-1", sample_text(hint)).into(), format!("{}-2", sample_text(hint)).into()],
+            TypeRef::Integer => vec![10.into(), 11.into()],
+            TypeRef::Named(_) => match self.enum_values(t).map(|d| &d.kind) {
+                Some(TypeKind::Enum(values)) => values.iter().take(2).map(|v| Value::String(v.wire.clone())).collect(),
+                _ => vec![self.sample_json(t, hint, 0, false)],
+            },
+            _ => vec![self.sample_json(t, hint, 0, false)],
+        }
+    }
+
+    /// The value a path parameter gets, with a `/`, a space and a non-ASCII letter in strings
+    /// so the encoded path proves each stays inside its segment.
+    fn path_arg(&self, p: &Param) -> (TokenStream, String) {
+        match &p.ty {
+            TypeRef::String | TypeRef::Date | TypeRef::DateTime => {
+                let value = format!("{}/é 1", sample_text(&p.wire));
+                let l = lit(&value);
+                (quote! { #l }, encode_segment(&value))
+            }
+            TypeRef::Integer => (quote! { 10 }, "10".into()),
+            t => {
+                let v = self.sample_json(t, &p.wire, 0, false);
+                match self.query_scalar(t, &v) {
+                    Some((a, text)) => (a, encode_segment(&text)),
+                    None => panic!("endpoint tests: path parameter `{}` has a type without a text form", p.wire),
+                }
+            }
+        }
+    }
+
+    fn call(&self, r: &Resource, e: &Endpoint) -> Call {
+        let api = self.api;
+        let res = ident(&r.name);
+        let method = ident(&e.rust_method);
+        let op_ident = ident(&e.rust_op);
+        let mut args = Vec::new();
+        let mut query = Vec::new();
+        let mut values: HashMap<&str, Vec<String>> = HashMap::new();
+        // Path parameters, then required query parameters: the handle method's argument order.
+        let mut path = String::new();
+        let mut encoded: HashMap<&str, String> = HashMap::new();
+        for p in &e.path_params {
+            let (a, text) = self.path_arg(p);
+            args.push(a);
+            encoded.insert(p.wire.as_str(), text);
+        }
+        for (i, seg) in e.path.split('/').enumerate() {
+            if i > 0 {
+                path.push('/');
+            }
+            match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => path.push_str(&encoded[name]),
+                None => path.push_str(seg),
+            }
+        }
+        // `client_for` gives every base URL but the default one its name as a path prefix.
+        let path = if e.base_url == "default" { path } else { format!("/{}{path}", e.base_url) };
+
+        let mut setters = Vec::new();
+        for p in &e.query {
+            let name = ident(&p.rust);
+            match (self.query_arg(e, p), p.optional) {
+                (Some((a, texts)), false) => {
+                    args.push(a);
+                    values.insert(p.wire.as_str(), texts);
+                }
+                (Some((a, texts)), true) => {
+                    setters.push(quote! { .#name(#a) });
+                    values.insert(p.wire.as_str(), texts);
+                }
+                (None, false) => {
+                    // No text form to compare: pass a sample and leave its pairs unchecked.
+                    args.push(sample(api, &p.ty, &p.wire, 0));
+                }
+                (None, true) => {}
+            }
+        }
+        // The runtime pushes query parameters in spec order.
+        for p in &e.query {
+            for v in values.get(p.wire.as_str()).into_iter().flatten() {
+                query.push((p.wire.clone(), v.clone()));
+            }
+        }
+
+        let (body, sent) = match &e.body {
+            None => (quote! {}, Sent::Nothing),
+            Some(b) => {
+                let bt = TypeRef::Named(b.ty.clone());
+                let mut imports = Imports::with_prefix(quote! { crate::types });
+                let bty = ty(api, &bt, &mut imports);
+                args.push(quote! { body });
+                match b.encoding {
+                    Encoding::Json => match e.examples.iter().find_map(|x| x.request.as_ref()) {
+                        Some(example) => {
+                            let expected = self.conform(&bt, example, "the request example");
+                            let example = json_const("EXAMPLE", example);
+                            (
+                                quote! {
+                                    #example
+                                    let body: #bty = serde_json::from_str(EXAMPLE).expect("the request example decodes");
+                                },
+                                Sent::Json(expected),
+                            )
+                        }
+                        None => {
+                            let expr = sample(api, &bt, "body", 0);
+                            let expected = self.sample_json(&bt, "body", 0, false);
+                            let conformed = self.conform(&bt, &expected, "the sample body");
+                            assert_eq!(conformed, expected, "endpoint tests: the sample body of `{}` does not round-trip", e.name);
+                            (quote! { let body = #expr; }, Sent::Json(expected))
+                        }
+                    },
+                    Encoding::Multipart => {
+                        let (stmt, names, files) = self.multipart_body(&bty, &bt, &format!("{}.{}", r.name, e.name));
+                        (stmt, Sent::Multipart(names, files))
+                    }
+                }
+            }
+        };
+        let allow = if e.deprecated.is_some() { quote! { #[allow(deprecated)] } } else { quote! {} };
+        Call {
+            helper: ident(&format!("request_{}_{}", r.name, e.name)),
+            op: quote! { crate::#res::#op_ident },
+            allow,
+            body,
+            call: quote! { client.#res().#method(#(#args),*) },
+            setters: quote! { #(#setters)* },
+            method: e.method.as_str().to_owned(),
+            path,
+            query,
+            sent,
+            accept: match e.response {
+                Response::Binary { .. } => "*/*",
+                _ => "application/json",
+            },
+        }
+    }
+
+    /// A multipart body: required fields through `new`, optional ones through their setters,
+    /// files from memory. Returns the statement, the expected part names and file contents.
+    fn multipart_body(&self, bty: &TokenStream, bt: &TypeRef, endpoint: &str) -> (TokenStream, Vec<String>, Vec<String>) {
+        let fields = self.object_fields(bt).expect("validated: multipart bodies are objects");
+        let mut args = Vec::new();
+        let mut setters = Vec::new();
+        let mut names = Vec::new();
+        let mut files = Vec::new();
+        for f in fields {
+            if f.presence == Presence::Nullable {
+                args.push(quote! { None });
+                continue;
+            }
+            if f.presence == Presence::OptionalNullable {
+                continue;
+            }
+            let mut upload = |names: &mut Vec<String>| {
+                let n = files.len() + 1;
+                let content = format!("{endpoint} upload {n}\n");
+                let file_name = lit(&format!("{}-{n}.bin", f.wire));
+                let bytes = Literal::byte_string(content.as_bytes());
+                files.push(content);
+                names.push(f.wire.clone());
+                quote! { crate::Upload::from_bytes(#bytes.to_vec(), #file_name) }
+            };
+            let value = match &f.ty {
+                TypeRef::File => upload(&mut names),
+                TypeRef::List(inner) if **inner == TypeRef::File => {
+                    let a = upload(&mut names);
+                    let b = upload(&mut names);
+                    quote! { Vec::from([#a, #b]) }
+                }
+                t => {
+                    names.push(f.wire.clone());
+                    sample(self.api, t, &f.wire, 1)
+                }
+            };
+            if f.presence == Presence::Required {
+                args.push(value);
+            } else {
+                let setter = ident(&f.rust);
+                setters.push(quote! { .#setter(#value) });
+            }
+        }
+        (quote! { let body = #bty::new(#(#args),*) #(#setters)*; }, names, files)
+    }
+
+    /// The server's answer (constants and the reply) and the checks of the decoded output.
+    fn response(&self, e: &Endpoint) -> (TokenStream, TokenStream, TokenStream) {
+        match &e.response {
+            Response::Empty => (quote! {}, quote! { Reply::status(204) }, quote! {}),
+            Response::Binary { media_type } => {
+                let media = lit(media_type.as_deref().unwrap_or("application/octet-stream"));
+                let bytes = Literal::byte_string(b"id,status\r\n1,completed\r\n\xff\x00\x01");
+                (
+                    quote! { const DOWNLOAD: &[u8] = #bytes; },
+                    quote! { Reply::status(200).header("content-type", #media).body(DOWNLOAD.to_vec()) },
+                    quote! {
+                        assert_eq!(output.content_type(), Some(#media));
+                        let mut bytes = Vec::new();
+                        output.write_to(&mut bytes).await.expect("the download is read");
+                        assert_eq!(bytes, DOWNLOAD);
+                    },
+                )
+            }
+            Response::Json(t) => {
+                let value = e
+                    .examples
+                    .iter()
+                    .find_map(|x| x.response.clone())
+                    .unwrap_or_else(|| self.sample_json(t, "value", 0, true));
+                let expected = self.conform(t, &value, "the response");
+                let (consts, expected_name) = reply_consts("REPLY", &value, &expected);
+                (
+                    consts,
+                    quote! { Reply::json(200, REPLY) },
+                    quote! {
+                        let encoded = serde_json::to_value(&output).expect("the output encodes");
+                        assert_eq!(encoded, json(#expected_name));
+                    },
+                )
+            }
+        }
+    }
+
+    fn endpoint_test(&self, r: &Resource, e: &Endpoint, call: &Call) -> TokenStream {
+        let name = ident(&format!("{}_{}", r.name, e.name));
+        let helper = &call.helper;
+        let (reply_consts, reply, checks) = self.response(e);
+        let method = lit(&call.method);
+        let path = lit(&call.path);
+        let query = call.query.iter().map(|(n, v)| {
+            let (n, v) = (lit(n), lit(v));
+            quote! { (#n, #v) }
+        });
+        let accept = lit(call.accept);
+        let (sent_consts, sent) = call.sent_tokens();
+        let doc = lit(&format!(" `{} {}`: request and response through the public API.", e.method.as_str(), e.path));
+        let outcome = if e.response == Response::Empty {
+            quote! { request.await.expect("the request succeeds"); }
+        } else {
+            quote! { let output = request.await.expect("the request succeeds"); }
+        };
+        quote! {
+            #[doc = #doc]
+            #[tokio::test]
+            async fn #name() {
+                #sent_consts
+                #reply_consts
+                let reply = #reply;
+                let server = TestServer::start(vec![reply]).await;
+                let client = client_for(&server);
+                let request = #helper(&client);
+                assert_no_key(&format!("{request:?}"));
+                #outcome
+                let requests = server.requests();
+                assert_eq!(requests.len(), 1, "one request, no retry");
+                check_request(&requests[0], #method, #path, &[#(#query),*], #accept, #sent);
+                #checks
+            }
+        }
+    }
+
+    /// The wire names and fields from the response type to the item list.
+    fn page_path(&self, e: &Endpoint) -> Option<(TypeRef, Vec<&Field>)> {
+        let paging = e.paging.as_ref()?;
+        let Response::Json(t) = &e.response else { return None };
+        let mut current = t.clone();
+        let mut fields = Vec::new();
+        for step in &paging.items {
+            let f = self.object_fields(&current)?.iter().find(|f| f.rust == step.rust && !f.flatten)?;
+            current = f.ty.clone();
+            fields.push(f);
+        }
+        Some((t.clone(), fields))
+    }
+
+    /// A base page (the response example, or a sample) and one item (the example's first, or
+    /// a sample).
+    fn page_parts(&self, e: &Endpoint) -> Option<(TypeRef, Vec<&Field>, Value, Value)> {
+        let (t, fields) = self.page_path(e)?;
+        let item_ty = e.paging.as_ref()?.item.clone();
+        let base = e
+            .examples
+            .iter()
+            .find_map(|x| x.response.clone())
+            .unwrap_or_else(|| self.sample_json(&t, "value", 0, true));
+        let mut at = &base;
+        for f in &fields {
+            at = at.get(&f.wire).unwrap_or(&Value::Null);
+        }
+        let item = at
+            .as_array()
+            .and_then(|a| a.first())
+            .cloned()
+            .unwrap_or_else(|| self.sample_json(&item_ty, "value", 0, true));
+        Some((t, fields, base, item))
+    }
+
+    /// Sets the item list (creating missing or null objects on the way) and the total.
+    fn build_page(&self, base: &Value, fields: &[&Field], items: Vec<Value>, total: Option<(&str, Value)>) -> Value {
+        let mut page = base.clone();
+        let mut at = &mut page;
+        for (i, f) in fields.iter().enumerate() {
+            let Value::Object(map) = at else { break };
+            if i + 1 == fields.len() {
+                map.insert(f.wire.clone(), Value::Array(items));
+                break;
+            }
+            let entry = map.entry(f.wire.clone()).or_insert(Value::Null);
+            if !entry.is_object() {
+                *entry = self.sample_json(&f.ty, "value", 0, true);
+            }
+            at = entry;
+        }
+        if let (Some((wire, value)), Value::Object(map)) = (total, &mut page) {
+            map.insert(wire.to_owned(), value);
+        }
+        page
+    }
+
+    /// The total field's wire name, its presence and its type.
+    fn total_field(&self, e: &Endpoint, t: &TypeRef) -> Option<&Field> {
+        let (step, _) = e.paging.as_ref()?.total.as_ref()?;
+        self.object_fields(t)?.iter().find(|f| f.rust == step.rust)
+    }
+
+    /// `.stream()` over a full page then a short one, checking `limit` and `offset` of each.
+    fn stream_test(&self, r: &Resource, e: &Endpoint, call: &Call) -> Option<TokenStream> {
+        let (t, fields, base, item) = self.page_parts(e)?;
+        let item_ty = e.paging.as_ref()?.item.clone();
+        let limit = e.query.iter().find(|q| q.wire == self.api.pagination.limit)?;
+        let offset = e.query.iter().find(|q| q.wire == self.api.pagination.offset)?;
+        let items: Vec<Value> = (1..=3).map(|n| distinct(&item, n)).collect();
+        // With a total, the paginator stops once it is reached; without one, on the short page.
+        let total = self.total_field(e, &t).map(|f| (f.wire.as_str(), Value::from(3)));
+        let page1 = self.build_page(&base, &fields, items[..2].to_vec(), total.clone());
+        let page2 = self.build_page(&base, &fields, items[2..].to_vec(), total);
+        let expected: Vec<Value> = items.iter().map(|i| self.conform(&item_ty, i, "a page item")).collect();
+        let consts = [json_const("PAGE_1", &page1), json_const("PAGE_2", &page2), json_const("ITEMS", &Value::Array(expected))];
+        let name = ident(&format!("{}_{}_stream_two_pages", r.name, e.name));
+        let limit_setter = ident(&limit.rust);
+        let (limit_wire, offset_wire) = (lit(&limit.wire), lit(&offset.wire));
+        let (method, path) = (lit(&call.method), lit(&call.path));
+        let auth = lit(&self.api.auth_header.to_ascii_lowercase());
+        let Call { body, call: request, allow, .. } = call;
+        Some(quote! {
+            /// `.stream()` reads a full page, then a short one, and stops.
+            #[tokio::test]
+            #allow
+            async fn #name() {
+                #(#consts)*
+                let server = TestServer::start(vec![Reply::json(200, PAGE_1), Reply::json(200, PAGE_2)]).await;
+                let client = client_for(&server);
+                #body
+                let mut items = #request.#limit_setter(2).stream();
+                let mut seen = Vec::new();
+                for _ in 0..10 {
+                    let Some(item) = items.try_next().await.expect("every page decodes") else { break };
+                    seen.push(serde_json::to_value(&item).expect("an item encodes"));
+                }
+                assert_eq!(serde_json::Value::Array(seen), json(ITEMS));
+                assert_eq!(items.pages_fetched(), 2);
+                let requests = server.requests();
+                assert_eq!(requests.len(), 2);
+                for (request, offset) in requests.iter().zip(["0", "2"]) {
+                    assert_eq!(request.method, #method);
+                    assert_eq!(request.path, #path);
+                    assert_eq!(request.query_one(#limit_wire), Some("2"));
+                    assert_eq!(request.query_one(#offset_wire), Some(offset));
+                    assert_eq!(request.header(#auth), Some(KEY));
+                }
+            }
+        })
+    }
+
+    /// A page whose total is a word, with an unknown enum value and unknown keys: it decodes,
+    /// the enum keeps the value as `Unknown`, and `.stream()` stops after the short page.
+    fn unknown_values_test(&self, r: &Resource, e: &Endpoint, call: &Call) -> Option<TokenStream> {
+        let (t, fields, base, item) = self.page_parts(e)?;
+        let total = self.total_field(e, &t)?;
+        let TypeDef { kind: TypeKind::Union(members), .. } = self.api.type_def(total.ty.named()?)? else {
+            return None;
+        };
+        let text_member = members.iter().find(|m| m.ty == TypeRef::String)?;
+        let item_ty = e.paging.as_ref()?.item.clone();
+        let item_fields = self.object_fields(&item_ty).unwrap_or(&[]);
+        let enum_field = item_fields
+            .iter()
+            .filter(|f| !f.flatten && f.presence != Presence::OptionalNullable && self.enum_values(&f.ty).is_some())
+            .min_by_key(|f| f.wire != "status");
+        let mut item = item;
+        if let Value::Object(m) = &mut item {
+            if let Some(f) = enum_field {
+                m.insert(f.wire.clone(), Value::String(UNKNOWN_ENUM.into()));
+            }
+            m.insert("zz_unknown_key".into(), serde_json::json!({ "nested": [1, "two", null] }));
+        }
+        let mut page = self.build_page(&base, &fields, vec![item], Some((&total.wire, Value::String("many".into()))));
+        if let Value::Object(m) = &mut page {
+            m.insert("zz_unknown_top".into(), Value::Bool(true));
+        }
+        let expected = self.conform(&t, &page, "the page with unknown values");
+        let (consts, expected_name) = reply_consts("REPLY", &page, &expected);
+
+        // Rust access to the total, the items and the enum field.
+        let mut imports = Imports::with_prefix(quote! { crate::types });
+        let total_ty = ty(self.api, &total.ty, &mut imports);
+        let member = ident(&text_member.rust);
+        let total_name = ident(&total.rust);
+        let total_check = match total.presence {
+            Presence::Required => quote! {
+                let #total_ty::#member(total) = &output.#total_name else {
+                    panic!("total: {:?}", output.#total_name);
+                };
+                assert_eq!(total, "many");
+            },
+            Presence::Optional | Presence::Nullable => quote! {
+                let Some(#total_ty::#member(total)) = output.#total_name.as_ref() else {
+                    panic!("total: {:?}", output.#total_name);
+                };
+                assert_eq!(total, "many");
+            },
+            Presence::OptionalNullable => quote! {},
+        };
+        let mut items_expr = quote! { output };
+        let mut reachable = true;
+        for f in &fields {
+            let fname = ident(&f.rust);
+            items_expr = match f.presence {
+                Presence::Required => quote! { #items_expr.#fname },
+                Presence::Optional | Presence::Nullable => quote! { #items_expr.#fname.as_ref().expect("the page has items") },
+                Presence::OptionalNullable => {
+                    reachable = false;
+                    items_expr
+                }
+            };
+        }
+        let enum_check = match enum_field {
+            Some(f) if reachable => {
+                let fname = ident(&f.rust);
+                let ety = ty(self.api, &f.ty, &mut imports);
+                let unknown = lit(UNKNOWN_ENUM);
+                let binding = match f.presence {
+                    Presence::Required => quote! { let #ety::Unknown(value) = &item.#fname },
+                    _ => quote! { let Some(#ety::Unknown(value)) = item.#fname.as_ref() },
+                };
+                let label = lit(&format!("{}: {{:?}}", f.wire));
+                quote! {
+                    let item = &#items_expr[0];
+                    #binding else {
+                        panic!(#label, item.#fname);
+                    };
+                    assert_eq!(value, #unknown);
+                }
+            }
+            _ => quote! {},
+        };
+        let name = ident(&format!("{}_{}_unknown_values", r.name, e.name));
+        let Call { body, call: request, allow, .. } = call;
+        let (send, stream) = if body.is_empty() {
+            (quote! { #request.send() }, quote! { #request.stream() })
+        } else {
+            (quote! { { #body #request.send() } }, quote! { { #body #request.stream() } })
+        };
+        Some(quote! {
+            /// A total sent as a word, an unknown enum value and unknown keys all decode; the enum
+            /// keeps the value as `Unknown`, and `.stream()` stops after the short page.
+            #[tokio::test]
+            #allow
+            async fn #name() {
+                #consts
+                let server = TestServer::start(vec![Reply::json(200, REPLY), Reply::json(200, REPLY)]).await;
+                let client = client_for(&server);
+                let output = #send.await.expect("the page decodes");
+                let encoded = serde_json::to_value(&output).expect("the page encodes");
+                assert_eq!(encoded, json(#expected_name));
+                #total_check
+                #enum_check
+                let mut items = #stream;
+                let mut count = 0;
+                for _ in 0..10 {
+                    if items.try_next().await.expect("the page decodes").is_none() {
+                        break;
+                    }
+                    count += 1;
+                }
+                assert_eq!(count, 1);
+                assert_eq!(items.total(), None, "a word is no count");
+                assert_eq!(server.request_count(), 2);
+            }
+        })
+    }
+
+    /// One test per webhook example, one decoding a sample payload of every event type, and
+    /// one with an unknown event type.
+    fn webhook_tests(&self) -> Vec<TokenStream> {
+        let Some(w) = &self.api.webhooks else { return Vec::new() };
+        let Some(def) = self.api.type_def(&w.event) else { return Vec::new() };
+        let TypeKind::Tagged(tagged) = &def.kind else { return Vec::new() };
+        let t = TypeRef::Named(def.name.clone());
+        let mut tests = Vec::new();
+        for (i, example) in def.examples.iter().enumerate() {
+            let tag = example.get(&tagged.tag).and_then(Value::as_str).unwrap_or_default().to_owned();
+            let expected = self.conform(&t, example, "the webhook example");
+            let (consts, expected_name) = reply_consts("EVENT", example, &expected);
+            let pattern = match tagged.variants.iter().find(|v| v.tag_value == tag) {
+                Some(v) => {
+                    let id = ident(&v.rust);
+                    if v.ty.is_some() { quote! { Event::#id(_) } } else { quote! { Event::#id } }
+                }
+                None => quote! { Event::Unknown(_) },
+            };
+            let message = lit(&format!("not `{tag}`: {{event:?}}"));
+            let tag = lit(&tag);
+            let name = ident(&format!("webhook_example_{}", i + 1));
+            tests.push(quote! {
+                #[test]
+                fn #name() {
+                    use crate::webhooks::Event;
+                    #consts
+                    let event = Event::from_slice(EVENT.as_bytes()).expect("the example decodes");
+                    let #pattern = &event else {
+                        panic!(#message);
+                    };
+                    assert_eq!(event.tag(), #tag);
+                    let encoded = serde_json::to_value(&event).expect("the event encodes");
+                    assert_eq!(encoded, json(#expected_name));
+                }
+            });
+        }
+        let cases = tagged.variants.iter().map(|v| {
+            let mut body = Map::new();
+            if let Some(pty) = &v.ty
+                && let Value::Object(m) = self.sample_json(&TypeRef::Named(pty.clone()), "value", 0, true)
+            {
+                body.extend(m);
+            }
+            body.insert(tagged.tag.clone(), Value::String(v.tag_value.clone()));
+            let body = Value::Object(body);
+            let expected = self.conform(&t, &body, "the sample webhook payload");
+            let tag = lit(&v.tag_value);
+            let body = raw_lit(&serde_json::to_string(&body).expect("JSON"));
+            let expected = raw_lit(&serde_json::to_string(&expected).expect("JSON"));
+            quote! { (#tag, #body, #expected) }
+        });
+        let count = tagged.variants.len();
+        tests.push(quote! {
+            /// Every event type decodes from its tag and a sample payload, to its own variant
+            /// (`tag()` of a known variant is fixed, so a match proves which one), and encodes back.
+            #[test]
+            fn webhook_every_event_type() {
+                use crate::webhooks::Event;
+                const EVENTS: [(&str, &str, &str); #count] = [#(#cases),*];
+                for (tag, body, expected) in EVENTS {
+                    let event = Event::from_slice(body.as_bytes()).unwrap_or_else(|e| panic!("{tag}: {e}"));
+                    if let Event::Unknown(_) = event {
+                        panic!("{tag} decoded as Unknown");
+                    }
+                    assert_eq!(event.tag(), tag);
+                    let encoded = serde_json::to_value(&event).expect("the event encodes");
+                    assert_eq!(encoded, json(expected), "{tag}");
+                }
+            }
+        });
+        if tagged.open {
+            let mut unknown_tag = String::from("zz_event_from_the_future");
+            while tagged.variants.iter().any(|v| v.tag_value == unknown_tag) {
+                unknown_tag.push('_');
+            }
+            let body = serde_json::json!({ tagged.tag.clone(): unknown_tag, "call_id": "abc", "extra": { "nested": [1, 2] } });
+            let body = json_const("EVENT", &body);
+            let tag = lit(&unknown_tag);
+            tests.push(quote! {
+                /// An event type this crate does not know is kept, JSON and all.
+                #[test]
+                fn webhook_unknown_event_type_is_kept() {
+                    use crate::webhooks::Event;
+                    #body
+                    let event = Event::from_slice(EVENT.as_bytes()).expect("an unknown event decodes");
+                    let Event::Unknown(value) = &event else {
+                        panic!("expected Unknown, got {event:?}");
+                    };
+                    assert_eq!(value, &json(EVENT));
+                    assert_eq!(event.tag(), #tag);
+                    let encoded = serde_json::to_value(&event).expect("the event encodes");
+                    assert_eq!(encoded, json(EVENT));
+                }
+            });
+        }
+        tests
+    }
+}
+
+/// `const <name>` (what the server sends) and, when re-encoding drops something, `const
+/// EXPECTED`; returns the constants and the name of the expected one.
+fn reply_consts(name: &str, reply: &Value, expected: &Value) -> (TokenStream, TokenStream) {
+    let reply_const = json_const(name, reply);
+    if reply == expected {
+        let name = ident(name);
+        (reply_const, quote! { #name })
+    } else {
+        let expected_const = json_const("EXPECTED", expected);
+        (quote! { #reply_const #expected_const }, quote! { EXPECTED })
+    }
+}
+
+/// `types::CallStatus::Completed`, or `types::CallStatus::from("...")` for an unknown value.
+fn enum_value(def: &TypeDef, wire: &str) -> TokenStream {
+    let name = ident(&def.rust);
+    match &def.kind {
+        TypeKind::Enum(values) => match values.iter().find(|v| v.wire == wire) {
+            Some(v) => {
+                let v = ident(&v.rust);
+                quote! { crate::types::#name::#v }
+            }
+            None => {
+                let l = lit(wire);
+                quote! { crate::types::#name::from(#l) }
+            }
+        },
+        _ => unreachable!("enum_value is only called for enums"),
+    }
+}
+
+/// The item with its first string id made unique (`...-2`), so the items of a page differ.
+fn distinct(item: &Value, n: usize) -> Value {
+    let mut item = item.clone();
+    if let Value::Object(m) = &mut item {
+        let key = m.iter().find(|(k, v)| v.is_string() && (k.as_str() == "id" || k.ends_with("_id"))).map(|(k, _)| k.clone());
+        if let Some(key) = key
+            && let Some(Value::String(s)) = m.get_mut(&key)
+        {
+            s.push_str(&format!("-{n}"));
+        }
+    }
+    item
+}
