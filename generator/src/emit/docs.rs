@@ -49,46 +49,58 @@ fn escape_line(line: &str) -> String {
         }
         if i % 2 == 1 {
             out.push_str(piece);
-            continue;
-        }
-        let mut rest = piece;
-        while !rest.is_empty() {
-            let next_url = ["https://", "http://"]
-                .iter()
-                .filter_map(|p| rest.find(p))
-                .min();
-            let (text, url) = match next_url {
-                Some(start) => {
-                    let len = rest[start..]
-                        .find(|c: char| c.is_whitespace() || matches!(c, ')' | '>' | '"' | '\''))
-                        .unwrap_or(rest.len() - start);
-                    let mut url = &rest[start..start + len];
-                    // Trailing punctuation ends a sentence, not the URL.
-                    while url.ends_with(['.', ',', ';', ':']) {
-                        url = &url[..url.len() - 1];
-                    }
-                    (&rest[..start], Some(url))
-                }
-                None => (rest, None),
-            };
-            for c in text.chars() {
-                if matches!(c, '[' | ']' | '<' | '>') {
-                    out.push('\\');
-                }
-                out.push(c);
-            }
-            match url {
-                Some(u) => {
-                    out.push('<');
-                    out.push_str(u);
-                    out.push('>');
-                    rest = &rest[text.len() + u.len()..];
-                }
-                None => rest = "",
-            }
+        } else {
+            escape_prose(piece, &mut out);
         }
     }
     out
+}
+
+/// Length of a Markdown link `[text](target)` at the start of `s`, if there is one.
+fn link_len(s: &str) -> Option<usize> {
+    let close = s.find("](")?;
+    let target = &s[close + 2..];
+    let end = target.find(')')?;
+    let ok = !s[1..close].contains(['[', ']']) && !target[..end].contains(char::is_whitespace);
+    ok.then_some(close + 2 + end + 1)
+}
+
+/// Length of a bare URL at the start of `s`, without trailing sentence punctuation.
+fn url_len(s: &str) -> Option<usize> {
+    if !(s.starts_with("https://") || s.starts_with("http://")) {
+        return None;
+    }
+    let mut len = s
+        .find(|c: char| c.is_whitespace() || matches!(c, ')' | '>' | '"' | '\''))
+        .unwrap_or(s.len());
+    while s[..len].ends_with(['.', ',', ';', ':']) {
+        len -= 1;
+    }
+    Some(len)
+}
+
+/// Escapes `[`, `]`, `<` and `>` in prose, keeps Markdown links, and autolinks bare URLs.
+fn escape_prose(text: &str, out: &mut String) {
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if c == '['
+            && let Some(len) = link_len(rest)
+        {
+            out.push_str(&rest[..len]);
+            rest = &rest[len..];
+        } else if let Some(len) = url_len(rest) {
+            out.push('<');
+            out.push_str(&rest[..len]);
+            out.push('>');
+            rest = &rest[len..];
+        } else {
+            if matches!(c, '[' | ']' | '<' | '>') {
+                out.push('\\');
+            }
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
 }
 
 /// Width that doc lines are wrapped to, not counting the `/// ` and indentation.
@@ -184,6 +196,7 @@ mod tests {
         assert_eq!(sanitize("see https://docs.ringg.ai/x."), "see <https://docs.ringg.ai/x>.");
         assert_eq!(sanitize("keep `list<T>` and [`Client`]"), "keep `list<T>` and \\[`Client`\\]");
         assert_eq!(sanitize("```\n{\"a\": 1}\n```"), "```text\n{\"a\": 1}\n```");
+        assert_eq!(sanitize("read [the guide](https://example.com/g) first"), "read [the guide](https://example.com/g) first");
     }
 
     #[test]

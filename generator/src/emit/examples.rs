@@ -26,7 +26,9 @@ pub(crate) fn examples(api: &Api) -> GeneratedFile {
         tests.push(quote! {
             #[test]
             fn #name() {
-                round_trip::<#rust_ty>(#input, #expected);
+                let example = #input;
+                let expected = #expected;
+                round_trip::<#rust_ty>(example, expected);
             }
         });
     };

@@ -247,14 +247,11 @@ fn constructor(api: &Api, t: &TypeDef, fields: &[Field], imports: &mut Imports) 
             }
         }
     }
+    let optional_note = if setters.is_empty() { "" } else { " Optional fields start unset; set them with the setters." };
     let new_doc = if required_names.is_empty() {
-        docs::attrs(&format!("An empty `{}`; set fields with the setters.", t.rust))
+        docs::attrs(&format!("Creates the value with every field unset.{optional_note}"))
     } else {
-        docs::attrs(&format!(
-            "A `{}` with its required fields: {}. Optional fields start unset.",
-            t.rust,
-            required_names.join(", ")
-        ))
+        docs::attrs(&format!("Creates the value from its required fields: {}.{optional_note}", required_names.join(", ")))
     };
     let allow = if params.len() > 7 {
         quote! { #[allow(clippy::too_many_arguments, reason = "each argument is a field the API requires")] }
@@ -459,13 +456,20 @@ fn tagged_union(api: &Api, t: &TypeDef, tagged: &Tagged, imports: &mut Imports) 
             None => {
                 variants.push(quote! { #vdoc #id, });
                 ser_arms.push(quote! {
-                    Self::#id => crate::runtime::serialize_tagged::<_, ()>(serializer, #tag, #value, None),
+                    Self::#id => crate::runtime::serialize_tagged(serializer, #tag, #value, None::<&()>),
                 });
                 de_arms.push(quote! { #value => Ok(Self::#id), });
             }
         }
     }
     let tag_fn_doc = docs::attrs(&format!("The `{}` value of this variant.", tagged.tag));
+    // Variants of different sizes are expected: each is one message, built once and sent or
+    // read once, so boxing would only add an allocation and noise at every use.
+    let allow_large = if tagged.variants.iter().any(|v| v.ty.is_some()) {
+        quote! { #[allow(clippy::large_enum_variant, reason = "each variant is one message, built or read once")] }
+    } else {
+        quote! {}
+    };
     if tagged.open {
         variants.push(quote! {
             /// A variant this version of the crate does not know, kept as the JSON received.
@@ -502,10 +506,7 @@ fn tagged_union(api: &Api, t: &TypeDef, tagged: &Tagged, imports: &mut Imports) 
         #doc
         #[derive(Debug, Clone, PartialEq)]
         #[non_exhaustive]
-        #[allow(
-            clippy::large_enum_variant,
-            reason = "each variant is one message, built once and sent or read once; boxing would cost an allocation and noise at every use"
-        )]
+        #allow_large
         pub enum #name {
             #(#variants)*
         }

@@ -37,21 +37,27 @@ fn resource(api: &Api, r: &Resource) -> TokenStream {
     let methods: Vec<TokenStream> = r.endpoints.iter().map(|e| method(api, r, e, &mut imports)).collect();
     let ops: Vec<TokenStream> = r.endpoints.iter().map(|e| operation(api, r, e, &mut imports)).collect();
     let uses = imports.tokens(quote! { crate::types }, &BTreeSet::new());
-    let needs_body = r.endpoints.iter().any(|e| e.body.is_some());
-    let body_import = if needs_body { quote! { Body, } } else { quote! {} };
-    let needs_query = r.endpoints.iter().any(|e| !e.query.is_empty());
-    let query_import = if needs_query { quote! { Query, } } else { quote! {} };
-    let needs_paging = r.endpoints.iter().any(|e| e.paging.is_some());
-    let paging_import = if needs_paging { quote! { Page, Paginated, } } else { quote! {} };
-    let needs_encode = r.endpoints.iter().any(|e| !e.path_params.is_empty());
-    let encode_import = if needs_encode { quote! { encode_segment, } } else { quote! {} };
+    // The runtime items this module names, in the order rustfmt would sort them.
+    let mut runtime_items = vec!["DecodeFuture", "Endpoint", "Operation", "Response", "RetrySafety"];
+    let any = |f: &dyn Fn(&Endpoint) -> bool| r.endpoints.iter().any(f);
+    if any(&|e| e.body.is_some()) {
+        runtime_items.push("Body");
+    }
+    if any(&|e| !e.query.is_empty()) {
+        runtime_items.push("Query");
+    }
+    if any(&|e| e.paging.is_some()) {
+        runtime_items.extend(["Page", "Paginated"]);
+    }
+    if any(&|e| !e.path_params.is_empty()) {
+        runtime_items.push("encode_segment");
+    }
+    runtime_items.sort_by_key(|s| (s.starts_with(|c: char| c.is_lowercase()), *s));
+    let runtime_items = runtime_items.iter().map(|s| ident(s));
     quote! {
         #module_doc
+        use crate::runtime::{ #(#runtime_items),* };
         #uses
-        use crate::runtime::{
-            #body_import #query_import #paging_import #encode_import
-            DecodeFuture, Endpoint, Operation, Response, RetrySafety,
-        };
         use crate::{Client, Request};
 
         #handle_doc
@@ -240,8 +246,9 @@ fn example(api: &Api, r: &Resource, e: &Endpoint, samples: &[TokenStream]) -> St
 fn operation(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> TokenStream {
     let op = ident(&e.rust_op);
     let handle = &r.rust;
+    let optional = if e.query.iter().any(|q| q.optional) { "set optional inputs on the [`Request`] and " } else { "" };
     let op_doc = docs::attrs(&format!(
-        "Inputs of [`{handle}::{m}`]: `{} {}`.\n\nMade by that method; set optional inputs on the [`Request`] and send it with `.send()` or `.await`.",
+        "Inputs of [`{handle}::{m}`]: `{} {}`.\n\nMade by that method; {optional}send it with `.send()` or `.await`.",
         e.method.as_str(),
         e.path,
         m = plain(&e.rust_method)
@@ -387,8 +394,9 @@ fn path_fn(e: &Endpoint) -> TokenStream {
             }
         };
     }
+    // Each parameter is encoded into a local first, so the `format!` stays on one line.
     let mut fmt = String::new();
-    let mut args = Vec::new();
+    let mut lets = Vec::new();
     for (i, seg) in e.path.split('/').enumerate() {
         if i > 0 {
             fmt.push('/');
@@ -397,10 +405,17 @@ fn path_fn(e: &Endpoint) -> TokenStream {
             Some(name) => {
                 let p = e.path_params.iter().find(|p| p.wire == name).expect("validated path parameter");
                 let f = ident(&p.rust);
-                fmt.push_str("{}");
-                args.push(match p.ty {
-                    TypeRef::String | TypeRef::Date | TypeRef::DateTime => quote! { encode_segment(&self.#f) },
-                    _ => quote! { encode_segment(&self.#f.to_string()) },
+                // A plain local name, so it can appear inline in the format string.
+                let plain = crate::ident::plain(&p.rust);
+                let local_name =
+                    if crate::ident::is_keyword(plain) { format!("{plain}_") } else { plain.to_string() };
+                let local = ident(&local_name);
+                fmt.push('{');
+                fmt.push_str(&local_name);
+                fmt.push('}');
+                lets.push(match p.ty {
+                    TypeRef::String | TypeRef::Date | TypeRef::DateTime => quote! { let #local = encode_segment(&self.#f); },
+                    _ => quote! { let #local = encode_segment(&self.#f.to_string()); },
                 });
             }
             None => fmt.push_str(seg),
@@ -409,7 +424,8 @@ fn path_fn(e: &Endpoint) -> TokenStream {
     let fmt = lit(&fmt);
     quote! {
         fn path(&self) -> String {
-            format!(#fmt, #(#args),*)
+            #(#lets)*
+            format!(#fmt)
         }
     }
 }

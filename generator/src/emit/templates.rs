@@ -70,7 +70,7 @@ pub(crate) fn templates(api: &Api) -> Vec<GeneratedFile> {
                 .map(|e| EndpointRow {
                     method: e.method.as_str(),
                     path: e.path.clone(),
-                    rust_method: e.rust_method.trim_start_matches("r#").to_string(),
+                    rust_method: e.rust_method.clone(),
                     deprecated: e.deprecated.is_some(),
                     places_calls: e.places_calls,
                 })
