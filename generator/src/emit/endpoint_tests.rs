@@ -56,6 +56,9 @@ pub(crate) fn endpoint_tests(api: &Api) -> GeneratedFile {
                 || unknown.is_some();
             items.extend(stream);
             items.extend(unknown);
+            if e.places_calls {
+                items.push(never_twice_test(r, e, &call));
+            }
             let helper = &call.helper;
             let decodes_json = matches!(e.response, Response::Json(_));
             leaks.push(quote! { provoke(#helper, #decodes_json, &mut texts).await; });
@@ -101,6 +104,50 @@ pub(crate) fn endpoint_tests(api: &Api) -> GeneratedFile {
     GeneratedFile {
         path: "generated/src/endpoint_tests.rs".into(),
         contents: format_file(&header("//", &api.sources.iter().collect::<Vec<_>>()), tokens),
+    }
+}
+
+/// For an endpoint that places calls: with retries enabled, a 500, a connection dropped after
+/// the request was read, and a timeout each reach the server exactly once; a 429 is re-sent,
+/// because Ringg refused it before doing anything.
+fn never_twice_test(r: &Resource, e: &Endpoint, call: &Call) -> TokenStream {
+    let name = ident(&format!("{}_{}_never_rings_twice", r.name, e.name));
+    let helper = &call.helper;
+    let doc = lit(&format!(
+        " `{} {}` places calls: no fault makes the client send it twice; only a 429 is re-sent.",
+        e.method.as_str(),
+        e.path
+    ));
+    quote! {
+        #[doc = #doc]
+        #[tokio::test]
+        async fn #name() {
+            let eager = RetryPolicy::default()
+                .max_retries(3)
+                .initial_backoff(Duration::from_millis(1))
+                .max_backoff(Duration::from_millis(5));
+            let faults = [
+                ("500", Reply::status(500)),
+                ("dropped connection", Reply::close()),
+                ("timeout", Reply::status(200).delay(Duration::from_millis(800))),
+            ];
+            for (fault, reply) in faults {
+                let spare = || Reply::json(200, "{}");
+                let server = TestServer::start(vec![reply, spare(), spare(), spare()]).await;
+                let client = client_for(&server);
+                let request = #helper(&client)
+                    .retry_policy(eager.clone())
+                    .timeout(Duration::from_millis(200));
+                let result = request.await;
+                assert!(result.is_err(), "{fault}: the call must fail, not be retried into success");
+                assert_eq!(server.request_count(), 1, "{fault}: sent more than once");
+            }
+            let server = TestServer::start(vec![Reply::status(429).header("retry-after", "0"), Reply::status(500)]).await;
+            let client = client_for(&server);
+            let result = #helper(&client).retry_policy(eager).await;
+            assert!(result.is_err());
+            assert_eq!(server.request_count(), 2, "a 429 was refused before any effect: re-sent once");
+        }
     }
 }
 
