@@ -73,6 +73,13 @@ impl<T> Patch<T> {
     }
 }
 
+/// Lets a text field be set from a string literal, like the other setters.
+impl From<&str> for Patch<String> {
+    fn from(value: &str) -> Patch<String> {
+        Patch::Value(value.to_owned())
+    }
+}
+
 impl<T> From<T> for Patch<T> {
     fn from(value: T) -> Self {
         Patch::Value(value)

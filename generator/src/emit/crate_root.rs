@@ -32,6 +32,15 @@ pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
             }
         }
     });
+    let client_impl = if api.resources.is_empty() {
+        quote! {}
+    } else {
+        quote! {
+            impl Client {
+                #(#accessors)*
+            }
+        }
+    };
     let auth_header = lit(&api.auth_header);
     let auth_env = lit(&api.auth_env);
     let base_urls = api.base_urls.iter().map(|b| {
@@ -40,8 +49,8 @@ pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
         quote! { (#n, #u) }
     });
     let user_agent = lit(&format!("{}-rust/", api.name));
-    let default_limit = api.pagination.default_limit;
-    let max_limit = api.pagination.max_limit;
+    let default_limit = proc_macro2::Literal::u32_unsuffixed(api.pagination.default_limit);
+    let max_limit = proc_macro2::Literal::u32_unsuffixed(api.pagination.max_limit);
     let tokens = quote! {
         #overview
         #![deny(missing_docs)]
@@ -72,9 +81,7 @@ pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
             max_page_size: #max_limit,
         };
 
-        impl Client {
-            #(#accessors)*
-        }
+        #client_impl
     };
     GeneratedFile {
         path: "generated/src/lib.rs".into(),
@@ -111,10 +118,10 @@ fn overview(api: &Api) -> String {
         "\n# Errors, retries and secrets\n\nEvery call returns [`Error`] on failure: an API error with its status, [`ErrorKind`], the server's message and request id; a timeout; a connection failure; or a decode failure with the JSON path. The API key is sent as a sensitive header and never appears in `Debug`, `Display`, errors or logs. Path parameters are percent-encoded, so no id can reach another endpoint.",
     );
     if api.webhooks.is_some() {
-        text.push_str("\n\n# Webhooks and the web widget\n\n[`webhooks::Event::from_slice`] decodes what Ringg posts to your endpoint; unknown event types are kept, not rejected.");
-        if api.webcall.is_some() {
-            text.push_str(" [`webcall`] renders the embed snippet of the web-call widget.");
-        }
+        text.push_str("\n\n# Webhooks\n\n[`webhooks::Event::from_slice`] decodes what the API posts to your endpoint; unknown event types are kept, not rejected.");
+    }
+    if api.webcall.is_some() {
+        text.push_str("\n\n# The web widget\n\n[`webcall`] renders the embed snippet of the web-call widget from typed options.");
     }
     text
 }

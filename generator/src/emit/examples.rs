@@ -40,7 +40,14 @@ pub(crate) fn examples(api: &Api) -> GeneratedFile {
     for r in &api.resources {
         for e in &r.endpoints {
             for (i, ex) in e.examples.iter().enumerate() {
-                let base = format!("{}_{}_{}", r.name, e.name, i + 1);
+                // Named examples give their name to the test; unnamed (or repeated) ones a number.
+                let label = ex
+                    .name
+                    .as_deref()
+                    .map(|n| snake(n).trim_start_matches("r#").to_string())
+                    .filter(|n| !n.is_empty() && e.examples.iter().filter(|x| x.name == ex.name).count() == 1)
+                    .unwrap_or_else(|| (i + 1).to_string());
+                let base = format!("{}_{}_{label}", r.name, e.name);
                 if let (Some(req), Some(b)) = (&ex.request, &e.body)
                     && b.encoding == Encoding::Json
                 {

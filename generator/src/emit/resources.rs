@@ -129,6 +129,7 @@ fn method(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> Token
     let name = ident(&e.rust_method);
     let op = ident(&e.rust_op);
     let Inputs { params, inits, samples } = inputs(api, e, imports);
+    let op_value = if inits.is_empty() { quote! { #op } } else { quote! { #op { #(#inits),* } } };
     let doc = docs::attrs(&method_doc(api, r, e, &samples));
     let deprecated = match &e.deprecated {
         Some(d) => {
@@ -145,7 +146,7 @@ fn method(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> Token
         #doc
         #deprecated
         pub fn #name(&self, #(#params),*) -> Request<#op> {
-            Request::new(self.client.clone(), #op { #(#inits),* })
+            Request::new(self.client.clone(), #op_value)
         }
     }
 }
@@ -264,6 +265,11 @@ fn operation(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> To
         let bty = ty(api, &TypeRef::Named(b.ty.clone()), imports);
         fields.push(quote! { body: #bty, });
     }
+    let op_struct = if fields.is_empty() {
+        quote! { pub struct #op; }
+    } else {
+        quote! { pub struct #op { #(#fields)* } }
+    };
     let setters: Vec<TokenStream> = e.query.iter().filter(|q| q.optional).map(|q| setter(api, q, imports)).collect();
     let setters_impl = if setters.is_empty() {
         quote! {}
@@ -317,9 +323,7 @@ fn operation(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> To
     quote! {
         #op_doc
         #[derive(Debug, Clone)]
-        pub struct #op {
-            #(#fields)*
-        }
+        #op_struct
 
         #setters_impl
 

@@ -227,6 +227,14 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             ctx.error(loc, "api.base_urls", "no `default` base URL", Some("add `default: https://...` under `base_urls`".into()));
         }
         base_urls.sort_by_key(|b| b.name != "default");
+        let name = &api.name.value;
+        let crate_name_ok = name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+            && !ident::is_keyword(&name.replace('-', "_"));
+        if !crate_name_ok {
+            let loc = ctx.loc(file, &api.name);
+            ctx.error(loc, "api.name", format!("`{name}` is not a crate name"), Some("use lowercase letters, digits, `_` and `-`, starting with a letter, e.g. `ringg`".into()));
+        }
         if !is_semver(&api.version.value) {
             let loc = ctx.loc(file, &api.version);
             ctx.error(loc, "api.version", format!("`{}` is not a semver version", api.version.value), Some("write it as MAJOR.MINOR.PATCH, e.g. `0.1.0`".into()));
