@@ -80,11 +80,7 @@ impl fmt::Display for Diagnostics {
             writeln!(f, "{d}")?;
         }
         let n = self.0.len();
-        write!(
-            f,
-            "error: the spec has {n} problem{}; nothing was written",
-            if n == 1 { "" } else { "s" }
-        )
+        write!(f, "error: the spec has {n} problem{}", if n == 1 { "" } else { "s" })
     }
 }
 

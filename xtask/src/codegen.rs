@@ -26,7 +26,7 @@ const OWNED_DIRS: &[&str] = &["generated"];
 /// Regenerates, or checks, every generated file.
 pub fn run(root: &Path, mode: Mode) -> Result<(), String> {
     let files = crate::read_spec(root)?;
-    let generated = generator::generate(&files).map_err(|d| d.to_string())?;
+    let generated = generator::generate(&files).map_err(|d| format!("{d}; nothing was written"))?;
     let report = compare(root, &generated)?;
     match mode {
         Mode::Check => {
