@@ -167,12 +167,12 @@ pub(crate) fn space_items(text: &str) -> String {
         let blank = !p.is_empty()
             && !p.ends_with('{')
             && !p.ends_with('(')
-            && !p.ends_with(',')
             && ((starts_doc && !prev_is_doc)
-                || (starts_item && !cur.starts_with("use ") && (p == "}" || p == "};"))
-                || (starts_item && after_one_line_item)
-                || (p.starts_with("#![") && !cur.starts_with("#!["))
-                || (p.starts_with("//!") && !cur.starts_with("//!") && !cur.starts_with("#![")));
+                || (!p.ends_with(',')
+                    && ((starts_item && !cur.starts_with("use ") && (p == "}" || p == "};"))
+                        || (starts_item && after_one_line_item)
+                        || (p.starts_with("#![") && !cur.starts_with("#!["))
+                        || (p.starts_with("//!") && !cur.starts_with("//!") && !cur.starts_with("#![")))));
         if blank {
             out.push('\n');
         }
