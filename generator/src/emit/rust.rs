@@ -169,7 +169,9 @@ pub(crate) fn space_items(text: &str) -> String {
             && !p.ends_with('(')
             && ((starts_doc && !prev_is_doc)
                 || (!p.ends_with(',')
-                    && ((starts_item && !cur.starts_with("use ") && (p == "}" || p == "};"))
+                    && ((starts_item
+                        && !cur.starts_with("use ")
+                        && (p == "}" || p == "};" || (item_kind(p).is_some() && p.ends_with('}'))))
                         || (starts_item && after_one_line_item)
                         || (p.starts_with("#![") && !cur.starts_with("#!["))
                         || (p.starts_with("//!") && !cur.starts_with("//!") && !cur.starts_with("#![")))));
@@ -275,5 +277,17 @@ pub(crate) fn sample_text(hint: &str) -> String {
         format!("your-{}", h.replace('_', "-"))
     } else {
         h.replace('_', " ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::space_items;
+
+    #[test]
+    fn spaces_items_fields_and_variants_but_not_use_blocks() {
+        let input = "use a::{\n    B, C,\n};\nuse d;\npub struct S {\n    /// One.\n    pub one: u8,\n    /// Two.\n    pub two: u8,\n}\nimpl S {}\nmod x;\nmod y;\npub use x::*;\n";
+        let expected = "use a::{\n    B, C,\n};\nuse d;\n\npub struct S {\n    /// One.\n    pub one: u8,\n\n    /// Two.\n    pub two: u8,\n}\n\nimpl S {}\n\nmod x;\nmod y;\n\npub use x::*;\n";
+        assert_eq!(space_items(input), expected);
     }
 }
