@@ -140,7 +140,7 @@ pub(crate) fn webhooks(api: &Api) -> Option<GeneratedFile> {
     });
     let tag_value = sample.get(&tagged.tag).and_then(|v| v.as_str()).unwrap_or_default().to_string();
     let variant = tagged.variants.iter().find(|v| v.tag_value == tag_value).unwrap_or(&tagged.variants[0]);
-    let body = serde_json::to_string(&sample).expect("JSON always serializes");
+    let body = serde_json::to_string_pretty(&sample).expect("JSON always serializes");
     let body_lit = raw_lit(&body).to_string();
     let matched = if variant.ty.is_some() {
         format!("{krate}::webhooks::Event::{}(payload) => println!(\"{{payload:?}}\"),", variant.rust)
