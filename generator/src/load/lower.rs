@@ -119,6 +119,18 @@ pub const ERROR_KINDS: &[&str] = &[
     "Server",
 ];
 
+/// What the endpoint checks look up: the types and the API-wide tables.
+#[derive(Clone, Copy)]
+struct Known<'a> {
+    types: &'a [TypeDef],
+    index: &'a HashMap<String, usize>,
+    names: &'a Names<'a>,
+    base_urls: &'a [String],
+    error_statuses: &'a [String],
+    /// The page-size and offset query parameters of `api.pagination`.
+    page_params: &'a [String; 2],
+}
+
 /// Defined type names: in order for hints, hashed for lookups.
 struct Names<'a> {
     list: Vec<&'a str>,
@@ -296,7 +308,15 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
                 if let Some(other) = seen_ops.insert(rust_op.clone(), ekey.value.clone()) {
                     ctx.error(eloc, &epath, format!("endpoints `{other}` and `{}` both become `{rust_op}` in Rust", ekey.value), Some("rename one of them".into()));
                 }
-                if let Some(ep) = lower_endpoint(ctx, *file, &epath, ekey, e, &rust_method, &rust_op, &types, &seen_types, &type_names, &base_url_names, &error_statuses, &page_params) {
+                let known = Known {
+                    types: &types,
+                    index: &seen_types,
+                    names: &type_names,
+                    base_urls: &base_url_names,
+                    error_statuses: &error_statuses,
+                    page_params: &page_params,
+                };
+                if let Some(ep) = lower_endpoint(ctx, known, *file, &epath, ekey, e) {
                     endpoints.push(ep);
                     raws_here.push((*file, e));
                 }
@@ -655,23 +675,18 @@ fn lower_fields(ctx: &mut Ctx<'_>, file: usize, path: &str, fields: &OrderedMap<
     out
 }
 
-#[allow(clippy::too_many_arguments)]
 /// An endpoint's method, path, parameters, body, response, pagination and retry class agree.
 fn lower_endpoint(
     ctx: &mut Ctx<'_>,
+    known: Known<'_>,
     file: usize,
     path: &str,
     key: &Spanned<String>,
     e: &RawEndpoint,
-    rust_method: &str,
-    rust_op: &str,
-    types: &[TypeDef],
-    index: &HashMap<String, usize>,
-    type_names: &Names<'_>,
-    base_urls: &[String],
-    error_statuses: &[String],
-    page_params: &[String; 2],
 ) -> Option<Endpoint> {
+    let Known { types, index, names: type_names, base_urls, error_statuses, .. } = known;
+    let rust_method = ident::snake(&key.value);
+    let rust_op = ident::camel(&key.value);
     let mloc = ctx.loc(file, &e.method);
     let method = match e.method.value.as_str() {
         "GET" => Method::Get,
@@ -719,7 +734,7 @@ fn lower_endpoint(
         if p.optional.as_ref().is_some_and(|o| o.value) {
             ctx.error(kloc, &format!("{ppath}.optional"), "a path parameter cannot be optional", Some("remove `optional`; make it a query parameter if it may be left out".into()));
         }
-        if let Some(param) = lower_param(ctx, file, &ppath, k, p, type_names, types, index) {
+        if let Some(param) = lower_param(ctx, known, file, &ppath, k, p) {
             path_params.push(param);
         }
     }
@@ -733,7 +748,7 @@ fn lower_endpoint(
     }
     for (k, p) in e.query.iter() {
         let qpath = format!("{path}.query.{}", k.value);
-        let Some(param) = lower_param(ctx, file, &qpath, k, p, type_names, types, index) else {
+        let Some(param) = lower_param(ctx, known, file, &qpath, k, p) else {
             continue;
         };
         if let Some(other) = seen.insert(param.rust.clone(), k.value.clone()) {
@@ -845,13 +860,13 @@ fn lower_endpoint(
     }
 
     let paging = e.paginated.as_ref().and_then(|p| {
-        lower_paging(ctx, file, &format!("{path}.paginated"), p, &response, &query, types, index, page_params)
+        lower_paging(ctx, known, file, &format!("{path}.paginated"), p, &response, &query)
     });
 
     Some(Endpoint {
         name: key.value.clone(),
-        rust_method: rust_method.to_string(),
-        rust_op: rust_op.to_string(),
+        rust_method,
+        rust_op,
         doc: e.doc.clone(),
         method,
         path: template.clone(),
@@ -879,18 +894,16 @@ fn lower_endpoint(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
 /// A parameter's type is a scalar, an enum, or a list of those (lists repeat the key).
 fn lower_param(
     ctx: &mut Ctx<'_>,
+    known: Known<'_>,
     file: usize,
     path: &str,
     key: &Spanned<String>,
     p: &RawParam,
-    type_names: &Names<'_>,
-    types: &[TypeDef],
-    index: &HashMap<String, usize>,
 ) -> Option<Param> {
+    let Known { types, index, names: type_names, .. } = known;
     let ty = resolve(ctx, file, &format!("{path}.type"), &p.ty, type_names)?;
     let scalar = |t: &TypeRef| match t {
         TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean | TypeRef::Date | TypeRef::DateTime => true,
@@ -922,19 +935,17 @@ fn lower_param(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
 /// A paginated endpoint has the pagination query parameters and its `items` path leads to a list.
 fn lower_paging(
     ctx: &mut Ctx<'_>,
+    known: Known<'_>,
     file: usize,
     path: &str,
     p: &RawPaginated,
     response: &Response,
     query: &[Param],
-    types: &[TypeDef],
-    index: &HashMap<String, usize>,
-    page_params: &[String; 2],
 ) -> Option<Paging> {
+    let Known { types, index, page_params, .. } = known;
     let iloc = ctx.loc(file, &p.items);
     for name in page_params.iter().map(String::as_str) {
         let found = query.iter().any(|q| q.wire == name && q.optional && q.ty == TypeRef::Integer);
