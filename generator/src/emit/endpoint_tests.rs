@@ -233,15 +233,16 @@ fn support(api: &Api, any_endpoint: bool, used: &Used) -> TokenStream {
     };
     let multipart_variant = if used.multipart {
         quote! {
-            /// `multipart/form-data` with these part names, in order, and these file contents.
-            Multipart(&'a [&'a str], &'a [&'a str]),
+            /// `multipart/form-data` with these part names, in order, these file contents, and
+            /// these values of the other parts (`true`: JSON text, compared as JSON).
+            Multipart(&'a [&'a str], &'a [&'a str], &'a [(&'a str, &'a str, bool)]),
         }
     } else {
         quote! {}
     };
     let multipart_arm = if used.multipart {
         quote! {
-            Sent::Multipart(names, files) => {
+            Sent::Multipart(names, files, values) => {
                 let content_type = r.header("content-type").unwrap_or_default();
                 let Some(boundary) = content_type.strip_prefix("multipart/form-data; boundary=") else {
                     panic!("not a multipart body: {content_type}");
@@ -251,6 +252,15 @@ fn support(api: &Api, any_endpoint: bool, used: &Used) -> TokenStream {
                 for file in files {
                     let sent = contains(&r.body, file.as_bytes());
                     assert!(sent, "the upload {file:?} was not sent");
+                }
+                for (name, expected, is_json) in values {
+                    let value = part_value(&r.body, boundary, name)
+                        .unwrap_or_else(|| panic!("no part {name:?}"));
+                    if *is_json {
+                        assert_eq!(json(&value), json(expected), "part {name:?}");
+                    } else {
+                        assert_eq!(value, *expected, "part {name:?}");
+                    }
                 }
             }
         }
@@ -279,6 +289,20 @@ fn support(api: &Api, any_endpoint: bool, used: &Used) -> TokenStream {
                     }
                 }
                 names
+            }
+
+            /// The content of the first part named `name`, as text.
+            fn part_value(body: &[u8], boundary: &str, name: &str) -> Option<String> {
+                let text = String::from_utf8_lossy(body);
+                let delimiter = format!("--{boundary}");
+                let wanted = format!("; name=\"{name}\"");
+                for part in text.split(delimiter.as_str()).skip(1) {
+                    let Some((head, content)) = part.split_once("\r\n\r\n") else { continue };
+                    if head.lines().any(|l| l.to_ascii_lowercase().starts_with("content-disposition:") && l.contains(&wanted)) {
+                        return Some(content.strip_suffix("\r\n").unwrap_or(content).to_owned());
+                    }
+                }
+                None
             }
 
             fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -426,8 +450,9 @@ struct Cx<'a> {
 enum Sent {
     Nothing,
     Json(Value),
-    /// Part names in order, and the contents of the uploaded files.
-    Multipart(Vec<String>, Vec<String>),
+    /// Part names in order, the contents of the uploaded files, and the value of every other
+    /// part (`true` when it is JSON text, compared as JSON).
+    Multipart(Vec<String>, Vec<String>, Vec<(String, String, bool)>),
 }
 
 /// How one endpoint is called by its tests.
@@ -468,15 +493,20 @@ impl Call {
         match &self.sent {
             Sent::Nothing => (quote! {}, quote! { Sent::Nothing }),
             Sent::Json(v) => (json_const("BODY", v), quote! { Sent::Json(BODY) }),
-            Sent::Multipart(names, files) => {
+            Sent::Multipart(names, files, values) => {
                 let names = names.iter().map(|n| lit(n));
                 let files = files.iter().map(|f| lit(f));
+                let values = values.iter().map(|(n, v, j)| {
+                    let (n, v) = (lit(n), lit(v));
+                    quote! { (#n, #v, #j) }
+                });
                 (
                     quote! {
                         const PARTS: &[&str] = &[#(#names),*];
                         const FILES: &[&str] = &[#(#files),*];
+                        const VALUES: &[(&str, &str, bool)] = &[#(#values),*];
                     },
-                    quote! { Sent::Multipart(PARTS, FILES) },
+                    quote! { Sent::Multipart(PARTS, FILES, VALUES) },
                 )
             }
         }
@@ -768,8 +798,8 @@ impl Cx<'_> {
                         }
                     },
                     Encoding::Multipart => {
-                        let (stmt, names, files) = self.multipart_body(&bty, &bt, &format!("{}.{}", r.name, e.name));
-                        (stmt, Sent::Multipart(names, files))
+                        let (stmt, names, files, values) = self.multipart_body(&bty, &bt, &format!("{}.{}", r.name, e.name));
+                        (stmt, Sent::Multipart(names, files, values))
                     }
                 }
             }
@@ -795,12 +825,14 @@ impl Cx<'_> {
 
     /// A multipart body: required fields through `new`, optional ones through their setters,
     /// files from memory. Returns the statement, the expected part names and file contents.
-    fn multipart_body(&self, bty: &TokenStream, bt: &TypeRef, endpoint: &str) -> (TokenStream, Vec<String>, Vec<String>) {
+    #[allow(clippy::type_complexity, reason = "the statement and the three expectations it implies")]
+    fn multipart_body(&self, bty: &TokenStream, bt: &TypeRef, endpoint: &str) -> (TokenStream, Vec<String>, Vec<String>, Vec<(String, String, bool)>) {
         let fields = self.object_fields(bt).expect("validated: multipart bodies are objects");
         let mut args = Vec::new();
         let mut setters = Vec::new();
         let mut names = Vec::new();
         let mut files = Vec::new();
+        let mut values = Vec::new();
         for f in fields {
             if f.presence == Presence::Nullable {
                 args.push(quote! { None });
@@ -827,6 +859,7 @@ impl Cx<'_> {
                 }
                 t => {
                     names.push(f.wire.clone());
+                    values.push(self.part_text(t, &f.wire));
                     sample(self.api, t, &f.wire, 1)
                 }
             };
@@ -837,7 +870,26 @@ impl Cx<'_> {
                 setters.push(quote! { .#setter(#value) });
             }
         }
-        (quote! { let body = #bty::new(#(#args),*) #(#setters)*; }, names, files)
+        (quote! { let body = #bty::new(#(#args),*) #(#setters)*; }, names, files, values)
+    }
+
+    /// What a non-file multipart part carries for the sample value of `t`: scalars and enums as
+    /// their text, everything else as JSON text (flagged, so it is compared as JSON).
+    fn part_text(&self, t: &TypeRef, wire: &str) -> (String, String, bool) {
+        // The same split as the body's `to_form`: scalars and enums are text, the rest JSON.
+        let is_enum = |n: &str| matches!(self.api.type_def(n).map(|d| &d.kind), Some(TypeKind::Enum(_)));
+        let text_part = match t {
+            TypeRef::String | TypeRef::Date | TypeRef::DateTime | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean => true,
+            TypeRef::Named(n) => is_enum(n),
+            _ => false,
+        };
+        let value = self.sample_json(t, wire, 1, false);
+        let text = match (&value, text_part) {
+            (Value::String(s), true) => s.clone(),
+            (Value::Number(n), true) => n.as_i64().map(|i| i.to_string()).or_else(|| n.as_f64().map(|f| f.to_string())).unwrap_or_default(),
+            (v, _) => v.to_string(),
+        };
+        (wire.to_owned(), text, !text_part)
     }
 
     /// The server's answer (constants and the reply) and the checks of the decoded output.
