@@ -15,6 +15,7 @@ pub mod raw;
 pub use diag::{Diagnostic, Diagnostics};
 pub use load::{SourceFile, load};
 pub mod emit;
+pub mod files;
 
 pub use emit::GeneratedFile;
 

@@ -23,17 +23,7 @@ fn fixtures() -> PathBuf {
 
 /// Every `*.yaml` of a folder, named `spec/<file>` as the loader expects.
 fn read_dir(dir: &Path) -> Vec<SourceFile> {
-    let mut files: Vec<SourceFile> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|e| e.expect("directory entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
-        .map(|p| SourceFile {
-            path: format!("spec/{}", p.file_name().unwrap().to_str().unwrap()),
-            text: std::fs::read_to_string(&p).unwrap(),
-        })
-        .collect();
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    files
+    generator::files::read_spec_dir(dir).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn load_ok(files: &[SourceFile]) -> Api {

@@ -18,18 +18,7 @@ fn golden_dir() -> PathBuf {
 
 /// The case's spec files, as `spec/<name>.yaml`, in name order.
 fn spec_files(case: &str) -> Vec<SourceFile> {
-    let dir = golden_dir().join(case).join("spec");
-    let mut files: Vec<SourceFile> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|e| e.expect("spec entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .map(|p| SourceFile {
-            path: format!("spec/{}", p.file_name().and_then(|n| n.to_str()).expect("utf-8 name")),
-            text: std::fs::read_to_string(&p).expect("spec file is readable"),
-        })
-        .collect();
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    files
+    generator::files::read_spec_dir(&golden_dir().join(case).join("spec")).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The outputs that depend on the spec, keyed by their path below `generated/`.

@@ -26,18 +26,7 @@ impl Rng {
 }
 
 fn real_spec() -> Vec<SourceFile> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
-    let mut files: Vec<SourceFile> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .map(|p| SourceFile {
-            path: format!("spec/{}", p.file_name().unwrap().to_string_lossy()),
-            text: std::fs::read_to_string(&p).unwrap(),
-        })
-        .collect();
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    files
+    generator::files::read_spec_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec")).expect("spec/ is readable")
 }
 
 fn must_not_panic(label: &str, files: &[SourceFile]) {

@@ -10,18 +10,7 @@ use generator::{GeneratedFile, SourceFile};
 use serde_json::Value;
 
 fn spec_files() -> Vec<SourceFile> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
-    let mut files: Vec<SourceFile> = std::fs::read_dir(&dir)
-        .expect("spec/ is readable")
-        .map(|e| e.expect("spec/ entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
-        .map(|p| SourceFile {
-            path: format!("spec/{}", p.file_name().and_then(|n| n.to_str()).expect("utf-8 name")),
-            text: std::fs::read_to_string(&p).expect("spec file is readable"),
-        })
-        .collect();
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    files
+    generator::files::read_spec_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec")).expect("spec/ is readable")
 }
 
 fn load() -> (Api, GeneratedFile, Value) {

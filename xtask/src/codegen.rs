@@ -40,13 +40,7 @@ pub fn run(root: &Path, mode: Mode) -> Result<(), String> {
         Mode::Write => {
             for file in &generated {
                 if report.changed.contains(&file.path) || report.missing.contains(&file.path) {
-                    let path = root.join(&file.path);
-                    if let Some(parent) = path.parent() {
-                        std::fs::create_dir_all(parent)
-                            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-                    }
-                    std::fs::write(&path, &file.contents)
-                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                    write_file(root, file)?;
                 }
             }
             for stale in &report.extra {
@@ -68,6 +62,15 @@ pub fn run(root: &Path, mode: Mode) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// Writes one generated file below `root`, creating its folder.
+pub fn write_file(root: &Path, file: &GeneratedFile) -> Result<(), String> {
+    let path = root.join(&file.path);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    std::fs::write(&path, &file.contents).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// Differences between the generated files and the tree.

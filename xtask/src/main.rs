@@ -68,20 +68,7 @@ pub fn repo_root() -> PathBuf {
 
 /// Reads every `spec/*.yaml` file, in name order.
 pub fn read_spec(root: &Path) -> Result<Vec<generator::SourceFile>, String> {
-    let dir = root.join("spec");
-    let entries = std::fs::read_dir(&dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-    let mut files = Vec::new();
-    for entry in entries {
-        let path = entry.map_err(|e| format!("cannot read {}: {e}", dir.display()))?.path();
-        if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            files.push(generator::SourceFile { path: format!("spec/{name}"), text });
-        }
-    }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    generator::files::read_spec_dir(&root.join("spec"))
 }
 
 fn validate() -> Result<(), String> {
@@ -101,15 +88,11 @@ fn openapi() -> Result<(), String> {
         .iter()
         .find(|f| f.path == path)
         .ok_or_else(|| format!("the generator produced no {path}"))?;
-    let target = root.join(path);
-    if std::fs::read(&target).is_ok_and(|old| old == file.contents.as_bytes()) {
+    if std::fs::read(root.join(path)).is_ok_and(|old| old == file.contents.as_bytes()) {
         println!("openapi: {path} is up to date");
         return Ok(());
     }
-    if let Some(parent) = target.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-    }
-    std::fs::write(&target, &file.contents).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+    codegen::write_file(&root, file)?;
     println!("openapi: wrote {path} ({} lines)", file.contents.lines().count());
     Ok(())
 }

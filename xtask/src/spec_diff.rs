@@ -204,22 +204,12 @@ pub fn read_rev(root: &Path, rev: &str) -> Result<Vec<SourceFile>, String> {
     Ok(files)
 }
 
-/// Every `*.yaml` (or `*.yml`) of a folder, named `spec/<file>`.
+/// Every `*.yaml` (or `*.yml`) of a folder, named `spec/<file>`; an empty folder is an error.
 pub fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-    let mut files = Vec::new();
-    for entry in entries {
-        let path = entry.map_err(|e| format!("cannot read {}: {e}", dir.display()))?.path();
-        if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            files.push(SourceFile { path: format!("spec/{name}"), text });
-        }
-    }
+    let files = generator::files::read_spec_dir(dir)?;
     if files.is_empty() {
         return Err(format!("no *.yaml files in {}", dir.display()));
     }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
 
