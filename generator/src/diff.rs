@@ -498,7 +498,8 @@ fn type_refs(t: &TypeDef) -> Vec<&str> {
         TypeKind::Object(fields) => fields.iter().filter_map(|f| f.ty.named()).collect(),
         TypeKind::Union(members) => members.iter().filter_map(|m| m.ty.named()).collect(),
         TypeKind::Tagged(t) => t.variants.iter().filter_map(|v| v.ty.as_deref()).collect(),
-        TypeKind::Enum(_) => Vec::new(),
+        TypeKind::OneOf(members) => members.iter().filter_map(|m| m.ty.named()).collect(),
+        TypeKind::Enum(_) | TypeKind::Newtype => Vec::new(),
     }
 }
 
@@ -1556,6 +1557,18 @@ impl Cx<'_> {
                     );
                 }
             }
+            (TypeKind::Newtype, TypeKind::Newtype) => {}
+            (TypeKind::OneOf(bm), TypeKind::OneOf(hm)) => {
+                // A `one_of` is an enum of fields: the union rules apply, keyed by wire name.
+                for m in bm.iter().filter(|m| !hm.iter().any(|x| x.wire == m.wire && x.ty == m.ty)) {
+                    let text = format!("one_of field {} removed or retyped ({})", code(&m.wire), code(&m.ty.spec()));
+                    self.push(group, subject, Kind::UnionMemberRemoved, text, role.wire(true, false), Bump::Major);
+                }
+                for m in hm.iter().filter(|m| !bm.iter().any(|x| x.wire == m.wire && x.ty == m.ty)) {
+                    let text = format!("one_of field {} added ({})", code(&m.wire), code(&m.ty.spec()));
+                    self.push(group, subject, Kind::UnionMemberAdded, text, role.wire(false, true), Bump::Minor);
+                }
+            }
             (TypeKind::Tagged(bt), TypeKind::Tagged(ht)) => {
                 let is_event = |api: &Api| api.webhooks.as_ref().is_some_and(|w| w.event == h.name);
                 let word = if is_event(self.base) || is_event(self.head) { "event" } else { "variant" };
@@ -1941,6 +1954,8 @@ fn kind_name(k: &TypeKind) -> &'static str {
         TypeKind::Enum(_) => "enum",
         TypeKind::Union(_) => "union",
         TypeKind::Tagged(_) => "tagged union",
+        TypeKind::OneOf(_) => "one_of",
+        TypeKind::Newtype => "newtype",
     }
 }
 

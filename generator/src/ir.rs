@@ -175,6 +175,24 @@ pub enum TypeKind {
     Union(Vec<UnionMember>),
     /// A union tagged by one string field.
     Tagged(Tagged),
+    /// Exactly one of several fields: an enum whose variant names the field that is sent.
+    /// Always a `flatten` field of an object.
+    OneOf(Vec<OneOfMember>),
+    /// A distinct type over text (typed ids, phone numbers): a JSON string on the wire.
+    Newtype,
+}
+
+/// One field of a `one_of` type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OneOfMember {
+    /// Wire name of the field.
+    pub wire: String,
+    /// Rust variant.
+    pub rust: String,
+    /// Type of the value.
+    pub ty: TypeRef,
+    /// Doc text.
+    pub doc: String,
 }
 
 /// Whether a field must be present and may be null.

@@ -158,7 +158,8 @@ pub struct RawErrorCase {
     pub retryable: bool,
 }
 
-/// A named type: exactly one of `fields`, `enum`, `union`, or `tag` + `variants`.
+/// A named type: exactly one of `fields`, `enum`, `union`, `one_of`, `newtype`, or `tag` +
+/// `variants`.
 #[derive(Debug, serde::Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawType {
@@ -180,6 +181,12 @@ pub struct RawType {
     /// Tagged unions only: keep unknown tags instead of failing to decode.
     #[serde(default)]
     pub open: bool,
+    /// Exactly one of these fields is sent, keyed by wire name. Used as a `flatten` field of
+    /// an object, so the fields sit beside the object's own.
+    pub one_of: Option<OrderedMap<RawOneOfMember>>,
+    /// A distinct type over text (`string`): typed ids and phone numbers.
+    #[schemars(with = "Option<String>")]
+    pub newtype: Option<Spanned<String>>,
     /// JSON examples of the type.
     #[serde(default)]
     #[schemars(with = "Vec<serde_json::Value>")]
@@ -228,6 +235,21 @@ pub struct RawMember {
     pub ty: Spanned<String>,
     /// When the value has this shape.
     pub doc: String,
+}
+
+/// One field of a `one_of` type.
+#[derive(Debug, serde::Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawOneOfMember {
+    /// A type expression.
+    #[serde(rename = "type")]
+    #[schemars(with = "String")]
+    pub ty: Spanned<String>,
+    /// What choosing this field means.
+    pub doc: String,
+    /// Rust variant name, when the derived one does not fit.
+    #[schemars(with = "Option<String>")]
+    pub rust_name: Option<Spanned<String>>,
 }
 
 /// A tagged union variant.

@@ -86,6 +86,8 @@ cases!(
     unknown_top_level,
     bad_type_expression,
     unknown_key_no_match,
+    one_of_and_newtype,
+    one_of_misuse,
 );
 
 #[test]

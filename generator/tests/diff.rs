@@ -728,7 +728,7 @@ fn webcall_widget() {
     let options = "  WidgetOptions:\n    doc: Widget options.\n    fields:\n      agent: { type: string, doc: Agent id. }\n\n  Shipped:\n";
     let with = |url: &str| -> Vec<(&'static str, String)> {
         let block = format!(
-            "webcall:\n  doc: The widget.\n  options: WidgetOptions\n  script_url: {url}\n  style_url: https://cdn.example.com/{{version}}/style.css\n  default_version: latest\n\ntypes:\n  Carrier:"
+            "webcall:\n  doc: The widget.\n  options: WidgetOptions\n  script_url: {url}\n  style_url: https://cdn.example.com/{{version}}/style.css\n  default_version: \"1.0.0\"\n\ntypes:\n  Carrier:"
         );
         vec![("  Shipped:\n", options.to_string()), ("types:\n  Carrier:", block)]
     };
@@ -851,7 +851,7 @@ fn real_spec_renamed_field_is_a_removal_and_an_addition_both_major() {
     let d = diff(&load_ok(&base), &load_ok(&head));
     expect(&d, &[("field-removed", Breaking, Major), ("field-added", Breaking, Major)]);
     assert_eq!(d.changes[0].subject, "TerminateNumbers");
-    assert_eq!(d.changes[0].change, "request field `mobile_numbers` removed (`list<string>`, required)");
-    assert_eq!(d.changes[1].change, "request field `numbers` added (`list<string>`, required)");
+    assert_eq!(d.changes[0].change, "request field `mobile_numbers` removed (`list<PhoneNumber>`, required)");
+    assert_eq!(d.changes[1].change, "request field `numbers` added (`list<PhoneNumber>`, required)");
     assert!(d.version_check().blocking, "0.1.0 → 0.1.0 does not make a major bump");
 }

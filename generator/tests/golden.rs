@@ -165,6 +165,7 @@ cases!(
     webcall_options,
     examples,
     everything,
+    typed_ids_one_of,
 );
 
 fn case_names() -> Vec<String> {

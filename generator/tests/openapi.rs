@@ -210,6 +210,15 @@ fn every_type_with_its_fields_values_variants_and_examples() {
             TypeKind::Union(members) => {
                 assert_eq!(s["oneOf"].as_array().map(Vec::len), Some(members.len()), "{}", t.name);
             }
+            TypeKind::OneOf(members) => {
+                // One branch per field, each requiring exactly its field.
+                let branches = s["oneOf"].as_array().expect("oneOf");
+                assert_eq!(branches.len(), members.len(), "{}", t.name);
+                for (b, m) in branches.iter().zip(members) {
+                    assert_eq!(b["required"], serde_json::json!([m.wire]), "{}.{}", t.name, m.wire);
+                }
+            }
+            TypeKind::Newtype => assert_eq!(s["type"], "string", "{}", t.name),
             TypeKind::Tagged(tagged) => {
                 let d = &s["discriminator"];
                 assert_eq!(d["propertyName"], tagged.tag.as_str(), "{}", t.name);

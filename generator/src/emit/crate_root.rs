@@ -4,7 +4,7 @@
 use quote::quote;
 
 use super::docs;
-use super::rust::{format_file, krate, lit, raw_lit};
+use super::rust::{format_file, krate, lit, raw_lit, sample, statement_text};
 use super::{GeneratedFile, header};
 use crate::ident::ident;
 use crate::ir::{Api, TypeKind, TypeRef};
@@ -181,22 +181,13 @@ pub(crate) fn webhooks(api: &Api) -> Option<GeneratedFile> {
 pub(crate) fn webcall(api: &Api) -> Option<GeneratedFile> {
     let w = api.webcall.as_ref()?;
     let def = api.type_def(&w.options).expect("validated");
-    let TypeKind::Object(fields) = &def.kind else { return None };
+    let TypeKind::Object(_) = &def.kind else { return None };
     let options = ident(&def.rust);
-    let required: Vec<String> = fields
-        .iter()
-        .filter(|f| !f.presence.may_be_absent())
-        .map(|f| match f.ty {
-            TypeRef::String => format!("\"your-{}\"", f.rust.replace('_', "-")),
-            _ => "Default::default()".into(),
-        })
-        .collect();
+    let sample = sample(api, &TypeRef::Named(def.name.clone()), "options", 0);
     let mut text = docs::sanitize(&w.doc);
     text.push_str(&format!(
-        "\n\n# Example\n\n```\nlet options = {}::types::{}::new({});\nlet html = options.embed_snippet();\nassert!(html.contains(\"loadAgent\"));\n```",
-        krate(api),
-        def.rust,
-        required.join(", ")
+        "\n\n# Example\n\n```\n{}\nlet html = options.embed_snippet();\nassert!(html.contains(\"loadAgent\"));\n```",
+        statement_text(quote! { let options = #sample; })
     ));
     let module_doc = docs::inner_attrs(&text);
     let default_version = lit(&w.default_version);

@@ -18,7 +18,7 @@ use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
 use serde_json::{Map, Value};
 
-use super::rust::{Imports, format_file, krate, lit, raw_lit, sample, sample_text, ty};
+use super::rust::{Imports, construct, format_file, krate, lit, raw_lit, sample, sample_text, ty};
 use super::{GeneratedFile, header};
 use crate::ident::ident;
 use crate::ir::{
@@ -587,6 +587,11 @@ impl Cx<'_> {
                         Value::Object(out)
                     }
                     TypeKind::Union(members) => self.sample_json(&members[0].ty, "value", depth + 1, fill),
+                    TypeKind::Newtype => Value::String(sample_text(hint)),
+                    TypeKind::OneOf(members) => {
+                        let m = &members[0];
+                        Value::Object(Map::from_iter([(m.wire.clone(), self.sample_json(&m.ty, &m.wire, depth + 1, fill))]))
+                    }
                     TypeKind::Tagged(tagged) => {
                         let v = &tagged.variants[0];
                         let mut out = Map::new();
@@ -642,6 +647,10 @@ impl Cx<'_> {
                 let b = v.as_bool()?;
                 Some((quote! { #b }, b.to_string()))
             }
+            TypeRef::Named(n) if self.is_newtype(n) => {
+                let s = v.as_str()?;
+                Some((self.newtype_value(n, s), s.to_owned()))
+            }
             TypeRef::Named(_) => {
                 let def = self.enum_values(t)?;
                 let s = v.as_str()?;
@@ -649,6 +658,17 @@ impl Cx<'_> {
             }
             _ => None,
         }
+    }
+
+    fn is_newtype(&self, name: &str) -> bool {
+        matches!(self.api.type_def(name).map(|d| &d.kind), Some(TypeKind::Newtype))
+    }
+
+    /// `crate::types::AgentId::new("...")`.
+    fn newtype_value(&self, name: &str, text: &str) -> TokenStream {
+        let id = ident(&self.api.type_def(name).expect("validated").rust);
+        let l = lit(text);
+        quote! { crate::types::#id::new(#l) }
     }
 
     /// The argument for a query parameter (the spec example's value, else a sample) and the
@@ -705,6 +725,10 @@ impl Cx<'_> {
                 (quote! { #l }, encode_segment(&value))
             }
             TypeRef::Integer => (quote! { 10 }, "10".into()),
+            TypeRef::Named(n) if self.is_newtype(n) => {
+                let value = format!("{}/é 1", sample_text(&p.wire));
+                (self.newtype_value(n, &value), encode_segment(&value))
+            }
             t => {
                 let v = self.sample_json(t, &p.wire, 0, false);
                 match self.query_scalar(t, &v) {
@@ -835,7 +859,7 @@ impl Cx<'_> {
         let mut values = Vec::new();
         for f in fields {
             if f.presence == Presence::Nullable {
-                args.push(quote! { None });
+                args.push((f, quote! { None }));
                 continue;
             }
             if f.presence == Presence::OptionalNullable {
@@ -864,13 +888,17 @@ impl Cx<'_> {
                 }
             };
             if f.presence == Presence::Required {
-                args.push(value);
+                args.push((f, value));
             } else {
                 let setter = ident(&f.rust);
                 setters.push(quote! { .#setter(#value) });
             }
         }
-        (quote! { let body = #bty::new(#(#args),*) #(#setters)*; }, names, files, values)
+        let TypeRef::Named(n) = bt else { unreachable!("validated: multipart bodies are named objects") };
+        let def = self.api.type_def(n).expect("validated");
+        let new = construct(self.api, def, &args, &quote! { crate::types });
+        let _ = bty;
+        (quote! { let body = #new #(#setters)*; }, names, files, values)
     }
 
     /// What a non-file multipart part carries for the sample value of `t`: scalars and enums as

@@ -6,10 +6,10 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::docs;
-use super::rust::{Imports, arg, field_ty, format_file, lit, ty};
+use super::rust::{Imports, arg, field_ty, format_file, lit, required_struct, ty};
 use super::{GeneratedFile, header};
 use crate::ident::{ident, plain};
-use crate::ir::{Api, EnumValue, Field, Presence, Tagged, TypeDef, TypeKind, TypeRef, UnionMember};
+use crate::ir::{Api, EnumValue, Field, OneOfMember, Presence, Tagged, TypeDef, TypeKind, TypeRef, UnionMember};
 
 /// Spec modules that declare types, in spec order, with their types.
 pub(crate) fn modules(api: &Api) -> Vec<(&str, Vec<&TypeDef>)> {
@@ -68,6 +68,8 @@ fn type_def(api: &Api, t: &TypeDef, imports: &mut Imports) -> TokenStream {
         TypeKind::Enum(values) => open_enum(t, values),
         TypeKind::Union(members) => union(api, t, members, imports),
         TypeKind::Tagged(tagged) => tagged_union(api, t, tagged, imports),
+        TypeKind::OneOf(members) => one_of(api, t, members, imports),
+        TypeKind::Newtype => newtype(api, t),
     }
 }
 
@@ -253,12 +255,31 @@ fn constructor(api: &Api, t: &TypeDef, fields: &[Field], imports: &mut Imports) 
     } else {
         docs::attrs(&format!("Creates the value from its required fields: {}.{optional_note}", required_names.join(", ")))
     };
-    let allow = if params.len() > 7 {
-        quote! { #[allow(clippy::too_many_arguments, reason = "each argument is a field the API requires")] }
-    } else {
-        quote! {}
-    };
-    let new_fn = if params.is_empty() && fields.iter().all(|f| f.presence.may_be_absent()) {
+    let required = required_struct(api, t);
+    let new_fn = if let Some(req) = &required {
+        let req = ident(req);
+        let names = fields.iter().filter(|f| !f.presence.may_be_absent()).map(|f| ident(&f.rust));
+        let unset = fields.iter().filter(|f| f.presence.may_be_absent()).map(|f| {
+            let fname = ident(&f.rust);
+            if f.presence == Presence::OptionalNullable {
+                quote! { #fname: crate::Patch::Absent }
+            } else {
+                quote! { #fname: None }
+            }
+        });
+        let names2 = names.clone();
+        let new_doc = docs::attrs(&format!(
+            "Creates the value from its required fields, named in [`{}`].{optional_note}",
+            plain(&req.to_string())
+        ));
+        quote! {
+            #new_doc
+            pub fn new(required: #req) -> Self {
+                let #req { #(#names),* } = required;
+                Self { #(#names2,)* #(#unset),* }
+            }
+        }
+    } else if params.is_empty() && fields.iter().all(|f| f.presence.may_be_absent()) {
         quote! {
             #new_doc
             pub fn new() -> Self {
@@ -268,16 +289,45 @@ fn constructor(api: &Api, t: &TypeDef, fields: &[Field], imports: &mut Imports) 
     } else {
         quote! {
             #new_doc
-            #allow
             pub fn new(#(#params),*) -> Self {
                 Self { #(#inits),* }
             }
         }
     };
+    let required_def = match &required {
+        Some(req) => required_def(api, t, req, fields, imports),
+        None => quote! {},
+    };
     quote! {
         impl #name {
             #new_fn
             #(#setters)*
+        }
+        #required_def
+    }
+}
+
+/// The struct of required fields that `new` takes when positional arguments would be too many
+/// or could be swapped unnoticed. It is exhaustive: a new required field is a breaking change
+/// anyway, and a struct literal names every value at the call site.
+fn required_def(api: &Api, t: &TypeDef, req: &str, fields: &[Field], imports: &mut Imports) -> TokenStream {
+    let req = ident(req);
+    let doc = docs::attrs(&format!(
+        "The required fields of [`{0}`], passed to [`{0}::new`] by name so that none can be swapped.",
+        t.rust
+    ));
+    let members = fields.iter().filter(|f| !f.presence.may_be_absent()).map(|f| {
+        let fname = ident(&f.rust);
+        let fty = field_ty(api, &f.ty, f.presence, imports);
+        let fdoc = field_doc(f);
+        quote! { #fdoc pub #fname: #fty, }
+    });
+    let derives = if fields.iter().any(|f| f.secret) { quote! { Clone } } else { quote! { Debug, Clone } };
+    quote! {
+        #doc
+        #[derive(#derives)]
+        pub struct #req {
+            #(#members)*
         }
     }
 }
@@ -404,6 +454,92 @@ fn open_enum(t: &TypeDef, values: &[EnumValue]) -> TokenStream {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 String::deserialize(deserializer).map(Self::from)
             }
+        }
+    }
+}
+
+/// A distinct type over text. There is deliberately no `From<&str>`: an id is made with `new`,
+/// so a phone number cannot be passed where an agent id is expected, nor the other way round.
+fn newtype(api: &Api, t: &TypeDef) -> TokenStream {
+    let name = ident(&t.rust);
+    let krate = super::rust::krate(api);
+    let rust = &t.rust;
+    let doc = docs::attrs(&format!(
+        "{text}\n\nA JSON string on the wire. Text does not turn into this type by itself, so a value of another kind cannot be passed where this one is expected:\n\n```\nlet value = {krate}::types::{rust}::new(\"830f767a\");\nassert_eq!(value.as_str(), \"830f767a\");\n```\n\n```compile_fail\nlet value: {krate}::types::{rust} = \"830f767a\".into();\n```",
+        text = docs::sanitize(&t.doc),
+    ));
+    let new_doc = docs::attrs("Wraps the text. No check is made here: Ringg judges the value.");
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct #name(String);
+
+        impl #name {
+            #new_doc
+            pub fn new(value: impl Into<String>) -> Self {
+                Self(value.into())
+            }
+
+            /// The text as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// The text, without the wrapper.
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl AsRef<str> for #name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl PartialEq<str> for #name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for #name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+    }
+}
+
+/// Exactly one of several fields: each variant is named after the field it sends. Used as a
+/// flattened field, the chosen field sits beside the object's own on the wire.
+fn one_of(api: &Api, t: &TypeDef, members: &[OneOfMember], imports: &mut Imports) -> TokenStream {
+    let name = ident(&t.rust);
+    let doc = type_doc(t);
+    let variants = members.iter().map(|m| {
+        let id = ident(&m.rust);
+        let mty = ty(api, &m.ty, imports);
+        let mdoc = docs::doc(&format!("`{}`: {}", m.wire, m.doc));
+        let wire = lit(&m.wire);
+        quote! {
+            #mdoc
+            #[serde(rename = #wire)]
+            #id(#mty),
+        }
+    });
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variants)*
         }
     }
 }

@@ -529,6 +529,29 @@ fn type_def_schema(api: &Api, t: &TypeDef) -> Value {
                 values.iter().map(|v| (v.wire.clone(), json!(v.doc.trim()))).collect();
             s.insert("x-enumDescriptions".into(), Value::Object(descriptions));
         }
+        TypeKind::Newtype => {
+            s.insert("type".into(), json!("string"));
+            s.insert("description".into(), json!(doc));
+        }
+        TypeKind::OneOf(members) => {
+            s.insert(
+                "description".into(),
+                json!(format!("{doc}\n\nExactly one of these fields is present.")),
+            );
+            let one_of = members
+                .iter()
+                .map(|m| {
+                    let mut extra = Map::new();
+                    extra.insert("description".into(), json!(m.doc.trim()));
+                    json!({
+                        "type": "object",
+                        "required": [m.wire],
+                        "properties": { (m.wire.clone()): annotate(type_schema(&m.ty), extra, false) },
+                    })
+                })
+                .collect();
+            s.insert("oneOf".into(), Value::Array(one_of));
+        }
         TypeKind::Union(members) => {
             s.insert(
                 "description".into(),

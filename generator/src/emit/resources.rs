@@ -299,7 +299,7 @@ fn operation(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> To
         Retry::Safe => quote! { RetrySafety::Safe },
         Retry::Unsafe => quote! { RetrySafety::Unsafe },
     };
-    let path_fn = path_fn(e);
+    let path_fn = path_fn(api, e);
     let query_fn = query_fn(e);
     let accept = match &e.response {
         // Ringg's download format varies (CSV or zip), so accept whatever it sends.
@@ -389,7 +389,7 @@ fn setter(api: &Api, q: &Param, imports: &mut Imports) -> TokenStream {
     }
 }
 
-fn path_fn(e: &Endpoint) -> TokenStream {
+fn path_fn(api: &Api, e: &Endpoint) -> TokenStream {
     if e.path_params.is_empty() {
         let p = lit(&e.path);
         return quote! {
@@ -417,9 +417,14 @@ fn path_fn(e: &Endpoint) -> TokenStream {
                 fmt.push('{');
                 fmt.push_str(&local_name);
                 fmt.push('}');
-                lets.push(match p.ty {
-                    TypeRef::String | TypeRef::Date | TypeRef::DateTime => quote! { let #local = encode_segment(&self.#f); },
-                    _ => quote! { let #local = encode_segment(&self.#f.to_string()); },
+                let text = match &p.ty {
+                    TypeRef::String | TypeRef::Date | TypeRef::DateTime => true,
+                    TypeRef::Named(n) => matches!(api.type_def(n).map(|d| &d.kind), Some(TypeKind::Newtype)),
+                    _ => false,
+                };
+                lets.push(match text {
+                    true => quote! { let #local = encode_segment(self.#f.as_str()); },
+                    false => quote! { let #local = encode_segment(&self.#f.to_string()); },
                 });
             }
             None => fmt.push_str(seg),

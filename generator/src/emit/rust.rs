@@ -6,7 +6,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use crate::ident::ident;
-use crate::ir::{Api, Presence, TypeDef, TypeKind, TypeRef};
+use crate::ir::{Api, Field, Presence, TypeDef, TypeKind, TypeRef};
 
 /// What a generated module has to import, collected while its items are built.
 #[derive(Default)]
@@ -158,7 +158,8 @@ pub(crate) fn space_items(text: &str) -> String {
         let p = prev.trim();
         let starts_item = item_kind(cur).is_some();
         let starts_doc = (cur.starts_with("///") || cur.starts_with("#[")) && !cur.starts_with("#![");
-        let prev_is_doc = p.starts_with("///") || p.starts_with("#[") || p.starts_with("//!") || p.starts_with("#![");
+        // `)]` closes an attribute that prettyplease spread over several lines.
+        let prev_is_doc = p.starts_with("///") || p.starts_with("#[") || p.starts_with("//!") || p.starts_with("#![") || p == ")]";
         // One-line items (`mod a;`, `type Item = T;`, `const X: u32 = 1;`) group with their
         // own kind and are set apart from the next kind of item.
         let after_one_line_item = p.ends_with(';')
@@ -222,11 +223,11 @@ pub(crate) fn sample(api: &Api, t: &TypeRef, hint: &str, depth: usize) -> TokenS
         }
         TypeRef::List(_) => quote! { Vec::new() },
         TypeRef::Map(_) => quote! { std::collections::BTreeMap::new() },
-        TypeRef::Named(n) => sample_named(api, api.type_def(n).expect("validated"), depth),
+        TypeRef::Named(n) => sample_named(api, api.type_def(n).expect("validated"), hint, depth),
     }
 }
 
-fn sample_named(api: &Api, def: &TypeDef, depth: usize) -> TokenStream {
+fn sample_named(api: &Api, def: &TypeDef, hint: &str, depth: usize) -> TokenStream {
     let name = ident(&def.rust);
     let krate = krate(api);
     match &def.kind {
@@ -234,21 +235,35 @@ fn sample_named(api: &Api, def: &TypeDef, depth: usize) -> TokenStream {
             let v = ident(&values[0].rust);
             quote! { #krate::types::#name::#v }
         }
+        TypeKind::Newtype => {
+            let s = lit(&sample_text(hint));
+            quote! { #krate::types::#name::new(#s) }
+        }
         TypeKind::Object(fields) => {
-            let args: Vec<TokenStream> = fields
+            let values: Vec<(&Field, TokenStream)> = fields
                 .iter()
                 .filter(|f| !f.presence.may_be_absent())
-                .map(|f| match f.presence {
-                    Presence::Nullable => quote! { None },
-                    _ => sample(api, &f.ty, &f.wire, depth + 1),
+                .map(|f| {
+                    let v = match f.presence {
+                        Presence::Nullable => quote! { None },
+                        _ => sample(api, &f.ty, &f.wire, depth + 1),
+                    };
+                    (f, v)
                 })
                 .collect();
-            quote! { #krate::types::#name::new(#(#args),*) }
+            construct(api, def, &values, &quote! { #krate::types })
         }
         TypeKind::Union(members) => {
             let m = &members[0];
             let v = ident(&m.rust);
             let inner = sample(api, &m.ty, "value", depth + 1);
+            let inner = if is_stringy(&m.ty) { quote! { #inner.to_owned() } } else { inner };
+            quote! { #krate::types::#name::#v(#inner) }
+        }
+        TypeKind::OneOf(members) => {
+            let m = &members[0];
+            let v = ident(&m.rust);
+            let inner = sample(api, &m.ty, &m.wire, depth + 1);
             let inner = if is_stringy(&m.ty) { quote! { #inner.to_owned() } } else { inner };
             quote! { #krate::types::#name::#v(#inner) }
         }
@@ -266,9 +281,73 @@ fn sample_named(api: &Api, def: &TypeDef, depth: usize) -> TokenStream {
     }
 }
 
+/// Most positional arguments a generated `new` takes; with more, or with two arguments of the
+/// same type (which could be swapped unnoticed), `new` takes a struct with named fields.
+pub(crate) const MAX_POSITIONAL: usize = 4;
+
+/// The Rust type of each required field as a constructor argument.
+pub(crate) fn required_args(api: &Api, fields: &[Field], imports: &mut Imports) -> Vec<(TokenStream, bool)> {
+    fields
+        .iter()
+        .filter(|f| !f.presence.may_be_absent())
+        .map(|f| match f.presence {
+            Presence::Nullable => {
+                let inner = ty(api, &f.ty, imports);
+                (quote! { Option<#inner> }, false)
+            }
+            _ => arg(api, &f.ty, imports),
+        })
+        .collect()
+}
+
+/// The name of the struct of required fields that `new` takes, when the positional arguments
+/// would be too many or could be swapped: `SaveCampaignRequired` for `SaveCampaign`.
+pub(crate) fn required_struct(api: &Api, def: &TypeDef) -> Option<String> {
+    let TypeKind::Object(fields) = &def.kind else { return None };
+    let args = required_args(api, fields, &mut Imports::default());
+    let kinds: BTreeSet<String> = args.iter().map(|(t, _)| t.to_string()).collect();
+    (args.len() > MAX_POSITIONAL || kinds.len() < args.len()).then(|| format!("{}Required", def.rust))
+}
+
+/// `new(...)` for an input object, given its required fields' values in field order. `at` is
+/// the path the type is written under (`ringg::types`, `crate::types`).
+pub(crate) fn construct(api: &Api, def: &TypeDef, values: &[(&Field, TokenStream)], at: &TokenStream) -> TokenStream {
+    let name = ident(&def.rust);
+    match required_struct(api, def) {
+        None => {
+            let args = values.iter().map(|(_, v)| v);
+            quote! { #at::#name::new(#(#args),*) }
+        }
+        Some(req) => {
+            let req = ident(&req);
+            let inits = values.iter().map(|(f, v)| {
+                let fname = ident(&f.rust);
+                if is_stringy(&f.ty) && f.presence == Presence::Required {
+                    quote! { #fname: #v.to_owned() }
+                } else {
+                    quote! { #fname: #v }
+                }
+            });
+            quote! { #at::#name::new(#at::#req { #(#inits),* }) }
+        }
+    }
+}
+
+/// Statements as a person would write them in a doc example: formatted, without indentation.
+pub(crate) fn statement_text(statements: TokenStream) -> String {
+    let file: syn::File = syn::parse2(quote! { fn f() { #statements } }).expect("statements parse");
+    let text = prettyplease::unparse(&file);
+    let lines: Vec<&str> = text.trim_end().lines().collect();
+    lines[1..lines.len() - 1]
+        .iter()
+        .map(|l| l.strip_prefix("    ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// A readable placeholder for a string named `hint` (`agent_id` gives `"your-agent-id"`).
 pub(crate) fn sample_text(hint: &str) -> String {
-    let h = hint.to_ascii_lowercase();
+    let h = crate::ident::snake(hint);
     if h.contains("number") && !h.ends_with("_id") {
         "+919876543210".into()
     } else if h.contains("url") {

@@ -71,6 +71,18 @@ pub(crate) fn conform(types: &Types<'_>, ty: &TypeRef, value: &Value, at: &str) 
 fn conform_named(types: &Types<'_>, def: &TypeDef, value: &Value, at: &str) -> Result<Value, String> {
     match &def.kind {
         TypeKind::Enum(_) => expect(value.is_string(), value, &format!("a `{}` string", def.name), at),
+        TypeKind::Newtype => expect(value.is_string(), value, &format!("a `{}` string", def.name), at),
+        TypeKind::OneOf(_) => {
+            let Some(object) = value.as_object() else {
+                return Err(format!("{at}: expected a `{}` object, found {}", def.name, show(value)));
+            };
+            let mut out = Map::new();
+            conform_one_of(types, def, object, at, &mut out)?;
+            if let Some(extra) = object.keys().find(|k| !out.contains_key(*k)) {
+                return Err(format!("{at}.{extra}: `{}` holds exactly one field, and `{extra}` is not one of its fields", def.name));
+            }
+            Ok(Value::Object(out))
+        }
         TypeKind::Object(_) => {
             let Some(object) = value.as_object() else {
                 return Err(format!("{at}: expected a `{}` object, found {}", def.name, show(value)));
@@ -139,6 +151,12 @@ fn conform_fields(
     for field in fields {
         let here = format!("{at}.{}", field.wire);
         if field.flatten {
+            if let TypeRef::Named(n) = &field.ty
+                && matches!(types[n.as_str()].kind, TypeKind::OneOf(_))
+            {
+                conform_one_of(types, types[n.as_str()], object, at, out)?;
+                continue;
+            }
             let v = conform(types, &field.ty, &Value::Object(object.clone()), at)?;
             if let Value::Object(m) = v {
                 out.extend(m);
@@ -163,6 +181,36 @@ fn conform_fields(
         }
     }
     Ok(())
+}
+
+/// Exactly one field of a `one_of` type is present in `object`; it is conformed into `out`.
+fn conform_one_of(
+    types: &Types<'_>,
+    def: &TypeDef,
+    object: &Map<String, Value>,
+    at: &str,
+    out: &mut Map<String, Value>,
+) -> Result<(), String> {
+    let TypeKind::OneOf(members) = &def.kind else {
+        return Err(format!("{at}: `{}` is not a `one_of` type", def.name));
+    };
+    let present: Vec<_> = members.iter().filter(|m| object.contains_key(&m.wire)).collect();
+    let names = || members.iter().map(|m| format!("`{}`", m.wire)).collect::<Vec<_>>().join(", ");
+    match present.as_slice() {
+        [m] => {
+            let here = format!("{at}.{}", m.wire);
+            out.insert(m.wire.clone(), conform(types, &m.ty, &object[&m.wire], &here)?);
+            Ok(())
+        }
+        [] => Err(format!("{at}: needs exactly one of {} (`{}`), found none", names(), def.name)),
+        [_, second, ..] => Err(format!(
+            "{at}.{}: needs exactly one of {} (`{}`), found {}",
+            second.wire,
+            names(),
+            def.name,
+            present.iter().map(|m| format!("`{}`", m.wire)).collect::<Vec<_>>().join(" and ")
+        )),
+    }
 }
 
 fn expect(ok: bool, value: &Value, what: &str, at: &str) -> Result<Value, String> {

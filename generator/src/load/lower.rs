@@ -382,6 +382,10 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             if webcall.is_some() {
                 ctx.error(loc, "webcall", "a second `webcall` block", Some("keep one `webcall` block, in webcall.yaml".into()));
             }
+            let v = &w.default_version;
+            if v.is_empty() || !v.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
+                ctx.error(loc, "webcall.default_version", format!("`{v}` is not a pinned widget version"), Some("write a release number such as `1.0.21`: a tag like `latest` changes the widget under every page that embeds it".into()));
+            }
             webcall = Some(Webcall {
                 doc: w.doc.clone(),
                 options: w.options.value.clone(),
@@ -400,6 +404,7 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
     check_type_graph(ctx, &entries, &types);
     mark_inputs(&mut types, &resources, webcall.as_ref(), &seen_types);
     check_files(ctx, &entries, &types);
+    check_flatten(ctx, &entries, &types, &seen_types);
     check_examples(ctx, &entries, &types, &resources, &raw_endpoints, &seen_types);
     if !ctx.diags.is_empty() {
         return None;
@@ -519,6 +524,8 @@ fn lower_type(ctx: &mut Ctx<'_>, e: &TypeEntry<'_>, type_names: &Names<'_>) -> T
         raw.enum_values.is_some(),
         raw.union.is_some(),
         raw.tag.is_some() || raw.variants.is_some(),
+        raw.one_of.is_some(),
+        raw.newtype.is_some(),
     ];
     let count = shapes.iter().filter(|s| **s).count();
     if count != 1 {
@@ -527,7 +534,7 @@ fn lower_type(ctx: &mut Ctx<'_>, e: &TypeEntry<'_>, type_names: &Names<'_>) -> T
         } else {
             format!("type `{name}` has more than one shape")
         };
-        ctx.error(loc, &path, msg, Some("give exactly one of `fields`, `enum`, `union`, or `tag` with `variants`".into()));
+        ctx.error(loc, &path, msg, Some("give exactly one of `fields`, `enum`, `union`, `one_of`, `newtype`, or `tag` with `variants`".into()));
     }
     if raw.open && raw.tag.is_none() {
         ctx.error(loc, &format!("{path}.open"), "`open` applies to tagged unions only", Some("remove it; enums are always open".into()));
@@ -584,6 +591,39 @@ fn lower_type(ctx: &mut Ctx<'_>, e: &TypeEntry<'_>, type_names: &Names<'_>) -> T
             ctx.error(loc, &path, format!("union `{name}` needs at least two members"), Some("with one member, use its type directly".into()));
         }
         TypeKind::Union(out)
+    } else if let Some(base) = &raw.newtype {
+        if base.value != "string" {
+            let bloc = ctx.loc(e.file, base);
+            ctx.error(bloc, &format!("{path}.newtype"), format!("a newtype over `{}` is not supported", base.value), Some("write `newtype: string`: typed ids and phone numbers are text".into()));
+        }
+        TypeKind::Newtype
+    } else if let Some(members) = &raw.one_of {
+        let mut out = Vec::new();
+        let mut seen: HashMap<String, String> = HashMap::new();
+        for (wire, m) in members.iter() {
+            let mpath = format!("{path}.one_of.{}", wire.value);
+            let mloc = ctx.loc(e.file, wire);
+            let rust = rust_name(ctx, e.file, &mpath, m.rust_name.as_ref(), || ident::camel(&wire.value));
+            if rust.is_empty() {
+                ctx.error(mloc, &mpath, format!("field `{}` gives no Rust name", wire.value), Some("set `rust_name`".into()));
+                continue;
+            }
+            if let Some(other) = seen.insert(rust.clone(), wire.value.clone()) {
+                ctx.error(mloc, &mpath, format!("fields `{other}` and `{}` both become `{rust}` in Rust", wire.value), Some("set `rust_name` on one of them".into()));
+                continue;
+            }
+            if let Some(ty) = resolve(ctx, e.file, &format!("{mpath}.type"), &m.ty, type_names) {
+                if contains_file(&ty) {
+                    let tloc = ctx.loc(e.file, &m.ty);
+                    ctx.error(tloc, &format!("{mpath}.type"), "a `one_of` field cannot be a file", Some("files are fields of multipart bodies only".into()));
+                }
+                out.push(OneOfMember { wire: wire.value.clone(), rust, ty, doc: m.doc.clone() });
+            }
+        }
+        if members.iter().count() < 2 {
+            ctx.error(loc, &format!("{path}.one_of"), format!("`one_of` type `{name}` needs at least two fields"), Some("with one field, make it a required field of the object".into()));
+        }
+        TypeKind::OneOf(out)
     } else if raw.tag.is_none() && raw.variants.is_none() {
         TypeKind::Object(Vec::new())
     } else {
@@ -655,7 +695,7 @@ fn lower_fields(ctx: &mut Ctx<'_>, file: usize, path: &str, fields: &OrderedMap<
             continue;
         };
         if f.flatten && (f.optional || f.nullable || !matches!(ty, TypeRef::Named(_))) {
-            ctx.error(floc, &format!("{fpath}.flatten"), "only a required field of a named object or tagged union can be flattened", Some("remove `flatten`, or make the field required and give it a named type".into()));
+            ctx.error(floc, &format!("{fpath}.flatten"), "only a required field of a named object, tagged union or `one_of` type can be flattened", Some("remove `flatten`, or make the field required and give it a named type".into()));
         }
         if f.secret && ty != TypeRef::String {
             ctx.error(floc, &format!("{fpath}.secret"), "only string fields can be secret", Some("remove `secret`, and say in `doc` that the value is sensitive".into()));
@@ -894,7 +934,7 @@ fn lower_endpoint(
     })
 }
 
-/// A parameter's type is a scalar, an enum, or a list of those (lists repeat the key).
+/// A parameter's type is a scalar, an enum, a newtype, or a list of those (lists repeat the key).
 fn lower_param(
     ctx: &mut Ctx<'_>,
     known: Known<'_>,
@@ -907,7 +947,7 @@ fn lower_param(
     let ty = resolve(ctx, file, &format!("{path}.type"), &p.ty, type_names)?;
     let scalar = |t: &TypeRef| match t {
         TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean | TypeRef::Date | TypeRef::DateTime => true,
-        TypeRef::Named(n) => matches!(index.get(n).map(|&i| &types[i].kind), Some(TypeKind::Enum(_))),
+        TypeRef::Named(n) => matches!(index.get(n).map(|&i| &types[i].kind), Some(TypeKind::Enum(_) | TypeKind::Newtype)),
         _ => false,
     };
     let ok = match &ty {
@@ -916,7 +956,7 @@ fn lower_param(
     };
     if !ok {
         let tloc = ctx.loc(file, &p.ty);
-        ctx.error(tloc, &format!("{path}.type"), format!("a parameter cannot be `{}`", ty.spec()), Some("use a scalar, an enum, or a list of those".into()));
+        ctx.error(tloc, &format!("{path}.type"), format!("a parameter cannot be `{}`", ty.spec()), Some("use a scalar, an enum, a newtype, or a list of those".into()));
         return None;
     }
     let rust = rust_name(ctx, file, path, p.rust_name.as_ref(), || ident::snake(&key.value));
@@ -1031,7 +1071,8 @@ fn check_type_graph(ctx: &mut Ctx<'_>, entries: &[TypeEntry<'_>], types: &[TypeD
             TypeKind::Object(fields) => fields.iter().for_each(|f| push(&f.ty)),
             TypeKind::Union(members) => members.iter().for_each(|m| push(&m.ty)),
             TypeKind::Tagged(tg) => tg.variants.iter().filter_map(|v| v.ty.as_ref()).for_each(|n| out.push(index[n.as_str()])),
-            TypeKind::Enum(_) => {}
+            TypeKind::OneOf(members) => members.iter().for_each(|m| push(&m.ty)),
+            TypeKind::Enum(_) | TypeKind::Newtype => {}
         }
         out
     };
@@ -1095,7 +1136,8 @@ fn mark_inputs(types: &mut [TypeDef], resources: &[Resource], webcall: Option<&W
             TypeKind::Object(fields) => fields.iter().filter_map(|f| f.ty.named().map(str::to_string)).collect(),
             TypeKind::Union(members) => members.iter().filter_map(|m| m.ty.named().map(str::to_string)).collect(),
             TypeKind::Tagged(t) => t.variants.iter().filter_map(|v| v.ty.clone()).collect(),
-            TypeKind::Enum(_) => Vec::new(),
+            TypeKind::OneOf(members) => members.iter().filter_map(|m| m.ty.named().map(str::to_string)).collect(),
+            TypeKind::Enum(_) | TypeKind::Newtype => Vec::new(),
         };
         stack.extend(refs.iter().map(|n| index[n]));
     }
@@ -1126,6 +1168,26 @@ fn check_files(ctx: &mut Ctx<'_>, entries: &[TypeEntry<'_>], types: &[TypeDef]) 
             if contains_file(&f.ty) && !(t.multipart && has_file(&f.ty)) {
                 let loc = ctx.loc(e.file, &raw.ty);
                 ctx.error(loc, &format!("types.{}.fields.{}.type", t.name, wire.value), format!("`{}` is a file, but `{}` is not sent as a multipart body", f.ty.spec(), t.name), Some("files can only be fields of a type used as `body: { encoding: multipart }`".into()));
+            }
+        }
+    }
+}
+
+/// A flattened field names an object, a tagged union or a `one_of` type, and a multipart body
+/// has no `one_of` field (its form has no way to send "one of these parts").
+fn check_flatten(ctx: &mut Ctx<'_>, entries: &[TypeEntry<'_>], types: &[TypeDef], index: &HashMap<String, usize>) {
+    for (e, t) in entries.iter().zip(types) {
+        let TypeKind::Object(fields) = &t.kind else { continue };
+        for (f, (wire, raw)) in fields.iter().zip(e.raw.fields.iter().flat_map(|m| m.iter())) {
+            let TypeRef::Named(n) = &f.ty else { continue };
+            let fpath = format!("types.{}.fields.{}", t.name, wire.value);
+            let loc = ctx.loc(e.file, &raw.ty);
+            let kind = &types[index[n]].kind;
+            if f.flatten && !matches!(kind, TypeKind::Object(_) | TypeKind::Tagged(_) | TypeKind::OneOf(_)) {
+                ctx.error(loc, &format!("{fpath}.flatten"), format!("`{n}` cannot be flattened: it is not an object, a tagged union or a `one_of` type"), Some("remove `flatten`".into()));
+            }
+            if t.multipart && (f.flatten || matches!(kind, TypeKind::OneOf(_))) {
+                ctx.error(loc, &format!("{fpath}.type"), format!("multipart body `{}` cannot hold a flattened or `one_of` field", t.name), Some("list the fields one by one, optional, and say in `doc` which one to send".into()));
             }
         }
     }
