@@ -164,6 +164,17 @@ pub struct TypeDef {
     pub multipart: bool,
 }
 
+impl TypeDef {
+    /// The presence the Rust field reflects. Only request types (`input`) keep three states,
+    /// where clearing a value matters; in a response, absent and `null` both read as `None`.
+    pub fn rust_presence(&self, f: &Field) -> Presence {
+        match f.presence {
+            Presence::OptionalNullable if !self.input => Presence::Optional,
+            p => p,
+        }
+    }
+}
+
 /// The shape of a named type.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TypeKind {

@@ -99,7 +99,8 @@ fn object(api: &Api, t: &TypeDef, fields: &[Field], imports: &mut Imports) -> To
         .iter()
         .map(|f| {
             let fname = ident(&f.rust);
-            let fty = field_ty(api, &f.ty, f.presence, imports);
+            let presence = t.rust_presence(f);
+            let fty = field_ty(api, &f.ty, presence, imports);
             let fdoc = field_doc(f);
             let mut serde_args: Vec<TokenStream> = Vec::new();
             if plain(&f.rust) != f.wire && !t.multipart && !f.flatten {
@@ -110,7 +111,7 @@ fn object(api: &Api, t: &TypeDef, fields: &[Field], imports: &mut Imports) -> To
                 if f.flatten {
                     serde_args.push(quote! { flatten });
                 }
-                match f.presence {
+                match presence {
                     Presence::Optional => serde_args.push(quote! { default, skip_serializing_if = "Option::is_none" }),
                     Presence::OptionalNullable => {
                         serde_args.push(quote! { default, skip_serializing_if = "crate::Patch::is_absent" })
@@ -174,7 +175,7 @@ fn secret_debug(t: &TypeDef, fields: &[Field]) -> TokenStream {
         if !f.secret {
             return quote! { .field(#label, &self.#fname) };
         }
-        match f.presence {
+        match t.rust_presence(f) {
             Presence::Required => quote! { .field(#label, &"[redacted]") },
             Presence::Optional | Presence::Nullable => {
                 quote! { .field(#label, &self.#fname.as_ref().map(|_| "[redacted]")) }

@@ -3,7 +3,9 @@
 //! The same walk serves two purposes: validation (does the example fit its type?) and the
 //! round-trip tests emitted into the crate (decoding then encoding the example must give exactly
 //! the example without the keys the type does not know, with `number` values as floats and
-//! absent-able nulls dropped, which is what serde does).
+//! absent-able nulls dropped, which is what serde does). A response type reads an
+//! optional-and-nullable field as `Option`, so its `null` is dropped too; a request type keeps
+//! it (`Patch::Null`).
 
 use std::collections::HashMap;
 
@@ -163,7 +165,7 @@ fn conform_fields(
             }
             continue;
         }
-        match (object.get(&field.wire), field.presence) {
+        match (object.get(&field.wire), def.rust_presence(field)) {
             (None, Presence::Required | Presence::Nullable) => {
                 return Err(format!("{here}: missing required field of `{}`", def.name));
             }
