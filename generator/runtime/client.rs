@@ -31,6 +31,9 @@ pub(crate) struct ClientInner {
     pub(crate) user_agent: HeaderValue,
     /// `(name, base URL without trailing slash, its path without trailing slash)`.
     pub(crate) base_urls: Vec<(&'static str, String, String)>,
+    /// Base URLs left unset because another one was changed: requests to them are refused
+    /// rather than sent to the production host.
+    pub(crate) unset_base_urls: Vec<&'static str>,
     pub(crate) timeout: Duration,
     pub(crate) connect_timeout: Duration,
     pub(crate) retry: RetryPolicy,
@@ -39,11 +42,19 @@ pub(crate) struct ClientInner {
 
 impl ClientInner {
     /// The base URL and its path for a key of `API.base_urls`.
-    pub(crate) fn base_url(&self, name: &str) -> Option<(&str, &str)> {
-        self.base_urls
-            .iter()
-            .find(|(n, _, _)| *n == name)
-            .map(|(_, url, path)| (url.as_str(), path.as_str()))
+    pub(crate) fn base_url(&self, name: &str) -> Result<(&str, &str), Error> {
+        if let Some((_, url, path)) = self.base_urls.iter().find(|(n, _, _)| *n == name) {
+            return Ok((url.as_str(), path.as_str()));
+        }
+        if self.unset_base_urls.contains(&name) {
+            let changed: Vec<&str> = self.base_urls.iter().map(|(n, _, _)| *n).collect();
+            return Err(Error::config(format!(
+                "the `{name}` base URL is not set: this client's `{}` base URL was changed, so                  requests to `{name}` are not sent to the production host; set it with                  ClientBuilder::base_url_for(\"{name}\", ...) (or {}), passing the production URL                  if that is really meant",
+                changed.join("`, `"),
+                base_url_env_var(name)
+            )));
+        }
+        Err(Error::config(format!("unknown base URL `{name}`")))
     }
 }
 
@@ -95,18 +106,44 @@ impl Client {
 
     /// A client with default settings, its API key read from the environment variable
     /// named by the API (`RINGG_API_KEY` for Ringg).
+    ///
+    /// Base URLs come from the environment too, when set: the `default` one from
+    /// `RINGG_BASE_URL`, and each other base (see [`crate::base_url`]) from that name plus
+    /// `_` and the base's name in capitals (`RINGG_BASE_URL_STT`). As with
+    /// [`ClientBuilder::base_url_for`], once any base URL is set, the ones not set are not
+    /// used at all, so a client pointed at a local server never reaches production.
     pub fn from_env() -> Result<Client, Error> {
+        Client::builder_from(|name| std::env::var(name))?.build()
+    }
+
+    /// A builder set up from variables read through `var`: the API key and any base URLs.
+    pub(crate) fn builder_from(
+        var: impl Fn(&str) -> Result<String, std::env::VarError>,
+    ) -> Result<ClientBuilder, Error> {
         let name = crate::API.api_key_env;
-        match std::env::var(name) {
-            Ok(key) => Client::builder().api_key(key).build(),
-            Err(std::env::VarError::NotPresent) => Err(Error::config(format!(
-                "{name} is not set: export it with your workspace API key (dashboard → API), \
-                 or pass the key to Client::builder().api_key(...)"
-            ))),
+        let mut builder = match var(name) {
+            Ok(key) => Client::builder().api_key(key),
+            Err(std::env::VarError::NotPresent) => {
+                return Err(Error::config(format!(
+                    "{name} is not set: export it with your workspace API key (dashboard → API), \
+                     or pass the key to Client::builder().api_key(...)"
+                )));
+            }
             Err(std::env::VarError::NotUnicode(_)) => {
-                Err(Error::config(format!("{name} is not valid UTF-8")))
+                return Err(Error::config(format!("{name} is not valid UTF-8")));
+            }
+        };
+        for (base, _) in crate::API.base_urls {
+            let env = base_url_env_var(base);
+            match var(&env) {
+                Ok(url) if !url.trim().is_empty() => builder = builder.base_url_for(base, url.trim()),
+                Ok(_) | Err(std::env::VarError::NotPresent) => {}
+                Err(std::env::VarError::NotUnicode(_)) => {
+                    return Err(Error::config(format!("{env} is not valid UTF-8")));
+                }
             }
         }
+        Ok(builder)
     }
 
     pub(crate) fn inner(&self) -> &ClientInner {
@@ -172,12 +209,20 @@ impl ClientBuilder {
         self
     }
 
-    /// Overrides the default base URL (e.g. a staging server or a local mock).
+    /// Overrides the `default` base URL (e.g. a staging server or a local mock).
+    ///
+    /// Once any base URL is overridden, every other base URL must be set too before
+    /// requests to it are sent: an endpoint on a base left unset fails with a configuration
+    /// error (see [`Error::outcome`]) instead of reaching the production host with your key.
     pub fn base_url(self, url: impl AsRef<str>) -> ClientBuilder {
         self.base_url_for("default", url)
     }
 
-    /// Overrides the base URL of the given name (see the crate docs for the names).
+    /// Overrides the base URL called `name`: one of the constants in [`crate::base_url`],
+    /// which lists each name, its production URL and the endpoints that use it.
+    ///
+    /// Base URLs not set explicitly keep their production URL only while none is set; once
+    /// one is, requests to the others are refused until they are set as well.
     pub fn base_url_for(mut self, name: &str, url: impl AsRef<str>) -> ClientBuilder {
         let url = url.as_ref().to_owned();
         match self.base_urls.iter_mut().find(|(n, _)| n == name) {
@@ -250,14 +295,22 @@ impl ClientBuilder {
                 )));
             }
         }
+        // A client whose base URL was changed (a local fake, a staging server) must not send
+        // any request to a production host that the caller did not name: with any override,
+        // the bases not overridden are left unset.
+        let any_override = !self.base_urls.is_empty();
         let mut base_urls = Vec::with_capacity(api.base_urls.len());
+        let mut unset_base_urls = Vec::new();
         for (name, default) in api.base_urls {
-            let raw = self
-                .base_urls
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, url)| url.as_str())
-                .unwrap_or(default);
+            let given = self.base_urls.iter().find(|(n, _)| n == name).map(|(_, url)| url.as_str());
+            let raw = match given {
+                Some(url) => url,
+                None if any_override => {
+                    unset_base_urls.push(*name);
+                    continue;
+                }
+                None => default,
+            };
             let (url, path) = check_base_url(name, raw, self.allow_insecure_http)?;
             base_urls.push((*name, url, path));
         }
@@ -285,6 +338,7 @@ impl ClientBuilder {
                 auth_header,
                 user_agent,
                 base_urls,
+                unset_base_urls,
                 timeout,
                 connect_timeout,
                 retry: self.retry.unwrap_or_default(),
@@ -359,6 +413,16 @@ fn ring_provider() -> Arc<rustls::crypto::CryptoProvider> {
 fn with_alpn(mut config: rustls::ClientConfig) -> rustls::ClientConfig {
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     config
+}
+
+/// The environment variable `Client::from_env` reads for the base URL called `name`.
+pub(crate) fn base_url_env_var(name: &str) -> String {
+    let prefix = crate::API.base_url_env;
+    if name == "default" {
+        prefix.to_owned()
+    } else {
+        format!("{prefix}_{}", name.to_ascii_uppercase())
+    }
 }
 
 /// A base URL as given, unless it carries credentials.

@@ -117,6 +117,60 @@ enum Repr {
     },
 }
 
+/// What became of a request that failed: [`Error::outcome`].
+///
+/// This is the question to ask before sending a request again, above all one that places a
+/// call or starts a campaign.
+///
+/// # When the outcome is unknown
+///
+/// A request that places calls and ends in [`Outcome::Unknown`] may have rung someone. Do not
+/// send it again blindly: look the call up first (`client.calling().history()` filtered by
+/// the number and the time you sent it, or the campaign's status), and send again only when
+/// nothing was created. The SDK never re-sends such a request by itself once it may have
+/// reached Ringg.
+///
+/// ```no_run
+/// # async fn example(client: ringg::Client, request: ringg::types::InitiateCallFromPool) -> Result<(), ringg::Error> {
+/// use ringg::Outcome;
+///
+/// match client.calling().initiate_from_pool(request.clone()).await {
+///     Ok(placed) => println!("placed: {placed:?}"),
+///     Err(err) => match err.outcome() {
+///         // Nothing reached Ringg: sending again cannot ring anyone twice.
+///         Outcome::NotSent => {
+///             client.calling().initiate_from_pool(request).await?;
+///         }
+///         // Ringg refused it (4xx) and did nothing: fix the request, or wait on 429.
+///         Outcome::Rejected => eprintln!("rejected: {err}"),
+///         // It may have been placed: look it up in the call history before trying again.
+///         Outcome::Unknown => eprintln!("check the call history before sending again: {err}"),
+///         // Ringg took it; only its answer could not be read.
+///         Outcome::Accepted => eprintln!("placed, but the reply was unreadable: {err}"),
+///         _ => eprintln!("{err}"),
+///     },
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// The request certainly never reached Ringg: the connection could not be made, or the
+    /// client refused to send it (invalid configuration, unset base URL, bad input). Sending
+    /// it again is safe.
+    NotSent,
+    /// Ringg answered with a `4xx` status: it received the request and did not act on it.
+    /// Fix the request, or for `429` wait [`Error::retry_after`], before sending again.
+    Rejected,
+    /// The request may have been processed: Ringg answered `5xx`, or the connection broke or
+    /// timed out after the request was sent. Check before sending it again.
+    Unknown,
+    /// Ringg accepted the request (a `2xx` answer), but the answer could not be decoded or
+    /// saved: the request took effect.
+    Accepted,
+}
+
 #[derive(Debug)]
 struct ApiFailure {
     status: u16,
@@ -296,6 +350,23 @@ impl Error {
             Repr::Timeout { .. } => safe,
             Repr::Connection { not_sent, .. } => *not_sent || safe,
             _ => false,
+        }
+    }
+
+    /// What became of the request: never sent, rejected by Ringg, accepted, or unknown.
+    ///
+    /// See [`Outcome`] for what to do in each case, and a recipe for an unknown outcome on an
+    /// endpoint that places calls.
+    pub fn outcome(&self) -> Outcome {
+        match &self.inner.repr {
+            Repr::Connection { not_sent: true, .. } | Repr::Config(_) | Repr::InvalidRequest(_) => {
+                Outcome::NotSent
+            }
+            Repr::Api(api) if (400..500).contains(&api.status) => Outcome::Rejected,
+            Repr::Api(_) | Repr::Timeout { .. } | Repr::Connection { .. } => Outcome::Unknown,
+            // Status 0: a webhook payload that did not decode; no request was involved.
+            Repr::Decode { status: 0, .. } => Outcome::NotSent,
+            Repr::Decode { .. } | Repr::Io { .. } => Outcome::Accepted,
         }
     }
 

@@ -18,6 +18,10 @@
 //!   a retry must never ring a person twice.
 //! - Redirects are not followed by the built-in HTTP client, so the key never travels to
 //!   another host; plain `http://` base URLs are refused unless they are loopback.
+//! - Once any base URL is overridden, the bases not overridden are left unset and requests to
+//!   them are refused: a client pointed at a local fake never sends the key to production.
+//! - [`Error::outcome`] tells whether a failed request was never sent, rejected, accepted or
+//!   may have been processed.
 
 mod body;
 mod client;
@@ -44,7 +48,7 @@ use std::pin::Pin;
 pub use self::{
     body::{Body, Form, Upload},
     client::{Client, ClientBuilder},
-    error::{Error, ErrorKind},
+    error::{Error, ErrorKind, Outcome},
     json::{decode_slice, serialize_tagged},
     paginate::{Page, Paginated, Paginator},
     patch::Patch,
@@ -63,6 +67,9 @@ pub struct ApiConfig {
     pub api_key_env: &'static str,
     /// Named base URLs; `"default"` is the one most endpoints use.
     pub base_urls: &'static [(&'static str, &'static str)],
+    /// Environment variable read by [`Client::from_env`] for the `default` base URL, e.g.
+    /// `RINGG_BASE_URL`; another base `name` is read from this plus `_NAME` (`RINGG_BASE_URL_STT`).
+    pub base_url_env: &'static str,
     /// The `User-Agent` sent with every request.
     pub user_agent: &'static str,
     /// Page size used by [`Paginator`] when the caller sets none.

@@ -220,9 +220,7 @@ pub(crate) fn build_url<O: Operation>(
     endpoint: &Endpoint,
     op: &O,
 ) -> Result<Url, Error> {
-    let (base, base_path) = inner
-        .base_url(endpoint.base_url)
-        .ok_or_else(|| Error::config(format!("unknown base URL `{}`", endpoint.base_url)))?;
+    let (base, base_path) = inner.base_url(endpoint.base_url)?;
     let path = op.path();
     check_path(endpoint.path, &path)?;
     let mut url = Url::parse(&format!("{base}{path}"))

@@ -1361,3 +1361,151 @@ async fn tls_handshake_failure_counts_as_not_sent() {
     assert!(err.is_retryable(), "{err}");
     assert_eq!(server.request_count(), 0);
 }
+
+// ---------------------------------------------------------------------------------------
+// Base URLs: a client pointed elsewhere never reaches production by accident.
+
+#[tokio::test]
+async fn a_changed_base_url_leaves_the_others_unset_and_nothing_is_sent() {
+    let server = TestServer::start(vec![Reply::json(200, r#"{"transcription": "hi"}"#)]).await;
+    // Only the default base is pointed at the local server; `stt` is not set.
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(server.url())
+        .build()
+        .unwrap();
+    let op = Transcribe {
+        audio: Upload::from_bytes(&b"RIFF...."[..], "hello.wav"),
+    };
+    let err = Request::new(client, op).await.unwrap_err();
+    assert_eq!(err.outcome(), Outcome::NotSent);
+    assert!(err.is_config(), "{err}");
+    let text = err.to_string();
+    assert!(text.contains("`stt` base URL is not set"), "{text}");
+    assert!(text.contains("RINGG_BASE_URL_STT"), "{text}");
+    assert!(server.requests().is_empty(), "nothing was sent anywhere");
+    assert_no_key(&text);
+}
+
+#[tokio::test]
+async fn a_base_url_set_explicitly_is_used_even_when_others_changed() {
+    let server = TestServer::start(vec![Reply::json(200, r#"{"transcription": "hi"}"#)]).await;
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url_for("stt", format!("{}/stt/v1", server.url()))
+        .build()
+        .unwrap();
+    let op = Transcribe {
+        audio: Upload::from_bytes(&b"RIFF...."[..], "hello.wav"),
+    };
+    Request::new(client.clone(), op).await.unwrap();
+    assert_eq!(server.requests()[0].path, "/stt/v1/transcriptions");
+    // The default base was not set, so it is refused too.
+    let err = get_agent(&client, "a").await.unwrap_err();
+    assert_eq!(err.outcome(), Outcome::NotSent);
+    assert!(err.to_string().contains("`default` base URL is not set"), "{err}");
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[test]
+fn without_overrides_every_base_keeps_its_production_url() {
+    let client = Client::builder().api_key(KEY).build().unwrap();
+    for (name, url) in crate::API.base_urls {
+        let (got, _) = client.inner().base_url(name).unwrap();
+        assert_eq!(got, url.trim_end_matches('/'));
+    }
+}
+
+#[test]
+fn the_environment_sets_the_key_and_each_base_url() {
+    let vars = |pairs: &'static [(&'static str, &'static str)]| {
+        move |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+                .ok_or(std::env::VarError::NotPresent)
+        }
+    };
+    let client = Client::builder_from(vars(&[
+        ("RINGG_API_KEY", KEY),
+        ("RINGG_BASE_URL", "http://127.0.0.1:9/ca/api/v0"),
+    ]))
+    .unwrap()
+    .build()
+    .unwrap();
+    assert_eq!(client.inner().base_url("default").unwrap().0, "http://127.0.0.1:9/ca/api/v0");
+    assert!(client.inner().base_url("stt").is_err(), "stt is unset once default changed");
+
+    let client = Client::builder_from(vars(&[
+        ("RINGG_API_KEY", KEY),
+        ("RINGG_BASE_URL", "http://127.0.0.1:9/ca"),
+        ("RINGG_BASE_URL_STT", "http://127.0.0.1:9/stt"),
+    ]))
+    .unwrap()
+    .build()
+    .unwrap();
+    assert_eq!(client.inner().base_url("stt").unwrap().0, "http://127.0.0.1:9/stt");
+
+    // An empty variable counts as unset.
+    let client = Client::builder_from(vars(&[("RINGG_API_KEY", KEY), ("RINGG_BASE_URL", " ")]))
+        .unwrap()
+        .build()
+        .unwrap();
+    assert!(client.inner().base_url("default").unwrap().0.starts_with("https://"));
+
+    let err = Client::builder_from(vars(&[])).unwrap_err();
+    assert!(err.to_string().contains("RINGG_API_KEY is not set"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Outcome: was the request sent, rejected, accepted, or is it unknown?
+
+#[tokio::test]
+async fn outcome_tells_not_sent_rejected_unknown_and_accepted_apart() {
+    let server = TestServer::start(vec![
+        Reply::json(422, r#"{"detail": "bad number"}"#),
+        Reply::json(429, r#"{"detail": "slow down"}"#),
+        Reply::json(503, r#"{"detail": "down"}"#),
+        Reply::json(200, r#"{"unexpected": true}"#),
+    ])
+    .await;
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(server.url())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let rejected = initiate(&client).await.unwrap_err();
+    assert_eq!(rejected.outcome(), Outcome::Rejected);
+    let limited = initiate(&client).await.unwrap_err();
+    assert_eq!(limited.outcome(), Outcome::Rejected);
+    let failed = initiate(&client).await.unwrap_err();
+    assert_eq!(failed.outcome(), Outcome::Unknown);
+    let unreadable = initiate(&client).await.unwrap_err();
+    assert!(unreadable.is_decode());
+    assert_eq!(unreadable.outcome(), Outcome::Accepted);
+
+    let dropped = TestServer::start(vec![Reply::close()]).await;
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(dropped.url())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = initiate(&client).await.unwrap_err();
+    assert_eq!(err.outcome(), Outcome::Unknown, "{err}");
+
+    let closed_port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let unreachable = Client::builder()
+        .api_key(KEY)
+        .base_url(format!("http://127.0.0.1:{closed_port}"))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = initiate(&unreachable).await.unwrap_err();
+    assert_eq!(err.outcome(), Outcome::NotSent, "{err}");
+}

@@ -48,6 +48,32 @@ pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
         let u = lit(&b.url);
         quote! { (#n, #u) }
     });
+    let base_url_env = base_url_env(api);
+    let base_url_env_lit = lit(&base_url_env);
+    let base_consts = api.base_urls.iter().map(|b| {
+        let id = ident(&b.name.to_ascii_uppercase());
+        let n = lit(&b.name);
+        let var = if b.name == "default" { base_url_env.clone() } else { format!("{base_url_env}_{}", b.name.to_ascii_uppercase()) };
+        let users: Vec<String> = api
+            .resources
+            .iter()
+            .flat_map(|r| r.endpoints.iter().map(move |e| (r, e)))
+            .filter(|(_, e)| e.base_url == b.name)
+            .map(|(r, e)| format!("[`{}::{}`](crate::{}::{}::{})", r.rust, crate::ident::plain(&e.rust_method), r.name, r.rust, crate::ident::plain(&e.rust_method)))
+            .collect();
+        let used_by = if b.name == "default" {
+            "every endpoint not listed under another base".to_string()
+        } else if users.is_empty() {
+            "no endpoint".to_string()
+        } else {
+            users.join(", ")
+        };
+        let doc = docs::attrs(&format!(
+            "`{}`: production URL `{}`, used by {used_by}. [`Client::from_env`](crate::Client::from_env) reads an override from `{var}`.",
+            b.name, b.url
+        ));
+        quote! { #doc pub const #id: &str = #n; }
+    });
     let user_agent = lit(&format!("{}-rust/", api.name));
     let default_limit = proc_macro2::Literal::u32_unsuffixed(api.pagination.default_limit);
     let max_limit = proc_macro2::Literal::u32_unsuffixed(api.pagination.max_limit);
@@ -67,15 +93,28 @@ pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
         mod endpoint_tests;
 
         pub use runtime::{
-            ByteStream, Client, ClientBuilder, Error, ErrorKind, Page, Paginator, Patch, Request,
-            RetryPolicy, Upload,
+            ByteStream, Client, ClientBuilder, Error, ErrorKind, Outcome, Page, Paginator, Patch,
+            Request, RetryPolicy, Upload,
         };
+
+        /// The JSON value of free-form (`json`) fields, and the `serde_json` crate it comes
+        /// from, so an application needs no direct dependency on a matching version.
+        pub use serde_json::{self, Value};
+
+        /// Names of the API's base URLs, for [`ClientBuilder::base_url_for`].
+        ///
+        /// Once any base URL is overridden, requests to a base that was not set are refused
+        /// instead of being sent to production; set every base an application uses.
+        pub mod base_url {
+            #(#base_consts)*
+        }
 
         /// What the runtime needs to know about this API, from the spec.
         pub(crate) const API: runtime::ApiConfig = runtime::ApiConfig {
             auth_header: #auth_header,
             api_key_env: #auth_env,
             base_urls: &[#(#base_urls),*],
+            base_url_env: #base_url_env_lit,
             user_agent: concat!(#user_agent, env!("CARGO_PKG_VERSION")),
             default_page_size: #default_limit,
             max_page_size: #max_limit,
@@ -87,6 +126,11 @@ pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
         path: "generated/src/lib.rs".into(),
         contents: format_file(&header("//", &api.sources.iter().collect::<Vec<_>>()), tokens),
     }
+}
+
+/// The environment variable for the `default` base URL: `RINGG_BASE_URL` for `ringg`.
+fn base_url_env(api: &Api) -> String {
+    format!("{}_BASE_URL", crate::ident::snake(&api.name).to_ascii_uppercase())
 }
 
 /// The crate overview: what it is, where to start, the resources, and the cross-cutting rules.
