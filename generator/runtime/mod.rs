@@ -127,6 +127,11 @@ pub trait Operation: Send + Sync + 'static {
     fn query(&self, query: &mut Query) {
         let _ = query;
     }
+    /// Refuses inputs that cannot be sent (a page size out of range, say); called before
+    /// anything is sent, so its error is [`Outcome::NotSent`].
+    fn check(&self) -> Result<(), Error> {
+        Ok(())
+    }
     /// Builds the request body; called once per attempt.
     fn body(&self) -> Result<Body, Error> {
         Ok(Body::Empty)

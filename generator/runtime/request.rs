@@ -103,6 +103,8 @@ pub(crate) async fn execute<O: Operation>(
     let inner = client.inner();
     let policy = retry.unwrap_or(&inner.retry);
     let timeout = timeout.unwrap_or(inner.timeout);
+    op.check()
+        .map_err(|e| e.with_endpoint(endpoint.name, endpoint.retry))?;
     let url = build_url(inner, &endpoint, op)
         .map_err(|e| e.with_endpoint(endpoint.name, endpoint.retry))?;
     let mut retries = 0u32;

@@ -56,6 +56,7 @@ pub(crate) fn endpoint_tests(api: &Api) -> GeneratedFile {
                 || unknown.is_some();
             items.extend(stream);
             items.extend(unknown);
+            items.extend(cx.page_defaults_test(r, e, &call));
             if e.places_calls {
                 items.push(never_twice_test(r, e, &call));
             }
@@ -1061,6 +1062,44 @@ impl Cx<'_> {
     }
 
     /// `.stream()` over a full page then a short one, checking `limit` and `offset` of each.
+    /// `.send()` without paging setters asks for the documented default page; a page size out
+    /// of range is refused before anything is sent.
+    fn page_defaults_test(&self, r: &Resource, e: &Endpoint, call: &Call) -> Option<TokenStream> {
+        let (_, fields, base, _) = self.page_parts(e)?;
+        let limit = e.query.iter().find(|q| q.wire == self.api.pagination.limit)?;
+        let offset = e.query.iter().find(|q| q.wire == self.api.pagination.offset)?;
+        let page = self.build_page(&base, &fields, Vec::new(), None);
+        let page = json_const("PAGE", &page);
+        let name = ident(&format!("{}_{}_send_asks_for_the_default_page", r.name, e.name));
+        let limit_setter = ident(&limit.rust);
+        let (limit_wire, offset_wire) = (lit(&limit.wire), lit(&offset.wire));
+        let default = lit(&self.api.pagination.default_limit.to_string());
+        let too_big = Literal::u32_unsuffixed(self.api.pagination.max_limit.saturating_add(1));
+        let Call { body, call: request, allow, .. } = call;
+        Some(quote! {
+            /// `.send()` without paging setters sends the SDK's default `limit` and offset 0,
+            /// as the crate docs promise; a page size out of range is never sent.
+            #[tokio::test]
+            #allow
+            async fn #name() {
+                #page
+                let server = TestServer::start(vec![Reply::json(200, PAGE)]).await;
+                let client = client_for(&server);
+                #body
+                #request.send().await.expect("the page decodes");
+                let requests = server.requests();
+                assert_eq!(requests[0].query_one(#limit_wire), Some(#default));
+                assert_eq!(requests[0].query_one(#offset_wire), Some("0"));
+                for limit in [0, #too_big] {
+                    #body
+                    let err = #request.#limit_setter(limit).send().await.expect_err("an out-of-range page size");
+                    assert_eq!(err.outcome(), crate::Outcome::NotSent, "{err}");
+                }
+                assert_eq!(server.requests().len(), 1, "nothing else was sent");
+            }
+        })
+    }
+
     fn stream_test(&self, r: &Resource, e: &Endpoint, call: &Call) -> Option<TokenStream> {
         let (t, fields, base, item) = self.page_parts(e)?;
         let item_ty = e.paging.as_ref()?.item.clone();

@@ -257,7 +257,11 @@ fn operation(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> To
     let mut fields = Vec::new();
     for p in e.path_params.iter().chain(&e.query) {
         let name = ident(&p.rust);
-        let pty = ty(api, &p.ty, imports);
+        let pty = match page_param(api, e, p) {
+            Some(PageParam::Limit) => quote! { u32 },
+            Some(PageParam::Offset) => quote! { u64 },
+            None => ty(api, &p.ty, imports),
+        };
         let pty = if p.optional && !matches!(p.ty, TypeRef::List(_)) { quote! { Option<#pty> } } else { pty };
         fields.push(quote! { #name: #pty, });
     }
@@ -270,7 +274,7 @@ fn operation(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> To
     } else {
         quote! { pub struct #op { #(#fields)* } }
     };
-    let setters: Vec<TokenStream> = e.query.iter().filter(|q| q.optional).map(|q| setter(api, q, imports)).collect();
+    let setters: Vec<TokenStream> = e.query.iter().filter(|q| q.optional).map(|q| setter(api, e, q, imports)).collect();
     let setters_impl = if setters.is_empty() {
         quote! {}
     } else {
@@ -300,7 +304,8 @@ fn operation(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> To
         Retry::Unsafe => quote! { RetrySafety::Unsafe },
     };
     let path_fn = path_fn(api, e);
-    let query_fn = query_fn(e);
+    let query_fn = query_fn(api, e);
+    let check_fn = check_fn(api, e);
     let accept = match &e.response {
         // Ringg's download format varies (CSV or zip), so accept whatever it sends.
         Response::Binary { .. } => quote! { const ACCEPT: &'static str = "*/*"; },
@@ -341,6 +346,7 @@ fn operation(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> To
 
             #path_fn
             #query_fn
+            #check_fn
             #body_fn
 
             fn decode(response: Response) -> DecodeFuture<Self::Output> {
@@ -352,8 +358,58 @@ fn operation(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> To
     }
 }
 
-fn setter(api: &Api, q: &Param, imports: &mut Imports) -> TokenStream {
+/// The page-size or offset parameter of a paginated endpoint, which get unsigned types, a
+/// range check and the API's defaults on the wire.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PageParam {
+    Limit,
+    Offset,
+}
+
+fn page_param(api: &Api, e: &Endpoint, q: &Param) -> Option<PageParam> {
+    e.paging.as_ref()?;
+    if q.wire == api.pagination.limit {
+        Some(PageParam::Limit)
+    } else if q.wire == api.pagination.offset {
+        Some(PageParam::Offset)
+    } else {
+        None
+    }
+}
+
+fn setter(api: &Api, e: &Endpoint, q: &Param, imports: &mut Imports) -> TokenStream {
     let name = ident(&q.rust);
+    match page_param(api, e, q) {
+        Some(PageParam::Limit) => {
+            let doc = docs::attrs(&format!(
+                "{}\n\nItems per page, from 1 to {max}. Without it, `.send()` asks for {default} (the SDK's default page size) and `.stream()` does too; a value outside the range is refused when the request is sent, and nothing is sent.",
+                docs::sanitize(&q.doc),
+                max = api.pagination.max_limit,
+                default = api.pagination.default_limit
+            ));
+            return quote! {
+                #doc
+                pub fn #name(mut self, value: u32) -> Self {
+                    self.op_mut().#name = Some(value);
+                    self
+                }
+            };
+        }
+        Some(PageParam::Offset) => {
+            let doc = docs::attrs(&format!(
+                "{}\n\nHow many items to skip. Without it, `.send()` and `.stream()` start at 0.",
+                docs::sanitize(&q.doc)
+            ));
+            return quote! {
+                #doc
+                pub fn #name(mut self, value: u64) -> Self {
+                    self.op_mut().#name = Some(value);
+                    self
+                }
+            };
+        }
+        None => {}
+    }
     let mut text = docs::sanitize(&q.doc);
     if let Some(d) = &q.default {
         text.push_str(&format!("\n\nServer default: `{d}`."));
@@ -439,13 +495,43 @@ fn path_fn(api: &Api, e: &Endpoint) -> TokenStream {
     }
 }
 
-fn query_fn(e: &Endpoint) -> TokenStream {
+/// A paginated endpoint refuses a page size outside `1..=max_limit` before sending.
+fn check_fn(api: &Api, e: &Endpoint) -> TokenStream {
+    let Some(limit) = e.query.iter().find(|q| page_param(api, e, q) == Some(PageParam::Limit)) else {
+        return quote! {};
+    };
+    let name = ident(&limit.rust);
+    let max = proc_macro2::Literal::u32_unsuffixed(api.pagination.max_limit);
+    let message = lit(&format!("`{}` must be from 1 to {}, not {{limit}}", limit.wire, api.pagination.max_limit));
+    quote! {
+        fn check(&self) -> Result<(), crate::Error> {
+            match self.#name {
+                Some(limit) if !(1..=#max).contains(&limit) => {
+                    Err(crate::Error::invalid_request(format!(#message)))
+                }
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
+fn query_fn(api: &Api, e: &Endpoint) -> TokenStream {
     if e.query.is_empty() {
         return quote! {};
     }
     let pushes = e.query.iter().map(|q| {
         let name = ident(&q.rust);
         let wire = lit(&q.wire);
+        // Page parameters are always sent, so a page holds what the docs promise rather than
+        // whatever the server's own default is.
+        match page_param(api, e, q) {
+            Some(PageParam::Limit) => {
+                let default = proc_macro2::Literal::u32_unsuffixed(api.pagination.default_limit);
+                return quote! { query.push(#wire, self.#name.unwrap_or(#default)); };
+            }
+            Some(PageParam::Offset) => return quote! { query.push(#wire, self.#name.unwrap_or(0)); },
+            None => {}
+        }
         match (&q.ty, q.optional) {
             (TypeRef::List(_), _) => quote! {
                 for value in &self.#name {
@@ -525,16 +611,16 @@ fn paginated(api: &Api, e: &Endpoint, imports: &mut Imports) -> TokenStream {
             type Item = #item;
 
             fn set_page(&mut self, limit: u32, offset: u64) {
-                self.#limit = Some(i64::from(limit));
-                self.#offset = Some(i64::try_from(offset).unwrap_or(i64::MAX));
+                self.#limit = Some(limit);
+                self.#offset = Some(offset);
             }
 
             fn page_limit(&self) -> Option<u32> {
-                self.#limit.and_then(|n| u32::try_from(n).ok())
+                self.#limit
             }
 
             fn page_offset(&self) -> Option<u64> {
-                self.#offset.and_then(|n| u64::try_from(n).ok())
+                self.#offset
             }
 
             fn into_page(output: #output) -> Page<#item> {
