@@ -145,10 +145,14 @@ fn overview(api: &Api) -> String {
     text.push_str("::Error> {\n");
     text.push_str(&format!("let client = {}::Client::from_env()?;\n", api.name));
     if let Some((r, e)) = first {
-        text.push_str(&format!("let response = client.{}().{}().await?;\nprintln!(\"{{response:?}}\");\n", r.name, e.rust_method));
+        let output = match &e.response {
+            crate::ir::Response::Json(TypeRef::Named(n)) => format!(": {}::types::{}", api.name, api.type_def(n).expect("validated").rust),
+            _ => String::new(),
+        };
+        text.push_str(&format!("let response{output} = client.{}().{}().await?;\nprintln!(\"{{response:?}}\");\n", r.name, e.rust_method));
     }
     text.push_str("# Ok(())\n# }\n```\n\n");
-    text.push_str("Required inputs are arguments; optional ones are setters on the returned [`Request`], which also takes a per-request `timeout` and `retry_policy`. Request and response types live in [`types`].\n\n# Resources\n\n| Resource | Endpoints | What it covers |\n|---|---|---|\n");
+    text.push_str("Required inputs are arguments; optional ones are setters on the returned [`Request`], which also takes a per-request `timeout` and `retry_policy`. Each endpoint's docs name the type that `.await` gives (and, for lists, the item type of `.stream()`); request and response types live in [`types`].\n\n# Resources\n\n| Resource | Endpoints | What it covers |\n|---|---|---|\n");
     for r in &api.resources {
         text.push_str(&format!(
             "| [`client.{}()`](Client::{}) | {} | {} |\n",

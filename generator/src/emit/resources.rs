@@ -168,14 +168,24 @@ fn method_doc(api: &Api, r: &Resource, e: &Endpoint, samples: &[TokenStream]) ->
         }
     }
     text.push_str("\n\n");
+    text.push_str(&match &e.response {
+        Response::Json(t) => format!("`.await` (or `.send()`) gives {}.", type_link(api, t)),
+        Response::Binary { .. } => "`.await` gives a [`ByteStream`](crate::ByteStream) of the file; `.save(path)` writes it to disk.".to_string(),
+        Response::Empty => "`.await` gives `()`: Ringg documents no response body.".to_string(),
+    });
+    if let Some(p) = &e.paging {
+        text.push_str(&format!(
+            "\n\nPaginated: `.send()` returns one page (`limit` {} and offset 0 unless set); [`stream`](crate::Request::stream) yields every {}, one page in memory at a time.",
+            api.pagination.default_limit,
+            type_link(api, &p.item)
+        ));
+    }
+    text.push_str("\n\n");
     text.push_str(&match (e.retry, e.places_calls) {
         (_, true) => "**Places calls.** This request is never re-sent once it may have reached Ringg: it is retried only when the connection could not be made or Ringg answered 429, so a retry never rings anyone twice.".to_string(),
         (Retry::Unsafe, false) => "Not repeatable: retried only when the connection could not be made or Ringg answered 429.".to_string(),
         (Retry::Safe, false) => "Safe to repeat: retried on connection failures, timeouts, 408, 429 and 5xx, following the client's retry policy.".to_string(),
     });
-    if e.paging.is_some() {
-        text.push_str("\n\nPaginated: `.send()` returns one page; [`stream`](crate::Request::stream) walks every item, one page in memory at a time.");
-    }
     if !e.errors.is_empty() {
         text.push_str("\n\n# Errors\n");
         for (status, meaning) in &e.errors {
@@ -191,17 +201,71 @@ fn method_doc(api: &Api, r: &Resource, e: &Endpoint, samples: &[TokenStream]) ->
     text
 }
 
+/// A type as Markdown, named types linked: [`CallRecord`](crate::types::CallRecord),
+/// `Vec<`[`Agent`](crate::types::Agent)`>`.
+pub(crate) fn type_link(api: &Api, t: &TypeRef) -> String {
+    match t {
+        TypeRef::Named(n) => {
+            let rust = &api.type_def(n).expect("validated").rust;
+            format!("[`{rust}`](crate::types::{rust})")
+        }
+        TypeRef::List(inner) => format!("`Vec<`{}`>`", type_link(api, inner)),
+        TypeRef::Map(inner) => format!("`BTreeMap<String, `{}`>`", type_link(api, inner)),
+        other => {
+            let mut imports = Imports::default();
+            format!("`{}`", ty(api, other, &mut imports).to_string().replace(' ', ""))
+        }
+    }
+}
+
+/// The first required field of an object type that prints with `Display`, to show in examples.
+fn shown_field<'a>(api: &'a Api, t: &TypeRef) -> Option<&'a crate::ir::Field> {
+    let TypeRef::Named(n) = t else { return None };
+    let TypeKind::Object(fields) = &api.type_def(n)?.kind else { return None };
+    fields.iter().find(|f| {
+        f.presence == crate::ir::Presence::Required
+            && !f.flatten
+            && !f.secret
+            && match &f.ty {
+                TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean | TypeRef::Date | TypeRef::DateTime => true,
+                TypeRef::Named(m) => matches!(api.type_def(m).map(|d| &d.kind), Some(TypeKind::Enum(_) | TypeKind::Newtype)),
+                _ => false,
+            }
+    })
+}
+
+/// `let name: Type = value;` and a line that uses it, for doc examples.
+fn bind_typed(api: &Api, name: &str, t: &TypeRef, value: TokenStream) -> TokenStream {
+    let krate = krate(api);
+    let mut imports = Imports::with_prefix(quote! { #krate::types });
+    let rust_ty = ty(api, t, &mut imports);
+    let var = ident(name);
+    let shown = match shown_field(api, t) {
+        Some(f) => {
+            let fname = ident(&f.rust);
+            let label = lit(&format!("{}: {{}}", plain(&f.rust)));
+            quote! { println!(#label, #var.#fname); }
+        }
+        None => quote! { println!("{:?}", #var); },
+    };
+    quote! {
+        let #var: #rust_ty = #value;
+        #shown
+    }
+}
+
 /// A compiling `no_run` doc example for the endpoint.
 fn example(api: &Api, r: &Resource, e: &Endpoint, samples: &[TokenStream]) -> String {
     let krate = krate(api);
     let res = ident(&r.name);
     let m = ident(&e.rust_method);
     let call = quote! { client.#res().#m(#(#samples),*) };
-    let body = if e.paging.is_some() {
+    let body = if let Some(p) = &e.paging {
+        let item = bind_typed(api, "item", &p.item, quote! { item });
         quote! {
             let mut items = #call.stream();
             while let Some(item) = items.try_next().await? {
-                println!("{item:?}");
+                #item
             }
         }
     } else {
@@ -212,10 +276,7 @@ fn example(api: &Api, r: &Resource, e: &Endpoint, samples: &[TokenStream]) -> St
                 println!("saved {bytes} bytes");
             },
             Response::Empty => quote! { #call.await?; },
-            Response::Json(_) => quote! {
-                let response = #call.await?;
-                println!("{response:?}");
-            },
+            Response::Json(t) => bind_typed(api, "response", t, quote! { #call.await? }),
         }
     };
     let deprecated = if e.deprecated.is_some() { quote! { #[allow(deprecated)] } } else { quote! {} };
@@ -248,8 +309,13 @@ fn operation(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> To
     let op = ident(&e.rust_op);
     let handle = &r.rust;
     let optional = if e.query.iter().any(|q| q.optional) { "set optional inputs on the [`Request`] and " } else { "" };
+    let gives = match &e.response {
+        Response::Json(t) => format!(", which gives {}", type_link(api, t)),
+        Response::Binary { .. } => ", which gives a [`ByteStream`](crate::ByteStream)".to_string(),
+        Response::Empty => String::new(),
+    };
     let op_doc = docs::attrs(&format!(
-        "Inputs of [`{handle}::{m}`]: `{} {}`.\n\nMade by that method; {optional}send it with `.send()` or `.await`.",
+        "Inputs of [`{handle}::{m}`]: `{} {}`.\n\nMade by that method; {optional}send it with `.send()` or `.await`{gives}.",
         e.method.as_str(),
         e.path,
         m = plain(&e.rust_method)
@@ -278,7 +344,17 @@ fn operation(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> To
     let setters_impl = if setters.is_empty() {
         quote! {}
     } else {
+        // Several resources may name an operation alike (`List`); the doc tells the blocks
+        // apart on the `Request` page.
+        let impl_doc = docs::attrs(&format!(
+            "Optional inputs of [`{handle}::{m}`](crate::{res}::{handle}::{m}) (`{} {}`).",
+            e.method.as_str(),
+            e.path,
+            m = plain(&e.rust_method),
+            res = r.name
+        ));
         quote! {
+            #impl_doc
             impl Request<#op> {
                 #(#setters)*
             }
