@@ -210,3 +210,44 @@ fn expected_rust_parses() {
     }
     assert!(checked > 0, "no expected Rust files found");
 }
+
+/// Every endpoint's docs name and link what `.await` gives, and for lists the item type of
+/// `.stream()`, in every golden case (together they hold every kind of response).
+#[test]
+fn endpoint_docs_name_the_output_and_the_item_type() {
+    use generator::ir::{Response, TypeRef};
+    let mut checked = 0;
+    for case in case_names() {
+        let files = spec_files(&case);
+        let api = generator::load(&files).unwrap_or_else(|d| panic!("{case}: {d}"));
+        let outputs = kept_outputs(&case);
+        for r in &api.resources {
+            // Doc comments joined into one line, so wrapping does not matter.
+            let text: String = outputs[&format!("src/{}.rs", r.name)]
+                .lines()
+                .map(|l| l.trim_start().trim_start_matches("///").trim())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let link = |t: &TypeRef| match t {
+                TypeRef::Named(n) => {
+                    let rust = &api.type_def(n).expect("named").rust;
+                    format!("[`{rust}`](crate::types::{rust})")
+                }
+                // Other types are spelled in Rust (`String`, `Vec<...>`).
+                _ => String::new(),
+            };
+            for e in &r.endpoints {
+                if let Response::Json(t @ TypeRef::Named(_)) = &e.response {
+                    let want = format!("`.await` (or `.send()`) gives {}", link(t));
+                    assert!(text.contains(&want), "{case}: {}.{} docs lack `{want}`", r.name, e.name);
+                    checked += 1;
+                }
+                if let Some(p) = &e.paging {
+                    let want = format!("yields every {}", link(&p.item));
+                    assert!(text.contains(&want), "{case}: {}.{} docs lack `{want}`", r.name, e.name);
+                }
+            }
+        }
+    }
+    assert!(checked > 10, "only {checked} endpoints checked");
+}
