@@ -88,6 +88,7 @@ cases!(
     unknown_key_no_match,
     one_of_and_newtype,
     one_of_misuse,
+    unloaded_file,
 );
 
 #[test]
@@ -105,6 +106,7 @@ fn no_fixture_is_left_untested() {
 #[test]
 fn the_shipped_spec_is_valid() {
     let files = generator::files::read_spec_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec")).unwrap();
-    let api = generator::load(&files).unwrap_or_else(|d| panic!("{d}"));
-    assert_eq!(api.endpoint_count(), 39, "every endpoint of the reference: 38 on v0 and speech-to-text");
+    // Only that it loads: a test here must not pin what a legitimate spec change alters (the
+    // number of endpoints, a type's name), or adding an endpoint would break the build.
+    generator::load(&files).unwrap_or_else(|d| panic!("{d}"));
 }

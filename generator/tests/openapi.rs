@@ -244,22 +244,27 @@ fn every_type_with_its_fields_values_variants_and_examples() {
     }
 }
 
+/// A tagged union flattened into an object (an edit operation beside the id it edits) is
+/// exported as an `allOf` reference to a `oneOf` with a discriminator.
 #[test]
-fn patch_agent_v1_is_a_discriminated_union() {
+fn flattened_tagged_unions_are_discriminated() {
     let (api, _, doc) = load();
-    let edit = api
-        .resources
-        .iter()
-        .flat_map(|r| &r.endpoints)
-        .find(|e| e.path == "/agent/v1" && e.method.as_str() == "PATCH")
-        .expect("PATCH /agent/v1 is in the spec");
-    let body = edit.body.as_ref().expect("it has a body");
-    let schema = at(&doc, &["components", "schemas", &body.ty]);
-    let flattened = &schema["allOf"][1];
-    let target = flattened.get("allOf").map_or(flattened, |all| &all[0]);
-    let union = target["$ref"].as_str().expect("the flattened operation is a reference");
-    let union = &doc["components"]["schemas"][union.rsplit('/').next().unwrap_or_default()];
-    assert!(union["oneOf"].is_array() && union["discriminator"]["mapping"].is_object());
+    let mut checked = 0;
+    for t in &api.types {
+        let TypeKind::Object(fields) = &t.kind else { continue };
+        for f in fields.iter().filter(|f| f.flatten) {
+            let Some(TypeKind::Tagged(_)) = f.ty.named().and_then(|n| api.type_def(n)).map(|d| &d.kind) else { continue };
+            let schema = at(&doc, &["components", "schemas", &t.name]);
+            let all = schema["allOf"].as_array().expect("a flattened object is an allOf");
+            let target = format!("#/components/schemas/{}", f.ty.spec());
+            let referenced = all.iter().any(|m| m.get("allOf").map_or(m, |inner| &inner[0])["$ref"] == target.as_str());
+            assert!(referenced, "{}.{} is referenced", t.name, f.wire);
+            let union = &doc["components"]["schemas"][f.ty.spec()];
+            assert!(union["oneOf"].is_array() && union["discriminator"]["mapping"].is_object(), "{}", f.ty.spec());
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "the spec flattens no tagged union; the test checks nothing");
 }
 
 #[test]

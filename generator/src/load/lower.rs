@@ -23,15 +23,28 @@ pub(crate) struct Loc {
     column: u32,
 }
 
+/// What files that did not parse declare: references to these names are not reported.
+#[derive(Debug, Default)]
+pub(crate) struct Unloaded {
+    /// Type names.
+    pub(crate) types: HashSet<String>,
+    /// Resource names.
+    pub(crate) resources: HashSet<String>,
+    /// One of them has the `api` block.
+    pub(crate) api: bool,
+}
+
 /// Collects diagnostics with their source lines.
 pub(crate) struct Ctx<'a> {
     files: &'a [(String, String)],
     pub(crate) diags: Vec<Diagnostic>,
+    /// Declared by files that did not parse.
+    pub(crate) unloaded: Unloaded,
 }
 
 impl<'a> Ctx<'a> {
     pub(crate) fn new(files: &'a [(String, String)]) -> Self {
-        Self { files, diags: Vec::new() }
+        Self { files, diags: Vec::new(), unloaded: Unloaded::default() }
     }
 
     fn loc<T>(&self, file: usize, s: &Spanned<T>) -> Loc {
@@ -255,7 +268,7 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             let loc = ctx.loc(file, &api.pagination.max_limit);
             ctx.error(loc, "api.pagination", "`default_limit` must be between 1 and `max_limit`", Some("lower `default_limit` or raise `max_limit`".into()));
         }
-    } else if !raws.is_empty() {
+    } else if !raws.is_empty() && !ctx.unloaded.api {
         ctx.diags.push(Diagnostic {
             file: "spec/".into(),
             line: 0,
@@ -345,7 +358,8 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             let Some(rep) = &dep.replacement else { continue };
             let path = format!("resources.{}.endpoints.{}.deprecated.replacement", r.name, e.name);
             let ok = all_endpoints.contains(&rep.value);
-            if !ok {
+            let unloaded = rep.value.split('.').next().is_some_and(|res| ctx.unloaded.resources.contains(res));
+            if !ok && !unloaded {
                 let loc = ctx.loc(file, rep);
                 let hint = did_you_mean(&rep.value, all_endpoints.iter().map(String::as_str))
                     .unwrap_or_else(|| "write it as `resource.endpoint`".into());
@@ -426,6 +440,7 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
                 ctx.error(loc, "api.start_with", format!("`{}` needs inputs, so it cannot be the first example", s.value), Some("name an endpoint without required inputs, such as `workspace.get`".into()));
                 None
             }
+            None if s.value.split('.').next().is_some_and(|res| ctx.unloaded.resources.contains(res)) => None,
             None => {
                 let loc = ctx.loc(file, s);
                 let hint = did_you_mean(&s.value, all_endpoints.iter().map(String::as_str))
@@ -472,6 +487,10 @@ fn is_semver(v: &str) -> bool {
 }
 
 fn unknown_type(ctx: &mut Ctx<'_>, loc: Loc, path: &str, name: &str, type_names: &Names<'_>) {
+    // Declared in a file that did not parse: that file's problem is already reported.
+    if ctx.unloaded.types.contains(name) {
+        return;
+    }
     let candidates = type_names.list.iter().copied().chain(PRIMITIVES.iter().copied());
     let hint = did_you_mean(name, candidates)
         .unwrap_or_else(|| "define it under `types:` or use a primitive (string, integer, number, boolean, date, datetime, json, list<T>, map<T>)".into());
@@ -801,7 +820,7 @@ fn lower_endpoint(
 
     let base_url = match &e.base_url {
         Some(b) => {
-            if !base_urls.contains(&b.value) {
+            if !base_urls.contains(&b.value) && !ctx.unloaded.api {
                 let bloc = ctx.loc(file, b);
                 let hint = did_you_mean(&b.value, base_urls.iter().map(String::as_str))
                     .unwrap_or_else(|| format!("add it under `api.base_urls`; known: {}", base_urls.join(", ")));
@@ -890,7 +909,7 @@ fn lower_endpoint(
 
     let mut errors = Vec::new();
     for (status, doc) in e.errors.iter() {
-        if !error_statuses.contains(&status.value) {
+        if !error_statuses.contains(&status.value) && !ctx.unloaded.api {
             let sloc = ctx.loc(file, status);
             let hint = did_you_mean(&status.value, error_statuses.iter().map(String::as_str))
                 .unwrap_or_else(|| format!("add it to the top-level `errors` table; known: {}", error_statuses.join(", ")));

@@ -32,6 +32,11 @@ pub fn content_hash(bytes: &[u8]) -> String {
     format!("{h:016x}")
 }
 
+/// `1 type`, `3 types`.
+fn count_of(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}
+
 /// Loads, lowers and validates the spec. Files are processed in path order.
 pub fn load(sources: &[SourceFile]) -> Result<Api, Diagnostics> {
     let mut sorted: Vec<&SourceFile> = sources.iter().collect();
@@ -70,10 +75,37 @@ pub fn load(sources: &[SourceFile]) -> Result<Api, Diagnostics> {
     }
     // Parsing is the costly part of loading and each file is independent.
     let parsed = crate::par::map(&sorted, |s| parse::parse_file(&s.path, &s.text));
+    let mut unloaded = lower::Unloaded::default();
     for (i, result) in parsed.into_iter().enumerate() {
         match result {
             Ok(raw) => raws.push((i, raw)),
-            Err(d) => diags.push(*d),
+            Err(d) => {
+                diags.push(*d);
+                // The whole file is dropped: say so once, and keep the names it declares from
+                // turning into "unknown type" errors elsewhere, with misleading hints.
+                let declared = parse::declared(&sorted[i].text);
+                let count = declared.types.len() + declared.resources.len();
+                if count > 0 || declared.api {
+                    diags.push(Diagnostic {
+                        file: sorted[i].path.clone(),
+                        line: 1,
+                        column: 1,
+                        width: 1,
+                        path: "(file)".into(),
+                        message: format!(
+                            "nothing in {} was loaded because of the problem above: its {} and {} are not checked, and references to them elsewhere are not reported",
+                            sorted[i].path,
+                            count_of(declared.types.len(), "type"),
+                            count_of(declared.resources.len(), "resource")
+                        ),
+                        hint: Some("fix the problem above and validate again: this file's own checks run then".into()),
+                        source_line: parse::line_of(&sorted[i].text, 1),
+                    });
+                }
+                unloaded.types.extend(declared.types);
+                unloaded.resources.extend(declared.resources);
+                unloaded.api |= declared.api;
+            }
         }
     }
     if sources.is_empty() {
@@ -89,6 +121,7 @@ pub fn load(sources: &[SourceFile]) -> Result<Api, Diagnostics> {
         });
     }
     let mut ctx = lower::Ctx::new(&files);
+    ctx.unloaded = unloaded;
     let api = lower::lower(&mut ctx, &raws, infos);
     diags.extend(ctx.diags);
     match api {

@@ -43,6 +43,52 @@ pub(crate) fn parse_file(path: &str, text: &str) -> Result<RawFile, Box<Diagnost
     })
 }
 
+/// What a spec file declares, read from its text alone: used when the file does not parse, so
+/// that references to its types and resources are not reported as unknown elsewhere.
+#[derive(Debug, Default)]
+pub(crate) struct Declared {
+    /// Keys under `types:`.
+    pub types: Vec<String>,
+    /// Keys under `resources:`.
+    pub resources: Vec<String>,
+    /// The file has an `api:` block.
+    pub api: bool,
+}
+
+/// The names a file declares, by indentation: the keys one level below `types:` and
+/// `resources:`. Works on text that does not parse, which is when it is needed.
+pub(crate) fn declared(text: &str) -> Declared {
+    let mut out = Declared::default();
+    let mut section = "";
+    let mut indent: Option<usize> = None;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let depth = line.len() - trimmed.len();
+        let key = trimmed.split(':').next().unwrap_or("").trim().trim_matches(['"', '\'']);
+        let is_key = trimmed.contains(':') && !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if depth == 0 {
+            section = if is_key { key } else { "" };
+            if section == "api" {
+                out.api = true;
+            }
+            indent = None;
+            continue;
+        }
+        let level = *indent.get_or_insert(depth);
+        if depth == level && is_key {
+            match section {
+                "types" => out.types.push(key.to_string()),
+                "resources" => out.resources.push(key.to_string()),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
 /// The message without the location the parser appends (we print our own).
 fn clean_message(message: &str) -> String {
     let mut m = message.trim().to_string();
