@@ -89,6 +89,7 @@ cases!(
     one_of_and_newtype,
     one_of_misuse,
     unloaded_file,
+    example_path_params,
 );
 
 #[test]

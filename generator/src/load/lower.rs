@@ -794,6 +794,10 @@ fn lower_endpoint(
             ctx.error(kloc, &format!("{ppath}.optional"), "a path parameter cannot be optional", Some("remove `optional`; make it a query parameter if it may be left out".into()));
         }
         if let Some(param) = lower_param(ctx, known, file, &ppath, k, p) {
+            if matches!(param.ty, TypeRef::List(_)) {
+                let tloc = ctx.loc(file, &p.ty);
+                ctx.error(tloc, &format!("{ppath}.type"), format!("a path parameter cannot be `{}`", param.ty.spec()), Some("a path segment holds one value: use a scalar, an enum or a newtype".into()));
+            }
             path_params.push(param);
         }
     }

@@ -120,6 +120,16 @@ fn hint_for(message: &str) -> Option<String> {
     if expected.is_empty() {
         return Some("remove the key; see spec/README.md for the keys allowed here".into());
     }
+    // An endpoint example (its keys are `query`, `request`, `response`) has no path parameters.
+    let in_example = ["query", "request", "response"].iter().all(|k| expected.contains(k));
+    if in_example && ["path_params", "path", "params", "path_parameters"].contains(&name) {
+        return Some(
+            "remove it: examples carry no path parameters (the endpoint tests fill each one with a \
+             sample value); an id from a documented URL can go in the example's `doc` \
+             (spec/README.md, `resources`)"
+                .into(),
+        );
+    }
     Some(did_you_mean(name, expected.iter().copied()).unwrap_or_else(|| {
         format!(
             "allowed here: {}",
