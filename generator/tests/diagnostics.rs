@@ -90,6 +90,7 @@ cases!(
     one_of_misuse,
     unloaded_file,
     example_path_params,
+    example_every_mismatch,
 );
 
 #[test]

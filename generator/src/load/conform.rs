@@ -6,220 +6,364 @@
 //! absent-able nulls dropped, which is what serde does). A response type reads an
 //! optional-and-nullable field as `Option`, so its `null` is dropped too; a request type keeps
 //! it (`Patch::Null`).
+//!
+//! The walk does not stop at the first mismatch: every one is collected with the path of keys
+//! that leads to it, so a diagnostic can point at the field at fault.
 
 use std::collections::HashMap;
+use std::fmt;
 
 use serde_json::{Map, Value};
 
+use crate::diag::did_you_mean;
 use crate::ir::{Presence, TypeDef, TypeKind, TypeRef};
 
 /// Types by spec name.
 pub(crate) type Types<'a> = HashMap<&'a str, &'a TypeDef>;
 
-/// Checks `value` against `ty`. On success returns the value the generated code encodes back.
-pub(crate) fn conform(types: &Types<'_>, ty: &TypeRef, value: &Value, at: &str) -> Result<Value, String> {
-    match ty {
-        TypeRef::String => expect(value.is_string(), value, "a string", at),
-        TypeRef::Date => match value.as_str() {
-            Some(s) if is_date(s) => Ok(value.clone()),
-            _ => Err(format!("{at}: expected a date like \"2026-03-01\", found {}", show(value))),
-        },
-        TypeRef::DateTime => match value.as_str() {
-            Some(s) if s.len() >= 10 && is_date(&s[..10]) => Ok(value.clone()),
-            _ => Err(format!(
-                "{at}: expected an ISO 8601 date-time like \"2026-03-01T09:00:00Z\", found {}",
-                show(value)
-            )),
-        },
-        TypeRef::Integer => match value.as_i64() {
-            Some(_) => Ok(value.clone()),
-            None => Err(format!("{at}: expected an integer, found {}", show(value))),
-        },
-        TypeRef::Number => match value.as_f64() {
-            Some(f) => Ok(serde_json::Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null)),
-            None => Err(format!("{at}: expected a number, found {}", show(value))),
-        },
-        TypeRef::Boolean => expect(value.is_boolean(), value, "true or false", at),
-        TypeRef::Json => Ok(value.clone()),
-        TypeRef::File => Err(format!("{at}: a file cannot appear in a JSON example")),
-        TypeRef::List(item) => {
-            let Some(items) = value.as_array() else {
-                return Err(format!("{at}: expected a list, found {}", show(value)));
-            };
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| conform(types, item, v, &format!("{at}[{i}]")))
-                .collect::<Result<Vec<_>, _>>()
-                .map(Value::Array)
-        }
-        TypeRef::Map(item) => {
-            let Some(entries) = value.as_object() else {
-                return Err(format!("{at}: expected a mapping, found {}", show(value)));
-            };
-            let mut out = Map::new();
-            for (k, v) in entries {
-                out.insert(k.clone(), conform(types, item, v, &format!("{at}.{k}"))?);
+/// One step from an example's root to a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// An object key.
+    Key(String),
+    /// A list index.
+    Index(usize),
+}
+
+/// One way an example does not fit its type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Mismatch {
+    /// Where, from the example's root.
+    pub steps: Vec<Step>,
+    /// What is wrong, without the place.
+    pub message: String,
+    /// What to do, when there is something better to say than "fix the example".
+    pub hint: Option<String>,
+}
+
+impl Mismatch {
+    /// `calls[0].status`, or the empty string at the root.
+    pub(crate) fn path(&self) -> String {
+        let mut out = String::new();
+        for s in &self.steps {
+            match s {
+                Step::Key(k) if out.is_empty() => out.push_str(k),
+                Step::Key(k) => {
+                    out.push('.');
+                    out.push_str(k);
+                }
+                Step::Index(i) => out.push_str(&format!("[{i}]")),
             }
-            Ok(Value::Object(out))
         }
-        TypeRef::Named(name) => {
-            let def = types[name.as_str()];
-            conform_named(types, def, value, at)
-        }
+        out
     }
 }
 
-fn conform_named(types: &Types<'_>, def: &TypeDef, value: &Value, at: &str) -> Result<Value, String> {
-    match &def.kind {
-        TypeKind::Enum(_) => expect(value.is_string(), value, &format!("a `{}` string", def.name), at),
-        TypeKind::Newtype => expect(value.is_string(), value, &format!("a `{}` string", def.name), at),
-        TypeKind::OneOf(_) => {
-            let Some(object) = value.as_object() else {
-                return Err(format!("{at}: expected a `{}` object, found {}", def.name, show(value)));
-            };
-            let mut out = Map::new();
-            conform_one_of(types, def, object, at, &mut out)?;
-            if let Some(extra) = object.keys().find(|k| !out.contains_key(*k)) {
-                return Err(format!("{at}.{extra}: `{}` holds exactly one field, and `{extra}` is not one of its fields", def.name));
+/// Every mismatch of one example.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Mismatches {
+    /// What the example is (`example`, `request`, `response`).
+    pub what: String,
+    /// The mismatches, in the order the walk met them.
+    pub list: Vec<Mismatch>,
+}
+
+impl fmt::Display for Mismatches {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, m) in self.list.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
             }
-            Ok(Value::Object(out))
-        }
-        TypeKind::Object(_) => {
-            let Some(object) = value.as_object() else {
-                return Err(format!("{at}: expected a `{}` object, found {}", def.name, show(value)));
-            };
-            let mut out = Map::new();
-            conform_fields(types, def, object, at, &mut out)?;
-            Ok(Value::Object(out))
-        }
-        TypeKind::Union(members) => {
-            let mut reasons = Vec::new();
-            for m in members {
-                match conform(types, &m.ty, value, at) {
-                    Ok(v) => return Ok(v),
-                    Err(e) => reasons.push(format!("as {}: {e}", m.rust)),
-                }
+            let path = m.path();
+            if path.is_empty() {
+                write!(f, "{}: {}", self.what, m.message)?;
+            } else {
+                write!(f, "{}.{path}: {}", self.what, m.message)?;
             }
-            Err(format!(
-                "{at}: fits no member of `{}` ({})",
-                def.name,
-                reasons.join("; ")
-            ))
         }
-        TypeKind::Tagged(tagged) => {
-            let Some(object) = value.as_object() else {
-                return Err(format!("{at}: expected a `{}` object, found {}", def.name, show(value)));
-            };
-            let Some(tag) = object.get(&tagged.tag).and_then(Value::as_str) else {
-                return Err(format!("{at}: missing the `{}` tag of `{}`", tagged.tag, def.name));
-            };
-            let Some(variant) = tagged.variants.iter().find(|v| v.tag_value == tag) else {
-                if tagged.open {
-                    return Ok(value.clone());
-                }
-                let known: Vec<&str> = tagged.variants.iter().map(|v| v.tag_value.as_str()).collect();
-                return Err(format!(
-                    "{at}: `{tag}` is not a known `{}` of `{}` (known: {})",
-                    tagged.tag,
-                    def.name,
-                    known.join(", ")
-                ));
-            };
-            let mut out = Map::new();
-            out.insert(tagged.tag.clone(), Value::String(tag.to_string()));
-            if let Some(ty) = &variant.ty {
-                let inner = types[ty.as_str()];
-                let mut rest = object.clone();
-                rest.remove(&tagged.tag);
-                conform_fields(types, inner, &rest, at, &mut out)?;
-            }
-            Ok(Value::Object(out))
-        }
+        Ok(())
     }
 }
 
-/// Conforms the fields of an object type, flattening where the spec says so.
-fn conform_fields(
-    types: &Types<'_>,
-    def: &TypeDef,
-    object: &Map<String, Value>,
-    at: &str,
-    out: &mut Map<String, Value>,
-) -> Result<(), String> {
-    let TypeKind::Object(fields) = &def.kind else {
-        return Err(format!("{at}: `{}` is not an object", def.name));
-    };
-    for field in fields {
-        let here = format!("{at}.{}", field.wire);
-        if field.flatten {
-            if let TypeRef::Named(n) = &field.ty
-                && matches!(types[n.as_str()].kind, TypeKind::OneOf(_))
-            {
-                conform_one_of(types, types[n.as_str()], object, at, out)?;
+/// Checks `value` against `ty`. On success returns the value the generated code encodes back;
+/// otherwise every mismatch. `what` names the example in messages.
+pub(crate) fn conform(types: &Types<'_>, ty: &TypeRef, value: &Value, what: &str) -> Result<Value, Mismatches> {
+    let mut walk = Walk { types, steps: Vec::new(), found: Vec::new() };
+    let out = walk.value(ty, value);
+    if walk.found.is_empty() {
+        Ok(out)
+    } else {
+        Err(Mismatches { what: what.to_string(), list: walk.found })
+    }
+}
+
+struct Walk<'t, 'a> {
+    types: &'t Types<'a>,
+    steps: Vec<Step>,
+    found: Vec<Mismatch>,
+}
+
+impl Walk<'_, '_> {
+    fn fail(&mut self, message: String, hint: Option<String>) -> Value {
+        self.found.push(Mismatch { steps: self.steps.clone(), message, hint });
+        Value::Null
+    }
+
+    fn expect(&mut self, ok: bool, value: &Value, what: &str) -> Value {
+        if ok {
+            value.clone()
+        } else {
+            self.fail(format!("expected {what}, found {}", show(value)), None)
+        }
+    }
+
+    fn at<T>(&mut self, step: Step, f: impl FnOnce(&mut Self) -> T) -> T {
+        self.steps.push(step);
+        let out = f(self);
+        self.steps.pop();
+        out
+    }
+
+    fn value(&mut self, ty: &TypeRef, value: &Value) -> Value {
+        match ty {
+            TypeRef::String => self.expect(value.is_string(), value, "a string"),
+            TypeRef::Date => match value.as_str() {
+                Some(s) if is_date(s) => value.clone(),
+                _ => self.fail(format!("expected a date like \"2026-03-01\", found {}", show(value)), None),
+            },
+            TypeRef::DateTime => match value.as_str() {
+                Some(s) if s.len() >= 10 && s.is_char_boundary(10) && is_date(&s[..10]) => value.clone(),
+                _ => self.fail(
+                    format!("expected an ISO 8601 date-time like \"2026-03-01T09:00:00Z\", found {}", show(value)),
+                    None,
+                ),
+            },
+            TypeRef::Integer => {
+                let ok = value.as_i64().is_some();
+                self.expect(ok, value, "an integer")
+            }
+            TypeRef::Number => match value.as_f64() {
+                Some(f) => serde_json::Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null),
+                None => self.fail(format!("expected a number, found {}", show(value)), None),
+            },
+            TypeRef::Boolean => self.expect(value.is_boolean(), value, "true or false"),
+            TypeRef::Json => value.clone(),
+            TypeRef::File => self.fail("a file cannot appear in a JSON example".into(), None),
+            TypeRef::List(item) => {
+                let Some(items) = value.as_array() else {
+                    return self.fail(format!("expected a list, found {}", show(value)), None);
+                };
+                Value::Array(
+                    items.iter().enumerate().map(|(i, v)| self.at(Step::Index(i), |w| w.value(item, v))).collect(),
+                )
+            }
+            TypeRef::Map(item) => {
+                let Some(entries) = value.as_object() else {
+                    return self.fail(format!("expected a mapping, found {}", show(value)), None);
+                };
+                let mut out = Map::new();
+                for (k, v) in entries {
+                    let conformed = self.at(Step::Key(k.clone()), |w| w.value(item, v));
+                    out.insert(k.clone(), conformed);
+                }
+                Value::Object(out)
+            }
+            TypeRef::Named(name) => {
+                let def = self.types[name.as_str()];
+                self.named(def, value)
+            }
+        }
+    }
+
+    fn named(&mut self, def: &TypeDef, value: &Value) -> Value {
+        match &def.kind {
+            TypeKind::Enum(_) | TypeKind::Newtype => {
+                self.expect(value.is_string(), value, &format!("a `{}` string", def.name))
+            }
+            TypeKind::OneOf(_) => {
+                let Some(object) = value.as_object() else {
+                    return self.fail(format!("expected a `{}` object, found {}", def.name, show(value)), None);
+                };
+                let mut out = Map::new();
+                let used = self.one_of(def, object, &mut out);
+                for extra in object.keys().filter(|k| !used.contains(k)) {
+                    let message = format!("`{}` holds exactly one field, and `{extra}` is not one of its fields", def.name);
+                    self.at(Step::Key(extra.clone()), |w| w.fail(message, None));
+                }
+                Value::Object(out)
+            }
+            TypeKind::Object(_) => {
+                let Some(object) = value.as_object() else {
+                    return self.fail(format!("expected a `{}` object, found {}", def.name, show(value)), None);
+                };
+                let mut out = Map::new();
+                self.fields(def, object, &mut out, &mut Vec::new(), true);
+                Value::Object(out)
+            }
+            TypeKind::Union(members) => {
+                let mut reasons = Vec::new();
+                for m in members {
+                    let mut trial = Walk { types: self.types, steps: Vec::new(), found: Vec::new() };
+                    let v = trial.value(&m.ty, value);
+                    if trial.found.is_empty() {
+                        return v;
+                    }
+                    let why = Mismatches { what: "value".into(), list: trial.found };
+                    reasons.push(format!("as {}: {why}", m.rust));
+                }
+                self.fail(format!("fits no member of `{}` ({})", def.name, reasons.join("; ")), None)
+            }
+            TypeKind::Tagged(_) => {
+                let Some(object) = value.as_object() else {
+                    return self.fail(format!("expected a `{}` object, found {}", def.name, show(value)), None);
+                };
+                let mut out = Map::new();
+                if let Some(v) = self.tagged(def, object, &mut out, &mut Vec::new(), true) {
+                    return v;
+                }
+                Value::Object(out)
+            }
+        }
+    }
+
+    /// A tagged union read from `object` into `out`; `Some` for an unknown tag of an open
+    /// union, which is kept as it is.
+    fn tagged(&mut self, def: &TypeDef, object: &Map<String, Value>, out: &mut Map<String, Value>, known: &mut Vec<String>, top: bool) -> Option<Value> {
+        let TypeKind::Tagged(tagged) = &def.kind else { return None };
+        let Some(tag) = object.get(&tagged.tag).and_then(Value::as_str) else {
+            self.fail(format!("missing the `{}` tag of `{}`", tagged.tag, def.name), None);
+            return None;
+        };
+        known.push(tagged.tag.clone());
+        let Some(variant) = tagged.variants.iter().find(|v| v.tag_value == tag) else {
+            if tagged.open {
+                return Some(Value::Object(object.clone()));
+            }
+            let known_tags: Vec<&str> = tagged.variants.iter().map(|v| v.tag_value.as_str()).collect();
+            let hint = did_you_mean(tag, known_tags.iter().copied());
+            let message = format!("`{tag}` is not a known `{}` of `{}` (known: {})", tagged.tag, def.name, known_tags.join(", "));
+            self.at(Step::Key(tagged.tag.clone()), |w| w.fail(message, hint));
+            return None;
+        };
+        out.insert(tagged.tag.clone(), Value::String(tag.to_string()));
+        if let Some(ty) = &variant.ty {
+            let inner = self.types[ty.as_str()];
+            self.fields(inner, object, out, known, top);
+        }
+        None
+    }
+
+    /// Conforms the fields of an object type, flattening where the spec says so. `known`
+    /// collects the keys some field takes; at the top of the walk over one object, a key that
+    /// no field takes and that looks like a misspelt field is a mismatch.
+    fn fields(&mut self, def: &TypeDef, object: &Map<String, Value>, out: &mut Map<String, Value>, known: &mut Vec<String>, top: bool) {
+        let TypeKind::Object(fields) = &def.kind else {
+            self.fail(format!("`{}` is not an object", def.name), None);
+            return;
+        };
+        let mut missing = Vec::new();
+        for field in fields {
+            if field.flatten {
+                let Some(inner) = field.ty.named().map(|n| self.types[n]) else { continue };
+                match &inner.kind {
+                    TypeKind::OneOf(_) => known.extend(self.one_of(inner, object, out)),
+                    TypeKind::Object(_) => self.fields(inner, object, out, known, false),
+                    TypeKind::Tagged(_) => {
+                        // An unknown tag of an open union keeps the whole object.
+                        if let Some(Value::Object(m)) = self.tagged(inner, object, out, known, false) {
+                            known.extend(m.keys().cloned());
+                            out.extend(m);
+                        }
+                    }
+                    _ => {}
+                }
                 continue;
             }
-            let v = conform(types, &field.ty, &Value::Object(object.clone()), at)?;
-            if let Value::Object(m) = v {
-                out.extend(m);
+            known.push(field.wire.clone());
+            let step = Step::Key(field.wire.clone());
+            match (object.get(&field.wire), def.rust_presence(field)) {
+                (None, Presence::Required | Presence::Nullable) => missing.push(field.wire.clone()),
+                (None, _) => {}
+                (Some(Value::Null), Presence::Nullable | Presence::OptionalNullable) => {
+                    out.insert(field.wire.clone(), Value::Null);
+                }
+                (Some(Value::Null), Presence::Optional) => {}
+                (Some(Value::Null), Presence::Required) => {
+                    self.at(step, |w| {
+                        w.fail("null is not allowed".into(), Some("mark the field `nullable: true`, or give a value".into()))
+                    });
+                }
+                (Some(v), _) => {
+                    let conformed = self.at(step, |w| w.value(&field.ty, v));
+                    out.insert(field.wire.clone(), conformed);
+                }
             }
-            continue;
         }
-        match (object.get(&field.wire), def.rust_presence(field)) {
-            (None, Presence::Required | Presence::Nullable) => {
-                return Err(format!("{here}: missing required field of `{}`", def.name));
+        if !top {
+            for wire in missing {
+                self.missing(def, &wire, object, &[]);
             }
-            (None, _) => {}
-            (Some(Value::Null), Presence::Nullable | Presence::OptionalNullable) => {
-                out.insert(field.wire.clone(), Value::Null);
+            return;
+        }
+        // Keys no field takes: dropped on decode, which is right for extra data Ringg sends, and
+        // wrong for a misspelt field. A key close to a field's name is reported as a typo.
+        let unknown: Vec<&String> = object.keys().filter(|k| !known.contains(k)).collect();
+        let field_names: Vec<&str> = fields.iter().filter(|f| !f.flatten).map(|f| f.wire.as_str()).collect();
+        let mut explained = Vec::new();
+        for key in &unknown {
+            if let Some(hint) = did_you_mean(key, field_names.iter().copied()) {
+                let message = format!("`{key}` is not a field of `{}`", def.name);
+                self.at(Step::Key((*key).clone()), |w| w.fail(message, Some(hint)));
+                explained.push((*key).clone());
             }
-            (Some(Value::Null), Presence::Optional) => {}
-            (Some(Value::Null), Presence::Required) => {
-                return Err(format!("{here}: null is not allowed (mark the field `nullable: true`)"));
-            }
-            (Some(v), _) => {
-                out.insert(field.wire.clone(), conform(types, &field.ty, v, &here)?);
-            }
+        }
+        for wire in missing {
+            self.missing(def, &wire, object, &explained);
         }
     }
-    Ok(())
-}
 
-/// Exactly one field of a `one_of` type is present in `object`; it is conformed into `out`.
-fn conform_one_of(
-    types: &Types<'_>,
-    def: &TypeDef,
-    object: &Map<String, Value>,
-    at: &str,
-    out: &mut Map<String, Value>,
-) -> Result<(), String> {
-    let TypeKind::OneOf(members) = &def.kind else {
-        return Err(format!("{at}: `{}` is not a `one_of` type", def.name));
-    };
-    let present: Vec<_> = members.iter().filter(|m| object.contains_key(&m.wire)).collect();
-    let names = || members.iter().map(|m| format!("`{}`", m.wire)).collect::<Vec<_>>().join(", ");
-    match present.as_slice() {
-        [m] => {
-            let here = format!("{at}.{}", m.wire);
-            out.insert(m.wire.clone(), conform(types, &m.ty, &object[&m.wire], &here)?);
-            Ok(())
+    /// A required field is absent, unless a misspelling of it was already reported.
+    fn missing(&mut self, def: &TypeDef, wire: &str, object: &Map<String, Value>, explained: &[String]) {
+        let misspelt = explained.iter().any(|k| did_you_mean(k, [wire]).is_some());
+        if misspelt {
+            return;
         }
-        [] => Err(format!("{at}: needs exactly one of {} (`{}`), found none", names(), def.name)),
-        [_, second, ..] => Err(format!(
-            "{at}.{}: needs exactly one of {} (`{}`), found {}",
-            second.wire,
-            names(),
-            def.name,
-            present.iter().map(|m| format!("`{}`", m.wire)).collect::<Vec<_>>().join(" and ")
-        )),
+        let hint = did_you_mean(wire, object.keys().map(String::as_str))
+            .map(|_| "a key of the example is close to this name: check its spelling".to_string());
+        self.fail(format!("missing required field `{wire}` of `{}`", def.name), hint);
     }
-}
 
-fn expect(ok: bool, value: &Value, what: &str, at: &str) -> Result<Value, String> {
-    if ok {
-        Ok(value.clone())
-    } else {
-        Err(format!("{at}: expected {what}, found {}", show(value)))
+    /// Exactly one field of a `one_of` type is present in `object`; it is conformed into `out`.
+    /// Returns the keys it took.
+    fn one_of(&mut self, def: &TypeDef, object: &Map<String, Value>, out: &mut Map<String, Value>) -> Vec<String> {
+        let TypeKind::OneOf(members) = &def.kind else {
+            self.fail(format!("`{}` is not a `one_of` type", def.name), None);
+            return Vec::new();
+        };
+        let present: Vec<_> = members.iter().filter(|m| object.contains_key(&m.wire)).collect();
+        let names = members.iter().map(|m| format!("`{}`", m.wire)).collect::<Vec<_>>().join(", ");
+        match present.as_slice() {
+            [m] => {
+                let conformed = self.at(Step::Key(m.wire.clone()), |w| w.value(&m.ty, &object[&m.wire]));
+                out.insert(m.wire.clone(), conformed);
+            }
+            [] => {
+                self.fail(
+                    format!("needs exactly one of {names} (`{}`), found none", def.name),
+                    Some("add one of them: Ringg rejects a request with none".into()),
+                );
+            }
+            [_, rest @ ..] => {
+                let all = present.iter().map(|m| format!("`{}`", m.wire)).collect::<Vec<_>>().join(" and ");
+                for m in rest {
+                    let message = format!("needs exactly one of {names} (`{}`), found {all}", def.name);
+                    self.at(Step::Key(m.wire.clone()), |w| {
+                        w.fail(message, Some("keep one of them: Ringg rejects a request with several".into()))
+                    });
+                }
+            }
+        }
+        present.iter().map(|m| m.wire.clone()).collect()
     }
 }
 

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_saphyr::Spanned;
 
-use super::conform::{Types, conform};
+use super::conform::{Mismatches, Step, Types, conform};
 use super::parse::{line_of, token_width};
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::ident;
@@ -1216,6 +1216,93 @@ fn check_flatten(ctx: &mut Ctx<'_>, entries: &[TypeEntry<'_>], types: &[TypeDef]
     }
 }
 
+/// One diagnostic per mismatch of an example, placed at the key at fault.
+fn report_mismatches(ctx: &mut Ctx<'_>, at: Loc, path: &str, what: &str, fallback_hint: &str, found: &Mismatches) {
+    for m in &found.list {
+        let (line, column) = locate_in_example(&ctx.files[at.file].1, at.line, at.column, &m.steps);
+        let loc = Loc { file: at.file, line, column };
+        let inner = m.path();
+        let full_path = if inner.is_empty() { path.to_string() } else { format!("{path}.{inner}") };
+        let place = if inner.is_empty() { String::new() } else { format!(" at `{inner}`") };
+        let hint = m.hint.clone().unwrap_or_else(|| fallback_hint.to_string());
+        ctx.error(loc, &full_path, format!("{what}{place}: {}", m.message), Some(hint));
+    }
+}
+
+/// The line and column of the key that `steps` lead to, inside an example that starts at
+/// `line`:`column` of `text`. Keys are found in order from the example's start (the `i`-th
+/// item of a list is found by skipping `i` earlier uses of the next key), so both block and
+/// flow style work; where a key cannot be found, the last place found is kept.
+fn locate_in_example(text: &str, line: u32, column: u32, steps: &[Step]) -> (u32, u32) {
+    let mut offset = offset_of(text, line, column).unwrap_or(0);
+    let mut found = (line, column);
+    let mut skip = 0usize;
+    for step in steps {
+        match step {
+            Step::Index(i) => skip = *i,
+            Step::Key(key) => {
+                let mut from = offset;
+                let mut hit = None;
+                for _ in 0..=skip {
+                    hit = find_key(text, from, key);
+                    match hit {
+                        Some(at) => from = at + key.len(),
+                        None => break,
+                    }
+                }
+                skip = 0;
+                let Some(at) = hit else { break };
+                offset = at;
+                found = position_of(text, at);
+            }
+        }
+    }
+    found
+}
+
+/// The byte offset of the next `key:` (bare or quoted) at or after `from`.
+fn find_key(text: &str, from: usize, key: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut start = from;
+    while let Some(rel) = text.get(start..)?.find(key) {
+        let at = start + rel;
+        let before = if at == 0 { b' ' } else { bytes[at - 1] };
+        let mut after = at + key.len();
+        if matches!(bytes.get(after), Some(b'"' | b'\'')) {
+            after += 1;
+        }
+        while matches!(bytes.get(after), Some(b' ')) {
+            after += 1;
+        }
+        let boundary = matches!(before, b' ' | b'\n' | b'{' | b',' | b'"' | b'\'' | b'-');
+        if boundary && bytes.get(after) == Some(&b':') {
+            return Some(if matches!(before, b'"' | b'\'') { at - 1 } else { at });
+        }
+        start = at + key.len();
+    }
+    None
+}
+
+/// Byte offset of a 1-based line and column.
+fn offset_of(text: &str, line: u32, column: u32) -> Option<usize> {
+    let mut offset = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line as usize {
+            return Some(offset + l.char_indices().nth(column.saturating_sub(1) as usize).map_or(0, |(b, _)| b));
+        }
+        offset += l.len();
+    }
+    None
+}
+
+/// 1-based line and column of a byte offset.
+fn position_of(text: &str, offset: usize) -> (u32, u32) {
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line as u32, column as u32)
+}
+
 /// Every example fits its type: type examples, endpoint request and response examples.
 fn check_examples(
     ctx: &mut Ctx<'_>,
@@ -1234,9 +1321,9 @@ fn check_examples(
                 ctx.error(loc, &path, "a multipart body type cannot have a JSON example", Some("remove the example; describe the parts in `doc`".into()));
                 continue;
             }
-            if let Err(msg) = conform(&by_name, &TypeRef::Named(t.name.clone()), &ex.value, "example") {
+            if let Err(found) = conform(&by_name, &TypeRef::Named(t.name.clone()), &ex.value, "example") {
                 let loc = ctx.loc(e.file, ex);
-                ctx.error(loc, &path, format!("example does not fit `{}`: {msg}", t.name), Some("fix the example or the type".into()));
+                report_mismatches(ctx, loc, &path, &format!("example does not fit `{}`", t.name), "fix the example or the type", &found);
             }
         }
     }
@@ -1248,8 +1335,8 @@ fn check_examples(
                     let loc = ctx.loc(*file, req);
                     match &ep.body {
                         Some(b) if b.encoding == Encoding::Json => {
-                            if let Err(msg) = conform(&by_name, &TypeRef::Named(b.ty.clone()), &req.value, "request") {
-                                ctx.error(loc, &format!("{base}.request"), format!("request example does not fit `{}`: {msg}", b.ty), Some("fix the example or the body type".into()));
+                            if let Err(found) = conform(&by_name, &TypeRef::Named(b.ty.clone()), &req.value, "request") {
+                                report_mismatches(ctx, loc, &format!("{base}.request"), &format!("request example does not fit `{}`", b.ty), "fix the example or the body type", &found);
                             }
                         }
                         Some(_) => ctx.error(loc, &format!("{base}.request"), "a multipart body cannot have a JSON request example", None),
@@ -1260,8 +1347,8 @@ fn check_examples(
                     let loc = ctx.loc(*file, resp);
                     match &ep.response {
                         Response::Json(ty) => {
-                            if let Err(msg) = conform(&by_name, ty, &resp.value, "response") {
-                                ctx.error(loc, &format!("{base}.response"), format!("response example does not fit `{}`: {msg}", ty.spec()), Some("fix the example or the response type".into()));
+                            if let Err(found) = conform(&by_name, ty, &resp.value, "response") {
+                                report_mismatches(ctx, loc, &format!("{base}.response"), &format!("response example does not fit `{}`", ty.spec()), "fix the example or the response type", &found);
                             }
                         }
                         _ => ctx.error(loc, &format!("{base}.response"), "a JSON response example for an endpoint without a JSON response", None),
