@@ -563,6 +563,16 @@ fn rust_ty(api: &Api, t: &TypeRef) -> String {
 }
 
 /// True when every value valid for `from` is valid for `to` on the wire.
+/// The type as it is on the wire: a newtype is its string.
+fn wire_ty(api: &Api, t: &TypeRef) -> TypeRef {
+    match t {
+        TypeRef::Named(n) if matches!(api.type_def(n).map(|d| &d.kind), Some(TypeKind::Newtype)) => TypeRef::String,
+        TypeRef::List(inner) => TypeRef::List(Box::new(wire_ty(api, inner))),
+        TypeRef::Map(inner) => TypeRef::Map(Box::new(wire_ty(api, inner))),
+        other => other.clone(),
+    }
+}
+
 fn widens(from: &TypeRef, to: &TypeRef) -> bool {
     match (from, to) {
         _ if from == to => true,
@@ -671,6 +681,17 @@ impl Cx<'_> {
     /// Rust types of the same type reference in base and head are equal.
     fn same_rust(&self, base: &TypeRef, head: &TypeRef) -> bool {
         rust_ty(self.base, base) == rust_ty(self.head, head)
+    }
+
+    /// The wire classification of a retyping: `None` when both are the same JSON (a string
+    /// and a newtype over it), else compatible only in the directions that widen.
+    fn retyped_wire(&self, role: Role, b: &TypeRef, h: &TypeRef) -> Wire {
+        let (bw, hw) = (wire_ty(self.base, b), wire_ty(self.head, h));
+        if bw == hw {
+            Wire::None
+        } else {
+            role.wire(!widens(&bw, &hw), !widens(&hw, &bw))
+        }
     }
 
     fn type_group(&self, name: &str, fallback: &str) -> String {
@@ -1077,7 +1098,8 @@ impl Cx<'_> {
 
     fn param_retyped(&mut self, group: &str, subject: &str, what: &str, b: &Param, h: &Param) {
         if b.ty != h.ty {
-            let wire = if widens(&b.ty, &h.ty) { Wire::Compatible } else { Wire::Breaking };
+            // A parameter is sent: it breaks when the head accepts less than the base did.
+            let wire = self.retyped_wire(Role { sent: true, ..Role::default() }, &b.ty, &h.ty);
             let rust = if self.same_rust(&b.ty, &h.ty) { Bump::Patch } else { Bump::Major };
             self.push(
                 group,
@@ -1275,7 +1297,14 @@ impl Cx<'_> {
         let (wire, rust) = match (&b.response, &h.response) {
             (x, y) if x == y => return,
             (Response::Json(x), Response::Json(y)) => {
-                let wire = if widens(y, x) { Wire::Compatible } else { Wire::Breaking };
+                let (xw, yw) = (wire_ty(self.base, x), wire_ty(self.head, y));
+                let wire = if xw == yw {
+                    Wire::None
+                } else if widens(&yw, &xw) {
+                    Wire::Compatible
+                } else {
+                    Wire::Breaking
+                };
                 let rust = if self.same_rust(x, y) { Bump::Patch } else { Bump::Major };
                 (wire, rust)
             }
@@ -1748,7 +1777,7 @@ impl Cx<'_> {
         let name = code(&h.wire);
         if b.ty != h.ty {
             let rust = if self.same_rust(&b.ty, &h.ty) { Bump::Patch } else { Bump::Major };
-            let wire = role.wire(!widens(&b.ty, &h.ty), !widens(&h.ty, &b.ty));
+            let wire = self.retyped_wire(role, &b.ty, &h.ty);
             self.push(
                 group,
                 subject,

@@ -430,6 +430,15 @@ fn retyped_fields() {
 }
 
 #[test]
+fn a_string_becoming_a_newtype_changes_rust_only() {
+    // `string` to a newtype over it: the same JSON string, a different Rust type.
+    let order_id = "  Order:\n";
+    let with_id = "  OrderId:\n    doc: An order id.\n    newtype: string\n\n  Order:\n";
+    let d = between(&[(order_id, with_id)], &[(order_id, with_id), ("      id: { type: string, doc: Order id. }\n      status:", "      id: { type: OrderId, doc: Order id. }\n      status:")]);
+    expect(&d, &[("field-retyped", NONE, Major)]);
+}
+
+#[test]
 fn presence_changes() {
     // Response field made required: fine on the wire, `Option<String>` becomes `String`.
     check(

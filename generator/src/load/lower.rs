@@ -396,10 +396,6 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             if webcall.is_some() {
                 ctx.error(loc, "webcall", "a second `webcall` block", Some("keep one `webcall` block, in webcall.yaml".into()));
             }
-            let v = &w.default_version;
-            if v.is_empty() || !v.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
-                ctx.error(loc, "webcall.default_version", format!("`{v}` is not a pinned widget version"), Some("write a release number such as `1.0.21`: a tag like `latest` changes the widget under every page that embeds it".into()));
-            }
             webcall = Some(Webcall {
                 doc: w.doc.clone(),
                 options: w.options.value.clone(),
