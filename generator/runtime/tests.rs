@@ -312,6 +312,21 @@ fn client_for(server: &TestServer) -> Client {
         .expect("client")
 }
 
+/// A client whose base URL is a loopback port with nothing listening (connecting is refused,
+/// so nothing is ever sent), without retries.
+fn closed_port_client() -> Client {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    Client::builder()
+        .api_key(KEY)
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
 fn assert_no_key(text: &str) {
     assert!(!text.contains(KEY), "the API key leaked into: {text}");
     assert!(
@@ -1178,16 +1193,7 @@ async fn the_api_key_never_leaks() {
             .await
             .unwrap_err(),
     ];
-    let closed_port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
-    let unreachable = Client::builder()
-        .api_key(KEY)
-        .base_url(format!("http://127.0.0.1:{closed_port}"))
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let unreachable = closed_port_client();
     errors.push(get_agent(&unreachable, "x").await.unwrap_err());
     assert!(errors[0].message().unwrap().contains("[REDACTED]"));
     assert!(errors[1].is_decode() && errors[2].status() == Some(500));
@@ -1496,16 +1502,7 @@ async fn outcome_tells_not_sent_rejected_unknown_and_accepted_apart() {
     let err = initiate(&client).await.unwrap_err();
     assert_eq!(err.outcome(), Outcome::Unknown, "{err}");
 
-    let closed_port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
-    let unreachable = Client::builder()
-        .api_key(KEY)
-        .base_url(format!("http://127.0.0.1:{closed_port}"))
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let unreachable = closed_port_client();
     let err = initiate(&unreachable).await.unwrap_err();
     assert_eq!(err.outcome(), Outcome::NotSent, "{err}");
 }
