@@ -28,6 +28,7 @@ mod patch;
 mod request;
 mod response;
 mod retry;
+mod timestamp;
 
 #[cfg(test)]
 pub(crate) mod test_server;
@@ -51,6 +52,7 @@ pub use self::{
     request::Request,
     response::{ByteStream, Response, decode_bytes, decode_empty, decode_json},
     retry::RetryPolicy,
+    timestamp::{Date, DateParts, Offset, TimeParts, Timestamp, TimestampError, TimestampParts},
 };
 
 /// Static facts about the API, emitted by the generator into the crate root as `crate::API`.
@@ -158,6 +160,7 @@ impl Query {
     /// Appends `name=value`.
     pub fn push(&mut self, name: &str, value: impl std::fmt::Display) {
         self.pairs.push((name.to_owned(), value.to_string()));
+        timestamp::locate_input_problem(&format!("query parameter `{name}`"));
     }
 
     /// Appends `name=value` when `value` is `Some`.

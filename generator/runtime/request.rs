@@ -10,6 +10,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
 use tracing::Instrument;
 
 use super::client::ClientInner;
+use super::timestamp::check_inputs;
 use super::{Body, Client, Endpoint, Error, Operation, Query, Response, RetryPolicy};
 
 /// The most of an error body that is read to extract the server's message.
@@ -155,7 +156,11 @@ async fn attempt<O: Operation>(
     timeout: Duration,
     span: &tracing::Span,
 ) -> Result<O::Output, (Error, bool)> {
-    let body = op.body().map_err(|e| (e, false))?;
+    let (body, problem) = check_inputs(|| op.body());
+    if let Some(problem) = problem {
+        return Err((Error::invalid_request(format!("request body: {problem}")), false));
+    }
+    let body = body.map_err(|e| (e, false))?;
     let replayable = body.is_replayable();
     let mut request = inner
         .http
@@ -223,7 +228,10 @@ pub(crate) fn build_url<O: Operation>(
     let (base, base_path) = inner
         .base_url(endpoint.base_url)
         .ok_or_else(|| Error::config(format!("unknown base URL `{}`", endpoint.base_url)))?;
-    let path = op.path();
+    let (path, problem) = check_inputs(|| op.path());
+    if let Some(problem) = problem {
+        return Err(Error::invalid_request(format!("path parameter: {problem}")));
+    }
     check_path(endpoint.path, &path)?;
     let mut url = Url::parse(&format!("{base}{path}"))
         .map_err(|e| Error::invalid_request(format!("could not build the URL: {e}")))?;
@@ -234,7 +242,9 @@ pub(crate) fn build_url<O: Operation>(
         ));
     }
     let mut query = Query::new();
-    op.query(&mut query);
+    if let ((), Some(problem)) = check_inputs(|| op.query(&mut query)) {
+        return Err(Error::invalid_request(problem));
+    }
     if !query.is_empty() {
         let mut pairs = url.query_pairs_mut();
         for (name, value) in query.pairs() {

@@ -67,8 +67,9 @@ pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
         mod endpoint_tests;
 
         pub use runtime::{
-            ByteStream, Client, ClientBuilder, Error, ErrorKind, Page, Paginator, Patch, Request,
-            RetryPolicy, Upload,
+            ByteStream, Client, ClientBuilder, Date, DateParts, Error, ErrorKind, Offset, Page,
+            Paginator, Patch, Request, RetryPolicy, TimeParts, Timestamp, TimestampError,
+            TimestampParts, Upload,
         };
 
         /// What the runtime needs to know about this API, from the spec.

@@ -440,6 +440,27 @@ fn support(api: &Api, any_endpoint: bool, used: &Used) -> TokenStream {
     }
 }
 
+/// Whether a date-time text ends in an offset (`Z` or `+05:30`), as request inputs must.
+fn has_offset(text: &str) -> bool {
+    let b = text.as_bytes();
+    text.len() > 10
+        && (b.ends_with(b"Z")
+            || (b.len() >= 6 && matches!(b[b.len() - 6], b'+' | b'-') && b[b.len() - 3] == b':'))
+}
+
+/// Whether a JSON value holds a date-time text without an offset anywhere.
+fn has_local_datetime(value: &Value) -> bool {
+    match value {
+        Value::String(s) => {
+            let b = s.as_bytes();
+            b.len() > 10 && b[4] == b'-' && b[7] == b'-' && b[10] == b'T' && !has_offset(s)
+        }
+        Value::Array(items) => items.iter().any(has_local_datetime),
+        Value::Object(map) => map.values().any(has_local_datetime),
+        _ => false,
+    }
+}
+
 /// The type table [`conform`] reads.
 struct Cx<'a> {
     api: &'a Api,
@@ -623,10 +644,21 @@ impl Cx<'_> {
     /// A Rust argument for one query value and its text on the wire.
     fn query_scalar(&self, t: &TypeRef, v: &Value) -> Option<(TokenStream, String)> {
         match t {
-            TypeRef::String | TypeRef::Date | TypeRef::DateTime => {
+            TypeRef::String => {
                 let s = v.as_str()?;
                 let l = lit(s);
                 Some((quote! { #l }, s.to_owned()))
+            }
+            // Inputs must be absolute: an example without an offset gives way to a sample.
+            TypeRef::DateTime => {
+                let s = v.as_str().filter(|s| has_offset(s))?;
+                let l = lit(s);
+                Some((quote! { crate::Timestamp::from_static(#l) }, s.to_owned()))
+            }
+            TypeRef::Date => {
+                let s = v.as_str()?;
+                let l = lit(s);
+                Some((quote! { crate::Date::from_static(#l) }, s.to_owned()))
             }
             TypeRef::Integer => {
                 let n = v.as_i64()?;
@@ -699,7 +731,7 @@ impl Cx<'_> {
     /// so the encoded path proves each stays inside its segment.
     fn path_arg(&self, p: &Param) -> (TokenStream, String) {
         match &p.ty {
-            TypeRef::String | TypeRef::Date | TypeRef::DateTime => {
+            TypeRef::String => {
                 let value = format!("{}/é 1", sample_text(&p.wire));
                 let l = lit(&value);
                 (quote! { #l }, encode_segment(&value))
@@ -777,7 +809,8 @@ impl Cx<'_> {
                 let bty = ty(api, &bt, &mut imports);
                 args.push(quote! { body });
                 match b.encoding {
-                    Encoding::Json => match e.examples.iter().find_map(|x| x.request.as_ref()) {
+                    // An example with an offset-less date-time would be refused as an input.
+                    Encoding::Json => match e.examples.iter().filter_map(|x| x.request.as_ref()).find(|x| !has_local_datetime(x)) {
                         Some(example) => {
                             let expected = self.conform(&bt, example, "the request example");
                             let example = json_const("EXAMPLE", example);

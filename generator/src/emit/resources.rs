@@ -418,7 +418,7 @@ fn path_fn(e: &Endpoint) -> TokenStream {
                 fmt.push_str(&local_name);
                 fmt.push('}');
                 lets.push(match p.ty {
-                    TypeRef::String | TypeRef::Date | TypeRef::DateTime => quote! { let #local = encode_segment(&self.#f); },
+                    TypeRef::String => quote! { let #local = encode_segment(&self.#f); },
                     _ => quote! { let #local = encode_segment(&self.#f.to_string()); },
                 });
             }

@@ -16,7 +16,7 @@ const README_MD: &str = include_str!("../../templates/README.md.j2");
 const DEPENDENCIES: &[&str] = RUNTIME_DEPENDENCIES;
 const DEV_DEPENDENCIES: &[&str] = RUNTIME_DEV_DEPENDENCIES;
 
-use super::runtime::{RUNTIME_DEPENDENCIES, RUNTIME_DEV_DEPENDENCIES};
+use super::runtime::{RUNTIME_DEPENDENCIES, RUNTIME_DEV_DEPENDENCIES, RUNTIME_FEATURES};
 
 #[derive(Serialize)]
 struct EndpointRow {
@@ -57,6 +57,7 @@ pub(crate) fn templates(api: &Api) -> Vec<GeneratedFile> {
             api_version => api.api_version.as_str(),
             dependencies => Value::from(Serde(DEPENDENCIES)),
             dev_dependencies => Value::from(Serde(DEV_DEPENDENCIES)),
+            features => Value::from(Serde(RUNTIME_FEATURES)),
         },
     );
     let resources: Vec<ResourceRows> = api
