@@ -19,6 +19,8 @@
 //! - Redirects are not followed by the built-in HTTP client, so the key never travels to
 //!   another host; plain `http://` base URLs are refused unless they are loopback.
 
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod body;
 mod client;
 mod error;
@@ -49,7 +51,7 @@ pub use self::{
     json::{decode_slice, serialize_tagged},
     paginate::{Page, Paginated, Paginator},
     patch::Patch,
-    request::Request,
+    request::{Async, Request},
     response::{ByteStream, Response, decode_bytes, decode_empty, decode_json},
     retry::RetryPolicy,
     timestamp::{Date, DateParts, Offset, TimeParts, Timestamp, TimestampError, TimestampParts},

@@ -1361,3 +1361,8 @@ async fn tls_handshake_failure_counts_as_not_sent() {
     assert!(err.is_retryable(), "{err}");
     assert_eq!(server.request_count(), 0);
 }
+
+// The blocking client's tests use the operations and helpers above.
+#[cfg(feature = "blocking")]
+#[path = "blocking_tests.rs"]
+mod blocking;

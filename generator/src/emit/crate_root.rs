@@ -62,6 +62,8 @@ pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
         #(pub mod #mods;)*
         #webhooks
         #webcall
+        #[cfg(feature = "blocking")]
+        pub mod blocking;
 
         #[cfg(test)]
         mod endpoint_tests;
