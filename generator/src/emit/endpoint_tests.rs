@@ -37,6 +37,7 @@ pub(crate) fn endpoint_tests(api: &Api) -> GeneratedFile {
     let cx = Cx { api, types: api.types.iter().map(|t| (t.name.as_str(), t)).collect() };
     let mut items = Vec::new();
     let mut leaks = Vec::new();
+    let mut blocking = Vec::new();
     let mut used = Used::default();
     for r in &api.resources {
         for e in &r.endpoints {
@@ -48,6 +49,7 @@ pub(crate) fn endpoint_tests(api: &Api) -> GeneratedFile {
             }
             items.push(call.helper_fn());
             items.push(cx.endpoint_test(r, e, &call));
+            blocking.push(cx.blocking_endpoint_test(r, e, &call));
             let stream = cx.stream_test(r, e, &call);
             let unknown = cx.unknown_values_test(r, e, &call);
             used.json_fn |= used.json
@@ -86,10 +88,40 @@ pub(crate) fn endpoint_tests(api: &Api) -> GeneratedFile {
     } else {
         quote! {}
     };
+    let blocking = if blocking.is_empty() {
+        quote! {}
+    } else {
+        quote! {
+            /// Every endpoint again, through the blocking client.
+            #[cfg(feature = "blocking")]
+            mod blocking {
+                use super::*;
+
+                /// A loopback server with `script`, on a runtime of its own, so that the test
+                /// thread can block.
+                fn serve(script: Vec<Reply>) -> (tokio::runtime::Runtime, TestServer) {
+                    let runtime = tokio::runtime::Builder::new_multi_thread()
+                        .worker_threads(1)
+                        .enable_all()
+                        .build()
+                        .expect("a runtime for the test server");
+                    let server = runtime.block_on(TestServer::start(script));
+                    (runtime, server)
+                }
+
+                fn blocking_for(server: &TestServer) -> crate::blocking::Client {
+                    crate::blocking::Client::from_async(client_for(server)).expect("blocking client")
+                }
+
+                #(#blocking)*
+            }
+        }
+    };
     let body = quote! {
         #support
         #(#items)*
         #leak_test
+        #blocking
     };
     // `rust::sample` writes paths from the crate's name, as doc examples see it.
     let krate = krate(api);
@@ -991,6 +1023,69 @@ impl Cx<'_> {
                 let server = TestServer::start(vec![reply]).await;
                 let client = client_for(&server);
                 let request = #helper(&client);
+                assert_no_key(&format!("{request:?}"));
+                #outcome
+                let requests = server.requests();
+                assert_eq!(requests.len(), 1, "one request, no retry");
+                check_request(&requests[0], #method, #path, &[#(#query),*], #accept, #sent);
+                #checks
+            }
+        }
+    }
+
+    /// The endpoint test again through the blocking client: `send()` instead of `.await`, and
+    /// a download read through `std::io::Read`.
+    fn blocking_endpoint_test(&self, r: &Resource, e: &Endpoint, call: &Call) -> TokenStream {
+        let name = ident(&format!("{}_{}", r.name, e.name));
+        let Call { op, allow, body, call: request, setters, .. } = call;
+        let (reply_consts, reply, checks) = self.response(e);
+        let (request_ty, outcome, checks) = match &e.response {
+            Response::Binary { media_type } => {
+                let media = lit(media_type.as_deref().unwrap_or("application/octet-stream"));
+                (
+                    quote! { crate::blocking::DownloadRequest<#op> },
+                    quote! { let mut output = request.send().expect("the request succeeds"); },
+                    quote! {
+                        assert_eq!(output.content_type(), Some(#media));
+                        let mut bytes = Vec::new();
+                        std::io::Read::read_to_end(&mut output, &mut bytes).expect("the download is read");
+                        assert_eq!(bytes, DOWNLOAD);
+                    },
+                )
+            }
+            Response::Empty => (
+                quote! { crate::blocking::Request<#op> },
+                quote! { request.send().expect("the request succeeds"); },
+                checks,
+            ),
+            Response::Json(_) => (
+                quote! { crate::blocking::Request<#op> },
+                quote! { let output = request.send().expect("the request succeeds"); },
+                checks,
+            ),
+        };
+        let method = lit(&call.method);
+        let path = lit(&call.path);
+        let query = call.query.iter().map(|(n, v)| {
+            let (n, v) = (lit(n), lit(v));
+            quote! { (#n, #v) }
+        });
+        let accept = lit(call.accept);
+        let (sent_consts, sent) = call.sent_tokens();
+        let doc = lit(&format!(" `{} {}` through the blocking client.", e.method.as_str(), e.path));
+        quote! {
+            #[doc = #doc]
+            #[test]
+            fn #name() {
+                #sent_consts
+                #reply_consts
+                let (_runtime, server) = serve(vec![#reply]);
+                let client = blocking_for(&server);
+                #allow
+                let request: #request_ty = {
+                    #body
+                    #request #setters
+                };
                 assert_no_key(&format!("{request:?}"));
                 #outcome
                 let requests = server.requests();
