@@ -68,6 +68,11 @@ pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
         #[cfg(test)]
         mod endpoint_tests;
 
+        /// The README's examples, compiled as doctests (they use the blocking client).
+        #[cfg(all(doctest, feature = "blocking"))]
+        #[doc = include_str!("../README.md")]
+        struct ReadmeDoctests;
+
         pub use runtime::{
             ByteStream, Client, ClientBuilder, Date, DateParts, Error, ErrorKind, Offset, Page,
             Paginator, Patch, Request, RetryPolicy, TimeParts, Timestamp, TimestampError,
