@@ -20,9 +20,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use super::Client as AsyncClient;
 use super::paginate::Paginator;
 use super::request::execute;
-use super::Client as AsyncClient;
 use super::{ByteStream, ClientBuilder, Error, Operation, Paginated, Request, RetryPolicy};
 
 /// The blocking API client: the same resources and methods as [`crate::Client`], each

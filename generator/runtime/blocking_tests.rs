@@ -7,15 +7,8 @@ use std::io::Read;
 use super::*;
 use crate::runtime::blocking::{Blocking, BlockingDownload, Client as BlockingClient};
 
-/// A loopback server with `script`, on a runtime of its own.
 fn serve(script: Vec<Reply>) -> (tokio::runtime::Runtime, TestServer) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("a runtime for the test server");
-    let server = runtime.block_on(TestServer::start(script));
-    (runtime, server)
+    TestServer::start_on_own_runtime(script)
 }
 
 fn blocking_for(server: &TestServer) -> BlockingClient {
@@ -53,7 +46,10 @@ fn rate_limited_then_ok_honours_retry_after() {
     let agent = get_agent_blocking(&client, "x").send().unwrap();
     assert_eq!(agent["id"], "x");
     assert_eq!(server.request_count(), 2);
-    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After not honoured");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After not honoured"
+    );
 }
 
 #[test]
@@ -63,31 +59,53 @@ fn server_errors_are_retried_for_safe_requests_only() {
         Reply::status(503),
         Reply::json(200, r#"{"id": "x"}"#),
     ]);
-    let agent = get_agent_blocking(&blocking_for(&server), "x").send().unwrap();
+    let agent = get_agent_blocking(&blocking_for(&server), "x")
+        .send()
+        .unwrap();
     assert_eq!(agent["id"], "x");
     assert_eq!(server.request_count(), 3);
 
-    let (_rt, server) = serve(vec![Reply::status(503), Reply::json(200, r#"{"call_id": "c1"}"#)]);
-    let err = initiate_blocking(&blocking_for(&server)).send().unwrap_err();
+    let (_rt, server) = serve(vec![
+        Reply::status(503),
+        Reply::json(200, r#"{"call_id": "c1"}"#),
+    ]);
+    let err = initiate_blocking(&blocking_for(&server))
+        .send()
+        .unwrap_err();
     assert_eq!(err.status(), Some(503));
     assert!(!err.is_retryable());
     std::thread::sleep(Duration::from_millis(100));
-    assert_eq!(server.request_count(), 1, "a call-placing POST was sent twice");
+    assert_eq!(
+        server.request_count(),
+        1,
+        "a call-placing POST was sent twice"
+    );
 }
 
 #[test]
 fn a_drop_after_send_is_retried_only_when_safe() {
     let (_rt, server) = serve(vec![Reply::close(), Reply::json(200, r#"{"id": "x"}"#)]);
-    let agent = get_agent_blocking(&blocking_for(&server), "x").send().unwrap();
+    let agent = get_agent_blocking(&blocking_for(&server), "x")
+        .send()
+        .unwrap();
     assert_eq!(agent["id"], "x");
     assert_eq!(server.request_count(), 2);
 
-    let (_rt, server) = serve(vec![Reply::close(), Reply::json(200, r#"{"call_id": "c1"}"#)]);
-    let err = initiate_blocking(&blocking_for(&server)).send().unwrap_err();
+    let (_rt, server) = serve(vec![
+        Reply::close(),
+        Reply::json(200, r#"{"call_id": "c1"}"#),
+    ]);
+    let err = initiate_blocking(&blocking_for(&server))
+        .send()
+        .unwrap_err();
     assert!(err.is_connection(), "{err}");
     assert!(!err.is_not_sent(), "{err}");
     std::thread::sleep(Duration::from_millis(100));
-    assert_eq!(server.request_count(), 1, "a call-placing POST was sent twice");
+    assert_eq!(
+        server.request_count(),
+        1,
+        "a call-placing POST was sent twice"
+    );
 }
 
 #[test]
@@ -126,7 +144,9 @@ fn pages_iterate_lazily() {
         Reply::json(200, &page_body(2..3, "3")),
     ]);
     let client = blocking_for(&server);
-    let mut items = client.adopt(history(client.async_client(), Some(2), None)).iter();
+    let mut items = client
+        .adopt(history(client.async_client(), Some(2), None))
+        .iter();
     let first = items.next().unwrap().unwrap();
     assert_eq!(first["id"], "c0");
     assert_eq!(items.pages_fetched(), 1);
@@ -149,7 +169,9 @@ fn an_error_ends_the_iterator() {
         Reply::json(400, r#"{"detail": "bad offset"}"#),
     ]);
     let client = blocking_for(&server);
-    let items = client.adopt(history(client.async_client(), Some(2), None)).iter();
+    let items = client
+        .adopt(history(client.async_client(), Some(2), None))
+        .iter();
     let results: Vec<Result<serde_json::Value, Error>> = items.take(10).collect();
     assert_eq!(results.len(), 3);
     assert_eq!(results[2].as_ref().unwrap_err().status(), Some(400));
@@ -164,7 +186,10 @@ fn downloads_read_through_std_io() {
     let (_rt, server) = serve(vec![reply.clone(), reply, Reply::json(404, "{}")]);
     let client = blocking_for(&server);
     let download = || -> Request<DownloadHistory, BlockingDownload> {
-        let request = Request::new(client.async_client().clone(), DownloadHistory { agent_ids: vec![] });
+        let request = Request::new(
+            client.async_client().clone(),
+            DownloadHistory { agent_ids: vec![] },
+        );
         client.adopt_download(request)
     };
     let mut body = download().send().unwrap();
@@ -178,7 +203,10 @@ fn downloads_read_through_std_io() {
     assert_eq!(rest[..], data[7..]);
 
     let path = temp_path("blocking.zip");
-    assert_eq!(download().send().unwrap().save(&path).unwrap(), data.len() as u64);
+    assert_eq!(
+        download().send().unwrap().save(&path).unwrap(),
+        data.len() as u64
+    );
     assert!(std::fs::read(&path).unwrap() == data);
     std::fs::remove_file(&path).unwrap();
     assert_eq!(download().send().unwrap_err().status(), Some(404));

@@ -7,8 +7,8 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 
-use super::request::execute;
 use super::request::Async;
+use super::request::execute;
 use super::{Error, Operation, Request};
 
 /// An operation whose results come in `limit` / `offset` pages (implemented by generated

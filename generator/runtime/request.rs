@@ -93,7 +93,10 @@ impl<O: Operation, M> Request<O, M> {
     }
 
     /// The client, the operation, the options and the mode.
-    #[allow(clippy::type_complexity, reason = "taken apart once by each way of sending")]
+    #[allow(
+        clippy::type_complexity,
+        reason = "taken apart once by each way of sending"
+    )]
     pub(crate) fn into_parts(self) -> (Client, O, Option<Duration>, Option<RetryPolicy>, M) {
         (self.client, self.op, self.timeout, self.retry, self.mode)
     }
@@ -184,7 +187,10 @@ async fn attempt<O: Operation>(
 ) -> Result<O::Output, (Error, bool)> {
     let (body, problem) = check_inputs(|| op.body());
     if let Some(problem) = problem {
-        return Err((Error::invalid_request(format!("request body: {problem}")), false));
+        return Err((
+            Error::invalid_request(format!("request body: {problem}")),
+            false,
+        ));
     }
     let body = body.map_err(|e| (e, false))?;
     let replayable = body.is_replayable();

@@ -163,7 +163,9 @@ impl Timestamp {
     ///
     /// When the text is not a date-time, or gives no offset (inputs are absolute moments).
     pub fn parse(text: &str) -> Result<Timestamp, TimestampError> {
-        let timestamp = Timestamp { raw: text.to_owned() };
+        let timestamp = Timestamp {
+            raw: text.to_owned(),
+        };
         timestamp.absolute()?;
         Ok(timestamp)
     }
@@ -268,7 +270,9 @@ impl Date {
     ///
     /// When the text is not a valid date.
     pub fn parse(text: &str) -> Result<Date, TimestampError> {
-        let date = Date { raw: text.to_owned() };
+        let date = Date {
+            raw: text.to_owned(),
+        };
         date.parts()?;
         Ok(date)
     }
@@ -325,7 +329,10 @@ impl From<SystemTime> for Timestamp {
     /// The moment in UTC, as RFC 3339 with `Z`.
     fn from(time: SystemTime) -> Timestamp {
         let (seconds, nanos) = match time.duration_since(UNIX_EPOCH) {
-            Ok(d) => (i64::try_from(d.as_secs()).unwrap_or(i64::MAX), d.subsec_nanos()),
+            Ok(d) => (
+                i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+                d.subsec_nanos(),
+            ),
             Err(before) => {
                 let d = before.duration();
                 let seconds = -i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
@@ -453,7 +460,11 @@ fn parse_date(bytes: &[u8]) -> Result<DateParts, Problem> {
     if day == 0 || day > days_in_month(year, month as u8) {
         return Err(Problem::OutOfRange("that day does not exist in that month"));
     }
-    Ok(DateParts { year, month: month as u8, day: day as u8 })
+    Ok(DateParts {
+        year,
+        month: month as u8,
+        day: day as u8,
+    })
 }
 
 /// A date, a date-time with or without offset.
@@ -462,14 +473,22 @@ fn parse_timestamp(text: &str) -> Result<TimestampParts, Problem> {
     let date = parse_date(bytes)?;
     let rest = &bytes[10..];
     if rest.is_empty() {
-        return Ok(TimestampParts { date, time: None, offset: Offset::NotGiven });
+        return Ok(TimestampParts {
+            date,
+            time: None,
+            offset: Offset::NotGiven,
+        });
     }
     if !matches!(rest[0], b'T' | b't' | b' ') {
-        return Err(Problem::Syntax("expected `T` between the date and the time"));
+        return Err(Problem::Syntax(
+            "expected `T` between the date and the time",
+        ));
     }
     let rest = &rest[1..];
     let field = |at: usize, what: &'static str| {
-        rest.get(at..at + 2).and_then(digits).ok_or(Problem::Syntax(what))
+        rest.get(at..at + 2)
+            .and_then(digits)
+            .ok_or(Problem::Syntax(what))
     };
     let hour = field(0, "expected the hour as two digits")?;
     if rest.get(2) != Some(&b':') {
@@ -490,14 +509,18 @@ fn parse_timestamp(text: &str) -> Result<TimestampParts, Problem> {
             }
             let fraction = &rest[start..at];
             if fraction.is_empty() || fraction.len() > 9 {
-                return Err(Problem::Syntax("the fraction of a second has 1 to 9 digits"));
+                return Err(Problem::Syntax(
+                    "the fraction of a second has 1 to 9 digits",
+                ));
             }
             let scale = 10u32.pow(9 - fraction.len() as u32);
             nanosecond = digits(fraction).ok_or(Problem::Syntax("bad fraction"))? * scale;
         }
     }
     if hour > 23 || minute > 59 || second > 59 {
-        return Err(Problem::OutOfRange("the time of day must be 00:00:00 to 23:59:59"));
+        return Err(Problem::OutOfRange(
+            "the time of day must be 00:00:00 to 23:59:59",
+        ));
     }
     let offset = match &rest[at..] {
         [] => Offset::NotGiven,
@@ -512,10 +535,23 @@ fn parse_timestamp(text: &str) -> Result<TimestampParts, Problem> {
             let seconds = (h * 3600 + m * 60) as i32;
             Offset::Given(if *sign == b'-' { -seconds } else { seconds })
         }
-        _ => return Err(Problem::Syntax("expected `Z`, an offset like `+05:30`, or nothing")),
+        _ => {
+            return Err(Problem::Syntax(
+                "expected `Z`, an offset like `+05:30`, or nothing",
+            ));
+        }
     };
-    let time = TimeParts { hour: hour as u8, minute: minute as u8, second: second as u8, nanosecond };
-    Ok(TimestampParts { date, time: Some(time), offset })
+    let time = TimeParts {
+        hour: hour as u8,
+        minute: minute as u8,
+        second: second as u8,
+        nanosecond,
+    };
+    Ok(TimestampParts {
+        date,
+        time: Some(time),
+        offset,
+    })
 }
 
 /// ASCII digits as a number; `None` when any byte is not a digit.
@@ -650,7 +686,11 @@ mod with_jiff {
         /// The moment with its zone's offset at that moment, as RFC 3339.
         fn from(z: &jiff::Zoned) -> Timestamp {
             let t = z.timestamp();
-            Timestamp::from_unix(t.as_second(), t.subsec_nanosecond() as u32, z.offset().seconds())
+            Timestamp::from_unix(
+                t.as_second(),
+                t.subsec_nanosecond() as u32,
+                z.offset().seconds(),
+            )
         }
     }
 
@@ -811,7 +851,11 @@ mod with_time {
     impl From<time::OffsetDateTime> for Timestamp {
         /// The moment with its offset, as RFC 3339.
         fn from(t: time::OffsetDateTime) -> Timestamp {
-            Timestamp::from_unix(t.unix_timestamp(), t.nanosecond(), t.offset().whole_seconds())
+            Timestamp::from_unix(
+                t.unix_timestamp(),
+                t.nanosecond(),
+                t.offset().whole_seconds(),
+            )
         }
     }
 
@@ -852,10 +896,26 @@ mod tests {
     #[test]
     fn every_form_parses_and_round_trips() {
         let cases = [
-            ("2025-11-24T07:33:49.629642", Some((7, 33, 49, 629_642_000)), Offset::NotGiven),
-            ("2025-11-24T07:33:49Z", Some((7, 33, 49, 0)), Offset::Given(0)),
-            ("2025-11-24T07:33:49+05:30", Some((7, 33, 49, 0)), Offset::Given(19_800)),
-            ("2025-11-24T07:33:49.5-08:00", Some((7, 33, 49, 500_000_000)), Offset::Given(-28_800)),
+            (
+                "2025-11-24T07:33:49.629642",
+                Some((7, 33, 49, 629_642_000)),
+                Offset::NotGiven,
+            ),
+            (
+                "2025-11-24T07:33:49Z",
+                Some((7, 33, 49, 0)),
+                Offset::Given(0),
+            ),
+            (
+                "2025-11-24T07:33:49+05:30",
+                Some((7, 33, 49, 0)),
+                Offset::Given(19_800),
+            ),
+            (
+                "2025-11-24T07:33:49.5-08:00",
+                Some((7, 33, 49, 500_000_000)),
+                Offset::Given(-28_800),
+            ),
             ("2025-11-24 07:33", Some((7, 33, 0, 0)), Offset::NotGiven),
             ("2025-11-24", None, Offset::NotGiven),
         ];
@@ -863,10 +923,22 @@ mod tests {
             let value = ts(text);
             assert_eq!(value.as_str(), text);
             assert_eq!(value.to_string(), text);
-            assert_eq!(serde_json::to_value(&value).unwrap(), serde_json::json!(text));
+            assert_eq!(
+                serde_json::to_value(&value).unwrap(),
+                serde_json::json!(text)
+            );
             let parts = value.parts().unwrap_or_else(|e| panic!("{text}: {e}"));
-            assert_eq!(parts.date, DateParts { year: 2025, month: 11, day: 24 });
-            let got = parts.time.map(|t| (t.hour, t.minute, t.second, t.nanosecond));
+            assert_eq!(
+                parts.date,
+                DateParts {
+                    year: 2025,
+                    month: 11,
+                    day: 24
+                }
+            );
+            let got = parts
+                .time
+                .map(|t| (t.hour, t.minute, t.second, t.nanosecond));
             assert_eq!(got, time, "{text}");
             assert_eq!(parts.offset, offset, "{text}");
         }
@@ -874,9 +946,16 @@ mod tests {
 
     #[test]
     fn bad_text_decodes_and_only_the_accessor_fails() {
-        for text in ["", "yesterday", "2025-13-01", "2025-02-29T00:00:00Z", "2025-11-24T25:00:00",
-            "2025-11-24T07:33:49+5:30", "2025-11-24T07:33:49.1234567890Z", "2025-11-24X07:00"]
-        {
+        for text in [
+            "",
+            "yesterday",
+            "2025-13-01",
+            "2025-02-29T00:00:00Z",
+            "2025-11-24T25:00:00",
+            "2025-11-24T07:33:49+5:30",
+            "2025-11-24T07:33:49.1234567890Z",
+            "2025-11-24X07:00",
+        ] {
             let value = ts(text);
             assert_eq!(value.as_str(), text);
             let err = value.parts().expect_err(text);
@@ -893,7 +972,11 @@ mod tests {
         let err = Timestamp::parse("2025-11-24T07:33:49.629642").unwrap_err();
         assert!(err.is_missing_offset());
         assert!(err.to_string().contains("no UTC offset"), "{err}");
-        assert!(Timestamp::parse("2025-11-24").unwrap_err().is_missing_offset());
+        assert!(
+            Timestamp::parse("2025-11-24")
+                .unwrap_err()
+                .is_missing_offset()
+        );
         assert!(Timestamp::parse("not a time").is_err());
         let ok = Timestamp::parse("2025-09-25T00:00:00+05:30").unwrap();
         assert_eq!(ok.as_str(), "2025-09-25T00:00:00+05:30");
@@ -911,12 +994,22 @@ mod tests {
         let (json, problem) = check_inputs(|| serde_json::to_string(&[&strict, &loose]));
         assert!(json.is_ok());
         let problem = problem.expect("the offset-less value is refused");
-        assert!(problem.contains("`2025-11-24T07:33:49` has no UTC offset"), "{problem}");
+        assert!(
+            problem.contains("`2025-11-24T07:33:49` has no UTC offset"),
+            "{problem}"
+        );
         let ((), problem) = check_inputs(|| {
-            let _ = Date { raw: "2026-02-30".into() }.to_string();
+            let _ = Date {
+                raw: "2026-02-30".into(),
+            }
+            .to_string();
             locate_input_problem("query parameter `start_date`");
         });
-        assert!(problem.unwrap().starts_with("query parameter `start_date`: `2026-02-30`"));
+        assert!(
+            problem
+                .unwrap()
+                .starts_with("query parameter `start_date`: `2026-02-30`")
+        );
         // Outside a check nothing is recorded, and a later check starts clean.
         let _ = loose.to_string();
         assert_eq!(check_inputs(|| ()).1, None);
@@ -953,7 +1046,12 @@ mod tests {
         let t = Timestamp::from(before);
         assert_eq!(t.as_str(), "1969-12-31T23:59:58.5Z");
         assert_eq!(t.to_system_time().unwrap(), before);
-        assert!(ts("2025-11-24T07:33:49").to_system_time().unwrap_err().is_missing_offset());
+        assert!(
+            ts("2025-11-24T07:33:49")
+                .to_system_time()
+                .unwrap_err()
+                .is_missing_offset()
+        );
     }
 
     #[test]
@@ -995,7 +1093,9 @@ mod tests {
         fn body(&self) -> Result<crate::runtime::Body, crate::Error> {
             crate::runtime::Body::json(&self.body)
         }
-        fn decode(response: crate::runtime::Response) -> crate::runtime::DecodeFuture<Self::Output> {
+        fn decode(
+            response: crate::runtime::Response,
+        ) -> crate::runtime::DecodeFuture<Self::Output> {
             crate::runtime::decode_json(response)
         }
     }
@@ -1015,22 +1115,51 @@ mod tests {
         // A value taken from a response, such as `created_at`, may lack the offset.
         let local = ts("2025-11-24T07:33:49.629642");
 
-        let op = Filtered { since: Some(local.clone()), day: day.clone(), body: Default::default() };
+        let op = Filtered {
+            since: Some(local.clone()),
+            day: day.clone(),
+            body: Default::default(),
+        };
         let err = send(op).await.unwrap_err();
         assert!(err.is_not_sent(), "{err}");
-        assert!(err.to_string().contains("query parameter `since`: `2025-11-24T07:33:49.629642` has no UTC offset"), "{err}");
+        assert!(
+            err.to_string().contains(
+                "query parameter `since`: `2025-11-24T07:33:49.629642` has no UTC offset"
+            ),
+            "{err}"
+        );
 
-        let op = Filtered { since: None, day: day.clone(), body: [("at", local)].into() };
+        let op = Filtered {
+            since: None,
+            day: day.clone(),
+            body: [("at", local)].into(),
+        };
         let err = send(op).await.unwrap_err();
-        assert!(err.to_string().contains("request body: `2025-11-24T07:33:49.629642`"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("request body: `2025-11-24T07:33:49.629642`"),
+            "{err}"
+        );
 
         let bad_day: Date = serde_json::from_str("\"2025-02-30\"").unwrap();
-        let op = Filtered { since: None, day: bad_day, body: Default::default() };
+        let op = Filtered {
+            since: None,
+            day: bad_day,
+            body: Default::default(),
+        };
         let err = send(op).await.unwrap_err();
-        assert!(err.to_string().contains("query parameter `day`: `2025-02-30`"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("query parameter `day`: `2025-02-30`"),
+            "{err}"
+        );
         assert_eq!(server.request_count(), 0, "nothing was sent");
 
-        let op = Filtered { since: Some(absolute.clone()), day, body: [("at", absolute)].into() };
+        let op = Filtered {
+            since: Some(absolute.clone()),
+            day,
+            body: [("at", absolute)].into(),
+        };
         send(op).await.expect("an absolute moment is sent");
         let sent = &server.requests()[0];
         assert_eq!(sent.query_one("since"), Some("2025-09-25T00:00:00+05:30"));
@@ -1047,8 +1176,19 @@ mod tests {
         assert_eq!(Timestamp::from(j).as_str(), "2025-09-24T18:30:00.25Z");
         let zoned = t.to_jiff_zoned().unwrap();
         assert_eq!(Timestamp::from(zoned).as_str(), t.as_str());
-        assert_eq!(ts("2025-11-24T07:33:49.629642").to_jiff_civil().unwrap().to_string(), "2025-11-24T07:33:49.629642");
-        assert!(ts("2025-11-24T07:33:49").to_jiff().unwrap_err().is_missing_offset());
+        assert_eq!(
+            ts("2025-11-24T07:33:49.629642")
+                .to_jiff_civil()
+                .unwrap()
+                .to_string(),
+            "2025-11-24T07:33:49.629642"
+        );
+        assert!(
+            ts("2025-11-24T07:33:49")
+                .to_jiff()
+                .unwrap_err()
+                .is_missing_offset()
+        );
         let d = Date::parse("2026-03-01").unwrap();
         assert_eq!(Date::from(d.to_jiff().unwrap()), d);
     }
@@ -1060,10 +1200,18 @@ mod tests {
         let c = t.to_chrono().unwrap();
         assert_eq!(c.to_rfc3339(), "2025-09-25T00:00:00.250+05:30");
         assert_eq!(Timestamp::from(c).as_str(), t.as_str());
-        assert_eq!(Timestamp::from(c.to_utc()).as_str(), "2025-09-24T18:30:00.25Z");
+        assert_eq!(
+            Timestamp::from(c.to_utc()).as_str(),
+            "2025-09-24T18:30:00.25Z"
+        );
         let naive = ts("2025-11-24T07:33:49.629642").to_chrono_naive().unwrap();
         assert_eq!(naive.to_string(), "2025-11-24 07:33:49.629642");
-        assert!(ts("2025-11-24T07:33:49").to_chrono().unwrap_err().is_missing_offset());
+        assert!(
+            ts("2025-11-24T07:33:49")
+                .to_chrono()
+                .unwrap_err()
+                .is_missing_offset()
+        );
         let d = Date::parse("2026-03-01").unwrap();
         assert_eq!(Date::from(d.to_chrono().unwrap()), d);
     }
@@ -1076,9 +1224,16 @@ mod tests {
         assert_eq!(o.unix_timestamp(), 1_758_738_600);
         assert_eq!(o.offset().whole_seconds(), 19_800);
         assert_eq!(Timestamp::from(o).as_str(), t.as_str());
-        let p = ts("2025-11-24T07:33:49.629642").to_time_primitive().unwrap();
+        let p = ts("2025-11-24T07:33:49.629642")
+            .to_time_primitive()
+            .unwrap();
         assert_eq!((p.hour(), p.nanosecond()), (7, 629_642_000));
-        assert!(ts("2025-11-24T07:33:49").to_time().unwrap_err().is_missing_offset());
+        assert!(
+            ts("2025-11-24T07:33:49")
+                .to_time()
+                .unwrap_err()
+                .is_missing_offset()
+        );
         let d = Date::parse("2026-03-01").unwrap();
         assert_eq!(Date::from(d.to_time().unwrap()), d);
     }

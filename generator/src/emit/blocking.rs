@@ -9,6 +9,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::crate_root::accessor_doc;
 use super::resources::{deprecated_attr, doc_example, inputs};
 use super::rust::{Imports, format_file, krate};
 use super::{GeneratedFile, docs, header};
@@ -20,13 +21,7 @@ pub(crate) fn blocking(api: &Api) -> GeneratedFile {
     let accessors = api.resources.iter().map(|r| {
         let name = ident(&r.name);
         let handle = ident(&r.rust);
-        let doc = docs::attrs(&format!(
-            "{}\n\nSee [`{}`]({}::{}) for its endpoints.",
-            docs::sanitize(&docs::summary(&r.doc)),
-            r.rust,
-            r.name,
-            r.rust
-        ));
+        let doc = accessor_doc(r);
         quote! {
             #doc
             pub fn #name(&self) -> #name::#handle<'_> {

@@ -7,7 +7,7 @@ use super::docs;
 use super::rust::{format_file, krate, lit, raw_lit};
 use super::{GeneratedFile, header};
 use crate::ident::ident;
-use crate::ir::{Api, TypeKind, TypeRef};
+use crate::ir::{Api, Resource, TypeKind, TypeRef};
 
 /// `generated/src/lib.rs`.
 pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
@@ -18,13 +18,7 @@ pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
     let accessors = api.resources.iter().map(|r| {
         let name = ident(&r.name);
         let handle = ident(&r.rust);
-        let doc = docs::attrs(&format!(
-            "{}\n\nSee [`{}`]({}::{}) for its endpoints.",
-            docs::sanitize(&docs::summary(&r.doc)),
-            r.rust,
-            r.name,
-            r.rust
-        ));
+        let doc = accessor_doc(r);
         quote! {
             #doc
             pub fn #name(&self) -> #name::#handle<'_> {
@@ -95,6 +89,17 @@ pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
         path: "generated/src/lib.rs".into(),
         contents: format_file(&header("//", &api.sources.iter().collect::<Vec<_>>()), tokens),
     }
+}
+
+/// The doc of a client's accessor for a resource: its summary and where its endpoints are.
+pub(super) fn accessor_doc(r: &Resource) -> proc_macro2::TokenStream {
+    docs::attrs(&format!(
+        "{}\n\nSee [`{}`]({}::{}) for its endpoints.",
+        docs::sanitize(&docs::summary(&r.doc)),
+        r.rust,
+        r.name,
+        r.rust
+    ))
 }
 
 /// The crate overview: what it is, where to start, the resources, and the cross-cutting rules.

@@ -97,18 +97,6 @@ pub(crate) fn endpoint_tests(api: &Api) -> GeneratedFile {
             mod blocking {
                 use super::*;
 
-                /// A loopback server with `script`, on a runtime of its own, so that the test
-                /// thread can block.
-                fn serve(script: Vec<Reply>) -> (tokio::runtime::Runtime, TestServer) {
-                    let runtime = tokio::runtime::Builder::new_multi_thread()
-                        .worker_threads(1)
-                        .enable_all()
-                        .build()
-                        .expect("a runtime for the test server");
-                    let server = runtime.block_on(TestServer::start(script));
-                    (runtime, server)
-                }
-
                 fn blocking_for(server: &TestServer) -> crate::blocking::Client {
                     crate::blocking::Client::from_async(client_for(server)).expect("blocking client")
                 }
@@ -539,6 +527,19 @@ impl Call {
                 #call #setters
             }
         }
+    }
+
+    /// The constants the request check names, and the `check_request` call on `requests[0]`.
+    fn check_tokens(&self) -> (TokenStream, TokenStream) {
+        let method = lit(&self.method);
+        let path = lit(&self.path);
+        let query = self.query.iter().map(|(n, v)| {
+            let (n, v) = (lit(n), lit(v));
+            quote! { (#n, #v) }
+        });
+        let accept = lit(self.accept);
+        let (sent_consts, sent) = self.sent_tokens();
+        (sent_consts, quote! { check_request(&requests[0], #method, #path, &[#(#query),*], #accept, #sent); })
     }
 
     /// The `Sent` the test expects, and the constant it names.
@@ -999,14 +1000,7 @@ impl Cx<'_> {
         let name = ident(&format!("{}_{}", r.name, e.name));
         let helper = &call.helper;
         let (reply_consts, reply, checks) = self.response(e);
-        let method = lit(&call.method);
-        let path = lit(&call.path);
-        let query = call.query.iter().map(|(n, v)| {
-            let (n, v) = (lit(n), lit(v));
-            quote! { (#n, #v) }
-        });
-        let accept = lit(call.accept);
-        let (sent_consts, sent) = call.sent_tokens();
+        let (sent_consts, check) = call.check_tokens();
         let doc = lit(&format!(" `{} {}`: request and response through the public API.", e.method.as_str(), e.path));
         let outcome = if e.response == Response::Empty {
             quote! { request.await.expect("the request succeeds"); }
@@ -1027,7 +1021,7 @@ impl Cx<'_> {
                 #outcome
                 let requests = server.requests();
                 assert_eq!(requests.len(), 1, "one request, no retry");
-                check_request(&requests[0], #method, #path, &[#(#query),*], #accept, #sent);
+                #check
                 #checks
             }
         }
@@ -1064,14 +1058,7 @@ impl Cx<'_> {
                 checks,
             ),
         };
-        let method = lit(&call.method);
-        let path = lit(&call.path);
-        let query = call.query.iter().map(|(n, v)| {
-            let (n, v) = (lit(n), lit(v));
-            quote! { (#n, #v) }
-        });
-        let accept = lit(call.accept);
-        let (sent_consts, sent) = call.sent_tokens();
+        let (sent_consts, check) = call.check_tokens();
         let doc = lit(&format!(" `{} {}` through the blocking client.", e.method.as_str(), e.path));
         quote! {
             #[doc = #doc]
@@ -1079,7 +1066,7 @@ impl Cx<'_> {
             fn #name() {
                 #sent_consts
                 #reply_consts
-                let (_runtime, server) = serve(vec![#reply]);
+                let (_runtime, server) = TestServer::start_on_own_runtime(vec![#reply]);
                 let client = blocking_for(&server);
                 #allow
                 let request: #request_ty = {
@@ -1090,7 +1077,7 @@ impl Cx<'_> {
                 #outcome
                 let requests = server.requests();
                 assert_eq!(requests.len(), 1, "one request, no retry");
-                check_request(&requests[0], #method, #path, &[#(#query),*], #accept, #sent);
+                #check
                 #checks
             }
         }
