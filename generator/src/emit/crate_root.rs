@@ -130,6 +130,9 @@ fn overview(api: &Api) -> String {
     text.push_str(
         "\n# Errors, retries and secrets\n\nEvery call returns [`Error`] on failure: an API error with its status, [`ErrorKind`], the server's message and request id; a timeout; a connection failure; or a decode failure with the JSON path. The API key is sent as a sensitive header and never appears in `Debug`, `Display`, errors or logs. Path parameters are percent-encoded, so no id can reach another endpoint.",
     );
+    text.push_str(
+        "\n\n# Dates and times\n\n`date` and `datetime` values are [`Date`] and [`Timestamp`]: the text exactly as sent, parsed on demand, so a value without a UTC offset never fails a response. Request inputs must be absolute moments ([`Timestamp::parse`] requires an offset). The features `jiff`, `chrono` and `time` add conversions.\n\n# Blocking client\n\nWith the `blocking` feature, `blocking::Client` has the same resources and methods; `send()` returns the result, lists give an `Iterator` and downloads a `std::io::Read`.",
+    );
     if api.webhooks.is_some() {
         text.push_str("\n\n# Webhooks\n\n[`webhooks::Event::from_slice`] decodes what the API posts to your endpoint; unknown event types are kept, not rejected.");
     }
