@@ -162,7 +162,7 @@ impl Query {
     /// Appends `name=value`.
     pub fn push(&mut self, name: &str, value: impl std::fmt::Display) {
         self.pairs.push((name.to_owned(), value.to_string()));
-        timestamp::locate_input_problem(&format!("query parameter `{name}`"));
+        timestamp::locate_input_problem(name);
     }
 
     /// Appends `name=value` when `value` is `Some`.

@@ -433,14 +433,15 @@ fn note_input(problem: impl FnOnce() -> Option<String>) {
     });
 }
 
-/// Names where the problem recorded so far came from, if it names no place yet.
-pub(crate) fn locate_input_problem(place: &str) {
+/// Names the query parameter the problem recorded so far came from, if it names no place yet.
+/// Costs one thread-local read when there is no problem.
+pub(crate) fn locate_input_problem(parameter: &str) {
     INPUT_CHECK.with(|c| {
         if let Some(Some(problem)) = c.borrow_mut().as_mut() {
             if !problem.starts_with('`') {
                 return;
             }
-            *problem = format!("{place}: {problem}");
+            *problem = format!("query parameter `{parameter}`: {problem}");
         }
     });
 }
@@ -1003,7 +1004,7 @@ mod tests {
                 raw: "2026-02-30".into(),
             }
             .to_string();
-            locate_input_problem("query parameter `start_date`");
+            locate_input_problem("start_date");
         });
         assert!(
             problem
