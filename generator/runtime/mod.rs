@@ -23,6 +23,8 @@
 //! - [`Error::outcome`] tells whether a failed request was never sent, rejected, accepted or
 //!   may have been processed.
 
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod body;
 mod client;
 mod error;
@@ -32,6 +34,7 @@ mod patch;
 mod request;
 mod response;
 mod retry;
+mod timestamp;
 
 #[cfg(test)]
 pub(crate) mod test_server;
@@ -52,9 +55,10 @@ pub use self::{
     json::{decode_slice, serialize_tagged},
     paginate::{Page, Paginated, Paginator},
     patch::Patch,
-    request::Request,
+    request::{Async, Request},
     response::{ByteStream, Response, decode_bytes, decode_empty, decode_json},
     retry::RetryPolicy,
+    timestamp::{Date, DateParts, Offset, TimeParts, Timestamp, TimestampError, TimestampParts},
 };
 
 /// Static facts about the API, emitted by the generator into the crate root as `crate::API`.
@@ -170,6 +174,7 @@ impl Query {
     /// Appends `name=value`.
     pub fn push(&mut self, name: &str, value: impl std::fmt::Display) {
         self.pairs.push((name.to_owned(), value.to_string()));
+        timestamp::locate_input_problem(name);
     }
 
     /// Appends `name=value` when `value` is `Some`.

@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 
+use super::request::Async;
 use super::request::execute;
 use super::{Error, Operation, Request};
 
@@ -44,7 +45,7 @@ impl<O: Paginated> Request<O> {
     /// otherwise after a short page.
     /// Timeout and retry policy set on the request apply to every page.
     pub fn stream(self) -> Paginator<O::Item> {
-        let (client, op, timeout, retry) = self.into_parts();
+        let (client, op, timeout, retry, Async) = self.into_parts();
         let api = &crate::API;
         let limit = op
             .page_limit()
@@ -122,6 +123,16 @@ impl<T> Paginator<T> {
     /// How many pages were fetched so far.
     pub fn pages_fetched(&self) -> u64 {
         self.pages
+    }
+
+    /// The next item when it needs no request: `Some(Some(item))` from the current page,
+    /// `Some(None)` after the last one, `None` when the next page must be fetched.
+    #[allow(dead_code)] // Used by the blocking client only.
+    pub(crate) fn next_ready(&mut self) -> Option<Option<T>> {
+        if let Some(item) = self.buffer.next() {
+            return Some(Some(item));
+        }
+        self.done.then_some(None)
     }
 
     fn accept(&mut self, page: Page<T>) {

@@ -10,6 +10,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
 use tracing::Instrument;
 
 use super::client::ClientInner;
+use super::timestamp::check_inputs;
 use super::{Body, Client, Endpoint, Error, Operation, Query, Response, RetryPolicy};
 
 /// The most of an error body that is read to extract the server's message.
@@ -24,13 +25,22 @@ const ERROR_BODY_LIMIT: usize = 64 * 1024;
 /// let workspace = client.workspace().get().timeout(Duration::from_secs(5)).await?;
 /// # Ok(()) }
 /// ```
+///
+/// `M` says how it is sent: [`Async`] (the default) by `.await`, or with the `blocking`
+/// feature by the blocking client's `send`. Optional inputs and per-request options are set
+/// the same way on both.
 #[must_use = "a request does nothing until it is awaited or sent"]
-pub struct Request<O: Operation> {
+pub struct Request<O: Operation, M = Async> {
     client: Client,
     op: O,
     timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
+    mode: M,
 }
+
+/// The mode of a [`Request`] sent with `.await`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Async;
 
 impl<O: Operation> Request<O> {
     /// A request of `op` through `client` (called by generated code).
@@ -40,25 +50,20 @@ impl<O: Operation> Request<O> {
             op,
             timeout: None,
             retry: None,
+            mode: Async,
         }
     }
 
-    /// The operation's inputs, for generated setters.
-    #[allow(dead_code)] // A spec whose operations have no optional inputs never calls it.
-    pub(crate) fn op_mut(&mut self) -> &mut O {
-        &mut self.op
-    }
-
-    /// The time allowed for each attempt of this request, overriding the client's timeout.
-    pub fn timeout(mut self, timeout: Duration) -> Request<O> {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// The retry policy for this request, overriding the client's.
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Request<O> {
-        self.retry = Some(policy);
-        self
+    /// The same request, sent in another mode.
+    #[allow(dead_code)] // Used by the blocking client only.
+    pub(crate) fn with_mode<M>(self, mode: M) -> Request<O, M> {
+        Request {
+            client: self.client,
+            op: self.op,
+            timeout: self.timeout,
+            retry: self.retry,
+            mode,
+        }
     }
 
     /// Sends the request (retrying as the policy and the endpoint allow) and decodes the
@@ -66,9 +71,34 @@ impl<O: Operation> Request<O> {
     pub async fn send(self) -> Result<O::Output, Error> {
         execute(&self.client, &self.op, self.timeout, self.retry.as_ref()).await
     }
+}
 
-    pub(crate) fn into_parts(self) -> (Client, O, Option<Duration>, Option<RetryPolicy>) {
-        (self.client, self.op, self.timeout, self.retry)
+impl<O: Operation, M> Request<O, M> {
+    /// The operation's inputs, for generated setters.
+    #[allow(dead_code)] // A spec whose operations have no optional inputs never calls it.
+    pub(crate) fn op_mut(&mut self) -> &mut O {
+        &mut self.op
+    }
+
+    /// The time allowed for each attempt of this request, overriding the client's timeout.
+    pub fn timeout(mut self, timeout: Duration) -> Request<O, M> {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The retry policy for this request, overriding the client's.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Request<O, M> {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// The client, the operation, the options and the mode.
+    #[allow(
+        clippy::type_complexity,
+        reason = "taken apart once by each way of sending"
+    )]
+    pub(crate) fn into_parts(self) -> (Client, O, Option<Duration>, Option<RetryPolicy>, M) {
+        (self.client, self.op, self.timeout, self.retry, self.mode)
     }
 }
 
@@ -81,7 +111,7 @@ impl<O: Operation> IntoFuture for Request<O> {
     }
 }
 
-impl<O: Operation> fmt::Debug for Request<O> {
+impl<O: Operation, M> fmt::Debug for Request<O, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The operation's inputs are left out: they may hold personal data.
         f.debug_struct("Request")
@@ -157,7 +187,14 @@ async fn attempt<O: Operation>(
     timeout: Duration,
     span: &tracing::Span,
 ) -> Result<O::Output, (Error, bool)> {
-    let body = op.body().map_err(|e| (e, false))?;
+    let (body, problem) = check_inputs(|| op.body());
+    if let Some(problem) = problem {
+        return Err((
+            Error::invalid_request(format!("request body: {problem}")),
+            false,
+        ));
+    }
+    let body = body.map_err(|e| (e, false))?;
     let replayable = body.is_replayable();
     let mut request = inner
         .http
@@ -223,7 +260,10 @@ pub(crate) fn build_url<O: Operation>(
     op: &O,
 ) -> Result<Url, Error> {
     let (base, base_path) = inner.base_url(endpoint.base_url)?;
-    let path = op.path();
+    let (path, problem) = check_inputs(|| op.path());
+    if let Some(problem) = problem {
+        return Err(Error::invalid_request(format!("path parameter: {problem}")));
+    }
     check_path(endpoint.path, &path)?;
     let mut url = Url::parse(&format!("{base}{path}"))
         .map_err(|e| Error::invalid_request(format!("could not build the URL: {e}")))?;
@@ -234,7 +274,9 @@ pub(crate) fn build_url<O: Operation>(
         ));
     }
     let mut query = Query::new();
-    op.query(&mut query);
+    if let ((), Some(problem)) = check_inputs(|| op.query(&mut query)) {
+        return Err(Error::invalid_request(problem));
+    }
     if !query.is_empty() {
         let mut pairs = url.query_pairs_mut();
         for (name, value) in query.pairs() {

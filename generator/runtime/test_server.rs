@@ -160,6 +160,21 @@ impl TestServer {
         TestServer::serve(listener, script)
     }
 
+    /// Starts a server with `script` on a runtime of its own, so that the calling thread can
+    /// block (the blocking client's tests). Keep the runtime as long as the server.
+    #[cfg(feature = "blocking")]
+    pub(crate) fn start_on_own_runtime(
+        script: Vec<Reply>,
+    ) -> (tokio::runtime::Runtime, TestServer) {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a runtime for the test server");
+        let server = runtime.block_on(TestServer::start(script));
+        (runtime, server)
+    }
+
     /// Starts a server on a given loopback port.
     pub(crate) async fn start_on(port: u16, script: Vec<Reply>) -> TestServer {
         let listener = TcpListener::bind(("127.0.0.1", port))

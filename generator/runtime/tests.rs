@@ -1506,3 +1506,8 @@ async fn outcome_tells_not_sent_rejected_unknown_and_accepted_apart() {
     let err = initiate(&unreachable).await.unwrap_err();
     assert_eq!(err.outcome(), Outcome::NotSent, "{err}");
 }
+
+// The blocking client's tests use the operations and helpers above.
+#[cfg(feature = "blocking")]
+#[path = "blocking_tests.rs"]
+mod blocking;

@@ -34,7 +34,8 @@
 //!   the nullable fields in spec order, plus a setter per optional field. A new argument, a
 //!   removed one, or a reordered one changes `new` (major); a new setter is minor.
 //! - A field's Rust type follows its presence: required `T`, optional or nullable `Option<T>`,
-//!   optional and nullable `Patch<T>`. `string`, `date` and `datetime` are all `String`.
+//!   optional and nullable `Patch<T>`. `date` is `Date` and `datetime` is `Timestamp`, so a
+//!   change between `string`, `date` and `datetime` changes the Rust type (major).
 //! - Enums are open and `#[non_exhaustive]`: a new value is minor (old code matches with `_`),
 //!   a removed value removes a variant (major). Untagged and tagged unions are `#[non_exhaustive]`
 //!   enums too.
@@ -237,7 +238,8 @@ pub enum Kind {
     ParamRemoved,
     /// A parameter's type changed. Wire: compatible when the new type accepts every old value
     /// (`integer` to `number`, `date` to `string`, anything to `json`), else breaking. Rust:
-    /// patch when the Rust type stays (`string`, `date`, `datetime` are all `String`), else major.
+    /// patch when the Rust type stays, else major (`string`, `date` and `datetime` are three
+    /// Rust types: `String`, `Date`, `Timestamp`).
     ParamRetyped,
     /// A query parameter was made required or optional. Required: breaking / major (a setter
     /// becomes an argument). Optional: compatible / major (an argument becomes a setter).
@@ -550,7 +552,9 @@ fn roles(api: &Api) -> HashMap<String, Role> {
 /// The Rust spelling of a type, as the emitter writes it.
 fn rust_ty(api: &Api, t: &TypeRef) -> String {
     match t {
-        TypeRef::String | TypeRef::Date | TypeRef::DateTime => "String".into(),
+        TypeRef::String => "String".into(),
+        TypeRef::Date => "Date".into(),
+        TypeRef::DateTime => "Timestamp".into(),
         TypeRef::Integer => "i64".into(),
         TypeRef::Number => "f64".into(),
         TypeRef::Boolean => "bool".into(),

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 mod bench;
 #[cfg(feature = "client-bench")]
 mod bench_client;
+mod changelog;
 mod codegen;
 mod spec_diff;
 
@@ -22,6 +23,8 @@ Tasks:
                     (run optimised: cargo run --release -p xtask -- bench codegen)
   bench client      per-request overhead of the generated client against hand-written reqwest, and
                     page decode cost (cargo run --release -p xtask --features client-bench -- bench client)
+  changelog         write the api.version section of generated/CHANGELOG.md from the spec diff since the
+                    previous release tag; `--check` verifies it, `--base REV` picks the base
   openapi           regenerate only generated/openapi.yaml, the OpenAPI 3.0.3 export (codegen writes it too)
 ";
 
@@ -37,6 +40,11 @@ fn main() -> ExitCode {
             Ok(())
         }
         ["spec-diff", rest @ ..] => spec_diff::run(&repo_root(), rest),
+        ["changelog", "--help" | "-h"] => {
+            print!("{}", changelog::USAGE);
+            Ok(())
+        }
+        ["changelog", rest @ ..] => changelog::run(&repo_root(), rest),
         ["openapi"] => openapi(),
         ["bench", "codegen"] => bench::codegen(&repo_root()),
         #[cfg(feature = "client-bench")]

@@ -214,7 +214,7 @@ pub fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, String> {
 }
 
 /// Runs git in `root` and returns its stdout.
-fn git(root: &Path, args: &[&str]) -> Result<String, String> {
+pub fn git(root: &Path, args: &[&str]) -> Result<String, String> {
     let output =
         Command::new("git").arg("-C").arg(root).args(args).output().map_err(|e| format!("cannot run git: {e}"))?;
     if !output.status.success() {

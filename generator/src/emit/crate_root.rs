@@ -7,7 +7,7 @@ use super::docs;
 use super::rust::{format_file, krate, lit, raw_lit, sample, statement_text};
 use super::{GeneratedFile, header};
 use crate::ident::ident;
-use crate::ir::{Api, TypeKind, TypeRef};
+use crate::ir::{Api, Resource, TypeKind, TypeRef};
 
 /// `generated/src/lib.rs`.
 pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
@@ -18,13 +18,7 @@ pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
     let accessors = api.resources.iter().map(|r| {
         let name = ident(&r.name);
         let handle = ident(&r.rust);
-        let doc = docs::attrs(&format!(
-            "{}\n\nSee [`{}`]({}::{}) for its endpoints.",
-            docs::sanitize(&docs::summary(&r.doc)),
-            r.rust,
-            r.name,
-            r.rust
-        ));
+        let doc = accessor_doc(r);
         quote! {
             #doc
             pub fn #name(&self) -> #name::#handle<'_> {
@@ -88,13 +82,21 @@ pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
         #(pub mod #mods;)*
         #webhooks
         #webcall
+        #[cfg(feature = "blocking")]
+        pub mod blocking;
 
         #[cfg(test)]
         mod endpoint_tests;
 
+        /// The README's examples, compiled as doctests (they use the blocking client).
+        #[cfg(all(doctest, feature = "blocking"))]
+        #[doc = include_str!("../README.md")]
+        struct ReadmeDoctests;
+
         pub use runtime::{
-            ByteStream, Client, ClientBuilder, Error, ErrorKind, Outcome, Page, Paginator, Patch,
-            Request, RetryPolicy, Upload,
+            ByteStream, Client, ClientBuilder, Date, DateParts, Error, ErrorKind, Offset, Outcome,
+            Page, Paginator, Patch, Request, RetryPolicy, TimeParts, Timestamp, TimestampError,
+            TimestampParts, Upload,
         };
 
         /// The JSON value of free-form (`json`) fields, and the `serde_json` crate it comes
@@ -133,6 +135,17 @@ fn base_url_env(api: &Api) -> String {
     format!("{}_BASE_URL", crate::ident::snake(&api.name).to_ascii_uppercase())
 }
 
+/// The doc of a client's accessor for a resource: its summary and where its endpoints are.
+pub(super) fn accessor_doc(r: &Resource) -> proc_macro2::TokenStream {
+    docs::attrs(&format!(
+        "{}\n\nSee [`{}`]({}::{}) for its endpoints.",
+        docs::sanitize(&docs::summary(&r.doc)),
+        r.rust,
+        r.name,
+        r.rust
+    ))
+}
+
 /// The crate overview: what it is, where to start, the resources, and the cross-cutting rules.
 fn overview(api: &Api) -> String {
     let mut text = format!("# {} client for Rust\n\n{}", api.title, docs::sanitize(&api.doc));
@@ -164,6 +177,9 @@ fn overview(api: &Api) -> String {
     }
     text.push_str(
         "\n# Errors, retries and secrets\n\nEvery call returns [`Error`] on failure: an API error with its status, [`ErrorKind`], the server's message and request id; a timeout; a connection failure; or a decode failure with the JSON path. The API key is sent as a sensitive header and never appears in `Debug`, `Display`, errors or logs. Path parameters are percent-encoded, so no id can reach another endpoint.",
+    );
+    text.push_str(
+        "\n\n# Dates and times\n\n`date` and `datetime` values are [`Date`] and [`Timestamp`]: the text exactly as sent, parsed on demand, so a value without a UTC offset never fails a response. Request inputs must be absolute moments ([`Timestamp::parse`] requires an offset). The features `jiff`, `chrono` and `time` add conversions.\n\n# Blocking client\n\nWith the `blocking` feature, `blocking::Client` has the same resources and methods; `send()` returns the result, lists give an `Iterator` and downloads a `std::io::Read`.",
     );
     if api.webhooks.is_some() {
         text.push_str("\n\n# Webhooks\n\n[`webhooks::Event::from_slice`] decodes what the API posts to your endpoint; unknown event types are kept, not rejected.");

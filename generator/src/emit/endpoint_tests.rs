@@ -37,6 +37,7 @@ pub(crate) fn endpoint_tests(api: &Api) -> GeneratedFile {
     let cx = Cx { api, types: api.types.iter().map(|t| (t.name.as_str(), t)).collect() };
     let mut items = Vec::new();
     let mut leaks = Vec::new();
+    let mut blocking = Vec::new();
     let mut used = Used::default();
     for r in &api.resources {
         for e in &r.endpoints {
@@ -48,6 +49,7 @@ pub(crate) fn endpoint_tests(api: &Api) -> GeneratedFile {
             }
             items.push(call.helper_fn());
             items.push(cx.endpoint_test(r, e, &call));
+            blocking.push(cx.blocking_endpoint_test(r, e, &call));
             let stream = cx.stream_test(r, e, &call);
             let unknown = cx.unknown_values_test(r, e, &call);
             used.json_fn |= used.json
@@ -87,10 +89,28 @@ pub(crate) fn endpoint_tests(api: &Api) -> GeneratedFile {
     } else {
         quote! {}
     };
+    let blocking = if blocking.is_empty() {
+        quote! {}
+    } else {
+        quote! {
+            /// Every endpoint again, through the blocking client.
+            #[cfg(feature = "blocking")]
+            mod blocking {
+                use super::*;
+
+                fn blocking_for(server: &TestServer) -> crate::blocking::Client {
+                    crate::blocking::Client::from_async(client_for(server)).expect("blocking client")
+                }
+
+                #(#blocking)*
+            }
+        }
+    };
     let body = quote! {
         #support
         #(#items)*
         #leak_test
+        #blocking
     };
     // `rust::sample` writes paths from the crate's name, as doc examples see it.
     let krate = krate(api);
@@ -441,6 +461,27 @@ fn support(api: &Api, any_endpoint: bool, used: &Used) -> TokenStream {
     }
 }
 
+/// Whether a date-time text ends in an offset (`Z` or `+05:30`), as request inputs must.
+fn has_offset(text: &str) -> bool {
+    let b = text.as_bytes();
+    text.len() > 10
+        && (b.ends_with(b"Z")
+            || (b.len() >= 6 && matches!(b[b.len() - 6], b'+' | b'-') && b[b.len() - 3] == b':'))
+}
+
+/// Whether a JSON value holds a date-time text without an offset anywhere.
+fn has_local_datetime(value: &Value) -> bool {
+    match value {
+        Value::String(s) => {
+            let b = s.as_bytes();
+            b.len() > 10 && b[4] == b'-' && b[7] == b'-' && b[10] == b'T' && !has_offset(s)
+        }
+        Value::Array(items) => items.iter().any(has_local_datetime),
+        Value::Object(map) => map.values().any(has_local_datetime),
+        _ => false,
+    }
+}
+
 /// The type table [`conform`] reads.
 struct Cx<'a> {
     api: &'a Api,
@@ -487,6 +528,19 @@ impl Call {
                 #call #setters
             }
         }
+    }
+
+    /// The constants the request check names, and the `check_request` call on `requests[0]`.
+    fn check_tokens(&self) -> (TokenStream, TokenStream) {
+        let method = lit(&self.method);
+        let path = lit(&self.path);
+        let query = self.query.iter().map(|(n, v)| {
+            let (n, v) = (lit(n), lit(v));
+            quote! { (#n, #v) }
+        });
+        let accept = lit(self.accept);
+        let (sent_consts, sent) = self.sent_tokens();
+        (sent_consts, quote! { check_request(&requests[0], #method, #path, &[#(#query),*], #accept, #sent); })
     }
 
     /// The `Sent` the test expects, and the constant it names.
@@ -629,10 +683,21 @@ impl Cx<'_> {
     /// A Rust argument for one query value and its text on the wire.
     fn query_scalar(&self, t: &TypeRef, v: &Value) -> Option<(TokenStream, String)> {
         match t {
-            TypeRef::String | TypeRef::Date | TypeRef::DateTime => {
+            TypeRef::String => {
                 let s = v.as_str()?;
                 let l = lit(s);
                 Some((quote! { #l }, s.to_owned()))
+            }
+            // Inputs must be absolute: an example without an offset gives way to a sample.
+            TypeRef::DateTime => {
+                let s = v.as_str().filter(|s| has_offset(s))?;
+                let l = lit(s);
+                Some((quote! { crate::Timestamp::from_static(#l) }, s.to_owned()))
+            }
+            TypeRef::Date => {
+                let s = v.as_str()?;
+                let l = lit(s);
+                Some((quote! { crate::Date::from_static(#l) }, s.to_owned()))
             }
             TypeRef::Integer => {
                 let n = v.as_i64()?;
@@ -720,7 +785,7 @@ impl Cx<'_> {
     /// so the encoded path proves each stays inside its segment.
     fn path_arg(&self, p: &Param) -> (TokenStream, String) {
         match &p.ty {
-            TypeRef::String | TypeRef::Date | TypeRef::DateTime => {
+            TypeRef::String => {
                 let value = format!("{}/é 1", sample_text(&p.wire));
                 let l = lit(&value);
                 (quote! { #l }, encode_segment(&value))
@@ -802,7 +867,8 @@ impl Cx<'_> {
                 let bty = ty(api, &bt, &mut imports);
                 args.push(quote! { body });
                 match b.encoding {
-                    Encoding::Json => match e.examples.iter().find_map(|x| x.request.as_ref()) {
+                    // An example with an offset-less date-time would be refused as an input.
+                    Encoding::Json => match e.examples.iter().filter_map(|x| x.request.as_ref()).find(|x| !has_local_datetime(x)) {
                         Some(example) => {
                             let expected = self.conform(&bt, example, "the request example");
                             let example = json_const("EXAMPLE", example);
@@ -963,14 +1029,7 @@ impl Cx<'_> {
         let name = ident(&format!("{}_{}", r.name, e.name));
         let helper = &call.helper;
         let (reply_consts, reply, checks) = self.response(e);
-        let method = lit(&call.method);
-        let path = lit(&call.path);
-        let query = call.query.iter().map(|(n, v)| {
-            let (n, v) = (lit(n), lit(v));
-            quote! { (#n, #v) }
-        });
-        let accept = lit(call.accept);
-        let (sent_consts, sent) = call.sent_tokens();
+        let (sent_consts, check) = call.check_tokens();
         let doc = lit(&format!(" `{} {}`: request and response through the public API.", e.method.as_str(), e.path));
         let outcome = if e.response == Response::Empty {
             quote! { request.await.expect("the request succeeds"); }
@@ -991,7 +1050,63 @@ impl Cx<'_> {
                 #outcome
                 let requests = server.requests();
                 assert_eq!(requests.len(), 1, "one request, no retry");
-                check_request(&requests[0], #method, #path, &[#(#query),*], #accept, #sent);
+                #check
+                #checks
+            }
+        }
+    }
+
+    /// The endpoint test again through the blocking client: `send()` instead of `.await`, and
+    /// a download read through `std::io::Read`.
+    fn blocking_endpoint_test(&self, r: &Resource, e: &Endpoint, call: &Call) -> TokenStream {
+        let name = ident(&format!("{}_{}", r.name, e.name));
+        let Call { op, allow, body, call: request, setters, .. } = call;
+        let (reply_consts, reply, checks) = self.response(e);
+        let (request_ty, outcome, checks) = match &e.response {
+            Response::Binary { media_type } => {
+                let media = lit(media_type.as_deref().unwrap_or("application/octet-stream"));
+                (
+                    quote! { crate::blocking::DownloadRequest<#op> },
+                    quote! { let mut output = request.send().expect("the request succeeds"); },
+                    quote! {
+                        assert_eq!(output.content_type(), Some(#media));
+                        let mut bytes = Vec::new();
+                        std::io::Read::read_to_end(&mut output, &mut bytes).expect("the download is read");
+                        assert_eq!(bytes, DOWNLOAD);
+                    },
+                )
+            }
+            Response::Empty => (
+                quote! { crate::blocking::Request<#op> },
+                quote! { request.send().expect("the request succeeds"); },
+                checks,
+            ),
+            Response::Json(_) => (
+                quote! { crate::blocking::Request<#op> },
+                quote! { let output = request.send().expect("the request succeeds"); },
+                checks,
+            ),
+        };
+        let (sent_consts, check) = call.check_tokens();
+        let doc = lit(&format!(" `{} {}` through the blocking client.", e.method.as_str(), e.path));
+        quote! {
+            #[doc = #doc]
+            #[test]
+            fn #name() {
+                #sent_consts
+                #reply_consts
+                let (_runtime, server) = TestServer::start_on_own_runtime(vec![#reply]);
+                let client = blocking_for(&server);
+                #allow
+                let request: #request_ty = {
+                    #body
+                    #request #setters
+                };
+                assert_no_key(&format!("{request:?}"));
+                #outcome
+                let requests = server.requests();
+                assert_eq!(requests.len(), 1, "one request, no retry");
+                #check
                 #checks
             }
         }

@@ -5,6 +5,7 @@
 //! non-Rust files come from minijinja templates. Every output starts with a line saying it is
 //! generated, by which command, from which spec files (with their content hash).
 
+mod blocking;
 mod crate_root;
 mod docs;
 mod endpoint_tests;
@@ -42,6 +43,7 @@ pub fn emit(api: &Api) -> Vec<GeneratedFile> {
     let mut jobs: Vec<Job<'_>> = vec![
         Box::new(|| vec![schema::schema()]),
         Box::new(|| vec![crate_root::lib_rs(api)]),
+        Box::new(|| vec![blocking::blocking(api)]),
         Box::new(|| vec![examples::examples(api)]),
         Box::new(|| vec![endpoint_tests::endpoint_tests(api)]),
         Box::new(|| vec![models::root(api, &module_names)]),

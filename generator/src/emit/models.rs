@@ -346,10 +346,11 @@ fn to_form(api: &Api, t: &TypeDef, fields: &[Field]) -> TokenStream {
                 TypeRef::List(inner) if **inner == TypeRef::File => {
                     quote! { for file in #reference { form = form.file(#wire, file)?; } }
                 }
-                TypeRef::String | TypeRef::Date | TypeRef::DateTime => {
+                TypeRef::String => {
                     quote! { form = form.text(#wire, #place.as_str()); }
                 }
-                TypeRef::Integer | TypeRef::Number | TypeRef::Boolean => {
+                // Dates go through `Display`, where the runtime checks them as inputs.
+                TypeRef::Date | TypeRef::DateTime | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean => {
                     quote! { form = form.text(#wire, #place.to_string()); }
                 }
                 TypeRef::Named(n) if matches!(api.type_def(n).map(|d| &d.kind), Some(TypeKind::Enum(_))) => {

@@ -66,7 +66,8 @@ fn info(api: &Api) -> Value {
             "{}\n\nThis document is generated from the spec that the `{}` Rust SDK is generated from \
              (API version `{}`, base URLs {}). Enums are open: values not listed here may appear \
              and are kept by the SDK. `date-time` values are ISO 8601; Ringg sends them with and \
-             without a UTC offset.",
+             without a UTC offset (the SDK keeps the text and reports the missing offset when \
+             asked), and requests must give one.",
             api.doc.trim(),
             api.name,
             api.api_version,

@@ -80,16 +80,21 @@ fn resource(api: &Api, r: &Resource) -> TokenStream {
 
 /// Inputs that the handle method takes as arguments: path parameters, required query
 /// parameters, and the body.
-struct Inputs {
-    params: Vec<TokenStream>,
+pub(super) struct Inputs {
+    /// `name: type`, one per argument.
+    pub params: Vec<TokenStream>,
+    /// The argument names, in order.
+    pub names: Vec<proc_macro2::Ident>,
     inits: Vec<TokenStream>,
-    samples: Vec<TokenStream>,
+    /// A sample value per argument, for doc examples.
+    pub samples: Vec<TokenStream>,
 }
 
-fn inputs(api: &Api, e: &Endpoint, imports: &mut Imports) -> Inputs {
-    let mut out = Inputs { params: Vec::new(), inits: Vec::new(), samples: Vec::new() };
+pub(super) fn inputs(api: &Api, e: &Endpoint, imports: &mut Imports) -> Inputs {
+    let mut out = Inputs { params: Vec::new(), names: Vec::new(), inits: Vec::new(), samples: Vec::new() };
     for p in e.path_params.iter().chain(e.query.iter().filter(|q| !q.optional)) {
         let name = ident(&p.rust);
+        out.names.push(name.clone());
         match &p.ty {
             TypeRef::List(inner) => {
                 let (item, into) = arg(api, inner, imports);
@@ -119,6 +124,7 @@ fn inputs(api: &Api, e: &Endpoint, imports: &mut Imports) -> Inputs {
     if let Some(b) = &e.body {
         let bty = ty(api, &TypeRef::Named(b.ty.clone()), imports);
         out.params.push(quote! { body: #bty });
+        out.names.push(ident("body"));
         out.inits.push(quote! { body });
         out.samples.push(sample(api, &TypeRef::Named(b.ty.clone()), "body", 0));
     }
@@ -128,10 +134,22 @@ fn inputs(api: &Api, e: &Endpoint, imports: &mut Imports) -> Inputs {
 fn method(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> TokenStream {
     let name = ident(&e.rust_method);
     let op = ident(&e.rust_op);
-    let Inputs { params, inits, samples } = inputs(api, e, imports);
+    let Inputs { params, inits, samples, .. } = inputs(api, e, imports);
     let op_value = if inits.is_empty() { quote! { #op } } else { quote! { #op { #(#inits),* } } };
     let doc = docs::attrs(&method_doc(api, r, e, &samples));
-    let deprecated = match &e.deprecated {
+    let deprecated = deprecated_attr(e);
+    quote! {
+        #doc
+        #deprecated
+        pub fn #name(&self, #(#params),*) -> Request<#op> {
+            Request::new(self.client.clone(), #op_value)
+        }
+    }
+}
+
+/// `#[deprecated(note = ...)]` for a deprecated endpoint's method, naming its replacement.
+pub(super) fn deprecated_attr(e: &Endpoint) -> TokenStream {
+    match &e.deprecated {
         Some(d) => {
             let note = match &d.replacement {
                 Some((res, ep)) => format!("use `client.{res}().{ep}()` instead: {}", d.doc.trim()),
@@ -141,13 +159,6 @@ fn method(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> Token
             quote! { #[deprecated(note = #note)] }
         }
         None => quote! {},
-    };
-    quote! {
-        #doc
-        #deprecated
-        pub fn #name(&self, #(#params),*) -> Request<#op> {
-            Request::new(self.client.clone(), #op_value)
-        }
     }
 }
 
@@ -279,15 +290,20 @@ fn example(api: &Api, r: &Resource, e: &Endpoint, samples: &[TokenStream]) -> St
             Response::Json(t) => bind_typed(api, "response", t, quote! { #call.await? }),
         }
     };
-    let deprecated = if e.deprecated.is_some() { quote! { #[allow(deprecated)] } } else { quote! {} };
     let f = quote! {
-        #deprecated
         async fn example(client: #krate::Client) -> Result<(), #krate::Error> {
             #body
             Ok(())
         }
     };
-    let file: syn::File = syn::parse2(f).expect("example parses");
+    doc_example(e, f)
+}
+
+/// A `no_run` doc example from a function `f`, showing only its body (the signature, and the
+/// `#[allow(deprecated)]` a deprecated endpoint needs, are hidden lines).
+pub(super) fn doc_example(e: &Endpoint, f: TokenStream) -> String {
+    let deprecated = if e.deprecated.is_some() { quote! { #[allow(deprecated)] } } else { quote! {} };
+    let file: syn::File = syn::parse2(quote! { #deprecated #f }).expect("example parses");
     let text = prettyplease::unparse(&file);
     let lines: Vec<&str> = text.trim_end().lines().collect();
     let mut out = String::from("```no_run\n");
@@ -355,7 +371,7 @@ fn operation(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> To
         ));
         quote! {
             #impl_doc
-            impl Request<#op> {
+            impl<M> Request<#op, M> {
                 #(#setters)*
             }
         }
@@ -549,8 +565,9 @@ fn path_fn(api: &Api, e: &Endpoint) -> TokenStream {
                 fmt.push('{');
                 fmt.push_str(&local_name);
                 fmt.push('}');
+                // Dates print through `Display`, which checks that an input is an absolute moment.
                 let text = match &p.ty {
-                    TypeRef::String | TypeRef::Date | TypeRef::DateTime => true,
+                    TypeRef::String => true,
                     TypeRef::Named(n) => matches!(api.type_def(n).map(|d| &d.kind), Some(TypeKind::Newtype)),
                     _ => false,
                 };

@@ -57,7 +57,9 @@ impl Imports {
 /// The Rust spelling of a type reference, recording what it needs imported.
 pub(crate) fn ty(api: &Api, t: &TypeRef, imports: &mut Imports) -> TokenStream {
     match t {
-        TypeRef::String | TypeRef::Date | TypeRef::DateTime => quote! { String },
+        TypeRef::String => quote! { String },
+        TypeRef::Date => quote! { crate::Date },
+        TypeRef::DateTime => quote! { crate::Timestamp },
         TypeRef::Integer => quote! { i64 },
         TypeRef::Number => quote! { f64 },
         TypeRef::Boolean => quote! { bool },
@@ -186,18 +188,21 @@ pub(crate) fn space_items(text: &str) -> String {
     out
 }
 
-/// True when the type (transitively, through required fields) is a string-like value.
+/// True when the type is a plain string.
 pub(crate) fn is_stringy(t: &TypeRef) -> bool {
-    matches!(t, TypeRef::String | TypeRef::Date | TypeRef::DateTime)
+    matches!(t, TypeRef::String)
 }
 
 /// Parameter type and conversion for a constructor or setter argument: strings take
-/// `impl Into<String>`, everything else its own type.
+/// `impl Into<String>`, dates and date-times anything convertible into `Date` or `Timestamp`
+/// (a `SystemTime`, and jiff, chrono or time values under those features), everything else its
+/// own type.
 pub(crate) fn arg(api: &Api, t: &TypeRef, imports: &mut Imports) -> (TokenStream, bool) {
-    if is_stringy(t) {
-        (quote! { impl Into<String> }, true)
-    } else {
-        (ty(api, t, imports), false)
+    match t {
+        TypeRef::String => (quote! { impl Into<String> }, true),
+        TypeRef::Date => (quote! { impl Into<crate::Date> }, true),
+        TypeRef::DateTime => (quote! { impl Into<crate::Timestamp> }, true),
+        _ => (ty(api, t, imports), false),
     }
 }
 
@@ -211,8 +216,8 @@ pub(crate) fn sample(api: &Api, t: &TypeRef, hint: &str, depth: usize) -> TokenS
             let s = lit(&sample_text(hint));
             quote! { #s }
         }
-        TypeRef::Date => quote! { "2026-03-01" },
-        TypeRef::DateTime => quote! { "2026-03-01T09:00:00+05:30" },
+        TypeRef::Date => quote! { #krate::Date::from_static("2026-03-01") },
+        TypeRef::DateTime => quote! { #krate::Timestamp::from_static("2026-03-01T09:00:00+05:30") },
         TypeRef::Integer => quote! { 10 },
         TypeRef::Number => quote! { 1.0 },
         TypeRef::Boolean => quote! { true },

@@ -7,7 +7,7 @@ use minijinja::{Environment, Value, context};
 use serde::Serialize;
 
 use super::{GeneratedFile, header_text};
-use crate::ir::Api;
+use crate::ir::{Api, Endpoint, Resource, TypeRef};
 
 const CARGO_TOML: &str = include_str!("../../templates/Cargo.toml.j2");
 const README_MD: &str = include_str!("../../templates/README.md.j2");
@@ -16,7 +16,7 @@ const README_MD: &str = include_str!("../../templates/README.md.j2");
 const DEPENDENCIES: &[&str] = RUNTIME_DEPENDENCIES;
 const DEV_DEPENDENCIES: &[&str] = RUNTIME_DEV_DEPENDENCIES;
 
-use super::runtime::{RUNTIME_DEPENDENCIES, RUNTIME_DEV_DEPENDENCIES};
+use super::runtime::{RUNTIME_DEPENDENCIES, RUNTIME_DEV_DEPENDENCIES, RUNTIME_FEATURES};
 
 #[derive(Serialize)]
 struct EndpointRow {
@@ -57,6 +57,7 @@ pub(crate) fn templates(api: &Api) -> Vec<GeneratedFile> {
             api_version => api.api_version.as_str(),
             dependencies => Value::from(Serde(DEPENDENCIES)),
             dev_dependencies => Value::from(Serde(DEV_DEPENDENCIES)),
+            features => Value::from(Serde(RUNTIME_FEATURES)),
         },
     );
     let resources: Vec<ResourceRows> = api
@@ -90,6 +91,8 @@ pub(crate) fn templates(api: &Api) -> Vec<GeneratedFile> {
             summary => summary,
             env => api.auth_env.as_str(),
             first => first,
+            timestamp_filter => timestamp_filter(api),
+            blocking_example => blocking_example(api),
             endpoint_count => api.endpoint_count(),
             resources => Value::from(Serde(&resources)),
         },
@@ -98,4 +101,48 @@ pub(crate) fn templates(api: &Api) -> Vec<GeneratedFile> {
         GeneratedFile { path: "generated/Cargo.toml".into(), contents: cargo },
         GeneratedFile { path: "generated/README.md".into(), contents: readme },
     ]
+}
+
+/// Paginated endpoints that need no input, in spec order.
+fn lists(api: &Api) -> impl Iterator<Item = (&Resource, &Endpoint)> {
+    api.resources.iter().flat_map(|r| r.endpoints.iter().map(move |e| (r, e))).filter(|(_, e)| {
+        e.paging.is_some()
+            && e.path_params.is_empty()
+            && e.body.is_none()
+            && e.query.iter().all(|q| q.optional)
+            && e.deprecated.is_none()
+    })
+}
+
+/// Lines filtering a list by a typed timestamp: the first list with a `datetime` query
+/// parameter. `None` when the API has none.
+fn timestamp_filter(api: &Api) -> Option<String> {
+    let (r, e, q) =
+        lists(api).find_map(|(r, e)| e.query.iter().find(|q| q.ty == TypeRef::DateTime).map(|q| (r, e, q)))?;
+    Some(format!(
+        "    let since = {name}::Timestamp::parse(\"2025-09-25T00:00:00+05:30\")?;\n    \
+         let mut items = client.{res}().{m}().{setter}(since).stream();\n    \
+         while let Some(item) = items.try_next().await? {{\n        println!(\"{{item:?}}\");\n    }}\n",
+        name = api.name,
+        res = r.name,
+        m = e.rust_method,
+        setter = q.rust,
+    ))
+}
+
+/// A whole program using the blocking client: the first call, then the first list.
+fn blocking_example(api: &Api) -> String {
+    let name = &api.name;
+    let mut out = format!("fn main() -> Result<(), {name}::Error> {{\n    let client = {name}::blocking::Client::from_env()?;\n");
+    if let Some((r, e)) = api.first_simple_endpoint() {
+        out.push_str(&format!("    let response = client.{}().{}().send()?;\n    println!(\"{{response:?}}\");\n", r.name, e.rust_method));
+    }
+    if let Some((r, e)) = lists(api).next() {
+        out.push_str(&format!(
+            "    for item in client.{}().{}().iter() {{\n        println!(\"{{:?}}\", item?);\n    }}\n",
+            r.name, e.rust_method
+        ));
+    }
+    out.push_str("    Ok(())\n}\n");
+    out
 }

@@ -132,7 +132,7 @@ impl Walk<'_, '_> {
                 _ => self.fail(format!("expected a date like \"2026-03-01\", found {}", show(value)), None),
             },
             TypeRef::DateTime => match value.as_str() {
-                Some(s) if s.len() >= 10 && s.is_char_boundary(10) && is_date(&s[..10]) => value.clone(),
+                Some(s) if is_datetime(s) => value.clone(),
                 _ => self.fail(
                     format!("expected an ISO 8601 date-time like \"2026-03-01T09:00:00Z\", found {}", show(value)),
                     None,
@@ -376,10 +376,64 @@ fn show(value: &Value) -> String {
     }
 }
 
+/// The forms `ringg::Timestamp::parts` reads: a date, or a date, `T`, `HH:MM`, optional
+/// `:SS` with an optional fraction of 1 to 9 digits, and an optional `Z` or `+HH:MM` offset.
+fn is_datetime(s: &str) -> bool {
+    let (Some(date), rest) = (s.get(..10), s.get(10..).unwrap_or("")) else { return false };
+    if !is_date(date) {
+        return false;
+    }
+    let Some(time) = rest.strip_prefix(['T', 't', ' ']) else { return rest.is_empty() };
+    let digits = |t: &str, n: usize| t.len() >= n && t[..n].bytes().all(|c| c.is_ascii_digit());
+    let hh_mm = |t: &str| digits(t, 2) && t.as_bytes().get(2) == Some(&b':') && digits(&t[3..], 2);
+    if !(time.len() >= 5 && hh_mm(time)) {
+        return false;
+    }
+    let mut rest = &time[5..];
+    if let Some(seconds) = rest.strip_prefix(':') {
+        if !digits(seconds, 2) {
+            return false;
+        }
+        rest = &seconds[2..];
+        if let Some(fraction) = rest.strip_prefix('.') {
+            let n = fraction.bytes().take_while(u8::is_ascii_digit).count();
+            if !(1..=9).contains(&n) {
+                return false;
+            }
+            rest = &fraction[n..];
+        }
+    }
+    match rest.as_bytes() {
+        [] | [b'Z' | b'z'] => true,
+        [b'+' | b'-', ..] => rest.len() == 6 && hh_mm(&rest[1..]),
+        _ => false,
+    }
+}
+
 fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
         && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_datetime;
+
+    #[test]
+    fn datetimes_in_examples_are_the_forms_the_crate_reads() {
+        for ok in ["2025-11-24", "2025-11-24T07:33", "2025-11-24T07:33:49.629642", "2025-11-24T07:33:49Z",
+            "2025-11-24 07:33:49+05:30", "2025-11-24T07:33:49.5-08:00"]
+        {
+            assert!(is_datetime(ok), "{ok}");
+        }
+        for bad in ["", "2025-11-24T", "2025-11-24T7:33", "2025-11-24T07:33:4", "2025-11-24T07:33:49.",
+            "2025-11-24T07:33:49+0530", "2025-11-24T07:33:49 UTC", "2025-11-24X07:33", "yesterday",
+            "2025-11-24T07:33:49.1234567890Z"]
+        {
+            assert!(!is_datetime(bad), "{bad}");
+        }
+    }
 }

@@ -1,0 +1,440 @@
+//! `cargo xtask changelog`: the crate's `generated/CHANGELOG.md`, written from the spec diff.
+//!
+//! The section for `api.version` is built from `generator::diff` between the previous release
+//! (the newest tag reachable from `HEAD` whose `api.version` differs from the working tree's,
+//! or `--base REV`) and the working tree, in the Keep a Changelog format: entries grouped as
+//! Added, Changed, Deprecated, Removed, Fixed and Documentation, breaking entries marked with
+//! what a user must change. The section replaces an earlier one for the same version (keeping
+//! its date) or goes on top, so running the task twice changes nothing. `--check` writes
+//! nothing and fails when the file is not what the task would write.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use generator::diff::{Bump, Change, Kind, SpecDiff, Wire};
+
+use crate::spec_diff::{compare, git, read_rev};
+
+/// Usage of the task, shown on a bad argument.
+pub const USAGE: &str = "\
+cargo xtask changelog [--check] [--base REV]
+
+  --check     write nothing; fail when generated/CHANGELOG.md is not up to date
+  --base REV  compare with this revision instead of the previous release tag
+";
+
+/// The changelog, relative to the repository root.
+pub const PATH: &str = "generated/CHANGELOG.md";
+
+/// The file's opening, above the first version section.
+const PREAMBLE: &str = "# Changelog
+
+All notable changes to this crate. The format follows
+[Keep a Changelog](https://keepachangelog.com/en/1.1.0/) and the crate follows
+[Semantic Versioning](https://semver.org/spec/v2.0.0.html) (before 1.0, the minor number is the
+breaking one). Each section is written by `cargo xtask changelog` from the spec diff since the
+previous release; entries marked **Breaking** say what to change when upgrading.
+";
+
+/// Parsed command line.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Options {
+    /// Verify instead of writing.
+    pub check: bool,
+    /// The revision to compare with, instead of the previous release tag.
+    pub base: Option<String>,
+}
+
+/// Parses the arguments after `changelog`.
+pub fn parse(args: &[&str]) -> Result<Options, String> {
+    let mut options = Options::default();
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.split_once('=') {
+            Some(("--base", rev)) => options.base = Some(rev.to_string()),
+            _ if *arg == "--base" => {
+                let rev = rest.next().ok_or_else(|| format!("`--base` needs a revision\n\n{USAGE}"))?;
+                options.base = Some(rev.to_string());
+            }
+            _ if *arg == "--check" => options.check = true,
+            _ => return Err(format!("unknown argument `{arg}`\n\n{USAGE}")),
+        }
+    }
+    Ok(options)
+}
+
+/// `cargo xtask changelog [--check] [--base REV]`.
+pub fn run(root: &Path, args: &[&str]) -> Result<(), String> {
+    let options = parse(args)?;
+    let head_files = crate::read_spec(root)?;
+    let head = generator::load(&head_files).map_err(|d| format!("the spec does not load:\n{d}"))?;
+    let base = match &options.base {
+        Some(rev) => Some(rev.clone()),
+        None => previous_release(root, &head.version)?,
+    };
+    let body = match &base {
+        Some(rev) => {
+            let d = compare(&read_rev(root, rev)?, &head_files)?;
+            eprintln!("changelog: {} since {rev}", head.version);
+            entries(&d)
+        }
+        None => {
+            eprintln!("changelog: {} is the first release (no earlier release tag)", head.version);
+            first_release(&head)
+        }
+    };
+    let path = root.join(PATH);
+    let old = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    let date = match section_date(&old, &head.version) {
+        Some(date) => date,
+        None => git(root, &["log", "-1", "--format=%cs", "HEAD"])?.trim().to_string(),
+    };
+    let new = splice(&old, &head.version, &format!("## [{}] - {date}\n{body}", head.version));
+    if new == old {
+        println!("changelog: {PATH} is up to date");
+        return Ok(());
+    }
+    if options.check {
+        let diff = similar::TextDiff::from_lines(&old, &new)
+            .unified_diff()
+            .context_radius(3)
+            .header(&format!("a/{PATH}"), &format!("b/{PATH}"))
+            .to_string();
+        return Err(format!("stale: {PATH}:\n{diff}\nrun `cargo xtask changelog` to update it"));
+    }
+    std::fs::write(&path, &new).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!("changelog: wrote the {} section of {PATH}", head.version);
+    Ok(())
+}
+
+/// The newest tag reachable from `HEAD` whose `api.version` differs from `version`: the
+/// previous release. `None` when there is none.
+fn previous_release(root: &Path, version: &str) -> Result<Option<String>, String> {
+    let tags = git(root, &["tag", "--merged", "HEAD", "--sort=-creatordate"])?;
+    for tag in tags.lines().map(str::trim).filter(|t| !t.is_empty()) {
+        // A tag without a loadable spec (from before the spec existed) is no release of it.
+        let Ok(files) = read_rev(root, tag) else { continue };
+        let Ok(api) = generator::load(&files) else { continue };
+        if api.version != version {
+            return Ok(Some(tag.to_string()));
+        }
+    }
+    Ok(None)
+}
+
+/// The date of the existing section for `version`, if there is one.
+fn section_date(text: &str, version: &str) -> Option<String> {
+    let heading = format!("## [{version}] - ");
+    text.lines().find_map(|l| l.strip_prefix(&heading)).map(|d| d.trim().to_string())
+}
+
+/// `text` with the section for `version` replaced by `section`, or `section` put above the
+/// first version section. The preamble is restored when the file has none.
+fn splice(text: &str, version: &str, section: &str) -> String {
+    let starts = |line: &str| line.starts_with("## [");
+    let mut lines: Vec<&str> = text.lines().collect();
+    if !lines.first().is_some_and(|l| l.starts_with("# ")) {
+        lines = PREAMBLE.lines().chain(lines.iter().copied().skip_while(|l| l.trim().is_empty())).collect();
+    }
+    let first = lines.iter().position(|l| starts(l)).unwrap_or(lines.len());
+    let own = format!("## [{version}]");
+    let (before, after) = lines.split_at(first);
+    let after: Vec<&str> = if after.first().is_some_and(|l| l.starts_with(&own)) {
+        let next = after.iter().skip(1).position(|l| starts(l)).map_or(after.len(), |i| i + 1);
+        after[next..].to_vec()
+    } else {
+        after.to_vec()
+    };
+    let mut out = before.join("\n").trim_end().to_string();
+    out.push_str("\n\n");
+    out.push_str(section.trim_end());
+    out.push('\n');
+    if !after.is_empty() {
+        out.push('\n');
+        out.push_str(after.join("\n").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The Keep a Changelog groups, in the order they are printed.
+const GROUPS: &[&str] = &["Added", "Changed", "Deprecated", "Removed", "Fixed", "Documentation"];
+
+/// The entries of one section, grouped.
+fn entries(d: &SpecDiff) -> String {
+    if d.changes.is_empty() {
+        return "\nNo change to the API description.\n".to_string();
+    }
+    let mut out = String::new();
+    for group in GROUPS {
+        let items: Vec<&Change> = d.changes.iter().filter(|c| group_of(c.kind) == *group).collect();
+        if items.is_empty() {
+            continue;
+        }
+        let _ = write!(out, "\n### {group}\n\n");
+        for c in items {
+            out.push_str(&entry(c));
+        }
+    }
+    out
+}
+
+/// One entry: `- **Breaking** ...` with what to change, or a plain line.
+fn entry(c: &Change) -> String {
+    let mut text = format!("`{}`: {}", c.subject, c.change);
+    if let Some(note) = &c.note {
+        let _ = write!(text, " ({note})");
+    }
+    text.push('.');
+    if c.rust == Bump::Major || c.wire == Wire::Breaking {
+        let _ = write!(text, " To upgrade: {}", upgrade(c));
+        format!("- **Breaking** ({}): {text}\n", breaks(c))
+    } else {
+        format!("- {text}\n")
+    }
+}
+
+/// What breaks: code, deployed integrations, or both.
+fn breaks(c: &Change) -> &'static str {
+    match (c.rust == Bump::Major, c.wire == Wire::Breaking) {
+        (true, true) => "code and wire",
+        (true, false) => "code",
+        _ => "wire",
+    }
+}
+
+/// Where a change goes in Keep a Changelog's terms. Documentation holds what only reaches the
+/// docs; Fixed holds corrections of where and how requests travel, which the crate applies
+/// without code changes.
+fn group_of(kind: Kind) -> &'static str {
+    use Kind::*;
+    match kind {
+        BaseUrlAdded | ResourceAdded | EndpointAdded | ParamAdded | BodyAdded | PaginationAdded
+        | TypeAdded | ConstructorAdded | FieldAdded | EnumValueAdded | UnionMemberAdded
+        | VariantAdded | WebhooksAdded | WebcallAdded => "Added",
+        EndpointDeprecated | FieldDeprecated => "Deprecated",
+        BaseUrlRemoved | ResourceRemoved | EndpointRemoved | ParamRemoved | BodyRemoved
+        | PaginationRemoved | TypeRemoved | ConstructorRemoved | FieldRemoved | EnumValueRemoved
+        | UnionMemberRemoved | VariantRemoved | WebhooksRemoved | WebcallRemoved => "Removed",
+        BaseUrlChanged | EndpointMoved | EndpointBaseUrlChanged | BodyEncodingChanged
+        | FieldFlattenChanged | TagChanged => "Fixed",
+        ApiVersionChanged | ErrorCaseAdded | ErrorCaseRemoved | ErrorCaseChanged
+        | EndpointErrorAdded | EndpointErrorRemoved | ParamDefaultChanged | FieldDefaultChanged
+        | FieldSecretChanged => "Documentation",
+        CrateRenamed | AuthChanged | PaginationSettingsChanged | ResourceRenamed
+        | EndpointRenamed | EndpointUndeprecated | ParamRetyped | ParamPresenceChanged
+        | ParamRenamed | ArgumentsReordered | BodyRetyped | ResponseChanged | PaginationChanged
+        | RetryChanged | PlacesCallsChanged | TypeKindChanged | TypeRenamed | MultipartChanged
+        | FieldRetyped | FieldPresenceChanged | FieldRenamed | EnumValueRenamed
+        | UnionMemberRetyped | UnionMembersReordered | VariantRetyped | VariantRenamed
+        | OpennessChanged | WebhookEventChanged | WebcallChanged => "Changed",
+    }
+}
+
+/// What a user of the crate does about a breaking change.
+fn upgrade(c: &Change) -> String {
+    use Kind::*;
+    let s = &c.subject;
+    if c.rust != Bump::Major {
+        // Only the wire breaks: the new crate does the right thing by itself.
+        return format!(
+            "update the crate; integrations built on an older version keep the old behaviour for `{s}`."
+        );
+    }
+    let advice = match c.kind {
+        CrateRenamed => "rename the dependency and every `use` of the crate".to_string(),
+        AuthChanged => "export the API key under the new environment variable".to_string(),
+        BaseUrlRemoved => "stop passing this name to `ClientBuilder::base_url_for`".to_string(),
+        ResourceRemoved | EndpointRemoved => format!("remove calls to `{s}`; the spec no longer has it"),
+        ResourceRenamed | EndpointRenamed | TypeRenamed | FieldRenamed | EnumValueRenamed
+        | VariantRenamed | ParamRenamed => format!("use the new name wherever the code names `{s}`"),
+        ParamAdded | BodyAdded => format!("pass the new argument to `{s}`"),
+        ParamRemoved | BodyRemoved => format!("drop the removed argument or setter from calls to `{s}`"),
+        ParamRetyped | BodyRetyped => format!("pass a value of the new type to `{s}`"),
+        ParamPresenceChanged => {
+            format!("move the value between the argument list and the setters of `{s}`")
+        }
+        ArgumentsReordered => format!("reorder the arguments of `{s}` to the new order"),
+        ResponseChanged => format!("handle the new output type of `{s}`"),
+        PaginationRemoved => format!("replace `.stream()` on `{s}` with `.send()` and page by hand"),
+        PaginationChanged => format!("handle the new item type of `{s}`'s `.stream()`"),
+        TypeRemoved | ConstructorRemoved | TypeKindChanged | MultipartChanged => {
+            format!("rewrite the code that builds or reads `{s}` for its new shape")
+        }
+        FieldAdded => format!("pass the new argument to `{s}::new`"),
+        FieldRemoved => format!("stop reading or setting the removed field of `{s}`"),
+        FieldRetyped | FieldPresenceChanged => {
+            format!("update code that reads or sets this field of `{s}` to its new type")
+        }
+        EnumValueRemoved | UnionMemberRemoved | VariantRemoved => {
+            format!("remove match arms and values that name the removed variant of `{s}`")
+        }
+        UnionMemberRetyped | VariantRetyped => {
+            format!("update matches on `{s}` to the variant's new payload type")
+        }
+        OpennessChanged => format!("handle values of `{s}` that no longer decode as `Unknown`"),
+        WebhooksRemoved | WebhookEventChanged => "update the webhook handler to the new event type".to_string(),
+        WebcallRemoved | WebcallChanged => "update the code that builds the widget options".to_string(),
+        _ => format!("update the code that uses `{s}` to the new shape"),
+    };
+    advice + "."
+}
+
+/// The section of a first release: what the crate covers.
+fn first_release(api: &generator::ir::Api) -> String {
+    let endpoints: usize = api.resources.iter().map(|r| r.endpoints.len()).sum();
+    let resources: Vec<String> = api.resources.iter().map(|r| format!("`{}`", r.name)).collect();
+    format!(
+        "\n### Added\n\n- The first release of `{}` for the {} API ({}): {endpoints} endpoints in {} resources ({}).\n",
+        api.name,
+        api.title,
+        api.api_version,
+        resources.len(),
+        resources.join(", ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture_diff() -> SpecDiff {
+        let root = crate::repo_root();
+        let dir = |side: &str| crate::spec_diff::read_dir(&root.join("generator/tests/fixtures/diff").join(side));
+        compare(&dir("base").unwrap(), &dir("head").unwrap()).unwrap()
+    }
+
+    #[test]
+    fn arguments() {
+        assert_eq!(parse(&[]).unwrap(), Options::default());
+        assert_eq!(parse(&["--check", "--base", "v0.1.0"]).unwrap(), Options { check: true, base: Some("v0.1.0".into()) });
+        assert_eq!(parse(&["--base=abc"]).unwrap().base.as_deref(), Some("abc"));
+        assert!(parse(&["--base"]).unwrap_err().contains("needs a revision"));
+        assert!(parse(&["--bse", "x"]).unwrap_err().contains("unknown argument `--bse`"));
+    }
+
+    #[test]
+    fn entries_are_grouped_and_breaking_ones_say_what_to_change() {
+        let d = fixture_diff();
+        let text = entries(&d);
+        let headings: Vec<&str> = text.lines().filter(|l| l.starts_with("### ")).collect();
+        let mut expected: Vec<String> = Vec::new();
+        for group in GROUPS {
+            if d.changes.iter().any(|c| group_of(c.kind) == *group) {
+                expected.push(format!("### {group}"));
+            }
+        }
+        assert_eq!(headings, expected, "{text}");
+        let entries: Vec<&str> = text.lines().filter(|l| l.starts_with("- ")).collect();
+        assert_eq!(entries.len(), d.changes.len(), "{text}");
+        for c in &d.changes {
+            let line = entries.iter().find(|l| l.contains(&c.change)).unwrap_or_else(|| panic!("{}", c.change));
+            let breaking = c.rust == Bump::Major || c.wire == Wire::Breaking;
+            assert_eq!(line.starts_with("- **Breaking**"), breaking, "{line}");
+            assert_eq!(line.contains("To upgrade: "), breaking, "{line}");
+        }
+        assert!(text.contains("- **Breaking** (wire): `orders.get`: moved"), "{text}");
+        assert!(text.contains("### Fixed"), "{text}");
+    }
+
+    #[test]
+    fn splicing_replaces_the_own_section_and_keeps_the_rest() {
+        let older = "## [0.1.0] - 2026-01-01\n\n### Added\n\n- First.\n";
+        let empty = splice("", "0.1.0", older);
+        assert!(empty.starts_with(PREAMBLE), "{empty}");
+        assert!(empty.ends_with(older), "{empty}");
+        let section = "## [0.2.0] - 2026-02-01\n\n### Removed\n\n- Gone.\n";
+        let once = splice(&empty, "0.2.0", section);
+        assert_eq!(once, format!("{PREAMBLE}\n{section}\n{older}"));
+        assert_eq!(splice(&once, "0.2.0", section), once, "idempotent");
+        let revised = "## [0.2.0] - 2026-02-01\n\n### Added\n\n- New.\n";
+        assert_eq!(splice(&once, "0.2.0", revised), format!("{PREAMBLE}\n{revised}\n{older}"));
+        assert_eq!(section_date(&once, "0.2.0").as_deref(), Some("2026-02-01"));
+        assert_eq!(section_date(&once, "0.3.0"), None);
+    }
+
+    /// A scratch git repository holding the diff fixture's spec; removed on drop.
+    struct Repo(std::path::PathBuf);
+
+    impl Repo {
+        fn new(name: &str) -> Repo {
+            let dir = std::env::temp_dir().join(format!("ringg-changelog-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(dir.join("spec")).unwrap();
+            std::fs::create_dir_all(dir.join("generated")).unwrap();
+            let repo = Repo(dir);
+            repo.git(&["init", "-q"]);
+            repo
+        }
+
+        fn git(&self, args: &[&str]) {
+            let id = ["-c", "user.name=Changelog Test", "-c", "user.email=test@example.com"];
+            let status = std::process::Command::new("git").arg("-C").arg(&self.0).args(id).args(args).status().unwrap();
+            assert!(status.success(), "git {args:?}");
+        }
+
+        /// Commits the fixture's `side` spec with `api.version` set to `version`.
+        fn commit(&self, side: &str, version: &str) {
+            let from = crate::repo_root().join("generator/tests/fixtures/diff").join(side);
+            for entry in std::fs::read_dir(from).unwrap() {
+                let entry = entry.unwrap();
+                let text = std::fs::read_to_string(entry.path()).unwrap();
+                let text = text.replace("version: 0.1.0", &format!("version: {version}")).replace("version: 0.1.1", &format!("version: {version}"));
+                std::fs::write(self.0.join("spec").join(entry.file_name()), text).unwrap();
+            }
+            self.git(&["add", "-A"]);
+            self.git(&["commit", "-q", "-m", version]);
+        }
+
+        fn changelog(&self) -> String {
+            std::fs::read_to_string(self.0.join(PATH)).unwrap()
+        }
+    }
+
+    impl Drop for Repo {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[test]
+    fn sections_come_from_the_previous_release_tag_and_are_idempotent() {
+        let repo = Repo::new("tags");
+        repo.commit("base", "0.1.0");
+        run(&repo.0, &[]).unwrap();
+        let first = repo.changelog();
+        assert!(first.contains("## [0.1.0] - ") && first.contains("The first release of `shop`"), "{first}");
+        repo.git(&["tag", "v0.1.0"]);
+        repo.git(&["add", "-A"]);
+        repo.git(&["commit", "-q", "-m", "changelog"]);
+        assert_eq!(previous_release(&repo.0, "0.1.0").unwrap(), None, "the tag is this version");
+
+        repo.commit("head", "0.2.0");
+        assert_eq!(previous_release(&repo.0, "0.2.0").unwrap().as_deref(), Some("v0.1.0"));
+        let err = run(&repo.0, &["--check"]).unwrap_err();
+        assert!(err.contains("stale: generated/CHANGELOG.md") && err.contains("cargo xtask changelog"), "{err}");
+        assert_eq!(repo.changelog(), first, "a failed check writes nothing");
+        run(&repo.0, &[]).unwrap();
+        let second = repo.changelog();
+        let top = second.find("## [0.2.0]").expect("a new section");
+        assert!(top < second.find("## [0.1.0]").unwrap(), "newest on top");
+        assert!(second.contains("- **Breaking** (wire): `orders.get`: moved"), "{second}");
+        assert!(second.ends_with(&first[first.find("## [0.1.0]").unwrap()..]), "the old section is kept");
+        run(&repo.0, &[]).unwrap();
+        assert_eq!(repo.changelog(), second, "running twice changes nothing");
+        run(&repo.0, &["--check"]).unwrap();
+        run(&repo.0, &["--base", "v0.1.0", "--check"]).unwrap();
+    }
+
+    #[test]
+    fn every_kind_has_a_group_and_breaking_advice() {
+        for c in &fixture_diff().changes {
+            assert!(GROUPS.contains(&group_of(c.kind)));
+            assert!(upgrade(c).ends_with('.'), "{}", upgrade(c));
+        }
+    }
+}
