@@ -4,10 +4,10 @@
 use quote::quote;
 
 use super::docs;
-use super::rust::{format_file, krate, lit, raw_lit, sample, statement_text};
+use super::rust::{construct, format_file, krate, lit, raw_lit, required_struct, sample, statement_text};
 use super::{GeneratedFile, header};
 use crate::ident::ident;
-use crate::ir::{Api, TypeKind, TypeRef};
+use crate::ir::{Api, Field, TypeKind, TypeRef};
 
 /// `generated/src/lib.rs`.
 pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
@@ -128,6 +128,40 @@ pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
     }
 }
 
+/// A "Typed ids" section: a constructor taking two values of different typed-string types,
+/// called right and, as a `compile_fail` doc test, with the two swapped.
+fn typed_ids_section(api: &Api) -> Option<String> {
+    let is_newtype = |t: &TypeRef| t.named().is_some_and(|n| matches!(api.type_def(n).map(|d| &d.kind), Some(TypeKind::Newtype)));
+    let (def, fields) = api.types.iter().find_map(|t| {
+        let TypeKind::Object(fields) = &t.kind else { return None };
+        let required: Vec<&Field> = fields.iter().filter(|f| !f.presence.may_be_absent()).collect();
+        let newtypes: Vec<&TypeRef> = required.iter().filter(|f| is_newtype(&f.ty)).map(|f| &f.ty).collect();
+        let distinct = newtypes.len() >= 2 && newtypes[0] != newtypes[1];
+        (t.input && distinct && required_struct(api, t).is_none()).then_some((t, required))
+    })?;
+    let values: Vec<(&Field, proc_macro2::TokenStream)> = fields
+        .iter()
+        .map(|f| match f.presence {
+            crate::ir::Presence::Nullable => (*f, quote! { None }),
+            _ => (*f, sample(api, &f.ty, &f.wire, 1)),
+        })
+        .collect();
+    let krate = krate(api);
+    let at = quote! { #krate::types };
+    let right = construct(api, def, &values, &at);
+    let slots: Vec<usize> = values.iter().enumerate().filter(|(_, (f, _))| is_newtype(&f.ty)).map(|(i, _)| i).take(2).collect();
+    let mut swapped = values.clone();
+    let (a, b) = (swapped[slots[0]].1.clone(), swapped[slots[1]].1.clone());
+    swapped[slots[0]].1 = b;
+    swapped[slots[1]].1 = a;
+    let wrong = construct(api, def, &swapped, &at);
+    Some(format!(
+        "\n\n# Typed ids\n\nIds and phone numbers have types of their own in [`types`], made with `new` and read with `as_str`, so a value of one kind cannot be passed where another is expected:\n\n```\n{}\n```\n\nThe same call with two of them swapped does not compile:\n\n```compile_fail\n{}\n```",
+        statement_text(quote! { let value = #right; }),
+        statement_text(quote! { let value = #wrong; })
+    ))
+}
+
 /// The environment variable for the `default` base URL: `RINGG_BASE_URL` for `ringg`.
 fn base_url_env(api: &Api) -> String {
     format!("{}_BASE_URL", crate::ident::snake(&api.name).to_ascii_uppercase())
@@ -163,8 +197,11 @@ fn overview(api: &Api) -> String {
         ));
     }
     text.push_str(
-        "\n# Errors, retries and secrets\n\nEvery call returns [`Error`] on failure: an API error with its status, [`ErrorKind`], the server's message and request id; a timeout; a connection failure; or a decode failure with the JSON path. The API key is sent as a sensitive header and never appears in `Debug`, `Display`, errors or logs. Path parameters are percent-encoded, so no id can reach another endpoint.",
+        "\n# Errors, retries and secrets\n\nEvery call returns [`Error`] on failure: an API error with its status, [`ErrorKind`], the server's message and request id; a timeout; a connection failure; or a decode failure with the JSON path. [`Error::outcome`] tells whether the request was never sent, rejected, accepted, or may have been processed; [`Outcome`] says what to do before sending again. The API key is sent as a sensitive header and never appears in `Debug`, `Display`, errors or logs. Path parameters are percent-encoded, so no id can reach another endpoint.\n\n# Base URLs\n\n[`base_url`] names each base URL. [`ClientBuilder::base_url`] and [`ClientBuilder::base_url_for`] point the client elsewhere (a local fake, a staging server); once one is changed, requests to a base that was not set are refused rather than sent to production.",
     );
+    if let Some(swap) = typed_ids_section(api) {
+        text.push_str(&swap);
+    }
     if api.webhooks.is_some() {
         text.push_str("\n\n# Webhooks\n\n[`webhooks::Event::from_slice`] decodes what the API posts to your endpoint; unknown event types are kept, not rejected.");
     }
