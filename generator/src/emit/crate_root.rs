@@ -74,6 +74,16 @@ pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
         ));
         quote! { #doc pub const #id: &str = #n; }
     });
+    let krate_ident = krate(api);
+    let setters: String = api
+        .base_urls
+        .iter()
+        .enumerate()
+        .map(|(i, b)| format!("\n    .base_url_for({krate_ident}::base_url::{}, \"http://127.0.0.1:{}\")", b.name.to_ascii_uppercase(), 8080 + i))
+        .collect();
+    let base_url_doc = docs::attrs(&format!(
+        "Names of the API's base URLs, for [`ClientBuilder::base_url_for`].\n\nOnce any base URL is overridden, requests to a base that was not set are refused instead of being sent to production; set every base an application uses. Pointing every base at a local server:\n\n```\nlet client = {krate_ident}::Client::builder()\n    .api_key(\"test-key\"){setters}\n    .build()?;\n# Ok::<(), {krate_ident}::Error>(())\n```"
+    ));
     let user_agent = lit(&format!("{}-rust/", api.name));
     let default_limit = proc_macro2::Literal::u32_unsuffixed(api.pagination.default_limit);
     let max_limit = proc_macro2::Literal::u32_unsuffixed(api.pagination.max_limit);
@@ -101,10 +111,7 @@ pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
         /// from, so an application needs no direct dependency on a matching version.
         pub use serde_json::{self, Value};
 
-        /// Names of the API's base URLs, for [`ClientBuilder::base_url_for`].
-        ///
-        /// Once any base URL is overridden, requests to a base that was not set are refused
-        /// instead of being sent to production; set every base an application uses.
+        #base_url_doc
         pub mod base_url {
             #(#base_consts)*
         }
