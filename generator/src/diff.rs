@@ -303,14 +303,17 @@ pub enum Kind {
     /// A field was added. Wire: breaking when the type is sent and the field must be present
     /// (required or nullable), else compatible (received data may grow: decoders ignore unknown
     /// keys). Rust: major when it becomes an argument of an existing `new` (required or nullable
-    /// field of a request type), else minor (structs are `#[non_exhaustive]`).
+    /// field of a request type), else minor (structs are `#[non_exhaustive]`). A flattened
+    /// `one_of` that gathers removed optional fields of the same wire types: wire none.
     FieldAdded,
     /// A field was removed. Rust: major. Wire: breaking when the type is sent (the server no
     /// longer honours it) or received and the field was always present; compatible when it was
-    /// optional in received data (old decoders already cope with its absence).
+    /// optional in received data (old decoders already cope with its absence); none when an
+    /// optional field moved into a flattened `one_of` with the same wire name and type.
     FieldRemoved,
     /// A field's type changed. Wire: sent data must accept every old value, received data may only
-    /// hold old values (see [`Kind::ParamRetyped`]). Rust: major unless the Rust type stays.
+    /// hold old values (see [`Kind::ParamRetyped`]); none when the JSON is the same (a string
+    /// and a newtype over it). Rust: major unless the Rust type stays.
     FieldRetyped,
     /// A field's presence changed (required, optional, nullable). Wire: breaking when sent and it
     /// may no longer be absent or null; breaking when received and it may now be absent or null.
@@ -1721,7 +1724,33 @@ impl Cx<'_> {
     fn fields(&mut self, group: &str, subject: &str, role: Role, ctor: bool, bf: &[Field], hf: &[Field]) {
         let label = role.field_label();
         let removed: Vec<&Field> = bf.iter().filter(|f| !hf.iter().any(|x| x.wire == f.wire)).collect();
+        // Optional fields gathered into a flattened `one_of` keep their wire names and types:
+        // a request that sends exactly one of them (the only kind Ringg accepts) is unchanged.
+        let one_of_members = |f: &Field| -> Vec<(String, TypeRef)> {
+            match f.ty.named().and_then(|n| self.head.type_def(n)).map(|d| &d.kind) {
+                Some(TypeKind::OneOf(members)) if f.flatten => members.iter().map(|m| (m.wire.clone(), wire_ty(self.head, &m.ty))).collect(),
+                _ => Vec::new(),
+            }
+        };
+        let moved_into = |b: &Field| -> Option<String> {
+            hf.iter().find_map(|f| {
+                let same = one_of_members(f).iter().any(|(w, t)| *w == b.wire && *t == wire_ty(self.base, &b.ty));
+                (same && b.presence.may_be_absent()).then(|| f.ty.spec())
+            })
+        };
         for f in &removed {
+            if let Some(one_of) = moved_into(f) {
+                self.push(
+                    group,
+                    subject,
+                    Kind::FieldRemoved,
+                    format!("{label} {} moved into the one_of {}", code(&f.wire), code(&one_of)),
+                    Wire::None,
+                    Bump::Major,
+                )
+                .note = Some("the JSON of a request with exactly one of the one_of's fields is unchanged".into());
+                continue;
+            }
             let wire = role.wire(true, !f.presence.may_be_absent());
             self.push(
                 group,
@@ -1735,6 +1764,20 @@ impl Cx<'_> {
         let mut rename_sources: Vec<&Field> = removed.clone();
         for f in hf {
             let Some(old) = bf.iter().find(|x| x.wire == f.wire) else {
+                let members = one_of_members(f);
+                let gathered = !members.is_empty()
+                    && members.iter().all(|(w, _)| removed.iter().any(|b| b.wire == *w && moved_into(b).is_some()));
+                if gathered {
+                    self.push(
+                        group,
+                        subject,
+                        Kind::FieldAdded,
+                        format!("{label} {} added ({}): gathers optional fields into exactly one", code(&f.wire), describe_field(f)),
+                        Wire::None,
+                        Bump::Major,
+                    );
+                    continue;
+                }
                 let must = !f.presence.may_be_absent();
                 let rust = if ctor && in_new(f.presence) { Bump::Major } else { Bump::Minor };
                 let change = self.push(

@@ -112,3 +112,13 @@ fn the_shipped_spec_is_valid() {
     // number of endpoints, a type's name), or adding an endpoint would break the build.
     generator::load(&files).unwrap_or_else(|d| panic!("{d}"));
 }
+
+#[test]
+fn a_base_url_name_must_make_a_constant_and_a_variable() {
+    let api = API.replace("stt: https://stt.example.com/v1", "Speech-To-Text: https://stt.example.com/v1");
+    let files = vec![SourceFile { path: "spec/api.yaml".into(), text: api }];
+    let diags = generator::load(&files).expect_err("a bad base URL name");
+    let text = diags.to_string();
+    assert!(text.contains("base URL name `Speech-To-Text` is not a snake_case name"), "{text}");
+    assert!(text.contains("write it as `speech_to_text`"), "{text}");
+}

@@ -440,6 +440,22 @@ fn a_string_becoming_a_newtype_changes_rust_only() {
 }
 
 #[test]
+fn optional_fields_gathered_into_a_one_of_keep_the_wire() {
+    // `status` and `gift` become "exactly one of": the JSON of such a request is unchanged.
+    let fields = "      status: { type: OrderStatus, optional: true, doc: Initial status. }\n      gift: { type: boolean, optional: true, doc: Gift-wrap it. }\n";
+    let one_of = "      extra: { type: Extra, flatten: true, doc: One extra. }\n\n  Extra:\n    doc: Exactly one.\n    one_of:\n      status: { type: OrderStatus, doc: Initial status. }\n      gift: { type: boolean, doc: Gift-wrap it. }\n";
+    let d = after(&[(fields, one_of)]);
+    expect(
+        &d,
+        &[("field-removed", NONE, Major), ("field-removed", NONE, Major), ("field-added", NONE, Major), ("type-added", NONE, Minor)],
+    );
+    // A one_of whose field changes type is not the same JSON.
+    let retyped = one_of.replace("gift: { type: boolean,", "gift: { type: string,");
+    let d = after(&[(fields, &retyped)]);
+    assert!(d.changes.iter().any(|c| c.wire == Breaking), "{}", d.to_text());
+}
+
+#[test]
 fn presence_changes() {
     // Response field made required: fine on the wire, `Option<String>` becomes `String`.
     check(

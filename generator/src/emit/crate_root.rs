@@ -4,10 +4,10 @@
 use quote::quote;
 
 use super::docs;
-use super::rust::{format_file, krate, lit, raw_lit, sample, statement_text};
+use super::rust::{construct, format_file, krate, lit, raw_lit, required_struct, sample, statement_text};
 use super::{GeneratedFile, header};
 use crate::ident::ident;
-use crate::ir::{Api, Resource, TypeKind, TypeRef};
+use crate::ir::{Api, Field, Resource, TypeKind, TypeRef};
 
 /// `generated/src/lib.rs`.
 pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
@@ -68,6 +68,16 @@ pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
         ));
         quote! { #doc pub const #id: &str = #n; }
     });
+    let krate_ident = krate(api);
+    let setters: String = api
+        .base_urls
+        .iter()
+        .enumerate()
+        .map(|(i, b)| format!("\n    .base_url_for({krate_ident}::base_url::{}, \"http://127.0.0.1:{}\")", b.name.to_ascii_uppercase(), 8080 + i))
+        .collect();
+    let base_url_doc = docs::attrs(&format!(
+        "Names of the API's base URLs, for [`ClientBuilder::base_url_for`].\n\nOnce any base URL is overridden, requests to a base that was not set are refused instead of being sent to production; set every base an application uses. Pointing every base at a local server:\n\n```\nlet client = {krate_ident}::Client::builder()\n    .api_key(\"test-key\"){setters}\n    .build()?;\n# Ok::<(), {krate_ident}::Error>(())\n```"
+    ));
     let user_agent = lit(&format!("{}-rust/", api.name));
     let default_limit = proc_macro2::Literal::u32_unsuffixed(api.pagination.default_limit);
     let max_limit = proc_macro2::Literal::u32_unsuffixed(api.pagination.max_limit);
@@ -103,10 +113,7 @@ pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
         /// from, so an application needs no direct dependency on a matching version.
         pub use serde_json::{self, Value};
 
-        /// Names of the API's base URLs, for [`ClientBuilder::base_url_for`].
-        ///
-        /// Once any base URL is overridden, requests to a base that was not set are refused
-        /// instead of being sent to production; set every base an application uses.
+        #base_url_doc
         pub mod base_url {
             #(#base_consts)*
         }
@@ -128,6 +135,40 @@ pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
         path: "generated/src/lib.rs".into(),
         contents: format_file(&header("//", &api.sources.iter().collect::<Vec<_>>()), tokens),
     }
+}
+
+/// A "Typed ids" section: a constructor taking two values of different typed-string types,
+/// called right and, as a `compile_fail` doc test, with the two swapped.
+fn typed_ids_section(api: &Api) -> Option<String> {
+    let is_newtype = |t: &TypeRef| t.named().is_some_and(|n| matches!(api.type_def(n).map(|d| &d.kind), Some(TypeKind::Newtype)));
+    let (def, fields) = api.types.iter().find_map(|t| {
+        let TypeKind::Object(fields) = &t.kind else { return None };
+        let required: Vec<&Field> = fields.iter().filter(|f| !f.presence.may_be_absent()).collect();
+        let newtypes: Vec<&TypeRef> = required.iter().filter(|f| is_newtype(&f.ty)).map(|f| &f.ty).collect();
+        let distinct = newtypes.len() >= 2 && newtypes[0] != newtypes[1];
+        (t.input && distinct && required_struct(api, t).is_none()).then_some((t, required))
+    })?;
+    let values: Vec<(&Field, proc_macro2::TokenStream)> = fields
+        .iter()
+        .map(|f| match f.presence {
+            crate::ir::Presence::Nullable => (*f, quote! { None }),
+            _ => (*f, sample(api, &f.ty, &f.wire, 1)),
+        })
+        .collect();
+    let krate = krate(api);
+    let at = quote! { #krate::types };
+    let right = construct(api, def, &values, &at);
+    let slots: Vec<usize> = values.iter().enumerate().filter(|(_, (f, _))| is_newtype(&f.ty)).map(|(i, _)| i).take(2).collect();
+    let mut swapped = values.clone();
+    let (a, b) = (swapped[slots[0]].1.clone(), swapped[slots[1]].1.clone());
+    swapped[slots[0]].1 = b;
+    swapped[slots[1]].1 = a;
+    let wrong = construct(api, def, &swapped, &at);
+    Some(format!(
+        "\n\n# Typed ids\n\nIds and phone numbers have types of their own in [`types`], made with `new` and read with `as_str`, so a value of one kind cannot be passed where another is expected:\n\n```\n{}\n```\n\nThe same call with two of them swapped does not compile:\n\n```compile_fail\n{}\n```",
+        statement_text(quote! { let value = #right; }),
+        statement_text(quote! { let value = #wrong; })
+    ))
 }
 
 /// The environment variable for the `default` base URL: `RINGG_BASE_URL` for `ringg`.
@@ -176,11 +217,14 @@ fn overview(api: &Api) -> String {
         ));
     }
     text.push_str(
-        "\n# Errors, retries and secrets\n\nEvery call returns [`Error`] on failure: an API error with its status, [`ErrorKind`], the server's message and request id; a timeout; a connection failure; or a decode failure with the JSON path. The API key is sent as a sensitive header and never appears in `Debug`, `Display`, errors or logs. Path parameters are percent-encoded, so no id can reach another endpoint.",
+        "\n# Errors, retries and secrets\n\nEvery call returns [`Error`] on failure: an API error with its status, [`ErrorKind`], the server's message and request id; a timeout; a connection failure; or a decode failure with the JSON path. [`Error::outcome`] tells whether the request was never sent, rejected, accepted, or may have been processed; [`Outcome`] says what to do before sending again. The API key is sent as a sensitive header and never appears in `Debug`, `Display`, errors or logs. Path parameters are percent-encoded, so no id can reach another endpoint.\n\n# Base URLs\n\n[`base_url`] names each base URL. [`ClientBuilder::base_url`] and [`ClientBuilder::base_url_for`] point the client elsewhere (a local fake, a staging server); once one is changed, requests to a base that was not set are refused rather than sent to production.",
     );
     text.push_str(
         "\n\n# Dates and times\n\n`date` and `datetime` values are [`Date`] and [`Timestamp`]: the text exactly as sent, parsed on demand, so a value without a UTC offset never fails a response. Request inputs must be absolute moments ([`Timestamp::parse`] requires an offset). The features `jiff`, `chrono` and `time` add conversions.\n\n# Blocking client\n\nWith the `blocking` feature, `blocking::Client` has the same resources and methods; `send()` returns the result, lists give an `Iterator` and downloads a `std::io::Read`.",
     );
+    if let Some(swap) = typed_ids_section(api) {
+        text.push_str(&swap);
+    }
     if api.webhooks.is_some() {
         text.push_str("\n\n# Webhooks\n\n[`webhooks::Event::from_slice`] decodes what the API posts to your endpoint; unknown event types are kept, not rejected.");
     }

@@ -79,6 +79,13 @@ pub(crate) fn templates(api: &Api) -> Vec<GeneratedFile> {
         })
         .collect();
     let first = api.first_simple_endpoint().map(|(r, e)| format!("{}().{}", r.name, e.rust_method));
+    // What the first call gives, so the README binds a typed value (`: ringg::types::Workspace`).
+    let first_output = api.first_simple_endpoint().and_then(|(_, e)| match &e.response {
+        crate::ir::Response::Json(crate::ir::TypeRef::Named(n)) => {
+            api.type_def(n).map(|d| format!(": {}::types::{}", api.name, d.rust))
+        }
+        _ => None,
+    });
     let summary = api.doc.trim().split("\n\n").next().unwrap_or("").to_string();
     let readme = render(
         "README.md",
@@ -93,6 +100,7 @@ pub(crate) fn templates(api: &Api) -> Vec<GeneratedFile> {
             first => first,
             timestamp_filter => timestamp_filter(api),
             blocking_example => blocking_example(api),
+            first_output => first_output.unwrap_or_default(),
             endpoint_count => api.endpoint_count(),
             resources => Value::from(Serde(&resources)),
         },

@@ -245,6 +245,13 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
                 let loc = ctx.loc(file, url);
                 ctx.error(loc, &format!("api.base_urls.{}", name.value), format!("`{}` is not an http(s) URL", url.value), Some("write the full URL, e.g. `https://prod-api.ringg.ai/ca/api/v0`".into()));
             }
+            // The name becomes a constant (`ringg::base_url::STT`) and part of an environment
+            // variable (`RINGG_BASE_URL_STT`).
+            let n = &name.value;
+            if !n.starts_with(|c: char| c.is_ascii_lowercase()) || !n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') || ident::is_keyword(&n.to_ascii_uppercase()) {
+                let loc = ctx.loc(file, name);
+                ctx.error(loc, &format!("api.base_urls.{n}"), format!("base URL name `{n}` is not a snake_case name"), Some(format!("write it as `{}`: it becomes a constant and an environment variable suffix", ident::plain(&ident::snake(n)))));
+            }
             base_urls.push(BaseUrl { name: name.value.clone(), url: u });
         }
         if !base_urls.iter().any(|b| b.name == "default") {
