@@ -1,28 +1,27 @@
 //! JSON helpers for generated code: tagged unions, and decoding bodies that did not come from
 //! a request of ours (webhooks).
 
-use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::ser::{Error as _, Serializer};
+use serde::ser::Error as _;
 
 use super::Error;
 
-/// Serializes a tagged-union variant: the payload's fields plus the tag field.
+/// A tagged-union variant as JSON: the payload's fields plus the tag field.
 ///
-/// The payload must serialize to a JSON object (the generator only emits object payloads).
-pub fn serialize_tagged<S: Serializer, T: Serialize>(
-    serializer: S,
+/// The payload must be a JSON object (the generator only emits object payloads). Not generic:
+/// every tagged union shares this one copy.
+pub fn tagged_object(
     tag: &str,
     value: &str,
-    payload: Option<&T>,
-) -> Result<S::Ok, S::Error> {
-    let mut map = match payload.map(serde_json::to_value).transpose().map_err(S::Error::custom)? {
+    payload: Option<serde_json::Value>,
+) -> Result<serde_json::Value, serde_json::Error> {
+    let mut map = match payload {
         Some(serde_json::Value::Object(map)) => map,
-        Some(_) => return Err(S::Error::custom("a tagged union payload must be a JSON object")),
+        Some(_) => return Err(serde_json::Error::custom("a tagged union payload must be a JSON object")),
         None => serde_json::Map::new(),
     };
     map.insert(tag.to_owned(), serde_json::Value::String(value.to_owned()));
-    map.serialize(serializer)
+    Ok(serde_json::Value::Object(map))
 }
 
 /// Decodes a JSON body received outside a request (a webhook), reporting the JSON path and a
@@ -35,25 +34,14 @@ pub fn decode_slice<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
 mod tests {
     use super::*;
 
-    #[derive(Serialize)]
-    struct Payload {
-        kb_id: String,
-    }
-
-    struct Tagged(Option<Payload>);
-
-    impl Serialize for Tagged {
-        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            serialize_tagged(serializer, "operation", "attach_kb", self.0.as_ref())
-        }
-    }
-
     #[test]
     fn tag_is_added_to_the_payload() {
-        let json = serde_json::to_value(Tagged(Some(Payload { kb_id: "kb".into() }))).unwrap();
+        let payload = serde_json::json!({ "kb_id": "kb" });
+        let json = tagged_object("operation", "attach_kb", Some(payload)).unwrap();
         assert_eq!(json, serde_json::json!({ "operation": "attach_kb", "kb_id": "kb" }));
-        let json = serde_json::to_value(Tagged(None)).unwrap();
+        let json = tagged_object("operation", "attach_kb", None).unwrap();
         assert_eq!(json, serde_json::json!({ "operation": "attach_kb" }));
+        assert!(tagged_object("operation", "x", Some(serde_json::json!(1))).is_err());
     }
 
     #[test]

@@ -52,7 +52,7 @@ pub use self::{
     body::{Body, Form, Upload},
     client::{Client, ClientBuilder},
     error::{Error, ErrorKind, Outcome},
-    json::{decode_slice, serialize_tagged},
+    json::{decode_slice, tagged_object},
     paginate::{Page, Paginated, Paginator},
     patch::Patch,
     request::{Async, Request},

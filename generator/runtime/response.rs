@@ -85,68 +85,173 @@ impl fmt::Debug for Response {
 /// snippet of the body around that point, with the API key scrubbed. An empty body decodes
 /// as `null` (so `()`, `Option` and `serde_json::Value` accept it).
 pub fn decode_json<T: DeserializeOwned + Send + 'static>(response: Response) -> DecodeFuture<T> {
+    // Only the typed decode is generic: reading the body is one shared future, so each
+    // response type's future is a thin wrapper around it.
     Box::pin(async move {
-        let Response {
-            inner,
-            endpoint,
-            safety,
-            timeout,
-            request_id,
-            secret,
-        } = response;
-        let status = inner.status().as_u16();
-        let bytes = inner
-            .bytes()
-            .await
-            .map_err(|e| Error::transport(e, Some(timeout)).with_endpoint(endpoint, safety))?;
-        decode_json_slice(&bytes, status, request_id, &secret)
-            .map_err(|e| e.with_endpoint(endpoint, safety))
+        let body = read_json_body(response).await?;
+        decode_json_slice(&body.bytes, body.status, body.request_id, &body.secret)
+            .map_err(|e| e.with_endpoint(body.endpoint, body.safety))
+    })
+}
+
+/// A read body with what a decode error reports about it.
+struct JsonBody {
+    bytes: Bytes,
+    status: u16,
+    request_id: Option<String>,
+    secret: Arc<str>,
+    endpoint: &'static str,
+    safety: RetrySafety,
+}
+
+async fn read_json_body(response: Response) -> Result<JsonBody, Error> {
+    let Response {
+        inner,
+        endpoint,
+        safety,
+        timeout,
+        request_id,
+        secret,
+    } = response;
+    let status = inner.status().as_u16();
+    let bytes = inner
+        .bytes()
+        .await
+        .map_err(|e| Error::transport(e, Some(timeout)).with_endpoint(endpoint, safety))?;
+    Ok(JsonBody {
+        bytes,
+        status,
+        request_id,
+        secret,
+        endpoint,
+        safety,
     })
 }
 
 /// Decodes a JSON document; see [`decode_json`].
+///
+/// One typed decode, with plain serde_json. When it fails, the JSON path is found again from
+/// the bytes and the error's position by `json_path_at`, which is not generic: a second,
+/// path-tracking decode would instantiate every response type's `Deserialize` a second time
+/// in this crate, and cost a second pass over the body.
 pub(crate) fn decode_json_slice<T: DeserializeOwned>(
     bytes: &[u8],
     status: u16,
     request_id: Option<String>,
     secret: &str,
 ) -> Result<T, Error> {
-    let decode_error = |path: Option<String>, detail: String, offset: Option<usize>| {
-        let text = String::from_utf8_lossy(bytes);
-        let text = scrub(&text, secret);
-        let detail = scrub(&detail, secret).into_owned();
-        let snippet = (!text.trim().is_empty())
-            .then(|| snippet_around(&text, offset.unwrap_or(0).min(text.len())));
-        Error::decode(status, request_id.clone(), path, detail, snippet)
-    };
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return serde_json::from_slice(b"null").map_err(|_| {
-            decode_error(
-                None,
-                "the body is empty, but JSON was expected".into(),
-                None,
-            )
-        });
+    let blank = bytes.iter().all(u8::is_ascii_whitespace);
+    let json: &[u8] = if blank { b"null" } else { bytes };
+    serde_json::from_slice::<T>(json)
+        .map_err(|err| decode_failure(bytes, blank, status, request_id, secret, &err))
+}
+
+/// The decode error for `err`, with the JSON path, and a snippet around the failure with the
+/// key scrubbed.
+#[inline(never)]
+fn decode_failure(
+    bytes: &[u8],
+    blank: bool,
+    status: u16,
+    request_id: Option<String>,
+    secret: &str,
+    err: &serde_json::Error,
+) -> Error {
+    if blank {
+        let detail = "the body is empty, but JSON was expected".to_owned();
+        return Error::decode(status, request_id, None, detail, None);
     }
-    // Fast path: plain serde_json. Tracking the path costs about half again the decode time
-    // (serde_path_to_error copies every map key), so it is only paid for a body that fails:
-    // the same bytes are decoded again, tracked, and fail at the same place.
-    if let Ok(value) = serde_json::from_slice::<T>(bytes) {
-        return Ok(value);
+    let offset = byte_offset(bytes, err.line(), err.column());
+    // serde_json gives an error raised outside its own code (an untagged or tagged union that
+    // matched nothing, a date that does not parse) the position of the enclosing object's end
+    // when the value was its last entry; there the path is still the value's. A struct's own
+    // errors are reported at its end too, and there the path is the struct's.
+    let detail = err.to_string();
+    let own = ["missing field", "duplicate field", "invalid length"].iter().any(|p| detail.starts_with(p));
+    let path = offset.and_then(|offset| json_path_at(bytes, offset, own));
+    let text = String::from_utf8_lossy(bytes);
+    let text = scrub(&text, secret);
+    let detail = scrub(&detail, secret).into_owned();
+    let snippet = (!text.trim().is_empty())
+        .then(|| snippet_around(&text, offset.unwrap_or(0).min(text.len())));
+    Error::decode(status, request_id, path, detail, snippet)
+}
+
+/// One level of nesting while scanning for a path: an object with the key whose value is being
+/// read (none between entries), or an array with the index of the element being read.
+enum Level {
+    Object(Option<String>),
+    Array(usize),
+}
+
+/// The JSON path (`calls[1].status`) of the value being read at byte `offset`, where serde_json
+/// stopped: the keys and indexes of every level open after reading `bytes[..=offset]`. `None`
+/// at the top level. Matches the segments a path-tracking deserializer would report: a key
+/// once it has been read, an index once its element has started. A closing bracket at
+/// `offset` closes its level only when `closes` says the error is the container's own.
+#[inline(never)]
+fn json_path_at(bytes: &[u8], offset: usize, closes: bool) -> Option<String> {
+    let mut levels: Vec<Level> = Vec::new();
+    // Whether the next string in the innermost object is a key.
+    let mut expecting_key = false;
+    let mut i = 0;
+    while i <= offset && i < bytes.len() {
+        if i == offset && !closes && matches!(bytes[i], b'}' | b']') {
+            break;
+        }
+        match bytes[i] {
+            b'"' => {
+                let start = i;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                if expecting_key && i <= offset && i < bytes.len() {
+                    if let Some(Level::Object(key)) = levels.last_mut() {
+                        let text = serde_json::from_slice::<String>(&bytes[start..=i]);
+                        *key = Some(text.unwrap_or_else(|_| "?".into()));
+                    }
+                    expecting_key = false;
+                }
+            }
+            b'{' => {
+                levels.push(Level::Object(None));
+                expecting_key = true;
+            }
+            b'[' => {
+                levels.push(Level::Array(0));
+                expecting_key = false;
+            }
+            b'}' | b']' => {
+                levels.pop();
+                expecting_key = false;
+            }
+            b',' => match levels.last_mut() {
+                Some(Level::Object(key)) => {
+                    *key = None;
+                    expecting_key = true;
+                }
+                Some(Level::Array(index)) => *index += 1,
+                None => {}
+            },
+            _ => {}
+        }
+        i += 1;
     }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| {
-        let path = err.path().to_string();
-        let path = (path != ".").then_some(path);
-        let inner = err.into_inner();
-        let offset = byte_offset(bytes, inner.line(), inner.column());
-        decode_error(path, inner.to_string(), offset)
-    })?;
-    de.end().map_err(|err| {
-        let offset = byte_offset(bytes, err.line(), err.column());
-        decode_error(None, err.to_string(), offset)
-    })?;
-    Ok(value)
+    let mut path = String::new();
+    for level in &levels {
+        match level {
+            Level::Object(Some(key)) => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+            }
+            Level::Object(None) => {}
+            Level::Array(index) => path.push_str(&format!("[{index}]")),
+        }
+    }
+    (!path.is_empty()).then_some(path)
 }
 
 /// The byte offset of serde_json's one-based `line` and `column`.
@@ -384,6 +489,24 @@ mod tests {
         );
         let err = decode_json_slice::<History>(b"<html>oops</html>", 200, None, "").unwrap_err();
         assert_eq!(err.body_snippet(), Some("<html>oops</html>"));
+    }
+
+    #[test]
+    fn paths_from_positions() {
+        let body = br#"{"a": [1, {"b\"c": "x", "d": {}}], "e": 2}"#;
+        let at = |needle: &str| json_path_at(body, body.windows(needle.len()).position(|w| w == needle.as_bytes()).unwrap(), true);
+        assert_eq!(at("1,"), Some("a[0]".into()));
+        assert_eq!(at(r#"{"b"#), Some("a[1]".into()), "an object before its first key");
+        assert_eq!(at(r#""x""#), Some("a[1].b\"c".into()), "an escaped key");
+        assert_eq!(at("{}"), Some("a[1].d".into()));
+        assert_eq!(at("}]"), Some("a[1]".into()), "a closed object leaves its index current");
+        assert_eq!(at("2}"), Some("e".into()));
+        assert_eq!(json_path_at(body, body.len() - 1, true), None);
+        assert_eq!(json_path_at(body, body.len() - 1, false), Some("e".into()), "the last value's error");
+        // A missing field is reported after the object closed: the object's own path.
+        let err = decode_json_slice::<History>(br#"{"calls": [{"id": "a"}], "total": 1}"#, 200, None, "")
+            .unwrap_err();
+        assert_eq!(err.decode_path(), Some("calls[0]"), "{err}");
     }
 
     #[test]

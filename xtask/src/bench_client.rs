@@ -311,8 +311,8 @@ async fn measure(addr: SocketAddr, page: &[u8]) -> Result<String, String> {
     .await;
     out.push_str(&row("GET /workspace, small body", "generated", "reqwest + serde_json", &a, &b));
 
-    // Pure decode of the page bytes: the runtime's path (serde_path_to_error, trailing-data
-    // check) against plain serde_json. No I/O: synchronous, but measured the same way.
+    // Pure decode of the page bytes: the runtime's path (blank-body check, error mapping)
+    // against plain serde_json. No I/O: synchronous, but measured the same way.
     let (a, b) = interleave(
         || async { black_box(decode_runtime(page)) },
         || async { black_box(decode_plain(page)) },

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod bench;
+mod bench_build;
 #[cfg(feature = "client-bench")]
 mod bench_client;
 mod changelog;
@@ -21,6 +22,9 @@ Tasks:
                     vs working tree by default); `spec-diff --help` lists --base/--head/--format
   bench codegen     time generation of the spec and of 10x and 100x copies
                     (run optimised: cargo run --release -p xtask -- bench codegen)
+  bench build       rebuild times (check, dev, release) of the generated crate and of a consumer calling
+                    every endpoint, against a baseline revision, and release LLVM IR lines;
+                    `bench build --help` lists --baseline/--rounds/--top
   bench client      per-request overhead of the generated client against hand-written reqwest, and
                     page decode cost (cargo run --release -p xtask --features client-bench -- bench client)
   changelog         write the api.version section of generated/CHANGELOG.md from the spec diff since the
@@ -47,6 +51,11 @@ fn main() -> ExitCode {
         ["changelog", rest @ ..] => changelog::run(&repo_root(), rest),
         ["openapi"] => openapi(),
         ["bench", "codegen"] => bench::codegen(&repo_root()),
+        ["bench", "build", "--help" | "-h"] => {
+            print!("{}", bench_build::USAGE);
+            Ok(())
+        }
+        ["bench", "build", rest @ ..] => bench_build::run(&repo_root(), rest),
         #[cfg(feature = "client-bench")]
         ["bench", "client"] => bench_client::run(&repo_root()),
         #[cfg(not(feature = "client-bench"))]

@@ -1525,3 +1525,40 @@ fn distinct(item: &Value, n: usize) -> Value {
     }
     item
 }
+
+/// The source of a crate outside `ringg` that calls every endpoint once, as an application
+/// would: each request is built like the endpoint tests build it and awaited, so the caller's
+/// share of the compile cost (the `Request` futures and decoders instantiated in the caller)
+/// can be measured by `cargo xtask bench build`. It is not part of the generated crate.
+pub fn consumer(api: &Api) -> String {
+    let cx = Cx { api, types: api.types.iter().map(|t| (t.name.as_str(), t)).collect() };
+    let mut helpers = Vec::new();
+    let mut awaits = Vec::new();
+    for r in &api.resources {
+        for e in &r.endpoints {
+            let call = cx.call(r, e);
+            helpers.push(call.helper_fn());
+            let helper = &call.helper;
+            awaits.push(quote! { outcomes.push(#helper(client).await.is_ok()); });
+        }
+    }
+    let krate = krate(api);
+    let tokens = quote! {
+        //! Calls every endpoint of the API once.
+        use #krate::Client;
+
+        #(#helpers)*
+
+        /// Sends every request in turn and says which succeeded.
+        pub async fn call_every_endpoint(client: &Client) -> Vec<bool> {
+            let mut outcomes = Vec::new();
+            #(#awaits)*
+            outcomes
+        }
+    };
+    // The helpers name items from inside the crate (`crate::types::...`); outside it they are
+    // reached through the crate's name.
+    let text = tokens.to_string().replace("crate ::", &format!("{krate} ::"));
+    let tokens: TokenStream = text.parse().expect("the consumer source is valid Rust tokens");
+    format_file(&header("//", &api.sources.iter().collect::<Vec<_>>()), tokens)
+}

@@ -8,7 +8,7 @@
 mod blocking;
 mod crate_root;
 mod docs;
-mod endpoint_tests;
+pub mod endpoint_tests;
 mod examples;
 mod models;
 pub mod openapi;

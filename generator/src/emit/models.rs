@@ -586,16 +586,12 @@ fn tagged_union(api: &Api, t: &TypeDef, tagged: &Tagged, imports: &mut Imports) 
             Some(pty) => {
                 let pty = ty(api, &TypeRef::Named(pty.clone()), imports);
                 variants.push(quote! { #vdoc #id(#pty), });
-                ser_arms.push(quote! {
-                    Self::#id(payload) => crate::runtime::serialize_tagged(serializer, #tag, #value, Some(payload)),
-                });
+                ser_arms.push(quote! { Self::#id(payload) => (#value, Some(serde_json::to_value(payload)?)), });
                 de_arms.push(quote! { #value => <#pty as serde::Deserialize>::deserialize(value).map(Self::#id), });
             }
             None => {
                 variants.push(quote! { #vdoc #id, });
-                ser_arms.push(quote! {
-                    Self::#id => crate::runtime::serialize_tagged(serializer, #tag, #value, None::<&()>),
-                });
+                ser_arms.push(quote! { Self::#id => (#value, None), });
                 de_arms.push(quote! { #value => Ok(Self::#id), });
             }
         }
@@ -613,7 +609,7 @@ fn tagged_union(api: &Api, t: &TypeDef, tagged: &Tagged, imports: &mut Imports) 
             /// A variant this version of the crate does not know, kept as the JSON received.
             Unknown(serde_json::Value),
         });
-        ser_arms.push(quote! { Self::Unknown(value) => value.serialize(serializer), });
+        ser_arms.push(quote! { Self::Unknown(value) => return Ok(value.clone()), });
         tag_arms.push(quote! {
             Self::Unknown(value) => value.get(#tag).and_then(serde_json::Value::as_str).unwrap_or_default(),
         });
@@ -658,22 +654,39 @@ fn tagged_union(api: &Api, t: &TypeDef, tagged: &Tagged, imports: &mut Imports) 
             }
         }
 
+        // The generic impls only convert to and from `serde_json::Value`; the per-variant work
+        // is in the non-generic `to_json`/`from_json`, compiled once rather than once per
+        // serializer or deserializer, and (being `#[inline]`) only by a crate that uses it.
         impl serde::Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                match self {
-                    #(#ser_arms)*
-                }
+                self.to_json().map_err(serde::ser::Error::custom)?.serialize(serializer)
             }
         }
 
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
-                #missing_tag
-                let decoded: Result<Self, serde_json::Error> = match tag.as_str() {
-                    #(#de_arms)*
+                Self::from_json(value).map_err(serde::de::Error::custom)
+            }
+        }
+
+        impl #name {
+            /// The JSON object sent for this value: the payload's fields and the tag.
+            #[inline]
+            fn to_json(&self) -> Result<serde_json::Value, serde_json::Error> {
+                let (value, payload) = match self {
+                    #(#ser_arms)*
                 };
-                decoded.map_err(serde::de::Error::custom)
+                crate::runtime::tagged_object(#tag, value, payload)
+            }
+
+            /// The variant the tag names, decoded from the rest of the object.
+            #[inline]
+            fn from_json(value: serde_json::Value) -> Result<Self, serde_json::Error> {
+                #missing_tag
+                match tag.as_str() {
+                    #(#de_arms)*
+                }
             }
         }
     }

@@ -24,7 +24,6 @@ pub(crate) const RUNTIME_DEPENDENCIES: &[&str] = &[
     r#"rustls-platform-verifier = "0.7""#,
     r#"serde = { version = "1", features = ["derive"] }"#,
     r#"serde_json = "1""#,
-    r#"serde_path_to_error = "0.1""#,
     r#"time = { version = "0.3", optional = true, default-features = false, features = ["std"] }"#,
     r#"tokio = { version = "1", features = ["fs", "io-util", "time"] }"#,
     r#"tracing = { version = "0.1", default-features = false, features = ["std"] }"#,
