@@ -190,7 +190,7 @@ fn git(root: &Path, args: &[&str]) -> Result<String, String> {
 fn consumer_source(root: &Path) -> Result<String, String> {
     let files = crate::read_spec(root)?;
     let api = generator::load(&files).map_err(|d| d.to_string())?;
-    Ok(generator::emit::endpoint_tests::consumer(&api))
+    Ok(generator::emit::consumer(&api))
 }
 
 /// A crate of its own (an empty `[workspace]`) depending on the side's `generated/`, locked like

@@ -8,7 +8,7 @@
 mod blocking;
 mod crate_root;
 mod docs;
-pub mod endpoint_tests;
+mod endpoint_tests;
 mod examples;
 mod models;
 pub mod openapi;
@@ -17,6 +17,8 @@ mod runtime;
 mod rust;
 mod schema;
 mod templates;
+
+pub use endpoint_tests::consumer;
 
 use crate::ir::{Api, SourceInfo};
 use crate::load::content_hash;
