@@ -15,10 +15,15 @@ use generator::{SourceFile, load};
 use Bump::{Major, Minor, Patch};
 use Wire::{Breaking, Compatible};
 
+/// The generator's folder, read when the test runs (cargo sets it), never fixed at compile time.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map(std::path::PathBuf::from).expect("cargo test sets CARGO_MANIFEST_DIR")
+}
+
 const NONE: Wire = Wire::None;
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diff")
+    manifest_dir().join("tests/fixtures/diff")
 }
 
 /// Every `*.yaml` of a folder, named `spec/<file>` as the loader expects.
@@ -820,7 +825,7 @@ fn empty_reports_are_one_line() {
 // ------------------------------------------------------------------------------------ the real spec
 
 fn real_spec() -> Vec<SourceFile> {
-    read_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec"))
+    read_dir(&manifest_dir().join("../spec"))
 }
 
 #[test]

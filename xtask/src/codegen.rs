@@ -25,7 +25,7 @@ const OWNED_DIRS: &[&str] = &["generated"];
 
 /// Regenerates, or checks, every generated file.
 pub fn run(root: &Path, mode: Mode) -> Result<(), String> {
-    let files = crate::read_spec(root)?;
+    let files = generator::files::read_inputs(root)?;
     let generated = generator::generate(&files).map_err(|d| format!("{d}; nothing was written"))?;
     let report = compare(root, &generated)?;
     match mode {
@@ -173,14 +173,14 @@ mod tests {
     use super::*;
 
     fn generate_real() -> Vec<GeneratedFile> {
-        let files = crate::read_spec(&crate::repo_root()).expect("spec/ is readable");
+        let files = generator::files::read_inputs(&crate::repo_root().unwrap()).expect("the inputs are readable");
         generator::generate(&files).unwrap_or_else(|d| panic!("{d}"))
     }
 
     /// The same check as `cargo xtask codegen --check`, so `cargo test` alone catches drift.
     #[test]
     fn generated_files_are_fresh() {
-        let report = compare(&crate::repo_root(), &generate_real()).expect("the tree is readable");
+        let report = compare(&crate::repo_root().unwrap(), &generate_real()).expect("the tree is readable");
         assert!(report.is_clean(), "{}", report.render());
     }
 
@@ -233,6 +233,8 @@ mod tests {
         let scratch = Scratch::new("bad", &[]);
         std::fs::create_dir_all(scratch.0.join("spec")).unwrap();
         std::fs::write(scratch.0.join("spec/api.yaml"), "api: [unclosed\n").unwrap();
+        std::fs::create_dir_all(scratch.0.join("generator/runtime")).unwrap();
+        std::fs::write(scratch.0.join("generator/runtime/lib.rs"), "//! A runtime.\n").unwrap();
         let err = run(&scratch.0, Mode::Write).unwrap_err();
         assert!(err.contains("spec/api.yaml:"), "{err}");
         assert!(err.contains("nothing was written"), "{err}");

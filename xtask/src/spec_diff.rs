@@ -421,7 +421,7 @@ resources:
 
     #[test]
     fn the_real_spec_against_itself_reports_no_change() {
-        let root = crate::repo_root();
+        let root = crate::repo_root().unwrap();
         let files = crate::read_spec(&root).unwrap();
         let d = compare(&files, &files).unwrap();
         assert!(d.is_empty(), "{}", d.to_text());
