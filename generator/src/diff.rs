@@ -41,6 +41,12 @@
 //! - An endpoint is a method on its resource handle whose arguments are the path parameters (in
 //!   template order), the required query parameters (in spec order) and the body; optional query
 //!   parameters are setters on the request. Paginated endpoints also get `.stream()`.
+//! - Operation structs (`shop::orders::Stats`) are never unit structs and cannot be built outside
+//!   the crate (private fields, or `#[non_exhaustive]` when there are no inputs): users get them
+//!   from the resource methods only, so adding an optional input or pagination is minor.
+//! - The traits each type implements are [`TypeDef::traits`]. A request type whose fields are all
+//!   optional implements `Default`; a change that takes a trait away is major, and the report
+//!   names the trait on the change that caused it.
 //! - `ErrorKind` is part of the hand-written runtime: the spec's error table and each endpoint's
 //!   `errors` only reach the docs (patch). Base URL names are accepted by
 //!   `ClientBuilder::base_url_for`, the auth variable by `Client::from_env`.
@@ -1392,6 +1398,46 @@ impl Cx<'_> {
     }
 
     fn type_def(&mut self, b: &TypeDef, h: &TypeDef) {
+        let start = self.out.len();
+        self.type_shape(b, h);
+        self.traits(start, b, h);
+    }
+
+    /// Names the traits a type gains or loses (`Default` when a request type gets a required
+    /// field, serde and `PartialEq` with multipart) on the change that causes it, unless that
+    /// change already says so. A lost trait makes the change major.
+    fn traits(&mut self, start: usize, b: &TypeDef, h: &TypeDef) {
+        if std::mem::discriminant(&b.kind) != std::mem::discriminant(&h.kind) {
+            return; // a new kind of type: reported as such
+        }
+        let (bt, ht) = (b.traits(), h.traits());
+        let lost: Vec<&str> = bt.iter().copied().filter(|t| !ht.contains(t)).collect();
+        let gained: Vec<&str> = ht.iter().copied().filter(|t| !bt.contains(t)).collect();
+        let rows = &mut self.out[start..];
+        let said = |c: &Change| lost.iter().chain(&gained).all(|t| c.change.contains(&code(t)));
+        if (lost.is_empty() && gained.is_empty()) || rows.iter().any(said) {
+            return;
+        }
+        let Some(row) = rows.iter_mut().filter(|c| c.subject == h.name).reduce(|a, c| if c.rust > a.rust { c } else { a })
+        else {
+            return;
+        };
+        let mut words = Vec::new();
+        if !lost.is_empty() {
+            words.push(format!("`{}` no longer implements {}: code that uses it stops compiling", h.rust, list(&lost)));
+            row.rust = Bump::Major;
+        }
+        if !gained.is_empty() {
+            words.push(format!("`{}` now implements {}", h.rust, list(&gained)));
+        }
+        let words = words.join("; ");
+        row.note = Some(match row.note.take() {
+            Some(note) => format!("{note}; {words}"),
+            None => words,
+        });
+    }
+
+    fn type_shape(&mut self, b: &TypeDef, h: &TypeDef) {
         let group = h.module.as_str();
         let subject = h.name.as_str();
         let role = self.role(&h.name);

@@ -172,6 +172,19 @@ fn optional_query_parameter_added_is_minor() {
     );
 }
 
+/// `orders.stats` takes no inputs. Its operation struct is never a unit struct that users could
+/// build, so a new optional parameter is still only a new setter.
+#[test]
+fn optional_query_parameter_added_to_an_endpoint_without_inputs_is_minor() {
+    check(
+        &[(
+            "        path: /orders/stats\n",
+            "        path: /orders/stats\n        query:\n          shop: { type: string, optional: true, doc: One shop. }\n",
+        )],
+        &[("param-added", Compatible, Minor)],
+    );
+}
+
 #[test]
 fn required_query_parameter_added_is_major() {
     check(
@@ -396,6 +409,34 @@ fn required_request_field_added_is_major() {
         )],
         &[("field-added", Breaking, Major)],
     );
+}
+
+/// `OrderQuery` is a request type whose fields are all optional, so it implements `Default`. A
+/// required field takes that away, and the report says so.
+#[test]
+fn a_required_field_on_an_all_optional_request_type_loses_default() {
+    let d = after(&[(
+        "      text: { type: string, optional: true, doc: Words to match. }\n",
+        "      text: { type: string, optional: true, doc: Words to match. }\n      shop: { type: string, doc: One shop. }\n",
+    )]);
+    expect(&d, &[("field-added", Breaking, Major)]);
+    assert_eq!(
+        d.changes[0].note.as_deref(),
+        Some("`OrderQuery` no longer implements `Default`: code that uses it stops compiling")
+    );
+    // Made required: the same.
+    let d = after(&[(
+        "      text: { type: string, optional: true, doc: Words to match. }\n",
+        "      text: { type: string, doc: Words to match. }\n",
+    )]);
+    expect(&d, &[("field-presence-changed", Breaking, Major)]);
+    assert!(d.changes[0].note.as_deref().is_some_and(|n| n.contains("no longer implements `Default`")), "{}", d.to_text());
+    // And back: it gains `Default`, a minor consequence of a major change.
+    let back = between(
+        &[("      text: { type: string, optional: true, doc: Words to match. }\n", "      text: { type: string, doc: Words to match. }\n")],
+        &[],
+    );
+    assert!(back.changes[0].note.as_deref().is_some_and(|n| n.contains("now implements `Default`")), "{}", back.to_text());
 }
 
 #[test]
