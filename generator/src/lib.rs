@@ -10,6 +10,7 @@ pub mod ident;
 pub mod ir;
 pub mod load;
 mod par;
+pub mod probe;
 pub mod raw;
 
 pub use diag::{Diagnostic, Diagnostics};

@@ -7,6 +7,7 @@ mod bench;
 #[cfg(feature = "client-bench")]
 mod bench_client;
 mod codegen;
+mod semver_probes;
 mod spec_diff;
 
 const HELP: &str = "\
@@ -22,6 +23,8 @@ Tasks:
                     (run optimised: cargo run --release -p xtask -- bench codegen)
   bench client      per-request overhead of the generated client against hand-written reqwest, and
                     page decode cost (cargo run --release -p xtask --features client-bench -- bench client)
+  semver-probes     prove spec-diff's Rust verdicts: for one spec change per rule, compile a probe of the
+                    old crate's public API against the new crate (cargo check, shared target folder)
   openapi           regenerate only generated/openapi.yaml, the OpenAPI 3.0.3 export (codegen writes it too)
 ";
 
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
         }
         ["spec-diff", rest @ ..] => repo_root().and_then(|root| spec_diff::run(&root, rest)),
         ["openapi"] => openapi(),
+        ["semver-probes"] => repo_root().and_then(|root| semver_probes::run(&root)),
         ["bench", "codegen"] => repo_root().and_then(|root| bench::codegen(&root)),
         #[cfg(feature = "client-bench")]
         ["bench", "client"] => repo_root().and_then(|root| bench_client::run(&root)),
