@@ -446,8 +446,18 @@ fn removed_fields_are_major() {
         &[("      total: { type: integer, doc: Total price in cents. }\n", "")],
         &[("field-removed", Breaking, Major)],
     );
-    // Optional in a response: old integrations already cope with its absence.
-    check(&[(ORDER_NOTE, "")], &[("field-removed", Compatible, Major)]);
+    // Optional in a response: old integrations already cope with its absence, but they will now
+    // always see it absent, which the row and the summary say.
+    let d = after(&[(ORDER_NOTE, "")]);
+    expect(&d, &[("field-removed", Compatible, Major)]);
+    assert!(d.changes[0].note.as_deref().is_some_and(|n| n.contains("silently read `note` as absent")), "{}", d.to_text());
+    assert!(
+        d.summary(false).ends_with(
+            "none breaks the wire, but 1 removes a received field that old integrations will silently read as absent."
+        ),
+        "{}",
+        d.summary(false)
+    );
     // In a request: the server no longer honours it.
     check(&[(NEW_ORDER_GIFT, "")], &[("field-removed", Breaking, Major)]);
 }

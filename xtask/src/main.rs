@@ -39,7 +39,14 @@ fn main() -> ExitCode {
             print!("{}", spec_diff::USAGE);
             Ok(())
         }
-        ["spec-diff", rest @ ..] => repo_root().and_then(|root| spec_diff::run(&root, rest)),
+        ["spec-diff", rest @ ..] => match repo_root().and_then(|root| spec_diff::run(&root, rest)) {
+            Ok(spec_diff::Verdict::Ok) => Ok(()),
+            Ok(spec_diff::Verdict::BumpNeeded(message)) => {
+                eprintln!("{message}");
+                return ExitCode::from(spec_diff::EXIT_BUMP_NEEDED);
+            }
+            Err(e) => Err(e),
+        },
         ["openapi"] => openapi(),
         ["semver-probes"] => repo_root().and_then(|root| semver_probes::run(&root)),
         ["bench", "codegen"] => repo_root().and_then(|root| bench::codegen(&root)),

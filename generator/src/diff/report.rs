@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Bump, Change, SpecDiff, Wire};
+use super::{Bump, Change, Kind, SpecDiff, Wire};
 
 impl SpecDiff {
     /// No changes.
@@ -31,11 +31,17 @@ impl SpecDiff {
         };
         let lead = strong(&format!("Spec diff: {} bump required.", required.as_str()));
         let verdict = match &check.suggested {
+            None if self.base_version != self.head_version => {
+                format!("Version {versions} makes it (commit the regenerated crate and `Cargo.lock` with it).")
+            }
             None => format!("Version {versions} makes it."),
             Some(next) => {
                 let zero = self.base_version.starts_with("0.") && required == Bump::Major;
                 let why = if zero { " (before 1.0 the minor number is the breaking one)" } else { "" };
-                format!("Version {versions} does not make it: use {next}{why}.")
+                format!(
+                    "Version {versions} does not make it: use {next}{why} in `api.version`, and commit the \
+                     regenerated crate and `Cargo.lock` with it."
+                )
             }
         };
         let (major, minor, patch) = self.counts();
@@ -51,7 +57,15 @@ impl SpecDiff {
             1 => "1 breaks the wire".to_string(),
             n => format!("{n} break the wire"),
         };
-        format!("{lead} {verdict} {total} {plural}: {}; {wire}.", parts.join(", "))
+        // Received data that disappears without breaking a decoder still changes what old
+        // integrations see: say so rather than let "none breaks the wire" stand alone.
+        let silent = self.changes.iter().filter(|c| c.kind == Kind::FieldRemoved && c.wire == Wire::Compatible).count();
+        let silent = match silent {
+            0 => String::new(),
+            1 => ", but 1 removes a received field that old integrations will silently read as absent".to_string(),
+            n => format!(", but {n} remove received fields that old integrations will silently read as absent"),
+        };
+        format!("{lead} {verdict} {total} {plural}: {}; {wire}{silent}.", parts.join(", "))
     }
 
     fn groups(&self) -> Vec<(&str, Vec<&Change>)> {

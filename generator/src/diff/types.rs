@@ -363,7 +363,7 @@ impl Cx<'_> {
         let removed: Vec<&Field> = bf.iter().filter(|f| !hf.iter().any(|x| x.wire == f.wire)).collect();
         for f in &removed {
             let wire = role.wire(true, !f.presence.may_be_absent());
-            self.push(
+            let change = self.push(
                 group,
                 subject,
                 Kind::FieldRemoved,
@@ -371,6 +371,12 @@ impl Cx<'_> {
                 wire,
                 Bump::Major,
             );
+            if wire == Wire::Compatible && role.received() {
+                change.note = Some(format!(
+                    "old integrations keep decoding and silently read `{}` as absent from now on",
+                    f.wire
+                ));
+            }
         }
         let mut rename_sources: Vec<&Field> = removed.clone();
         for f in hf {
