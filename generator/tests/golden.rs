@@ -169,6 +169,7 @@ cases!(
     endpoint_errors,
     webcall_options,
     examples,
+    doc_reflow,
     everything,
 );
 
