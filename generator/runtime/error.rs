@@ -575,7 +575,7 @@ pub(crate) struct ParsedBody {
     pub(crate) snippet: Option<String>,
 }
 
-/// Extracts message and code from any of the error shapes Ringg uses:
+/// Extracts message and code from any of the error shapes the API uses:
 /// `{"detail": "..."}`, `{"detail": {"code", "message"}}`, `{"error": {"code", "message"}}`,
 /// `{"message": "..."}`, FastAPI's `{"detail": [{"loc", "msg"}]}`; anything else keeps a
 /// short text snippet (the title of an HTML page, for instance).

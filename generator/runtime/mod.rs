@@ -59,7 +59,7 @@ pub use self::{
 pub struct ApiConfig {
     /// Name of the header that carries the API key, e.g. `X-API-KEY`.
     pub auth_header: &'static str,
-    /// Environment variable read by [`Client::from_env`], e.g. `RINGG_API_KEY`.
+    /// Environment variable read by [`Client::from_env`], e.g. `EXAMPLE_API_KEY`.
     pub api_key_env: &'static str,
     /// Named base URLs; `"default"` is the one most endpoints use.
     pub base_urls: &'static [(&'static str, &'static str)],

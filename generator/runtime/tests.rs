@@ -270,10 +270,10 @@ struct Transcribe {
 impl Operation for Transcribe {
     type Output = serde_json::Value;
     const ENDPOINT: Endpoint = Endpoint {
-        name: "stt.transcribe",
+        name: "files.transcribe",
         method: Method::POST,
         path: "/transcriptions",
-        base_url: "stt",
+        base_url: "files",
         retry: RetrySafety::Unsafe,
     };
     fn path(&self) -> String {
@@ -301,11 +301,20 @@ fn fast_retries(max: u32) -> RetryPolicy {
         .max_backoff(Duration::from_millis(5))
 }
 
+/// The API the runtime's tests are written for: the crate's own facts, with two base URLs
+/// whatever the spec names, so the tests hold for every generated crate.
+static TEST_API: crate::runtime::ApiConfig = crate::runtime::ApiConfig {
+    auth_header: "X-API-KEY",
+    base_urls: &[("default", "https://api.example.com"), ("files", "https://files.example.com/v1")],
+    ..crate::API
+};
+
 fn client_for(server: &TestServer) -> Client {
     Client::builder()
+        .api_config(&TEST_API)
         .api_key(KEY)
         .base_url(server.url())
-        .base_url_for("stt", format!("{}/stt/v1", server.url()))
+        .base_url_for("files", format!("{}/files/v1", server.url()))
         .retry_policy(fast_retries(3))
         .timeout(Duration::from_secs(10))
         .build()
@@ -322,7 +331,7 @@ fn assert_no_key(text: &str) {
 
 fn temp_path(name: &str) -> std::path::PathBuf {
     let unique = format!(
-        "ringg-rt-{}-{}-{name}",
+        "sdk-runtime-{}-{}-{name}",
         std::process::id(),
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -413,7 +422,7 @@ async fn second_base_url_is_used() {
     let out = Request::new(client, op).await.unwrap();
     assert_eq!(out["transcription"], "hi");
     let r = &server.requests()[0];
-    assert_eq!(r.path, "/stt/v1/transcriptions");
+    assert_eq!(r.path, "/files/v1/transcriptions");
     assert!(String::from_utf8_lossy(&r.body).contains("Content-Type: audio/wav"));
 }
 
@@ -1087,7 +1096,7 @@ fn insecure_and_invalid_base_urls_are_refused() {
             .build()
     };
     for ok in [
-        "https://prod-api.ringg.ai/ca/api/v0/",
+        "https://api.example.com/ca/api/v0/",
         "http://127.0.0.1:8080",
         "http://127.1.2.3",
         "http://[::1]:9000/api",
@@ -1096,10 +1105,10 @@ fn insecure_and_invalid_base_urls_are_refused() {
     ] {
         assert!(build(ok, false).is_ok(), "{ok} should be accepted");
     }
-    let err = build("http://prod-api.ringg.ai/ca/api/v0", false).unwrap_err();
+    let err = build("http://api.example.com/ca/api/v0", false).unwrap_err();
     assert!(err.is_config());
     assert!(err.to_string().contains("allow_insecure_http"), "{err}");
-    assert!(build("http://prod-api.ringg.ai", true).is_ok());
+    assert!(build("http://api.example.com", true).is_ok());
     assert!(build("http://10.0.0.1", false).is_err());
     assert!(build("http://[::ffff:7f00:1]", false).is_err());
     assert!(build("ftp://example.com", false).is_err());
@@ -1332,7 +1341,7 @@ async fn tracing_spans_carry_the_template_and_no_secret() {
         "the filled path must not be traced:\n{text}"
     );
     assert!(
-        text.contains(r#"span ringg.request: endpoint="agent.get" method=GET path="/agent/{agent_id}" attempt=1"#),
+        text.contains(r#"span request: endpoint="agent.get" method=GET path="/agent/{agent_id}" attempt=1"#),
         "{text}"
     );
     assert!(text.contains("attempt=2"), "{text}");

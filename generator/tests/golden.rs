@@ -192,8 +192,8 @@ fn no_case_is_left_untested() {
     }
 }
 
-/// The golden Rust at least parses: a cheap stand-in for compiling each case's crate (the real
-/// spec's output is compiled as the `generated/` crate). While `UPDATE_EXPECT` rewrites the
+/// The golden Rust at least parses: a quick check for `cargo test`; `cargo xtask golden-crates`
+/// (run by `.ci/run`) builds each case's whole crate and runs its tests. While `UPDATE_EXPECT` rewrites the
 /// expected folders in parallel, the fresh output is parsed instead of the files.
 #[test]
 fn expected_rust_parses() {

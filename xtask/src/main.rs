@@ -7,6 +7,7 @@ mod bench;
 #[cfg(feature = "client-bench")]
 mod bench_client;
 mod codegen;
+mod golden_crates;
 mod semver_probes;
 mod spec_diff;
 
@@ -23,6 +24,7 @@ Tasks:
                     (run optimised: cargo run --release -p xtask -- bench codegen)
   bench client      per-request overhead of the generated client against hand-written reqwest, and
                     page decode cost (cargo run --release -p xtask --features client-bench -- bench client)
+  golden-crates     build every golden spec's crate and run its own tests (endpoint tests, examples, docs)
   semver-probes     prove spec-diff's Rust verdicts: for one spec change per rule, compile a probe of the
                     old crate's public API against the new crate (cargo check, shared target folder)
   openapi           regenerate only generated/openapi.yaml, the OpenAPI 3.0.3 export (codegen writes it too)
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
             Err(e) => Err(e),
         },
         ["openapi"] => openapi(),
+        ["golden-crates"] => repo_root().and_then(|root| golden_crates::run(&root)),
         ["semver-probes"] => repo_root().and_then(|root| semver_probes::run(&root)),
         ["bench", "codegen"] => repo_root().and_then(|root| bench::codegen(&root)),
         #[cfg(feature = "client-bench")]

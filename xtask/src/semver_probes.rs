@@ -256,18 +256,27 @@ fn edited(fixture: &[SourceFile], edits: &[(String, String)]) -> Result<Vec<Sour
     Ok(files)
 }
 
-/// A generated crate written to `dir`, its package renamed `package` (one workspace holds many).
-fn write_crate(dir: &Path, sources: &[SourceFile], package: &str) -> Result<Vec<generator::GeneratedFile>, String> {
+/// A generated crate written to `dir`, its package renamed `package` (one workspace holds many)
+/// and, with `lib`, its library still named `lib`. Its tests are written only with `lib`.
+pub(crate) fn write_crate(
+    dir: &Path,
+    sources: &[SourceFile],
+    package: &str,
+    lib: Option<&str>,
+) -> Result<Vec<generator::GeneratedFile>, String> {
     let files = generator::generate(sources).map_err(|d| format!("the spec does not generate:\n{d}"))?;
     for f in &files {
         let Some(rel) = f.path.strip_prefix("generated/") else { continue };
-        if rel.starts_with("tests/") || rel == "openapi.yaml" {
+        if (rel.starts_with("tests/") && lib.is_none()) || rel == "openapi.yaml" {
             continue;
         }
         let mut contents = f.contents.clone();
         if rel == "Cargo.toml" {
             let line = contents.lines().find(|l| l.starts_with("name = ")).ok_or("Cargo.toml has no name")?.to_string();
             contents = contents.replacen(&line, &format!("name = \"{package}\""), 1);
+            if let Some(lib) = lib {
+                contents.push_str(&format!("\n[lib]\nname = \"{lib}\"\n"));
+            }
         }
         let path = dir.join(rel);
         std::fs::create_dir_all(path.parent().expect("a file has a folder")).map_err(|e| e.to_string())?;
@@ -288,7 +297,7 @@ fn write_probe(dir: &Path, name: &str, krate: &str, package: &str, dep: &Path, l
 }
 
 /// The workspace's target folder: where this binary was built (`<target>/<profile>/xtask`).
-fn target_root() -> Result<PathBuf, String> {
+pub(crate) fn target_root() -> Result<PathBuf, String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot locate the xtask binary: {e}"))?;
     exe.ancestors().nth(2).map(Path::to_path_buf).ok_or_else(|| "the xtask binary is not in a target folder".into())
 }
@@ -343,7 +352,7 @@ pub fn run(root: &Path) -> Result<(), String> {
         if !bases.contains_key(&m.base) {
             let n = bases.len();
             let package = format!("base-{n}");
-            let files = write_crate(&ws.join(&package), &with_runtime(base_files), &package)?;
+            let files = write_crate(&ws.join(&package), &with_runtime(base_files), &package, None)?;
             let lib = generator::probe::probe(&files, &base_api.name)?;
             let probe = format!("probe-base-{n}");
             write_probe(&ws.join(&probe), &probe, &base_api.name, &package, Path::new(&format!("../{package}")), &lib)?;
@@ -358,7 +367,7 @@ pub fn run(root: &Path) -> Result<(), String> {
         let probe = format!("probe-{i:02}");
         if head_package == wanted {
             let head = format!("head-{i:02}");
-            write_crate(&ws.join(&head), &with_runtime(head_files), &head_package)?;
+            write_crate(&ws.join(&head), &with_runtime(head_files), &head_package, None)?;
             write_probe(&ws.join(&probe), &probe, krate, &wanted, Path::new(&format!("../{head}")), lib)?;
             members.push(probe);
         } else {
@@ -366,7 +375,7 @@ pub fn run(root: &Path) -> Result<(), String> {
             // others still build.
             let alone = work.join("alone").join(&probe);
             let _ = std::fs::remove_dir_all(&alone);
-            write_crate(&alone.join("head"), &with_runtime(head_files), &head_package)?;
+            write_crate(&alone.join("head"), &with_runtime(head_files), &head_package, None)?;
             write_probe(&alone.join("probe"), &probe, krate, &wanted, Path::new("../head"), lib)?;
             std::fs::write(alone.join("Cargo.toml"), "[workspace]\nresolver = \"3\"\nmembers = [\"probe\"]\n")
                 .map_err(|e| e.to_string())?;
