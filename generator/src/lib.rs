@@ -10,6 +10,7 @@ pub mod ident;
 pub mod ir;
 pub mod load;
 mod par;
+pub mod probe;
 pub mod raw;
 
 pub use diag::{Diagnostic, Diagnostics};
@@ -20,9 +21,15 @@ pub mod files;
 pub use emit::GeneratedFile;
 
 /// Loads the spec and emits every generated file. Writes nothing.
+///
+/// `sources` holds the spec files and the runtime files (named `generator/runtime/<file>`, see
+/// [`files::read_inputs`]); the runtime is copied into the crate as given. Without runtime files
+/// the output has no `src/runtime/`, which is enough for tests that look at other files.
 pub fn generate(sources: &[SourceFile]) -> Result<Vec<GeneratedFile>, Diagnostics> {
-    let api = load(sources)?;
-    Ok(emit::emit(&api))
+    let (runtime, spec): (Vec<SourceFile>, Vec<SourceFile>) =
+        sources.iter().cloned().partition(|f| f.path.starts_with(files::RUNTIME_PREFIX));
+    let api = load(&spec)?;
+    Ok(emit::emit(&api, &runtime))
 }
 
 /// One line describing what the spec holds, for `cargo xtask validate`.

@@ -52,7 +52,9 @@ pub(crate) fn endpoint_tests(api: &Api) -> GeneratedFile {
             blocking.push(cx.blocking_endpoint_test(r, e, &call));
             let stream = cx.stream_test(r, e, &call);
             let unknown = cx.unknown_values_test(r, e, &call);
+            // The multipart check compares JSON parts with `json` too.
             used.json_fn |= used.json
+                || used.multipart
                 || matches!(e.response, Response::Json(_))
                 || stream.is_some()
                 || unknown.is_some();

@@ -18,6 +18,7 @@ mod rust;
 mod schema;
 mod templates;
 
+use crate::SourceFile;
 use crate::ir::{Api, SourceInfo};
 use crate::load::content_hash;
 
@@ -37,7 +38,9 @@ type Job<'a> = Box<dyn Fn() -> Vec<GeneratedFile> + Sync + 'a>;
 ///
 /// Each type module, resource and crate-wide file is a job; formatting dominates the cost and
 /// the jobs are independent, so they run in parallel. Output does not depend on scheduling.
-pub fn emit(api: &Api) -> Vec<GeneratedFile> {
+///
+/// `runtime` is the hand-written runtime (`generator/runtime/<file>`), copied into the crate.
+pub fn emit(api: &Api, runtime: &[SourceFile]) -> Vec<GeneratedFile> {
     let modules = models::modules(api);
     let module_names: Vec<&str> = modules.iter().map(|(m, _)| *m).collect();
     let mut jobs: Vec<Job<'_>> = vec![
@@ -49,7 +52,7 @@ pub fn emit(api: &Api) -> Vec<GeneratedFile> {
         Box::new(|| vec![models::root(api, &module_names)]),
         Box::new(|| crate_root::webhooks(api).into_iter().chain(crate_root::webcall(api)).collect()),
         Box::new(|| templates::templates(api)),
-        Box::new(runtime::runtime),
+        Box::new(|| runtime::runtime(api, runtime)),
         Box::new(|| vec![openapi::openapi(api)]),
     ];
     for (module, defs) in &modules {

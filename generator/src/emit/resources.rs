@@ -135,7 +135,7 @@ fn method(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> Token
     let name = ident(&e.rust_method);
     let op = ident(&e.rust_op);
     let Inputs { params, inits, samples, .. } = inputs(api, e, imports);
-    let op_value = if inits.is_empty() { quote! { #op } } else { quote! { #op { #(#inits),* } } };
+    let op_value = quote! { #op { #(#inits),* } };
     let doc = docs::attrs(&method_doc(api, r, e, &samples));
     let deprecated = deprecated_attr(e);
     quote! {
@@ -351,8 +351,11 @@ fn operation(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> To
         let bty = ty(api, &TypeRef::Named(b.ty.clone()), imports);
         fields.push(quote! { body: #bty, });
     }
+    // Never a unit struct, and never constructible outside the crate: inputs are private fields
+    // and an operation without inputs is `#[non_exhaustive]`. Adding an optional input later is
+    // then a minor change, as spec-diff says (a public unit struct could be named as a value).
     let op_struct = if fields.is_empty() {
-        quote! { pub struct #op; }
+        quote! { #[non_exhaustive] pub struct #op {} }
     } else {
         quote! { pub struct #op { #(#fields)* } }
     };
