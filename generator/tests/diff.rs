@@ -908,6 +908,9 @@ fn real_spec_renamed_field_is_a_removal_and_an_addition_both_major() {
     expect(&d, &[("field-removed", Breaking, Major), ("field-added", Breaking, Major)]);
     assert_eq!(d.changes[0].subject, "TerminateNumbers");
     assert_eq!(d.changes[0].change, "request field `mobile_numbers` removed (`list<string>`, required)");
-    assert_eq!(d.changes[1].change, "request field `numbers` added (`list<string>`, required)");
+    assert_eq!(
+        d.changes[1].change,
+        "request field `numbers` added (`list<string>`, required): `TerminateNumbers::new` takes it as a new argument"
+    );
     assert!(d.version_check().blocking, "0.1.0 → 0.1.0 does not make a major bump");
 }
