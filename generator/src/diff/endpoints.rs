@@ -315,9 +315,9 @@ impl Cx<'_> {
         for hq in &h.query {
             let Some(bq) = b.query.iter().find(|q| q.wire == hq.wire) else {
                 let (wire, rust, how) = if hq.optional {
-                    (Wire::Compatible, Bump::Minor, "optional")
+                    (Wire::Compatible, Bump::Minor, "optional: a new setter".to_string())
                 } else {
-                    (Wire::Breaking, Bump::Major, "required")
+                    (Wire::Breaking, Bump::Major, format!("required: a new argument of `{}()`", h.rust_method))
                 };
                 self.push(
                     group,

@@ -317,6 +317,11 @@ impl Cx<'_> {
         }
     }
 
+    /// The Rust name of a type, as the head spells it.
+    fn rust_name(&self, name: &str) -> String {
+        self.head.type_def(name).or_else(|| self.base.type_def(name)).map_or_else(|| name.to_string(), |t| t.rust.clone())
+    }
+
     fn type_group(&self, name: &str, fallback: &str) -> String {
         self.head
             .type_def(name)

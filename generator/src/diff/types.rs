@@ -439,11 +439,16 @@ impl Cx<'_> {
                 }
                 let must = !f.presence.may_be_absent();
                 let rust = if ctor && in_new(f.presence) { Bump::Major } else { Bump::Minor };
+                let consequence = if ctor && in_new(f.presence) {
+                    format!(": `{}::new` takes it as a new argument", self.rust_name(subject))
+                } else {
+                    String::new()
+                };
                 let change = self.push(
                     group,
                     subject,
                     Kind::FieldAdded,
-                    format!("{label} {} added ({})", code(&f.wire), describe_field(f)),
+                    format!("{label} {} added ({}){consequence}", code(&f.wire), describe_field(f)),
                     role.wire(must, false),
                     rust,
                 );
