@@ -7,6 +7,7 @@
 
 mod crate_root;
 mod docs;
+mod emulator;
 mod endpoint_tests;
 mod examples;
 mod models;
@@ -49,6 +50,7 @@ pub fn emit(api: &Api) -> Vec<GeneratedFile> {
         Box::new(|| templates::templates(api)),
         Box::new(runtime::runtime),
         Box::new(|| vec![openapi::openapi(api)]),
+        Box::new(|| emulator::emulator(api)),
     ];
     for (module, defs) in &modules {
         jobs.push(Box::new(move || vec![models::module_file(api, module, defs)]));
