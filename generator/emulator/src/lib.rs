@@ -115,6 +115,7 @@ pub struct EmulatorBuilder {
     clock: Clock,
     port: u16,
     start_ms: Option<u64>,
+    check_responses: bool,
 }
 
 impl Default for EmulatorBuilder {
@@ -129,6 +130,7 @@ impl Default for EmulatorBuilder {
             clock: Clock::Manual,
             port: 0,
             start_ms: None,
+            check_responses: false,
         }
     }
 }
@@ -189,6 +191,14 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Checks every JSON success the emulator sends against the response schema the spec gives
+    /// the endpoint (the schemas of `generated/openapi.yaml`); see
+    /// [`Emulator::conformance_problems`]. Off by default: it costs time per request.
+    pub fn check_responses(mut self, on: bool) -> Self {
+        self.check_responses = on;
+        self
+    }
+
     /// Starts the emulator.
     pub async fn start(self) -> std::io::Result<Emulator> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
@@ -207,7 +217,13 @@ impl EmulatorBuilder {
         if st.voices.is_empty() {
             st.voices = handlers::seed_voices();
         }
-        let shared = Arc::new(Shared { state: std::sync::Mutex::new(st), served: Default::default(), drive: Default::default() });
+        let shared = Arc::new(Shared {
+            state: std::sync::Mutex::new(st),
+            served: Default::default(),
+            drive: Default::default(),
+            check_responses: self.check_responses,
+            conformance: Default::default(),
+        });
         let (stop, stopped) = tokio::sync::oneshot::channel();
         tokio::spawn(server::serve(listener, shared.clone(), stopped));
         let ticker = match self.clock {
@@ -416,6 +432,19 @@ impl Emulator {
     /// Sets the workspace's credit balance.
     pub fn set_credits(&self, credits: f64) {
         self.shared.lock().credits = credits;
+    }
+
+    /// Where responses did not fit their schema, when started with
+    /// [`EmulatorBuilder::check_responses`]: one line per problem, empty when all fit.
+    pub fn conformance_problems(&self) -> Vec<String> {
+        self.shared.conformance.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// The validation document the emulator checks requests and responses with: the schemas
+    /// of `generated/openapi.yaml` without prose, and each operation's parameters, as JSON.
+    #[doc(hidden)]
+    pub fn validation_document() -> &'static str {
+        spec::DOCUMENT
     }
 
     /// Requests answered so far (faults and errors included).

@@ -46,6 +46,10 @@ pub(crate) struct Shared {
     pub served: AtomicU64,
     /// Serialises the drivers of the clock (the handle and the real-time ticker).
     pub drive: tokio::sync::Mutex<()>,
+    /// Check every JSON success against the operation's response schema.
+    pub check_responses: bool,
+    /// What those checks found.
+    pub conformance: Mutex<Vec<String>>,
 }
 
 impl Shared {
@@ -157,7 +161,12 @@ async fn respond(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
         crate::handlers::handle(&mut st, op, &r)
     };
     Ok(match result {
-        Ok(Reply::Json(v)) => json_response(200, &v),
+        Ok(Reply::Json(v)) => {
+            if shared.check_responses {
+                conform(&shared, op, &v);
+            }
+            json_response(200, &v)
+        }
         Ok(Reply::Bytes(ct, bytes)) => {
             // The spec's media type for the file, where it names one.
             let ct = match m.route.response {
@@ -170,6 +179,18 @@ async fn respond(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
         }
         Err(e) => error_response(e),
     })
+}
+
+/// Checks a success body against the operation's response schema and records any problem.
+fn conform(shared: &Shared, op: &str, body: &Value) {
+    let doc = document();
+    let Some(schema) = doc.operations.get(op).and_then(|o| o.get("response")) else { return };
+    let mut out = Vec::new();
+    check(&doc.schemas, schema, body, &mut vec![json!("response")], &mut out);
+    if !out.is_empty() {
+        let mut c = shared.conformance.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        c.extend(out.iter().map(|p| format!("{op}: {} at {}", p.msg, json!(p.loc))));
+    }
 }
 
 type Prepared = (Map<String, Value>, Value, HashMap<String, Vec<Part>>);

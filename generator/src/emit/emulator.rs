@@ -37,6 +37,10 @@ const DEPENDENCIES: &[&str] = &[
     r#"tokio = { version = "1", features = ["rt-multi-thread", "macros", "net", "time", "sync", "signal"] }"#,
 ];
 
+/// `[dev-dependencies]`: the YAML reader the schema test reads `generated/openapi.yaml` with
+/// (the generator's own, so nothing new is built).
+const DEV_DEPENDENCIES: &[&str] = &[r#"serde-saphyr = { version = "2", default-features = false, features = ["deserialize"] }"#];
+
 /// Every file of the emulator crate.
 pub(crate) fn emulator(api: &Api) -> Vec<GeneratedFile> {
     let mut files = vec![cargo_toml(api), spec_rs(api), endpoint_tests(api)];
@@ -54,11 +58,12 @@ fn cargo_toml(api: &Api) -> GeneratedFile {
         "# {header}\n[package]\nname = \"{name}-emulator\"\nversion = \"{version}\"\nedition = \"2024\"\n\
          rust-version = \"1.85\"\ndescription = \"A stateful local emulator of the {title} API, for testing integrations without placing calls\"\n\
          license = \"MIT OR Apache-2.0\"\npublish = false\n\n[[bin]]\nname = \"{name}-emulator\"\npath = \"src/main.rs\"\n\n\
-         [dependencies]\n{name} = {{ path = \"..\" }}\n{deps}\n",
+         [dependencies]\n{name} = {{ path = \"..\" }}\n{deps}\n\n[dev-dependencies]\n{dev}\n",
         header = super::header_text(&api_source),
         name = api.name,
         version = api.version,
         title = api.title,
+        dev = DEV_DEPENDENCIES.join("\n"),
     );
     GeneratedFile { path: format!("{DIR}/Cargo.toml"), contents }
 }
@@ -260,7 +265,7 @@ fn endpoint_tests(api: &Api) -> GeneratedFile {
         use #krate::Client;
 
         async fn setup() -> (Emulator, Fixtures, Client) {
-            let emulator = Emulator::start().await.expect("the emulator starts");
+            let emulator = Emulator::builder().check_responses(true).start().await.expect("the emulator starts");
             let fixtures = emulator.fixtures().await;
             let client = emulator.client();
             (emulator, fixtures, client)
@@ -372,6 +377,7 @@ fn endpoint_test(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
             };
             #check
             assert!(emulator.requests_served() >= 1);
+            assert_eq!(emulator.conformance_problems(), Vec::<String>::new(), "responses that do not fit the spec");
         }
     }
 }
