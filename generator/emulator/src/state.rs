@@ -315,7 +315,7 @@ impl State {
         let now = self.now_ms;
         match event {
             Event::Dial(i) => {
-                if !self.calls[i].pending() {
+                if !self.calls[i].pending() || self.calls[i].queued {
                     return Vec::new();
                 }
                 let call = &mut self.calls[i];
