@@ -103,7 +103,7 @@ pub struct Delivery {
     pub error: Option<String>,
 }
 
-/// Settings for [`Emulator::start_with`].
+/// Settings for a customised start, from [`Emulator::builder`].
 #[derive(Debug, Clone)]
 pub struct EmulatorBuilder {
     api_key: Option<String>,
