@@ -9,17 +9,8 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::handlers::{ApiError, Reply, err};
+use crate::handlers::{ApiError, Reply, err, s, version_mut as active};
 use crate::state::State;
-
-fn s<'a>(v: &'a Value, key: &str) -> &'a str {
-    v.get(key).and_then(Value::as_str).unwrap_or("")
-}
-
-fn active(agent: &mut Value) -> &mut Value {
-    let v = s(agent, "active_agent_version_id").to_string();
-    &mut agent["version_details"][v]
-}
 
 /// Fields of the request that are not the payload.
 const ENVELOPE: &[&str] = &["operation", "agent_id", "version_id", "is_draft", "new_draft", "config_type"];

@@ -41,7 +41,8 @@ fn not_found(what: &str, id: &str) -> ApiError {
 
 type Out = Result<Reply, ApiError>;
 
-fn s<'a>(v: &'a Value, key: &str) -> &'a str {
+/// A string field of a JSON object, or `""`.
+pub(crate) fn s<'a>(v: &'a Value, key: &str) -> &'a str {
     v.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
@@ -78,7 +79,7 @@ fn envelope(op: &str, items: Vec<Value>) -> Value {
 }
 
 /// The agent's active version.
-fn version_mut(agent: &mut Value) -> &mut Value {
+pub(crate) fn version_mut(agent: &mut Value) -> &mut Value {
     let v = s(agent, "active_agent_version_id").to_string();
     &mut agent["version_details"][v]
 }

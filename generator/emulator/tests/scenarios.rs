@@ -140,6 +140,20 @@ async fn failed_deliveries_are_retried_a_bounded_number_of_times() {
     assert!(emulator.deliveries().is_empty());
 }
 
+/// A campaign upload of `csv` for `agent`, dialling prefix `+91`.
+fn campaign(agent: &str, csv: &'static str, map: std::collections::BTreeMap<String, String>) -> ringg::types::SaveCampaign {
+    ringg::types::SaveCampaign::new(
+        ringg::Upload::from_bytes(csv, "contacts.csv"),
+        agent,
+        "March",
+        "+91",
+        "01/03/2026, 09:00",
+        "01/03/2026, 18:00",
+        map,
+        ringg::types::CallConfig::default(),
+    )
+}
+
 #[tokio::test]
 async fn a_campaign_of_three_rows_with_one_failing_call() {
     let emulator = Emulator::start().await.unwrap();
@@ -150,17 +164,7 @@ async fn a_campaign_of_three_rows_with_one_failing_call() {
     let mut map = std::collections::BTreeMap::new();
     map.insert("callee_name".to_string(), "Name".to_string());
     map.insert("mobile_number".to_string(), "Phone".to_string());
-    let save = ringg::types::SaveCampaign::new(
-        ringg::Upload::from_bytes(csv, "contacts.csv"),
-        agent.as_str(),
-        "March",
-        "+91",
-        "01/03/2026, 09:00",
-        "01/03/2026, 18:00",
-        map,
-        ringg::types::CallConfig::default(),
-    )
-    .remove_invalid_rows(true);
+    let save = campaign(&agent, csv, map).remove_invalid_rows(true);
     let saved = serde_json::to_value(client.campaigns().save(save).await.expect("saved")).unwrap();
     assert_eq!((saved["total_rows"].as_i64(), saved["successful_rows"].as_i64(), saved["failed_rows"].as_i64()), (Some(4), Some(3), Some(1)));
     let list = saved["list_id"].as_str().unwrap().to_string();
@@ -180,16 +184,7 @@ async fn a_campaign_of_three_rows_with_one_failing_call() {
     assert_eq!(campaigns["campaigns"][0]["completed_count"], 2);
 
     // Without remove_invalid_rows the bad row is an error naming the row.
-    let save = ringg::types::SaveCampaign::new(
-        ringg::Upload::from_bytes(csv, "contacts.csv"),
-        agent.as_str(),
-        "March",
-        "+91",
-        "01/03/2026, 09:00",
-        "01/03/2026, 18:00",
-        std::collections::BTreeMap::from([("mobile_number".to_string(), "Phone".to_string())]),
-        ringg::types::CallConfig::default(),
-    );
+    let save = campaign(&agent, csv, std::collections::BTreeMap::from([("mobile_number".to_string(), "Phone".to_string())]));
     let err = client.campaigns().save(save).await.unwrap_err();
     assert_eq!(err.status(), Some(400));
     assert!(err.to_string().contains("rows 5"), "{err}");
