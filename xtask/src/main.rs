@@ -6,6 +6,8 @@ use std::process::ExitCode;
 mod bench;
 #[cfg(feature = "client-bench")]
 mod bench_client;
+#[cfg(feature = "emulator-bench")]
+mod bench_emulator;
 mod codegen;
 mod spec_diff;
 
@@ -22,6 +24,8 @@ Tasks:
                     (run optimised: cargo run --release -p xtask -- bench codegen)
   bench client      per-request overhead of the generated client against hand-written reqwest, and
                     page decode cost (cargo run --release -p xtask --features client-bench -- bench client)
+  bench emulator    start time, throughput and latency against a trivial handler, and a whole call
+                    lifecycle (cargo run --release -p xtask --features emulator-bench -- bench emulator)
   openapi           regenerate only generated/openapi.yaml, the OpenAPI 3.0.3 export (codegen writes it too)
 ";
 
@@ -43,6 +47,10 @@ fn main() -> ExitCode {
         ["bench", "client"] => bench_client::run(&repo_root()),
         #[cfg(not(feature = "client-bench"))]
         ["bench", "client"] => Err("bench client needs its feature: cargo run --release -p xtask --features client-bench -- bench client".into()),
+        #[cfg(feature = "emulator-bench")]
+        ["bench", "emulator"] => bench_emulator::run(),
+        #[cfg(not(feature = "emulator-bench"))]
+        ["bench", "emulator"] => Err("bench emulator needs its feature: cargo run --release -p xtask --features emulator-bench -- bench emulator".into()),
         [] | ["help"] | ["--help"] | ["-h"] => {
             print!("{HELP}");
             Ok(())

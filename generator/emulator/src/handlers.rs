@@ -21,6 +21,8 @@ pub(crate) struct Req<'a> {
 /// A success.
 pub(crate) enum Reply {
     Json(Value),
+    /// JSON already serialised.
+    Text(String),
     Bytes(&'static str, Vec<u8>),
 }
 
@@ -45,6 +47,9 @@ type Out = Result<Reply, ApiError>;
 pub(crate) fn s<'a>(v: &'a Value, key: &str) -> &'a str {
     v.get(key).and_then(Value::as_str).unwrap_or("")
 }
+
+/// Marks where a page's items go in an envelope serialised before them.
+const ITEMS_SLOT: &str = "__items__";
 
 /// Keys of a stored agent that the API does not show.
 const INTERNAL: &[&str] = &["call_config", "settings", "call_count"];
@@ -156,13 +161,32 @@ pub(crate) fn handle(st: &mut State, op: &str, r: &Req) -> Out {
             let rows = filtered_calls(st, r.query)?;
             let total = rows.len();
             let (rows, limit, offset) = page(&rows, r.query);
-            let calls: Vec<Value> = rows.iter().map(|&i| history_row(st, i)).collect();
-            let mut out = envelope(op, calls);
-            out["limit"] = json!(limit);
-            out["offset"] = json!(offset);
-            out["count"] = json!(rows.len());
-            out["total"] = json!(total);
-            Ok(Reply::Json(out))
+            // Pages are assembled from rows rendered once per revision of the store, so a
+            // client polling history does not re-serialise unchanged calls.
+            st.rows.resize(st.calls.len(), (0, String::new()));
+            for &i in &rows {
+                if st.rows[i].0 != st.rev {
+                    st.rows[i] = (st.rev, history_row(st, i).to_string());
+                }
+            }
+            let envelope = envelope(op, vec![json!(ITEMS_SLOT)]).to_string();
+            let slot = format!("[\"{ITEMS_SLOT}\"]");
+            let (before, after) = envelope.split_once(&slot).unwrap_or(("{\"calls\":", "}"));
+            let after = after.strip_suffix('}').unwrap_or(after);
+            let size: usize = rows.iter().map(|&i| st.rows[i].1.len() + 1).sum();
+            let mut out = String::with_capacity(before.len() + size + after.len() + 96);
+            out.push_str(before);
+            out.push('[');
+            for (n, &i) in rows.iter().enumerate() {
+                if n > 0 {
+                    out.push(',');
+                }
+                out.push_str(&st.rows[i].1);
+            }
+            out.push(']');
+            out.push_str(after);
+            out.push_str(&format!(",\"limit\":{limit},\"offset\":{offset},\"count\":{},\"total\":{total}}}", rows.len()));
+            Ok(Reply::Text(out))
         }
         "calling.details" => {
             let id = r.query.get("id").and_then(Value::as_str).unwrap_or("");

@@ -257,6 +257,7 @@ async fn run_until(shared: &Shared, target: u64) {
                     let std::cmp::Reverse((at, _, event)) = st.events.pop().expect("peeked");
                     st.now_ms = st.now_ms.max(at);
                     let ids = st.apply(event);
+                    st.rev += 1;
                     ids.into_iter().map(|j| (j, st.jobs[j].clone())).collect::<Vec<_>>()
                 }
                 _ => {
@@ -519,6 +520,7 @@ impl Emulator {
         }
         ids.insert("call_ids".into(), json!([st.calls[pending].id]));
         ids.insert("mobile_numbers".into(), json!([st.calls[pending].to]));
+        st.rev += 1;
         Fixtures { ids }
     }
 }

@@ -158,7 +158,11 @@ async fn respond(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
     let r = Req { params: &m.params, query: &q, body: &json_body, files: &files };
     let result = {
         let mut st = shared.lock();
-        crate::handlers::handle(&mut st, op, &r)
+        let result = crate::handlers::handle(&mut st, op, &r);
+        if m.route.method != "GET" {
+            st.rev += 1;
+        }
+        result
     };
     Ok(match result {
         Ok(Reply::Json(v)) => {
@@ -166,6 +170,14 @@ async fn respond(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
                 conform(&shared, op, &v);
             }
             json_response(200, &v)
+        }
+        Ok(Reply::Text(text)) => {
+            if shared.check_responses {
+                conform(&shared, op, &serde_json::from_str(&text).unwrap_or(Value::Null));
+            }
+            let mut r = Response::new(Full::new(Bytes::from(text)));
+            r.headers_mut().insert("content-type", hyper::header::HeaderValue::from_static("application/json"));
+            r
         }
         Ok(Reply::Bytes(ct, bytes)) => {
             // The spec's media type for the file, where it names one.
@@ -198,9 +210,9 @@ type Prepared = (Map<String, Value>, Value, HashMap<String, Vec<Part>>);
 /// Types and validates the query and the body against the spec.
 fn prepare(op: &str, kind: BodyKind, query: &str, content_type: &str, body: &Bytes) -> Result<Prepared, ApiError> {
     let doc = document();
-    let spec = doc.operations.get(op).cloned().unwrap_or(Value::Null);
+    let spec = doc.operations.get(op).unwrap_or(&Value::Null);
     let mut out = Vec::new();
-    let q = typed_query(&doc.schemas, &spec, query, &mut out);
+    let q = typed_query(&doc.schemas, spec, query, &mut out);
     let mut files = HashMap::new();
     let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     let value = match kind {

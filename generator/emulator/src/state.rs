@@ -143,6 +143,11 @@ pub(crate) struct State {
     pub default_outcome: Outcome,
     pub jobs: Vec<Job>,
     pub faults: HashMap<&'static str, Vec<Fault>>,
+    /// Bumped by every change to calls or agents; rendered history rows carry the revision
+    /// they were rendered at and are rendered again once it moved on.
+    pub rev: u64,
+    /// Each call's history row as JSON text, with its revision.
+    pub rows: Vec<(u64, String)>,
 }
 
 /// The spec's first example of a type or an endpoint's response.
@@ -189,6 +194,8 @@ impl State {
             default_outcome: Outcome::Completed,
             jobs: Vec::new(),
             faults: HashMap::new(),
+            rev: 1,
+            rows: Vec::new(),
         };
         if st.voices.is_empty() {
             st.voices = list_at(&example("VoiceList"), "voices");
