@@ -222,7 +222,7 @@ pub(crate) fn handle(st: &mut State, op: &str, r: &Req) -> Out {
         "campaigns.list" => {
             let with_counts = r.query.get("call_count").and_then(Value::as_bool).unwrap_or(true);
             let items: Vec<Value> =
-                st.campaigns.iter().enumerate().filter(|(_, c)| !c.large).map(|(i, _)| campaign_json(st, i, with_counts)).collect();
+                st.campaigns.iter().enumerate().filter(|(_, c)| !c.large && !c.deleted).map(|(i, _)| campaign_json(st, i, with_counts)).collect();
             let total = items.len();
             let (items, limit, offset) = page(&items, r.query);
             let mut out = envelope(op, items);
@@ -249,13 +249,12 @@ pub(crate) fn handle(st: &mut State, op: &str, r: &Req) -> Out {
         "campaigns.start_calls" => start_large(st, r.body),
         "contacts.delete_list" => {
             let id = &r.params["list_id"];
-            let c = st.campaigns.iter().position(|c| &c.id == id && !c.large).ok_or_else(|| not_found("contact list", id))?;
+            let c = st.campaigns.iter().position(|c| &c.id == id && !c.large && !c.deleted).ok_or_else(|| not_found("contact list", id))?;
             if st.campaigns[c].started {
                 return Err(err(400, "the contact list belongs to a started campaign and cannot be deleted"));
             }
             st.campaigns[c].rows.clear();
-            st.campaigns[c].large = true; // hidden from the campaign list
-            st.campaigns[c].id = format!("deleted-{id}");
+            st.campaigns[c].deleted = true;
             Ok(Reply::Json(json!({ "message": "Contact list deleted successfully", "list_id": id })))
         }
         "knowledge_bases.create" => create_kb(st, r),
@@ -789,6 +788,7 @@ fn save_campaign(st: &mut State, op: &str, r: &Req) -> Out {
         end_time: b.get("campaign_end_time").and_then(Value::as_str).map(str::to_string),
         started: false,
         large,
+        deleted: false,
         upload_status: if large { "uploaded" } else { "ready" },
         concurrency: st.config.campaign_concurrency,
         calls: Vec::new(),
@@ -884,7 +884,7 @@ fn first_number(st: &State, b: &Value) -> String {
 
 fn start_campaign(st: &mut State, b: &Value) -> Out {
     let id = s(b, "list_id");
-    let c = st.campaigns.iter().position(|c| c.id == id && !c.large).ok_or_else(|| not_found("campaign", id))?;
+    let c = st.campaigns.iter().position(|c| c.id == id && !c.large && !c.deleted).ok_or_else(|| not_found("campaign", id))?;
     let agent = s(b, "agent_id");
     if st.agent(agent).is_none() {
         return Err(not_found("agent", agent));
@@ -1050,4 +1050,24 @@ pub(crate) fn seed_voices() -> Vec<Value> {
         voices.push(json!({ "id": id, "name": "Second voice", "languages": [a["secondary_language"]], "gender": "male" }));
     }
     voices
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::Config;
+
+    /// Every operation of the route table has behaviour: none falls through to the 501 arm.
+    #[test]
+    fn every_operation_of_the_spec_is_handled() {
+        let config = Config { max_calls: 10, credits_per_minute: 1.0, campaign_concurrency: 1 };
+        for route in crate::spec::ROUTES {
+            let mut st = State::new("k".into(), 1, 0, None, config.clone());
+            let params = route.path.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')).map(|p| (p, "x".to_string())).collect();
+            let r = Req { params: &params, query: &Map::new(), body: &json!({}), files: &HashMap::new() };
+            if let Err(e) = handle(&mut st, route.op, &r) {
+                assert_ne!(e.status, 501, "{} has no behaviour", route.op);
+            }
+        }
+    }
 }

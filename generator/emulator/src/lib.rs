@@ -496,6 +496,7 @@ impl Emulator {
                 end_time: None,
                 started: false,
                 large,
+                deleted: false,
                 upload_status: "ready",
                 concurrency: 1,
                 calls: Vec::new(),

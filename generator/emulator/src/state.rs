@@ -87,6 +87,8 @@ pub(crate) struct Campaign {
     pub end_time: Option<String>,
     pub started: bool,
     pub large: bool,
+    /// Deleted through `DELETE /calling/contact/{list_id}`; kept so indices stay valid.
+    pub deleted: bool,
     /// Large uploads: `uploaded`, `verifying`, `processing`, `ready`, then `completed`.
     pub upload_status: &'static str,
     pub concurrency: usize,
