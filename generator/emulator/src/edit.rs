@@ -3,8 +3,7 @@
 //! Operations with business rules (numbers, knowledge bases, custom variables, voices, domains,
 //! subscriptions, call config, direction, rate limit) are handled one by one. Every other
 //! operation in the spec's list sets its payload's fields: on the agent where the agent's
-//! schema has the field, on the active version where the version's schema has it, and in the
-//! agent's stored settings otherwise. The body was validated against the spec first, so the
+//! schema has the field, else on the active version, where `GET /agent/{agent_id}` shows them. The body was validated against the spec first, so the
 //! operation is one the spec lists and its payload has the fields it needs.
 
 use serde_json::{Map, Value, json};
@@ -124,7 +123,7 @@ pub(crate) fn edit_agent(st: &mut State, b: &Value) -> Result<Reply, ApiError> {
         }
         "edit_call_config" => {
             let a = st.agent_mut(&id).expect("found above");
-            merge(&mut a["call_config"], &b["call_config"]);
+            merge(&mut active(a)["call_config"], &b["call_config"]);
         }
         "edit_outbound_inbound" => {
             let on = b["enable_outbound_inbound"].as_bool().unwrap_or(false);
@@ -144,18 +143,17 @@ pub(crate) fn edit_agent(st: &mut State, b: &Value) -> Result<Reply, ApiError> {
     Ok(Reply::Json(out))
 }
 
-/// Sets every payload field where the spec's agent or version schema has it, else in settings.
+/// Sets every payload field on the agent where the spec's agent schema has it, else on the
+/// active version (where Ringg keeps an agent's configuration).
 fn generic(st: &mut State, id: &str, b: &Value) {
     let doc = crate::server::document();
-    let has = |schema: &str, k: &str| doc.schemas.get(schema).and_then(|s| s["properties"].get(k)).is_some();
+    let on_agent = |k: &str| doc.schemas.get("AgentDetail").and_then(|s| s["properties"].get(k)).is_some();
     let a = st.agent_mut(id).expect("checked by the caller");
     for (k, v) in b.as_object().into_iter().flatten().filter(|(k, _)| !ENVELOPE.contains(&k.as_str())) {
-        if has("AgentDetail", k) {
+        if on_agent(k) {
             a[k.as_str()] = v.clone();
-        } else if has("AgentVersion", k) {
-            active(a)[k.as_str()] = v.clone();
         } else {
-            a["settings"][k.as_str()] = v.clone();
+            active(a)[k.as_str()] = v.clone();
         }
     }
 }

@@ -52,7 +52,7 @@ pub(crate) fn s<'a>(v: &'a Value, key: &str) -> &'a str {
 const ITEMS_SLOT: &str = "__items__";
 
 /// Keys of a stored agent that the API does not show.
-const INTERNAL: &[&str] = &["call_config", "settings", "call_count"];
+const INTERNAL: &[&str] = &["call_count"];
 
 fn public_agent(a: &Value) -> Value {
     let mut a = a.clone();
@@ -364,7 +364,7 @@ fn create_agent(st: &mut State, b: &Value) -> Out {
         "is_ab_live": false,
         "version_details": { version.clone(): {
             "version_slug": "v1", "language": b["primary_language"], "voice": voice, "tools": [],
-            "knowledge_bases": [], "event_subscriptions": [],
+            "knowledge_bases": [], "event_subscriptions": [], "call_config": {},
         } },
         "whitelisted_domains": ["https://www.ringg.ai"],
         "language": b["primary_language"],
@@ -381,8 +381,6 @@ fn create_agent(st: &mut State, b: &Value) -> Out {
         "created_at": now,
         "updated_at": now,
         "call_count": 0,
-        "call_config": {},
-        "settings": {},
     });
     let mut agent = agent;
     if agent["secondary_language"].is_null() {
@@ -444,7 +442,7 @@ fn initiate(st: &mut State, op: &str, b: &Value) -> Out {
     if s(agent, "agent_type") == "inbound" {
         return Err(err(400, format!("agent `{agent_id}` is an inbound agent and cannot place calls")));
     }
-    let call_config = agent["call_config"].clone();
+    let call_config = agent["version_details"][s(agent, "active_agent_version_id")]["call_config"].clone();
     let sources: Vec<&str> = ["from_number_id", "from_number", "number_pool_id"].into_iter().filter(|k| b.get(*k).is_some_and(|v| !v.is_null())).collect();
     let from = match (op, sources.as_slice()) {
         ("calling.initiate", ["from_number_id"]) | ("calling.initiate_from_pool", ["from_number_id"]) => {
@@ -864,7 +862,7 @@ fn launch(st: &mut State, c: usize, from: &str) -> Result<(), ApiError> {
     }
     st.campaigns[c].started = true;
     let agent_id = st.campaigns[c].agent_id.clone();
-    let retry = retry_delay(&st.agent(&agent_id).map(|a| a["call_config"].clone()).unwrap_or(Value::Null));
+    let retry = retry_delay(&st.agent(&agent_id).map(|a| a["version_details"][s(a, "active_agent_version_id")]["call_config"].clone()).unwrap_or(Value::Null));
     for row in st.campaigns[c].rows.clone() {
         let name = row.get("callee_name").and_then(Value::as_str).unwrap_or("").to_string();
         let to = s(&Value::Object(row.clone()), "mobile_number").to_string();
@@ -1034,6 +1032,24 @@ fn transcribe(r: &Req) -> Out {
         "processing_time_seconds": 0.01,
         "request_id": format!("stt-{hash:016x}"),
     })))
+}
+
+/// The agent of the spec's `AgentDetailResponse` example, which the seeded numbers answer for,
+/// given a version so that edits and calls work on it.
+pub(crate) fn seed_agent(st: &mut State) {
+    let mut a = example("AgentDetailResponse")["agents"].clone();
+    if !a.is_object() {
+        return;
+    }
+    let version = st.new_id();
+    a["active_agent_version_id"] = json!(version);
+    a["orchestration_mode"] = json!("single_node");
+    a["version_details"] = json!({ version: {
+        "version_slug": "v1", "language": a["language"], "voice": a["voice"], "tools": [],
+        "knowledge_bases": [], "event_subscriptions": [], "call_config": {},
+    } });
+    a["call_count"] = json!(0);
+    st.agents.push(a);
 }
 
 /// The seeded voices: those the spec's examples name, speaking the languages those examples

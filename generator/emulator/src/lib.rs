@@ -217,6 +217,7 @@ impl EmulatorBuilder {
         if st.voices.is_empty() {
             st.voices = handlers::seed_voices();
         }
+        handlers::seed_agent(&mut st);
         let shared = Arc::new(Shared {
             state: std::sync::Mutex::new(st),
             served: Default::default(),
