@@ -455,8 +455,8 @@ impl Emulator {
     }
 
     /// Creates one of everything (an agent, a knowledge base, a contact list, a processed large
-    /// upload, a pending call and a completed call) and returns their ids, so that any
-    /// endpoint can be called.
+    /// upload, a pending call and a completed call, the calls only while the call cap allows)
+    /// and returns their ids, so that any endpoint can be called.
     pub async fn fixtures(&self) -> Fixtures {
         let mut st = self.shared.lock();
         let mut ids = Map::new();
@@ -506,22 +506,25 @@ impl Emulator {
         }
         ids.insert("campaign_id".into(), ids["list_id"].clone());
         let from = number["number"].as_str().unwrap_or("+10000000000").to_string();
-        let pending = st.add_call(&agent_id, "Grace", "+919812345678", &from, Map::new(), None, 60_000).unwrap_or(0);
-        // The pending call stays `registered`: it waits for a campaign slot that never opens.
-        st.calls[pending].queued = true;
-        let done = st.add_call(&agent_id, "Ada", "+919876543210", &from, Map::new(), None, 60_000).unwrap_or(0);
-        st.calls[done].queued = true;
-        let c = &mut st.calls[done];
-        c.status = "completed";
-        c.sub_status = "ACCEPTED";
-        c.duration_s = 45.0;
-        c.cost = 1.0;
-        c.attempt_ms = Some(c.created_ms);
-        for k in ["id", "call_id", "parent_call_id"] {
-            ids.insert(k.into(), json!(st.calls[done].id));
+        // The calls count against the call cap; with too small a cap they are left out.
+        if let Ok(pending) = st.add_call(&agent_id, "Grace", "+919812345678", &from, Map::new(), None, 60_000) {
+            // The pending call stays `registered`: it waits for a campaign slot that never opens.
+            st.calls[pending].queued = true;
+            ids.insert("call_ids".into(), json!([st.calls[pending].id]));
+            ids.insert("mobile_numbers".into(), json!([st.calls[pending].to]));
         }
-        ids.insert("call_ids".into(), json!([st.calls[pending].id]));
-        ids.insert("mobile_numbers".into(), json!([st.calls[pending].to]));
+        if let Ok(done) = st.add_call(&agent_id, "Ada", "+919876543210", &from, Map::new(), None, 60_000) {
+            let c = &mut st.calls[done];
+            c.queued = true;
+            c.status = "completed";
+            c.sub_status = "ACCEPTED";
+            c.duration_s = 45.0;
+            c.cost = 1.0;
+            c.attempt_ms = Some(c.created_ms);
+            for k in ["id", "call_id", "parent_call_id"] {
+                ids.insert(k.into(), json!(st.calls[done].id));
+            }
+        }
         st.rev += 1;
         Fixtures { ids }
     }
