@@ -19,6 +19,8 @@ use crate::ir::{Api, Encoding, Endpoint, Presence, Resource, Response, TypeKind,
 
 include!(concat!(env!("OUT_DIR"), "/emulator_files.rs"));
 
+const CARGO_TOML: &str = include_str!("../../templates/emulator.Cargo.toml.j2");
+
 /// Where the emulator crate lives, relative to the repository root.
 const DIR: &str = "generated/emulator";
 
@@ -31,7 +33,7 @@ const DEPENDENCIES: &[&str] = &[
     r#"http-body-util = "0.1""#,
     r#"hyper = { version = "1", features = ["server", "client", "http1"] }"#,
     r#"hyper-util = { version = "0.1", features = ["tokio"] }"#,
-    r#"serde = { version = "1", features = ["derive"] }"#,
+    r#"serde = "1""#,
     r#"serde_json = { version = "1", features = ["preserve_order"] }"#,
     r#"serde_path_to_error = "0.1""#,
     r#"tokio = { version = "1", features = ["rt-multi-thread", "macros", "net", "time", "sync", "signal"] }"#,
@@ -53,17 +55,17 @@ pub(crate) fn emulator(api: &Api) -> Vec<GeneratedFile> {
 
 fn cargo_toml(api: &Api) -> GeneratedFile {
     let api_source: Vec<_> = api.sources.iter().filter(|s| s.module == "api").collect();
-    let deps = DEPENDENCIES.join("\n");
-    let contents = format!(
-        "# {header}\n[package]\nname = \"{name}-emulator\"\nversion = \"{version}\"\nedition = \"2024\"\n\
-         rust-version = \"1.85\"\ndescription = \"A stateful local emulator of the {title} API, for testing integrations without placing calls\"\n\
-         license = \"MIT OR Apache-2.0\"\npublish = false\n\n[[bin]]\nname = \"{name}-emulator\"\npath = \"src/main.rs\"\n\n\
-         [dependencies]\n{name} = {{ path = \"..\" }}\n{deps}\n\n[dev-dependencies]\n{dev}\n",
-        header = super::header_text(&api_source),
-        name = api.name,
-        version = api.version,
-        title = api.title,
-        dev = DEV_DEPENDENCIES.join("\n"),
+    let contents = super::templates::render(
+        "emulator.Cargo.toml",
+        CARGO_TOML,
+        minijinja::context! {
+            header => super::header_text(&api_source),
+            name => api.name.as_str(),
+            version => api.version.as_str(),
+            title => api.title.as_str(),
+            dependencies => minijinja::Value::from(minijinja::value::Serde(DEPENDENCIES)),
+            dev_dependencies => minijinja::Value::from(minijinja::value::Serde(DEV_DEPENDENCIES)),
+        },
     );
     GeneratedFile { path: format!("{DIR}/Cargo.toml"), contents }
 }
