@@ -194,6 +194,10 @@ impl EmulatorBuilder {
     /// Checks every JSON success the emulator sends against the response schema the spec gives
     /// the endpoint (the schemas of `generated/openapi.yaml`); see
     /// [`Emulator::conformance_problems`]. Off by default: it costs time per request.
+    ///
+    /// Independently of this, when the `RINGG_EMULATOR_RECORD` environment variable names a
+    /// file at start, every JSON success is appended to it as a line
+    /// `{"operation": ..., "body": ...}`; CI checks those with an independent validator.
     pub fn check_responses(mut self, on: bool) -> Self {
         self.check_responses = on;
         self
@@ -224,6 +228,7 @@ impl EmulatorBuilder {
             drive: Default::default(),
             check_responses: self.check_responses,
             conformance: Default::default(),
+            record_to: std::env::var("RINGG_EMULATOR_RECORD").ok().filter(|p| !p.is_empty()),
         });
         let (stop, stopped) = tokio::sync::oneshot::channel();
         tokio::spawn(server::serve(listener, shared.clone(), stopped));

@@ -50,6 +50,9 @@ pub(crate) struct Shared {
     pub check_responses: bool,
     /// What those checks found.
     pub conformance: Mutex<Vec<String>>,
+    /// Where to append every JSON success as a line `{"operation", "body"}`, for an
+    /// independent validator: the `RINGG_EMULATOR_RECORD` environment variable at start.
+    pub record_to: Option<String>,
 }
 
 impl Shared {
@@ -166,14 +169,12 @@ async fn respond(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
     };
     Ok(match result {
         Ok(Reply::Json(v)) => {
-            if shared.check_responses {
-                conform(&shared, op, &v);
-            }
+            observe(&shared, op, &v);
             json_response(200, &v)
         }
         Ok(Reply::Text(text)) => {
-            if shared.check_responses {
-                conform(&shared, op, &serde_json::from_str(&text).unwrap_or(Value::Null));
+            if shared.check_responses || shared.record_to.is_some() {
+                observe(&shared, op, &serde_json::from_str(&text).unwrap_or(Value::Null));
             }
             let mut r = Response::new(Full::new(Bytes::from(text)));
             r.headers_mut().insert("content-type", hyper::header::HeaderValue::from_static("application/json"));
@@ -193,6 +194,16 @@ async fn respond(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
     })
 }
 
+/// What is done with every JSON success besides sending it: checked, recorded, when asked.
+fn observe(shared: &Shared, op: &str, body: &Value) {
+    if shared.check_responses {
+        conform(shared, op, body);
+    }
+    if let Some(path) = &shared.record_to {
+        record(path, op, body);
+    }
+}
+
 /// Checks a success body against the operation's response schema and records any problem.
 fn conform(shared: &Shared, op: &str, body: &Value) {
     let doc = document();
@@ -202,6 +213,17 @@ fn conform(shared: &Shared, op: &str, body: &Value) {
     if !out.is_empty() {
         let mut c = shared.conformance.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         c.extend(out.iter().map(|p| format!("{op}: {} at {}", p.msg, json!(p.loc))));
+    }
+}
+
+/// Appends one response to the record file in a single write, so concurrent tests do not
+/// interleave lines. A failure to record is reported, not fatal.
+fn record(path: &str, op: &str, body: &Value) {
+    use std::io::Write as _;
+    let line = format!("{}\n", json!({ "operation": op, "body": body }));
+    let written = std::fs::OpenOptions::new().create(true).append(true).open(path).and_then(|mut f| f.write_all(line.as_bytes()));
+    if let Err(e) = written {
+        eprintln!("ringg-emulator: cannot record a response to {path}: {e}");
     }
 }
 
