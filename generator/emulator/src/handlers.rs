@@ -528,18 +528,21 @@ pub(crate) fn filtered_calls(st: &State, q: &Map<String, Value>) -> Result<Vec<u
         _ => Vec::new(),
     };
     let voicemail = q.get("voicemail").and_then(Value::as_bool);
+    // Looked up once, not once per call.
+    let (status, bulk, call_type) = (text("status"), text("bulk_list_id"), text("call_type"));
+    let (from_number, to_number, call_id) = (text("from_number"), text("to_number"), text("call_id"));
     let mut out: Vec<usize> = (0..st.calls.len())
         .filter(|&i| {
             let c = &st.calls[i];
             from.is_none_or(|f| c.created_ms >= f)
                 && to.is_none_or(|t| c.created_ms <= t)
                 && (agents.is_empty() || agents.contains(&c.agent_id.as_str()))
-                && text("status").is_none_or(|s| c.status == s)
-                && text("bulk_list_id").is_none_or(|b| c.bulk_list_id.as_deref() == Some(b))
-                && text("call_type").is_none_or(|t| t == "outbound")
-                && text("from_number").is_none_or(|n| c.from == n)
-                && text("to_number").is_none_or(|n| c.to == n)
-                && text("call_id").is_none_or(|id| c.id == id)
+                && status.is_none_or(|s| c.status == s)
+                && bulk.is_none_or(|b| c.bulk_list_id.as_deref() == Some(b))
+                && call_type.is_none_or(|t| t == "outbound")
+                && from_number.is_none_or(|n| c.from == n)
+                && to_number.is_none_or(|n| c.to == n)
+                && call_id.is_none_or(|id| c.id == id)
                 && voicemail.is_none_or(|v| c.voicemail == v)
         })
         .collect();

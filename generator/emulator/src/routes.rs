@@ -60,15 +60,15 @@ pub(crate) fn lookup(method: &str, path: &str) -> Lookup {
     let mut path_exists = false;
     for (base, prefix) in crate::spec::BASE_PATHS {
         let Some(rest) = path.strip_prefix(prefix) else { continue };
-        let got: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
+        let rest = rest.trim_end_matches('/');
+        let got_len = rest.split('/').count();
         for route in crate::spec::ROUTES.iter().filter(|r| r.base == *base) {
-            let want: Vec<&str> = route.path.split('/').collect();
-            if want.len() != got.len() {
+            if route.path.split('/').count() != got_len {
                 continue;
             }
             let mut params = HashMap::new();
             let mut literal = 0;
-            let fits = want.iter().zip(&got).all(|(w, g)| match w.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
+            let fits = route.path.split('/').zip(rest.split('/')).all(|(w, g)| match w.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
                 Some(name) => {
                     params.insert(name, percent_decode(g));
                     !g.is_empty()
@@ -94,7 +94,7 @@ pub(crate) fn lookup(method: &str, path: &str) -> Lookup {
     }
 }
 
-/// Decodes `%XX` escapes and `+` (in queries) of a URL component; bad escapes stay as they are.
+/// Decodes the `%XX` escapes of a URL component; bad escapes stay as they are.
 pub(crate) fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
