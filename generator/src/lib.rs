@@ -22,14 +22,14 @@ pub use emit::GeneratedFile;
 
 /// Loads the spec and emits every generated file. Writes nothing.
 ///
-/// `sources` holds the spec files and the runtime files (named `generator/runtime/<file>`, see
-/// [`files::read_inputs`]); the runtime is copied into the crate as given. Without runtime files
-/// the output has no `src/runtime/`, which is enough for tests that look at other files.
+/// `sources` holds the spec files and the hand-written core files (named `generator/runtime/<file>`,
+/// `generator/emulator/<path>` and `generator/cli/<path>`, see [`files::read_inputs`]); each core
+/// is copied into its crate as given. Without a core's files the output lacks those copies (no
+/// `src/runtime/`, say), which is enough for tests that look at the spec-shaped files.
 pub fn generate(sources: &[SourceFile]) -> Result<Vec<GeneratedFile>, Diagnostics> {
-    let (runtime, spec): (Vec<SourceFile>, Vec<SourceFile>) =
-        sources.iter().cloned().partition(|f| f.path.starts_with(files::RUNTIME_PREFIX));
+    let (cores, spec): (Vec<SourceFile>, Vec<SourceFile>) = sources.iter().cloned().partition(|f| files::is_core_file(&f.path));
     let api = load(&spec)?;
-    Ok(emit::emit(&api, &runtime))
+    Ok(emit::emit(&api, &cores))
 }
 
 /// One line describing what the spec holds, for `cargo xtask validate`.

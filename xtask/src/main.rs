@@ -7,6 +7,8 @@ mod bench;
 #[cfg(feature = "client-bench")]
 mod bench_client;
 mod changelog;
+#[cfg(feature = "emulator-bench")]
+mod bench_emulator;
 mod codegen;
 mod golden_crates;
 mod semver_probes;
@@ -30,6 +32,8 @@ Tasks:
   golden-crates     build every golden spec's crate and run its own tests (endpoint tests, examples, docs)
   semver-probes     prove spec-diff's Rust verdicts: for one spec change per rule, compile a probe of the
                     old crate's public API against the new crate (cargo check, shared target folder)
+  bench emulator    start time, throughput and latency against a trivial handler, and a whole call
+                    lifecycle (cargo run --release -p xtask --features emulator-bench -- bench emulator)
   openapi           regenerate only generated/openapi.yaml, the OpenAPI 3.0.3 export (codegen writes it too)
 ";
 
@@ -65,6 +69,10 @@ fn main() -> ExitCode {
         ["bench", "client"] => repo_root().and_then(|root| bench_client::run(&root)),
         #[cfg(not(feature = "client-bench"))]
         ["bench", "client"] => Err("bench client needs its feature: cargo run --release -p xtask --features client-bench -- bench client".into()),
+        #[cfg(feature = "emulator-bench")]
+        ["bench", "emulator"] => bench_emulator::run(),
+        #[cfg(not(feature = "emulator-bench"))]
+        ["bench", "emulator"] => Err("bench emulator needs its feature: cargo run --release -p xtask --features emulator-bench -- bench emulator".into()),
         [] | ["help"] | ["--help"] | ["-h"] => {
             print!("{HELP}");
             Ok(())

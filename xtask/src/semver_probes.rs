@@ -267,7 +267,10 @@ pub(crate) fn write_crate(
     let files = generator::generate(sources).map_err(|d| format!("the spec does not generate:\n{d}"))?;
     for f in &files {
         let Some(rel) = f.path.strip_prefix("generated/") else { continue };
-        if (rel.starts_with("tests/") && lib.is_none()) || rel == "openapi.yaml" {
+        // The emulator and CLI crates are not part of a client crate (and their cores are not
+        // among `sources`).
+        let other_crate = rel.starts_with("emulator/") || rel.starts_with("cli/");
+        if (rel.starts_with("tests/") && lib.is_none()) || rel == "openapi.yaml" || other_crate {
             continue;
         }
         let mut contents = f.contents.clone();

@@ -8,6 +8,7 @@
 mod blocking;
 mod crate_root;
 mod docs;
+mod emulator;
 mod endpoint_tests;
 mod examples;
 mod models;
@@ -39,8 +40,10 @@ type Job<'a> = Box<dyn Fn() -> Vec<GeneratedFile> + Sync + 'a>;
 /// Each type module, resource and crate-wide file is a job; formatting dominates the cost and
 /// the jobs are independent, so they run in parallel. Output does not depend on scheduling.
 ///
-/// `runtime` is the hand-written runtime (`generator/runtime/<file>`), copied into the crate.
-pub fn emit(api: &Api, runtime: &[SourceFile]) -> Vec<GeneratedFile> {
+/// `cores` are the hand-written core files (`generator/runtime/<file>`,
+/// `generator/emulator/<path>`, `generator/cli/<path>`), each copied into its crate; files with
+/// other names are ignored.
+pub fn emit(api: &Api, cores: &[SourceFile]) -> Vec<GeneratedFile> {
     let modules = models::modules(api);
     let module_names: Vec<&str> = modules.iter().map(|(m, _)| *m).collect();
     let mut jobs: Vec<Job<'_>> = vec![
@@ -52,8 +55,9 @@ pub fn emit(api: &Api, runtime: &[SourceFile]) -> Vec<GeneratedFile> {
         Box::new(|| vec![models::root(api, &module_names)]),
         Box::new(|| crate_root::webhooks(api).into_iter().chain(crate_root::webcall(api)).collect()),
         Box::new(|| templates::templates(api)),
-        Box::new(|| runtime::runtime(api, runtime)),
+        Box::new(|| runtime::runtime(api, cores)),
         Box::new(|| vec![openapi::openapi(api)]),
+        Box::new(|| emulator::emulator(api, cores)),
     ];
     for (module, defs) in &modules {
         jobs.push(Box::new(move || vec![models::module_file(api, module, defs)]));

@@ -50,21 +50,21 @@ pub(crate) const RUNTIME_DEV_DEPENDENCIES: &[&str] =
 /// crate the spec describes, so the runtime itself names no API.
 const CRATE_PLACEHOLDER: &str = "api_crate::";
 
-/// `generated/src/runtime/*.rs`, one per runtime file.
-pub(crate) fn runtime(api: &Api, files: &[SourceFile]) -> Vec<GeneratedFile> {
+/// `generated/src/runtime/*.rs`, one per runtime file among `cores` (`generator/runtime/<file>`).
+pub(crate) fn runtime(api: &Api, cores: &[SourceFile]) -> Vec<GeneratedFile> {
     let krate = format!("{}::", api.name);
-    files
+    cores
         .iter()
-        .map(|f| {
-            let name = f.path.strip_prefix(RUNTIME_PREFIX).unwrap_or(&f.path);
-            GeneratedFile {
+        .filter_map(|f| {
+            let name = f.path.strip_prefix(RUNTIME_PREFIX)?;
+            Some(GeneratedFile {
                 path: format!("generated/src/runtime/{name}"),
                 contents: format!(
                     "// {}\n{}\n",
                     header_from(&f.path),
                     f.text.trim_end().replace(CRATE_PLACEHOLDER, &krate)
                 ),
-            }
+            })
         })
         .collect()
 }
