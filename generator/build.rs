@@ -1,4 +1,4 @@
-//! Embeds every file of `runtime/` and `emulator/` into the generator, so a new hand-written
+//! Embeds every file of `runtime/`, `emulator/` and `cli/` into the generator, so a new hand-written
 //! file can never be forgotten by the emitter and the generator core needs no file access at
 //! run time.
 
@@ -10,6 +10,7 @@ fn main() {
     let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     embed(&root.join("runtime"), "RUNTIME_FILES", "runtime/", &Path::new(&out_dir).join("runtime_files.rs"));
     embed(&root.join("emulator"), "EMULATOR_FILES", "emulator/", &Path::new(&out_dir).join("emulator_files.rs"));
+    embed(&root.join("cli"), "CLI_FILES", "cli/", &Path::new(&out_dir).join("cli_files.rs"));
 }
 
 /// Writes `const NAME: &[(&str, &str)]`: every `.rs` file below `dir` by its relative path.

@@ -383,7 +383,7 @@ fn endpoint_test(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
 }
 
 /// JSON of the required fields of a type, for bodies the spec gives no example of.
-fn sample_json(api: &Api, t: &TypeRef, hint: &str) -> Value {
+pub(super) fn sample_json(api: &Api, t: &TypeRef, hint: &str) -> Value {
     match t {
         TypeRef::String | TypeRef::Date | TypeRef::DateTime => Value::String(super::rust::sample_text(hint)),
         TypeRef::Integer => json!(10),

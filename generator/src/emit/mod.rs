@@ -5,6 +5,7 @@
 //! non-Rust files come from minijinja templates. Every output starts with a line saying it is
 //! generated, by which command, from which spec files (with their content hash).
 
+mod cli;
 mod crate_root;
 mod docs;
 mod emulator;
@@ -51,6 +52,7 @@ pub fn emit(api: &Api) -> Vec<GeneratedFile> {
         Box::new(runtime::runtime),
         Box::new(|| vec![openapi::openapi(api)]),
         Box::new(|| emulator::emulator(api)),
+        Box::new(|| cli::cli(api)),
     ];
     for (module, defs) in &modules {
         jobs.push(Box::new(move || vec![models::module_file(api, module, defs)]));
