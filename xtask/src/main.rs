@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod bench;
+mod bench_cli;
 #[cfg(feature = "client-bench")]
 mod bench_client;
 mod codegen;
@@ -22,6 +23,8 @@ Tasks:
                     (run optimised: cargo run --release -p xtask -- bench codegen)
   bench client      per-request overhead of the generated client against hand-written reqwest, and
                     page decode cost (cargo run --release -p xtask --features client-bench -- bench client)
+  bench cli         start-up of the ringg binary, and `ringg workspace get` against the emulator
+                    vs curl (cargo xtask bench cli; builds the binary with --release)
   openapi           regenerate only generated/openapi.yaml, the OpenAPI 3.0.3 export (codegen writes it too)
 ";
 
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
         ["spec-diff", rest @ ..] => spec_diff::run(&repo_root(), rest),
         ["openapi"] => openapi(),
         ["bench", "codegen"] => bench::codegen(&repo_root()),
+        ["bench", "cli"] => bench_cli::run(&repo_root()),
         #[cfg(feature = "client-bench")]
         ["bench", "client"] => bench_client::run(&repo_root()),
         #[cfg(not(feature = "client-bench"))]

@@ -529,7 +529,7 @@ pub(crate) fn uploads(m: &ArgMatches, id: &str, flag: &str) -> Result<Vec<ringg:
 
 /// Says on stderr that an endpoint is deprecated, and what replaces it.
 pub(crate) fn warn_deprecated(command: &str, note: &str) {
-    eprintln!("warning: `ringg {command}` is deprecated: {note}");
+    eprintln!("warning: `{command}` is deprecated: {note}");
 }
 
 #[cfg(test)]

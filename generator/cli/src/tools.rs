@@ -1,5 +1,7 @@
 //! `ringg emulator`, `ringg webcall snippet` and `ringg completions`.
 
+use std::io::Write as _;
+
 use clap::{Arg, ArgMatches, Command};
 
 use crate::app::{EMULATOR_KEY, Failure};
@@ -57,14 +59,20 @@ pub(crate) async fn emulator(m: &ArgMatches) -> Result<(), Failure> {
     }
     let emulator = builder.start().await.map_err(|e| Failure::local(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
     let addr = emulator.addr();
-    println!("ringg emulator listening on http://{addr}");
-    println!("  try: ringg --base-url http://{addr} workspace get");
-    if key.is_some() {
-        println!("  it accepts the key in {}", crate::spec::KEY_ENV);
+    let accepts = if key.is_some() {
+        format!("it accepts the key in {}", crate::spec::KEY_ENV)
     } else {
-        println!("  it accepts the key `{EMULATOR_KEY}`, which the CLI sends to a loopback base URL by default");
-    }
-    println!("Press Ctrl-C to stop.");
+        format!("it accepts the key `{EMULATOR_KEY}`, which the CLI sends to a loopback base URL by default")
+    };
+    // Whoever reads this may stop reading (a script that only wants the address): a closed
+    // stdout must not stop the emulator.
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "ringg emulator listening on http://{addr}\n  try: ringg --base-url http://{addr} workspace get\n  {accepts}\nPress Ctrl-C to stop."
+    )
+    .and_then(|()| out.flush());
+    drop(out);
     let _ = tokio::signal::ctrl_c().await;
     Ok(())
 }

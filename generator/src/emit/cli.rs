@@ -191,7 +191,7 @@ fn endpoint_command(api: &Api, e: &Endpoint) -> TokenStream {
     let mut long = one_line(&e.doc);
     long.push_str(&format!("\n\n{} {}", e.method.as_str(), e.path));
     if let Some(d) = &e.deprecated {
-        let instead = d.replacement.as_ref().map(|(res, ep)| format!(" Use `ringg {} {}` instead.", kebab(res), kebab(ep)));
+        let instead = d.replacement.as_ref().map(|(res, ep)| format!(" Use `{} {} {}` instead.", api.name, kebab(res), kebab(ep)));
         about = format!("[deprecated] {about}");
         long.push_str(&format!("\n\nDeprecated: {}{}", one_line(&d.doc), instead.unwrap_or_default()));
     }
@@ -283,6 +283,7 @@ fn table(api: &Api, e: &Endpoint) -> (Vec<String>, Vec<String>) {
 
 /// The function that runs one endpoint command.
 fn endpoint_fn(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> TokenStream {
+    let krate = super::rust::krate(api);
     let name = fn_name(r, e);
     let res = ident(&r.name);
     let method = ident(&e.rust_method);
@@ -360,7 +361,7 @@ fn endpoint_fn(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> 
                         Presence::Optional => assigns.push(quote! { body.#fname = app::form_opt::<#t>(&fields, #wire, #type_name)?; }),
                         Presence::OptionalNullable => assigns.push(quote! {
                             if let Some(value) = app::form_opt::<#t>(&fields, #wire, #type_name)? {
-                                body.#fname = ringg::Patch::Value(value);
+                                body.#fname = #krate::Patch::Value(value);
                             }
                         }),
                     }
@@ -377,9 +378,9 @@ fn endpoint_fn(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> 
     }
     let warn = match &e.deprecated {
         Some(d) => {
-            let command = lit(&command_path(r, e));
+            let command = lit(&format!("{} {}", api.name, command_path(r, e)));
             let note = match &d.replacement {
-                Some((res, ep)) => format!("use `ringg {} {}` instead", kebab(res), kebab(ep)),
+                Some((res, ep)) => format!("use `{} {} {}` instead", api.name, kebab(res), kebab(ep)),
                 None => one_line(&d.doc),
             };
             let note = lit(&note);
@@ -410,7 +411,7 @@ fn endpoint_fn(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> 
             quote! { cli.print(&request.await?, &Table { rows: #rows, columns: #columns }) }
         }
     };
-    let doc = lit(&format!(" `ringg {}`: `{} {}`.", command_path(r, e), e.method.as_str(), e.path));
+    let doc = lit(&format!(" `{} {}`: `{} {}`.", api.name, command_path(r, e), e.method.as_str(), e.path));
     let reads_args = !inputs.is_empty() || e.body.is_some() || e.paging.is_some() || matches!(e.response, Response::Binary { .. });
     let m = if reads_args { quote! { m } } else { quote! { _m } };
     quote! {
@@ -469,7 +470,8 @@ fn webhook_events(api: &Api) -> (String, Vec<(String, Value)>) {
 }
 
 fn spec_rs(api: &Api) -> GeneratedFile {
-    let mut imports = Imports::with_prefix(quote! { ringg::types });
+    let krate = super::rust::krate(api);
+    let mut imports = Imports::with_prefix(quote! { #krate::types });
     let mut resources = Vec::new();
     let mut arms = Vec::new();
     let mut fns = Vec::new();
@@ -583,7 +585,7 @@ fn endpoint_tests(api: &Api) -> GeneratedFile {
 fn endpoint_test(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
     let op = format!("{}.{}", r.name, e.name);
     let name = fn_name(r, e);
-    let doc = lit(&format!(" `ringg {}` answers from the emulator.", command_path(r, e)));
+    let doc = lit(&format!(" `{} {}` answers from the emulator.", api.name, command_path(r, e)));
     let (res, ep) = (lit(&kebab(&r.name)), lit(&kebab(&e.name)));
     let mut steps = Vec::new();
     for i in inputs(e).iter().filter(|i| i.positional) {
