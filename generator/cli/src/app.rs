@@ -65,6 +65,11 @@ impl From<ringg::Error> for Failure {
 /// used for a loopback base URL when none is configured.
 pub(crate) const EMULATOR_KEY: &str = "ringg-emulator-key";
 
+/// Where `--help` lists the options every command has.
+const GLOBAL: &str = "Global options";
+/// Where `--help` lists the body's fields.
+const BODY: &str = "Body fields";
+
 /// The whole command tree.
 pub(crate) fn command() -> Command {
     let mut root = Command::new("ringg")
@@ -76,6 +81,7 @@ pub(crate) fn command() -> Command {
         .arg(
             Arg::new("api-key")
                 .long("api-key")
+                .help_heading(GLOBAL)
                 .global(true)
                 .value_name("KEY")
                 .help(format!("API key (default: the {} environment variable); never printed", spec::KEY_ENV)),
@@ -83,6 +89,7 @@ pub(crate) fn command() -> Command {
         .arg(
             Arg::new("base-url")
                 .long("base-url")
+                .help_heading(GLOBAL)
                 .global(true)
                 .value_name("URL")
                 .help("Base URL of the API, such as the emulator's http://127.0.0.1:8080; a URL without a path gets the API's path"),
@@ -90,6 +97,7 @@ pub(crate) fn command() -> Command {
         .arg(
             Arg::new("timeout")
                 .long("timeout")
+                .help_heading(GLOBAL)
                 .global(true)
                 .value_name("SECONDS")
                 .value_parser(clap::value_parser!(f64))
@@ -98,6 +106,7 @@ pub(crate) fn command() -> Command {
         .arg(
             Arg::new("retries")
                 .long("retries")
+                .help_heading(GLOBAL)
                 .global(true)
                 .value_name("N")
                 .value_parser(clap::value_parser!(u32))
@@ -106,6 +115,7 @@ pub(crate) fn command() -> Command {
         .arg(
             Arg::new("verbose")
                 .long("verbose")
+                .help_heading(GLOBAL)
                 .short('v')
                 .global(true)
                 .action(ArgAction::SetTrue)
@@ -115,6 +125,7 @@ pub(crate) fn command() -> Command {
         root = root.arg(
             Arg::new(*flag)
                 .long(*flag)
+                .help_heading(GLOBAL)
                 .global(true)
                 .value_name("URL")
                 .help(format!("Base URL of the `{name}` endpoints (default: derived from --base-url)")),
@@ -343,6 +354,11 @@ pub(crate) fn positional(id: &'static str, value_name: &'static str, help: &'sta
     Arg::new(id).required(true).value_name(value_name).help(help)
 }
 
+/// A flag setting one top-level field of the body.
+pub(crate) fn body_flag(name: &'static str, help: &'static str, values: &'static [&'static str]) -> Arg {
+    flag(name, help, values).help_heading(BODY)
+}
+
 /// An optional flag taking one value; `values` lists an enum's values (shown and completed).
 pub(crate) fn flag(name: &'static str, help: &'static str, values: &'static [&'static str]) -> Arg {
     let arg = Arg::new(name).long(name).value_name("VALUE").help(help);
@@ -356,13 +372,19 @@ pub(crate) fn list_flag(name: &'static str, help: &'static str, values: &'static
 
 /// A file path for a multipart file field.
 pub(crate) fn file_flag(name: &'static str, help: &'static str, required: bool, repeat: bool) -> Arg {
-    let arg = Arg::new(name).long(name).value_name("PATH").required(required).help(help).value_hint(clap::ValueHint::FilePath);
+    let arg = Arg::new(name)
+        .long(name)
+        .value_name("PATH")
+        .required(required)
+        .help(help)
+        .help_heading(BODY)
+        .value_hint(clap::ValueHint::FilePath);
     if repeat { arg.action(ArgAction::Append) } else { arg }
 }
 
 /// `--body`: the whole body as `@file.json`, `-` (stdin) or inline JSON.
 pub(crate) fn body_arg(type_name: &'static str) -> Arg {
-    Arg::new("body").long("body").value_name("@FILE|-|JSON").help(format!(
+    Arg::new("body").long("body").value_name("@FILE|-|JSON").help_heading(BODY).help(format!(
         "The body as JSON ({type_name}): @file.json, - for stdin, or inline; field flags override its fields; checked before sending"
     ))
 }

@@ -221,7 +221,7 @@ fn endpoint_command(api: &Api, e: &Endpoint) -> TokenStream {
         for f in body_flags(api, e, &inputs) {
             let (id, help) = (lit(&f.name), lit(&format!("Body field `{}` ({}): {}", f.field.wire, f.field.ty.spec(), one_line(&f.field.doc))));
             let values = str_slice(&enum_values(api, &f.field.ty));
-            args.push(quote! { app::flag(#id, #help, #values) });
+            args.push(quote! { app::body_flag(#id, #help, #values) });
         }
         for (f, name) in file_flags(api, e, &inputs) {
             let id = lit(&name);
