@@ -573,6 +573,12 @@ mod tests {
     }
 
     #[test]
+    fn the_command_tree_is_consistent() {
+        // clap's own checks over every command: unique ids and flags, valid defaults.
+        command().debug_assert();
+    }
+
+    #[test]
     fn the_key_is_scrubbed_from_output() {
         let mut v = serde_json::json!({ "api_key": "k-123", "nested": [{ "url": "https://x/?key=k-123" }], "n": 1 });
         scrub(&mut v, "k-123");
