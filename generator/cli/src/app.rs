@@ -250,14 +250,15 @@ impl Cli {
     /// `--all`: every item as one JSON line, one page in memory at a time; a progress bar on
     /// stderr when it is a terminal.
     pub(crate) async fn stream<T: Serialize>(&self, mut items: ringg::Paginator<T>) -> Result<(), Failure> {
+        // A spinner counting items until the API says how many there are, then a bar.
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = indicatif::ProgressBar::new_spinner();
-            bar.set_style(
-                indicatif::ProgressStyle::with_template("{spinner} {pos}/{len} items")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-            );
+            if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {pos} items") {
+                bar.set_style(style);
+            }
             bar
         });
+        let mut sized = false;
         let stdout = std::io::stdout();
         while let Some(item) = items.try_next().await? {
             let mut value = serde_json::to_value(&item).map_err(|e| Failure::local(format!("cannot show an item: {e}")))?;
@@ -266,8 +267,12 @@ impl Cli {
             line.push(b'\n');
             stdout.lock().write_all(&line).map_err(stdout_failure)?;
             if let Some(bar) = &bar {
-                if let Some(total) = items.total() {
+                if let (false, Some(total)) = (sized, items.total()) {
+                    sized = true;
                     bar.set_length(total);
+                    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} items") {
+                        bar.set_style(style);
+                    }
                 }
                 bar.inc(1);
             }
