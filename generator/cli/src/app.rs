@@ -360,19 +360,20 @@ pub(crate) fn positional(id: &'static str, value_name: &'static str, help: &'sta
 }
 
 /// A flag setting one top-level field of the body.
-pub(crate) fn body_flag(name: &'static str, help: &'static str, values: &'static [&'static str]) -> Arg {
-    flag(name, help, values).help_heading(BODY)
+pub(crate) fn body_flag(name: &'static str, value_name: &'static str, help: &'static str, values: &'static [&'static str]) -> Arg {
+    flag(name, value_name, help, values).help_heading(BODY)
 }
 
-/// An optional flag taking one value; `values` lists an enum's values (shown and completed).
-pub(crate) fn flag(name: &'static str, help: &'static str, values: &'static [&'static str]) -> Arg {
-    let arg = Arg::new(name).long(name).value_name("VALUE").help(help);
+/// An optional flag taking one value, shown as `value_name`; `values` lists an enum's values
+/// (shown and completed).
+pub(crate) fn flag(name: &'static str, value_name: &'static str, help: &'static str, values: &'static [&'static str]) -> Arg {
+    let arg = Arg::new(name).long(name).value_name(value_name).help(help);
     if values.is_empty() { arg } else { arg.value_parser(values.to_vec()) }
 }
 
-/// An optional flag that may repeat (a list).
-pub(crate) fn list_flag(name: &'static str, help: &'static str, values: &'static [&'static str]) -> Arg {
-    flag(name, help, values).action(ArgAction::Append)
+/// An optional flag that may repeat (a list): `--agent-id a --agent-id b`.
+pub(crate) fn list_flag(name: &'static str, value_name: &'static str, help: &'static str, values: &'static [&'static str]) -> Arg {
+    flag(name, value_name, help, values).action(ArgAction::Append)
 }
 
 /// A file path for a multipart file field.

@@ -75,8 +75,15 @@ fn cargo_toml(api: &Api) -> GeneratedFile {
     GeneratedFile { path: format!("{DIR}/Cargo.toml"), contents }
 }
 
+/// A command or flag name: `snake_case` becomes `kebab-case`, and characters a shell user
+/// would have to quote (`agent_id[]`) are dropped.
 fn kebab(name: &str) -> String {
-    name.replace('_', "-")
+    let kebab: String = name.chars().filter_map(|c| match c {
+        '_' | '-' => Some('-'),
+        c if c.is_ascii_alphanumeric() => Some(c.to_ascii_lowercase()),
+        _ => None,
+    }).collect();
+    kebab.trim_matches('-').to_string()
 }
 
 /// Help text on one line, as clap wraps it itself.
@@ -174,6 +181,22 @@ fn enum_values(api: &Api, t: &TypeRef) -> Vec<String> {
     }
 }
 
+/// What `--help` shows as a flag's value.
+fn value_name(api: &Api, t: &TypeRef) -> &'static str {
+    match t {
+        TypeRef::String => "TEXT",
+        TypeRef::Integer => "INTEGER",
+        TypeRef::Number => "NUMBER",
+        TypeRef::Boolean => "true|false",
+        TypeRef::Date => "YYYY-MM-DD",
+        TypeRef::DateTime => "DATETIME",
+        TypeRef::File => "PATH",
+        TypeRef::List(inner) => value_name(api, inner),
+        TypeRef::Named(_) if is_text(api, t) => "VALUE",
+        TypeRef::Json | TypeRef::Map(_) | TypeRef::Named(_) => "JSON",
+    }
+}
+
 fn str_slice(values: &[String]) -> TokenStream {
     let values = values.iter().map(|v| lit(v));
     quote! { &[#(#values),*] }
@@ -207,12 +230,13 @@ fn endpoint_command(api: &Api, e: &Endpoint) -> TokenStream {
     for i in &inputs {
         let (id, help) = (lit(&i.name), lit(&one_line(&i.param.doc)));
         if i.positional {
-            let value_name = lit(&i.param.wire.to_ascii_uppercase());
+            let value_name = lit(&i.name.to_ascii_uppercase().replace('-', "_"));
             args.push(quote! { app::positional(#id, #value_name, #help) });
         } else {
             let values = str_slice(&enum_values(api, &i.param.ty));
+            let shown = value_name(api, &i.param.ty);
             let build = if matches!(i.param.ty, TypeRef::List(_)) { quote! { app::list_flag } } else { quote! { app::flag } };
-            args.push(quote! { #build(#id, #help, #values) });
+            args.push(quote! { #build(#id, #shown, #help, #values) });
         }
     }
     if let Some(b) = &e.body {
@@ -221,13 +245,14 @@ fn endpoint_command(api: &Api, e: &Endpoint) -> TokenStream {
             quote! { app::body_arg(#t) }
         });
         for f in body_flags(api, e, &inputs) {
-            let (id, help) = (lit(&f.name), lit(&format!("Body field `{}` ({}): {}", f.field.wire, f.field.ty.spec(), one_line(&f.field.doc))));
+            let (id, help) = (lit(&f.name), lit(&format!("`{}` ({}): {}", f.field.wire, f.field.ty.spec(), one_line(&f.field.doc))));
             let values = str_slice(&enum_values(api, &f.field.ty));
-            args.push(quote! { app::body_flag(#id, #help, #values) });
+            let shown = value_name(api, &f.field.ty);
+            args.push(quote! { app::body_flag(#id, #shown, #help, #values) });
         }
         for (f, name) in file_flags(api, e, &inputs) {
             let id = lit(&name);
-            let help = lit(&format!("File for `{}`: {}", f.wire, one_line(&f.doc)));
+            let help = lit(&format!("`{}` (a file): {}", f.wire, one_line(&f.doc)));
             let required = f.presence == Presence::Required;
             let repeat = matches!(f.ty, TypeRef::List(_));
             args.push(quote! { app::file_flag(#id, #help, #required, #repeat) });
@@ -294,7 +319,7 @@ fn endpoint_fn(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> 
     let mut setters = Vec::new();
     for i in &inputs {
         let id = lit(&i.name);
-        let shown = if i.positional { format!("<{}>", i.param.wire.to_ascii_uppercase()) } else { format!("--{}", i.name) };
+        let shown = if i.positional { format!("<{}>", i.name.to_ascii_uppercase().replace('-', "_")) } else { format!("--{}", i.name) };
         let (shown, expected) = (lit(&shown), lit(&i.param.ty.spec()));
         let setter = ident(&i.param.rust);
         match (&i.param.ty, i.positional) {
@@ -541,7 +566,7 @@ fn spec_rs(api: &Api) -> GeneratedFile {
 
         /// One command per resource, with one subcommand per endpoint.
         pub(crate) fn resources() -> Vec<Command> {
-            vec![#(#resources),*]
+            Vec::from([#(#resources),*])
         }
 
         /// Runs `ringg <resource> <endpoint>`.
