@@ -113,8 +113,11 @@ fn unique(wire: &str, prefix: &str, taken: &mut BTreeSet<String>) -> String {
     if taken.contains(&name) || RESERVED.contains(&name.as_str()) || name.starts_with("base-url") {
         name = format!("{prefix}-{name}");
     }
+    let base = name.clone();
+    let mut n = 2;
     while taken.contains(&name) {
-        name.push('_');
+        name = format!("{base}-{n}");
+        n += 1;
     }
     taken.insert(name.clone());
     name
@@ -690,5 +693,27 @@ fn endpoint_test(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
             #deprecated
             assert_eq!(emulator.conformance_problems(), Vec::<String>::new(), "responses that do not fit the spec");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_kebab_case_without_characters_to_quote() {
+        assert_eq!(kebab("initiate_from_pool"), "initiate-from-pool");
+        assert_eq!(kebab("agent_id[]"), "agent-id");
+        assert_eq!(kebab("Voice-ID"), "voice-id");
+    }
+
+    #[test]
+    fn clashing_flags_get_a_prefix() {
+        let mut taken = BTreeSet::new();
+        assert_eq!(unique("agent_id", "body", &mut taken), "agent-id");
+        assert_eq!(unique("agent_id", "body", &mut taken), "body-agent-id");
+        assert_eq!(unique("output", "query", &mut taken), "query-output");
+        assert_eq!(unique("base_url_stt", "query", &mut taken), "query-base-url-stt");
+        assert_eq!(unique("agent_id[]", "body", &mut taken), "body-agent-id-2");
     }
 }
