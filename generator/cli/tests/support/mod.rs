@@ -43,11 +43,12 @@ impl Output {
     }
 }
 
-/// A fresh path in the temporary folder.
+/// A fresh path in cargo's scratch folder for integration tests (below the target folder, so
+/// `cargo clean` removes it).
 pub fn temp_path(name: &str) -> String {
     static N: AtomicU64 = AtomicU64::new(0);
     let n = N.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("ringg-cli-tests-{}", std::process::id()));
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("ringg-cli-tests-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("the temporary folder is writable");
     dir.join(format!("{n}-{name}")).to_string_lossy().into_owned()
 }
