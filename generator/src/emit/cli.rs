@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 
 use super::emulator::sample_json;
 use super::rust::{Imports, format_file, lit, raw_lit, ty};
+use proc_macro2::TokenTree;
 use super::{GeneratedFile, docs, header, header_from};
 use crate::ident::ident;
 use crate::ir::{Api, Encoding, Endpoint, Field, Param, Presence, Resource, Response, TypeKind, TypeRef};
@@ -163,11 +164,14 @@ fn is_file(t: &TypeRef) -> bool {
     }
 }
 
-/// Whether a value of this type is written as plain text on the command line.
+/// Whether a value of this type is written as plain text on the command line: strings, dates,
+/// and named types that are a JSON string on the wire (enums); objects and unions are JSON.
 fn is_text(api: &Api, t: &TypeRef) -> bool {
     match t {
         TypeRef::String | TypeRef::Date | TypeRef::DateTime => true,
-        TypeRef::Named(n) => matches!(api.type_def(n).map(|d| &d.kind), Some(TypeKind::Enum(_))),
+        TypeRef::Named(n) => {
+            !matches!(api.type_def(n).map(|d| &d.kind), Some(TypeKind::Object(_) | TypeKind::Union(_) | TypeKind::Tagged(_)))
+        }
         _ => false,
     }
 }
@@ -182,6 +186,27 @@ fn enum_values(api: &Api, t: &TypeRef) -> Vec<String> {
         Some(TypeKind::Enum(values)) => values.iter().map(|v| v.wire.clone()).collect(),
         _ => Vec::new(),
     }
+}
+
+/// A client type as this crate writes it: the type emitters write the client's own paths as
+/// `crate::...` (`crate::Upload`), which here is `ringg::...`.
+fn client_ty(api: &Api, t: &TypeRef, imports: &mut Imports) -> TokenStream {
+    rebase(ty(api, t, imports), &super::rust::krate(api))
+}
+
+fn rebase(tokens: TokenStream, krate: &proc_macro2::Ident) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|tt| match tt {
+            TokenTree::Ident(i) if i == "crate" => TokenTree::Ident(krate.clone()),
+            TokenTree::Group(g) => {
+                let mut group = proc_macro2::Group::new(g.delimiter(), rebase(g.stream(), krate));
+                group.set_span(g.span());
+                TokenTree::Group(group)
+            }
+            other => other,
+        })
+        .collect()
 }
 
 /// What `--help` shows as a flag's value.
@@ -327,16 +352,16 @@ fn endpoint_fn(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> 
         let setter = ident(&i.param.rust);
         match (&i.param.ty, i.positional) {
             (TypeRef::List(inner), positional) => {
-                let t = ty(api, inner, imports);
+                let t = client_ty(api, inner, imports);
                 let read = quote! { app::list::<#t>(m, #id, #shown, #expected)? };
                 if positional { call_args.push(read) } else { setters.push(quote! { request = request.#setter(#read); }) }
             }
             (t, true) => {
-                let t = ty(api, t, imports);
+                let t = client_ty(api, t, imports);
                 call_args.push(quote! { app::req::<#t>(m, #id, #shown, #expected)? });
             }
             (t, false) => {
-                let t = ty(api, t, imports);
+                let t = client_ty(api, t, imports);
                 setters.push(quote! {
                     if let Some(value) = app::opt::<#t>(m, #id, #shown, #expected)? {
                         request = request.#setter(value);
@@ -348,7 +373,7 @@ fn endpoint_fn(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> 
     let mut prelude = TokenStream::new();
     if let Some(b) = &e.body {
         let def = api.type_def(&b.ty).expect("validated");
-        let body_ty = ty(api, &TypeRef::Named(b.ty.clone()), imports);
+        let body_ty = client_ty(api, &TypeRef::Named(b.ty.clone()), imports);
         let type_name = lit(&b.ty);
         let fields = body_flags(api, e, &inputs).into_iter().map(|f| {
             let (id, wire, flag, spec, text) =
@@ -382,7 +407,7 @@ fn endpoint_fn(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> 
                         }
                         continue;
                     }
-                    let t = ty(api, &f.ty, imports);
+                    let t = client_ty(api, &f.ty, imports);
                     let flag = flag_names.iter().find(|(w, _)| *w == f.wire).map_or_else(|| "--body".to_string(), |(_, n)| format!("--{n}"));
                     let flag = lit(&flag);
                     match f.presence {
@@ -699,6 +724,13 @@ fn endpoint_test(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn client_paths_are_rebased_on_the_client_crate() {
+        let krate = proc_macro2::Ident::new("ringg", proc_macro2::Span::call_site());
+        let t = rebase(quote! { Option<Vec<crate::Upload>> }, &krate);
+        assert_eq!(t.to_string(), quote! { Option<Vec<ringg::Upload>> }.to_string());
+    }
 
     #[test]
     fn names_are_kebab_case_without_characters_to_quote() {
