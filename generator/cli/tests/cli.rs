@@ -213,6 +213,11 @@ async fn output_formats_tables_yaml_downloads_and_the_key() {
     let out = run(&emulator, &args(&["--verbose", "workspace", "get"]), None).await;
     out.assert_success();
     assert!(out.stderr.contains("workspace.get"), "requests are logged: {}", out.stderr);
+
+    // The key given as a flag is not printed either, in verbose mode and on an error.
+    let base = emulator.base_url();
+    let out = run_with(&args(&["--base-url", &base, "--api-key", KEY, "--verbose", "assistants", "get", "no-such-agent"]), &[], None).await;
+    out.assert_code(3);
 }
 
 #[tokio::test]
