@@ -168,11 +168,12 @@ async fn multipart_uploads_take_paths_and_field_flags() {
 #[tokio::test]
 async fn all_streams_every_page_as_ndjson() {
     let (emulator, fixtures) = start().await;
-    let client = emulator.client();
     for i in 0..5 {
-        let call = ringg::types::InitiateCallFromPool::new("Ada", format!("+91980000000{i}"), fixtures.id::<String>("agent_id"))
-            .number_pool_id(fixtures.id::<String>("number_pool_id"));
-        client.calling().initiate_from_pool(call).await.expect("the call is placed");
+        let call = serde_json::json!({
+            "name": "Ada", "mobile_number": format!("+91980000000{i}"),
+            "agent_id": fixtures.id::<String>("agent_id"), "number_pool_id": fixtures.id::<String>("number_pool_id"),
+        });
+        run(&emulator, &args(&["calling", "initiate-from-pool", "--body", "-"]), Some(&call.to_string())).await.assert_success();
     }
     let before = emulator.requests_served();
     let out = run(&emulator, &args(&["calling", "history", "--all", "--limit", "2"]), None).await;
