@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod bench;
+mod bench_cli;
 #[cfg(feature = "client-bench")]
 mod bench_client;
 mod changelog;
@@ -34,6 +35,8 @@ Tasks:
                     old crate's public API against the new crate (cargo check, shared target folder)
   bench emulator    start time, throughput and latency against a trivial handler, and a whole call
                     lifecycle (cargo run --release -p xtask --features emulator-bench -- bench emulator)
+  bench cli         start-up of the ringg binary, and `ringg workspace get` against the emulator
+                    vs curl (cargo xtask bench cli; builds the binary with --release)
   openapi           regenerate only generated/openapi.yaml, the OpenAPI 3.0.3 export (codegen writes it too)
 ";
 
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
         ["golden-crates"] => repo_root().and_then(|root| golden_crates::run(&root)),
         ["semver-probes"] => repo_root().and_then(|root| semver_probes::run(&root)),
         ["bench", "codegen"] => repo_root().and_then(|root| bench::codegen(&root)),
+        ["bench", "cli"] => repo_root().and_then(|root| bench_cli::run(&root)),
         #[cfg(feature = "client-bench")]
         ["bench", "client"] => repo_root().and_then(|root| bench_client::run(&root)),
         #[cfg(not(feature = "client-bench"))]

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use ringg::types::{CallStatus, InitiateCallFromPool};
+use ringg::types::{AgentId, CallFrom, CallStatus, InitiateCallFromPool, PhoneNumber, PoolId};
 use ringg_emulator::{Emulator, Outcome};
 
 #[tokio::main]
@@ -14,10 +14,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = emulator.client(); // a ringg::Client pointed at the emulator
 
     // The code under test: place a call.
-    let agent: String = fixtures.id("agent_id");
-    let pool: String = fixtures.id("number_pool_id");
+    let agent = AgentId::new(fixtures.id::<String>("agent_id"));
+    let pool = PoolId::new(fixtures.id::<String>("number_pool_id"));
     emulator.set_outcome("+919800000001", Outcome::Completed);
-    let call = InitiateCallFromPool::new("Ada", "+919800000001", agent).number_pool_id(pool);
+    let to = PhoneNumber::new("+919800000001");
+    let call = InitiateCallFromPool::new("Ada", to, agent, CallFrom::Pool(pool));
     client.calling().initiate_from_pool(call).await?;
 
     // A whole call lifecycle in milliseconds of wall time.

@@ -553,14 +553,15 @@ impl Fixtures {
     pub fn request(&self, operation: &str, mut example: Value) -> Value {
         self.fill(&mut example);
         if let Some(o) = example.as_object_mut() {
-            let drop: &[&str] = match operation {
-                "calling.initiate" => &["from_number"],
-                "calling.initiate_from_pool" => &["from_number_id", "from_number"],
-                "campaigns.start_calls" => &["number_pool_id"],
-                _ => &[],
+            // The caller sources of each operation, and those dropped while another one is left.
+            let (sources, drop): (&[&str], &[&str]) = match operation {
+                "calling.initiate" => (&["from_number_id", "from_number"], &["from_number"]),
+                "calling.initiate_from_pool" => (&["number_pool_id", "from_number_id", "from_number"], &["from_number_id", "from_number"]),
+                "campaigns.start_calls" => (&["from_numbers", "number_pool_id"], &["number_pool_id"]),
+                _ => (&[], &[]),
             };
-            if operation != "calling.initiate" || o.contains_key("from_number_id") {
-                for k in drop {
+            for k in drop {
+                if sources.iter().any(|s| s != k && o.contains_key(*s)) {
                     o.remove(*k);
                 }
             }

@@ -3,18 +3,23 @@
 
 use std::time::Duration;
 
-use ringg::types::{CallStatus, InitiateCallFromPool};
+use ringg::types::{AgentId, CallFrom, CallId, CallStatus, InitiateCallFromPool, ListId, PhoneNumber, PoolId};
 use ringg_emulator::{Clock, Emulator, Fixtures, Outcome};
 use serde_json::{Value, json};
 
 async fn place(emulator: &Emulator, fx: &Fixtures, to: &str) -> String {
-    let call = InitiateCallFromPool::new("Ada", to, fx.id::<String>("agent_id")).number_pool_id(fx.id::<String>("number_pool_id"));
+    let call = InitiateCallFromPool::new(
+        "Ada",
+        PhoneNumber::new(to),
+        AgentId::new(fx.id::<String>("agent_id")),
+        CallFrom::Pool(PoolId::new(fx.id::<String>("number_pool_id"))),
+    );
     let placed = emulator.client().calling().initiate_from_pool(call).await.expect("placed");
     serde_json::to_value(placed).unwrap()["data"]["call_id"].as_str().unwrap().to_string()
 }
 
 async fn details(emulator: &Emulator, id: &str) -> Value {
-    serde_json::to_value(emulator.client().calling().details(id).await.unwrap()).unwrap()["data"].clone()
+    serde_json::to_value(emulator.client().calling().details(CallId::new(id)).await.unwrap()).unwrap()["data"].clone()
 }
 
 #[tokio::test]
@@ -56,14 +61,14 @@ async fn history_filters_and_totals_work_over_the_stored_calls() {
     assert_eq!(all["total"], 7, "five placed and two fixtures");
     assert_eq!(all["count"], 2);
     assert_eq!(all["calls"][0]["to_number"], "+919800000005", "newest first");
-    let mine = serde_json::to_value(client.calling().history().agent_id(fx.id::<String>("agent_id")).status(CallStatus::Completed).await.unwrap()).unwrap();
+    let mine = serde_json::to_value(client.calling().history().agent_id(AgentId::new(fx.id::<String>("agent_id"))).status(CallStatus::Completed).await.unwrap()).unwrap();
     assert_eq!(mine["total"], 6);
-    let later = serde_json::to_value(client.calling().history().start_date(before.as_str()).await.unwrap()).unwrap();
+    let later = serde_json::to_value(client.calling().history().start_date(ringg::Timestamp::parse(before.as_str()).expect("a timestamp")).await.unwrap()).unwrap();
     assert_eq!(later["total"], 7);
     let after_two_hours = ringg_later(&before, 2);
-    let window = serde_json::to_value(client.calling().history().start_date(after_two_hours.as_str()).await.unwrap()).unwrap();
+    let window = serde_json::to_value(client.calling().history().start_date(ringg::Timestamp::parse(after_two_hours.as_str()).expect("a timestamp")).await.unwrap()).unwrap();
     assert_eq!(window["total"], 3, "calls placed at +2 h, +3 h and +4 h");
-    let none = serde_json::to_value(client.calling().history().agent_id("someone-else").await.unwrap()).unwrap();
+    let none = serde_json::to_value(client.calling().history().agent_id(AgentId::new("someone-else")).await.unwrap()).unwrap();
     assert_eq!(none["total"], 0);
 }
 
@@ -98,23 +103,23 @@ async fn a_large_campaign_is_processed_checked_and_called() {
     let fx = emulator.fixtures().await;
     let client = emulator.client();
     let csv = "callee_name,mobile_number\nA,+919800000001\nB,+919800000002\nC,+919800000003\nD,+919800000004\n";
-    let upload = ringg::types::UploadCampaignCsv::new(
-        ringg::Upload::from_bytes(csv, "big.csv"),
-        fx.id::<String>("agent_id"),
-        "Large",
-        "+91",
-        std::collections::BTreeMap::new(),
-    );
+    let upload = ringg::types::UploadCampaignCsv::new(ringg::types::UploadCampaignCsvRequired {
+        file: ringg::Upload::from_bytes(csv, "big.csv"),
+        agent_id: AgentId::new(fx.id::<String>("agent_id")),
+        campaign_name: "Large".into(),
+        country_code: "+91".into(),
+        variables_map: std::collections::BTreeMap::new(),
+    });
     let up = serde_json::to_value(client.campaigns().upload_csv(upload).await.unwrap()).unwrap();
     let id = up["bulk_list_id"].as_str().unwrap().to_string();
     assert_eq!(up["status"], "uploaded");
     let status = |v: Value| v["status"].as_str().unwrap_or("").to_string();
     emulator.advance(Duration::from_secs(5)).await;
-    assert_eq!(status(serde_json::to_value(client.campaigns().upload_status(id.as_str()).await.unwrap()).unwrap()), "verifying");
+    assert_eq!(status(serde_json::to_value(client.campaigns().upload_status(ListId::new(id.as_str())).await.unwrap()).unwrap()), "verifying");
     emulator.advance(Duration::from_secs(10)).await;
-    let ready = serde_json::to_value(client.campaigns().upload_status(id.as_str()).await.unwrap()).unwrap();
+    let ready = serde_json::to_value(client.campaigns().upload_status(ListId::new(id.as_str())).await.unwrap()).unwrap();
     assert_eq!((status(ready.clone()), ready["total_callees"].clone()), ("ready".into(), json!(4)));
-    let balance = serde_json::to_value(client.campaigns().check_balance(id.as_str()).await.unwrap()).unwrap();
+    let balance = serde_json::to_value(client.campaigns().check_balance(ListId::new(id.as_str())).await.unwrap()).unwrap();
     assert_eq!((balance["required_credits"].as_f64(), balance["sufficient_balance"].as_bool()), (Some(4.0), Some(true)));
     let start: ringg::types::StartLargeCampaign = serde_json::from_value(json!({
         "bulk_list_id": id, "agent_id": fx.id::<String>("agent_id"), "number_pool_id": fx.id::<String>("number_pool_id"), "concurrency_percentage": 25,
@@ -122,12 +127,12 @@ async fn a_large_campaign_is_processed_checked_and_called() {
     .unwrap();
     client.campaigns().start_calls(start).await.unwrap();
     emulator.advance(Duration::from_secs(3)).await;
-    let ongoing = serde_json::to_value(client.calling().history().bulk_list_id(id.as_str()).status(CallStatus::Ongoing).await.unwrap()).unwrap();
+    let ongoing = serde_json::to_value(client.calling().history().bulk_list_id(ListId::new(id.as_str())).status(CallStatus::Ongoing).await.unwrap()).unwrap();
     assert_eq!(ongoing["total"], 1, "25% of four rows ring at once");
     emulator.settle().await;
-    let done = serde_json::to_value(client.calling().history().bulk_list_id(id.as_str()).status(CallStatus::Completed).await.unwrap()).unwrap();
+    let done = serde_json::to_value(client.calling().history().bulk_list_id(ListId::new(id.as_str())).status(CallStatus::Completed).await.unwrap()).unwrap();
     assert_eq!(done["total"], 4);
-    let analytics = serde_json::to_value(client.analytics().drill_down(id.as_str()).await.unwrap()).unwrap();
+    let analytics = serde_json::to_value(client.analytics().drill_down(ListId::new(id.as_str())).await.unwrap()).unwrap();
     assert_eq!(analytics["by_sub_status"]["ACCEPTED"], 4, "{analytics}");
 }
 
@@ -189,7 +194,7 @@ async fn concurrent_clients_are_safe() {
         let client = emulator.client();
         let (agent, pool) = (fx.id::<String>("agent_id"), fx.id::<String>("number_pool_id"));
         tasks.push(tokio::spawn(async move {
-            let call = InitiateCallFromPool::new("Ada", format!("+9198000001{n:02}"), agent).number_pool_id(pool);
+            let call = InitiateCallFromPool::new("Ada", PhoneNumber::new(format!("+9198000001{n:02}")), AgentId::new(agent), CallFrom::Pool(PoolId::new(pool)));
             client.calling().initiate_from_pool(call).await.expect("placed");
             client.calling().history().limit(100).await.expect("read")
         }));

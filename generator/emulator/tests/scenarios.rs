@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ringg::types::{AgentCreate, AgentEdit, InitiateCallFromPool};
+use ringg::types::{AgentCreate, AgentEdit, AgentId, CallFrom, CallId, InitiateCallFromPool, KnowledgeBaseId, ListId, PhoneNumber, PoolId};
 use ringg_emulator::{Emulator, Fault, Outcome};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -70,7 +70,7 @@ async fn pool(client: &ringg::Client) -> String {
 }
 
 async fn place(client: &ringg::Client, agent: &str, pool_id: &str, to: &str) -> Result<String, ringg::Error> {
-    let call = InitiateCallFromPool::new("Ada", to, agent).number_pool_id(pool_id);
+    let call = InitiateCallFromPool::new("Ada", PhoneNumber::new(to), AgentId::new(agent), CallFrom::Pool(PoolId::new(pool_id)));
     let placed = client.calling().initiate_from_pool(call).await?;
     Ok(serde_json::to_value(placed).unwrap()["data"]["call_id"].as_str().unwrap().to_string())
 }
@@ -100,7 +100,7 @@ async fn a_call_completes_on_the_manual_clock_and_posts_its_webhooks() {
     let history = serde_json::to_value(client.calling().history().status(ringg::types::CallStatus::Completed).await.unwrap()).unwrap();
     assert_eq!(history["total"], 1);
     assert_eq!(history["calls"][0]["id"], call.as_str());
-    let details = serde_json::to_value(client.calling().details(call.as_str()).await.unwrap()).unwrap();
+    let details = serde_json::to_value(client.calling().details(CallId::new(call.as_str())).await.unwrap()).unwrap();
     assert!(details["data"]["recording_url"].is_string(), "{details}");
     assert!(details["data"]["transcription_url"].is_array());
 
@@ -142,16 +142,16 @@ async fn failed_deliveries_are_retried_a_bounded_number_of_times() {
 
 /// A campaign upload of `csv` for `agent`, dialling prefix `+91`.
 fn campaign(agent: &str, csv: &'static str, map: std::collections::BTreeMap<String, String>) -> ringg::types::SaveCampaign {
-    ringg::types::SaveCampaign::new(
-        ringg::Upload::from_bytes(csv, "contacts.csv"),
-        agent,
-        "March",
-        "+91",
-        "01/03/2026, 09:00",
-        "01/03/2026, 18:00",
-        map,
-        ringg::types::CallConfig::default(),
-    )
+    ringg::types::SaveCampaign::new(ringg::types::SaveCampaignRequired {
+        file: ringg::Upload::from_bytes(csv, "contacts.csv"),
+        agent_id: AgentId::new(agent),
+        campaign_name: "March".into(),
+        country_code: "+91".into(),
+        campaign_start_time: "01/03/2026, 09:00".into(),
+        campaign_end_time: "01/03/2026, 18:00".into(),
+        variables_map: map,
+        call_config: ringg::types::CallConfig::default(),
+    })
 }
 
 #[tokio::test]
@@ -168,13 +168,13 @@ async fn a_campaign_of_three_rows_with_one_failing_call() {
     let saved = serde_json::to_value(client.campaigns().save(save).await.expect("saved")).unwrap();
     assert_eq!((saved["total_rows"].as_i64(), saved["successful_rows"].as_i64(), saved["failed_rows"].as_i64()), (Some(4), Some(3), Some(1)));
     let list = saved["list_id"].as_str().unwrap().to_string();
-    let start = ringg::types::StartCampaignFromPool::new(agent.as_str(), list.as_str(), pool(&client).await);
+    let start = ringg::types::StartCampaignFromPool::new(AgentId::new(agent.as_str()), ListId::new(list.as_str()), PoolId::new(pool(&client).await));
     client.campaigns().start_from_pool(start).await.expect("started");
     emulator.advance(Duration::from_secs(3)).await;
     let ongoing = serde_json::to_value(client.calling().history().status(ringg::types::CallStatus::Ongoing).await.unwrap()).unwrap();
     assert_eq!(ongoing["total"], 2, "concurrency 2: two of three ring at once");
     emulator.settle().await;
-    let all = serde_json::to_value(client.calling().history().bulk_list_id(list.as_str()).await.unwrap()).unwrap();
+    let all = serde_json::to_value(client.calling().history().bulk_list_id(ListId::new(list.as_str())).await.unwrap()).unwrap();
     assert_eq!(all["total"], 3);
     let statuses: Vec<&str> = all["calls"].as_array().unwrap().iter().map(|c| c["status"].as_str().unwrap()).collect();
     assert_eq!(statuses.iter().filter(|s| **s == "completed").count(), 2);
@@ -222,10 +222,10 @@ async fn terminate_cancels_pending_calls_only() {
     let client = emulator.client();
     let agent = create_agent(&client, &first_voice(&client).await).await;
     let call = place(&client, &agent, &pool(&client).await, "+919876543210").await.unwrap();
-    let body = ringg::types::TerminateCalls::new().call_ids(vec![call.clone()]);
+    let body = ringg::types::TerminateCalls::new().call_ids(vec![CallId::new(call.as_str())]);
     client.calling().terminate(body.clone()).await.expect("cancelled");
     emulator.settle().await;
-    let details = serde_json::to_value(client.calling().details(call.as_str()).await.unwrap()).unwrap();
+    let details = serde_json::to_value(client.calling().details(CallId::new(call.as_str())).await.unwrap()).unwrap();
     assert_eq!(details["data"]["call_status"], "cancelled");
     assert_eq!(client.calling().terminate(body).await.unwrap_err().status(), Some(400));
 }
@@ -255,9 +255,9 @@ async fn knowledge_base_ingestion_moves_on_the_clock() {
     let created = serde_json::to_value(client.knowledge_bases().create(kb).await.unwrap()).unwrap();
     let id = created["kb_id"].as_str().unwrap().to_string();
     let status = |v: Value| v["status"].as_str().unwrap_or("").to_string();
-    assert_eq!(status(serde_json::to_value(client.knowledge_bases().get(id.as_str()).await.unwrap()).unwrap()), "pending");
+    assert_eq!(status(serde_json::to_value(client.knowledge_bases().get(KnowledgeBaseId::new(id.as_str())).await.unwrap()).unwrap()), "pending");
     emulator.settle().await;
-    assert_eq!(status(serde_json::to_value(client.knowledge_bases().get(id.as_str()).await.unwrap()).unwrap()), "completed");
+    assert_eq!(status(serde_json::to_value(client.knowledge_bases().get(KnowledgeBaseId::new(id.as_str())).await.unwrap()).unwrap()), "completed");
 }
 
 #[tokio::test]

@@ -35,7 +35,7 @@ async fn missing_or_wrong_key_is_401() {
 #[tokio::test]
 async fn a_missing_required_field_is_named() {
     let e = Emulator::start().await.unwrap();
-    let (status, body) = raw(&e, "POST", CALL, &[key(&e), json_ct()], br#"{"name":"Ada","agent_id":"x"}"#).await;
+    let (status, body) = raw(&e, "POST", CALL, &[key(&e), json_ct()], br#"{"name":"Ada","agent_id":"x","number_pool_id":"p"}"#).await;
     assert_eq!(status, 422);
     assert_eq!(locs(&body), vec![json!(["body", "mobile_number"])]);
     assert_eq!(body["detail"][0]["type"], "missing");
@@ -44,7 +44,7 @@ async fn a_missing_required_field_is_named() {
 #[tokio::test]
 async fn a_wrong_type_is_named() {
     let e = Emulator::start().await.unwrap();
-    let (status, body) = raw(&e, "POST", CALL, &[key(&e), json_ct()], br#"{"name":"Ada","mobile_number":919876543210,"agent_id":"x"}"#).await;
+    let (status, body) = raw(&e, "POST", CALL, &[key(&e), json_ct()], br#"{"name":"Ada","mobile_number":919876543210,"agent_id":"x","number_pool_id":"p"}"#).await;
     assert_eq!(status, 422);
     assert_eq!(locs(&body), vec![json!(["body", "mobile_number"])]);
     assert_eq!(body["detail"][0]["type"], "string_type");

@@ -289,17 +289,9 @@ fn endpoint_test(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
     let doc = lit(&format!(" `{} {}` answers through the client.", e.method.as_str(), e.path));
     let res = ident(&r.name);
     let method = ident(&e.rust_method);
-    let mut args: Vec<TokenStream> = e
-        .path_params
-        .iter()
-        .map(|p| {
-            let w = lit(&p.wire);
-            quote! { fixtures.id::<String>(#w) }
-        })
-        .collect();
+    let mut args: Vec<TokenStream> = e.path_params.iter().map(|p| fixture_id(api, &p.ty, &p.wire)).collect();
     for p in e.query.iter().filter(|p| !p.optional) {
-        let w = lit(&p.wire);
-        args.push(quote! { fixtures.id::<String>(#w) });
+        args.push(fixture_id(api, &p.ty, &p.wire));
     }
     let mut setup = TokenStream::new();
     if let Some(b) = &e.body {
@@ -337,8 +329,9 @@ fn endpoint_test(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
                             } else {
                                 quote! { body.#field = vec![fixtures.upload(#oplit, #wire)]; }
                             }),
-                            TypeRef::String if f.wire.ends_with("_id") && !optional => {
-                                assign.push(quote! { body.#field = fixtures.id(#wire); })
+                            TypeRef::String | TypeRef::Named(_) if f.wire.ends_with("_id") && !optional => {
+                                let value = fixture_id(api, &f.ty, &f.wire);
+                                assign.push(quote! { body.#field = #value; })
                             }
                             _ => {}
                         }
@@ -385,8 +378,24 @@ fn endpoint_test(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
     }
 }
 
+/// The fixtures' id for an input named `wire`, as a value of the input's type: text as is, a
+/// typed id through its `new`, anything else decoded from the id's JSON text.
+fn fixture_id(api: &Api, ty: &TypeRef, wire: &str) -> TokenStream {
+    let w = lit(wire);
+    let id = quote! { fixtures.id::<String>(#w) };
+    match ty {
+        TypeRef::String => id,
+        TypeRef::Named(n) if matches!(api.type_def(n).map(|d| &d.kind), Some(TypeKind::Newtype)) => {
+            let krate = super::rust::krate(api);
+            let rust = ident(&api.type_def(n).expect("checked above").rust);
+            quote! { #krate::types::#rust::new(#id) }
+        }
+        _ => quote! { serde_json::from_value(serde_json::Value::String(#id)).expect("the fixture id decodes") },
+    }
+}
+
 /// JSON of the required fields of a type, for bodies the spec gives no example of.
-fn sample_json(api: &Api, t: &TypeRef, hint: &str) -> Value {
+pub(super) fn sample_json(api: &Api, t: &TypeRef, hint: &str) -> Value {
     match t {
         TypeRef::String | TypeRef::Date | TypeRef::DateTime => Value::String(super::rust::sample_text(hint)),
         TypeRef::Integer => json!(10),

@@ -6,6 +6,7 @@
 //! generated, by which command, from which spec files (with their content hash).
 
 mod blocking;
+mod cli;
 mod crate_root;
 mod docs;
 mod emulator;
@@ -58,6 +59,7 @@ pub fn emit(api: &Api, cores: &[SourceFile]) -> Vec<GeneratedFile> {
         Box::new(|| runtime::runtime(api, cores)),
         Box::new(|| vec![openapi::openapi(api)]),
         Box::new(|| emulator::emulator(api, cores)),
+        Box::new(|| cli::cli(api, cores)),
     ];
     for (module, defs) in &modules {
         jobs.push(Box::new(move || vec![models::module_file(api, module, defs)]));

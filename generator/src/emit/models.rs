@@ -348,7 +348,8 @@ fn to_form(api: &Api, t: &TypeDef, fields: &[Field]) -> TokenStream {
                 TypeRef::Date | TypeRef::DateTime | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean => {
                     quote! { form = form.text(#wire, #place.to_string()); }
                 }
-                TypeRef::Named(n) if matches!(api.type_def(n).map(|d| &d.kind), Some(TypeKind::Enum(_))) => {
+                // Enums and typed ids are text on the wire: their text, not a JSON string.
+                TypeRef::Named(n) if matches!(api.type_def(n).map(|d| &d.kind), Some(TypeKind::Enum(_) | TypeKind::Newtype)) => {
                     quote! { form = form.text(#wire, #place.as_str()); }
                 }
                 _ => quote! { form = form.json(#wire, #reference)?; },

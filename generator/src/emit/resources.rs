@@ -339,11 +339,7 @@ fn operation(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> To
     let mut fields = Vec::new();
     for p in e.path_params.iter().chain(&e.query) {
         let name = ident(&p.rust);
-        let pty = match page_param(api, e, p) {
-            Some(PageParam::Limit) => quote! { u32 },
-            Some(PageParam::Offset) => quote! { u64 },
-            None => ty(api, &p.ty, imports),
-        };
+        let pty = page_param_ty(api, e, p).unwrap_or_else(|| ty(api, &p.ty, imports));
         let pty = if p.optional && !matches!(p.ty, TypeRef::List(_)) { quote! { Option<#pty> } } else { pty };
         fields.push(quote! { #name: #pty, });
     }
@@ -459,6 +455,15 @@ fn operation(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> To
 enum PageParam {
     Limit,
     Offset,
+}
+
+/// The Rust type of a paginated endpoint's page-size (`u32`) or offset (`u64`) parameter; `None`
+/// for every other parameter, which takes the type of its spec type.
+pub(crate) fn page_param_ty(api: &Api, e: &Endpoint, q: &Param) -> Option<TokenStream> {
+    page_param(api, e, q).map(|p| match p {
+        PageParam::Limit => quote! { u32 },
+        PageParam::Offset => quote! { u64 },
+    })
 }
 
 fn page_param(api: &Api, e: &Endpoint, q: &Param) -> Option<PageParam> {
