@@ -253,6 +253,10 @@ mod tests {
         std::fs::write(scratch.0.join("spec/api.yaml"), "api: [unclosed\n").unwrap();
         std::fs::create_dir_all(scratch.0.join("generator/runtime")).unwrap();
         std::fs::write(scratch.0.join("generator/runtime/lib.rs"), "//! A runtime.\n").unwrap();
+        for core in ["emulator", "cli"] {
+            std::fs::create_dir_all(scratch.0.join("generator").join(core).join("src")).unwrap();
+            std::fs::write(scratch.0.join("generator").join(core).join("src/main.rs"), "fn main() {}\n").unwrap();
+        }
         let err = run(&scratch.0, Mode::Write).unwrap_err();
         assert!(err.contains("spec/api.yaml:"), "{err}");
         assert!(err.contains("nothing was written"), "{err}");

@@ -973,8 +973,9 @@ impl Cx<'_> {
     /// What a non-file multipart part carries for the sample value of `t`: scalars and enums as
     /// their text, everything else as JSON text (flagged, so it is compared as JSON).
     fn part_text(&self, t: &TypeRef, wire: &str) -> (String, String, bool) {
-        // The same split as the body's `to_form`: scalars and enums are text, the rest JSON.
-        let is_enum = |n: &str| matches!(self.api.type_def(n).map(|d| &d.kind), Some(TypeKind::Enum(_)));
+        // The same split as the body's `to_form`: scalars, enums and typed ids are text, the
+        // rest JSON.
+        let is_enum = |n: &str| matches!(self.api.type_def(n).map(|d| &d.kind), Some(TypeKind::Enum(_) | TypeKind::Newtype));
         let text_part = match t {
             TypeRef::String | TypeRef::Date | TypeRef::DateTime | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean => true,
             TypeRef::Named(n) => is_enum(n),
