@@ -385,7 +385,7 @@ fn endpoint_fn(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> 
                 call_args.push(quote! { app::req::<#t>(m, #id, #shown, #expected)? });
             }
             (t, false) => {
-                let t = super::resources::page_param_ty(api, e, &i.param).unwrap_or_else(|| client_ty(api, t, imports));
+                let t = super::resources::page_param_ty(api, e, i.param).unwrap_or_else(|| client_ty(api, t, imports));
                 setters.push(quote! {
                     if let Some(value) = app::opt::<#t>(m, #id, #shown, #expected)? {
                         request = request.#setter(value);
