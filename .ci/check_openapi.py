@@ -8,10 +8,15 @@
    against the document. `date` and `date-time` formats are checked too (`date-time` as ISO 8601
    with an optional UTC offset, because Ringg sends both).
 
-Usage: check_openapi.py generated/openapi.yaml
+3. With `--responses FILE`: every line of FILE (`{"operation": "calling.history", "body": ...}`,
+   as the emulator records them under `RINGG_EMULATOR_RECORD`) against the 200 response
+   schema of that operation (`operationId` `calling_history`).
+
+Usage: check_openapi.py generated/openapi.yaml [--responses FILE]
 Prints a count of validated examples; exits non-zero on any error.
 """
 
+import json
 import re
 import sys
 
@@ -94,7 +99,29 @@ def media_examples(where, media):
         yield f"{where} examples.{key}", schema, example.get("value")
 
 
+def responses_to_check(doc, path):
+    """Yields (where, schema, value) for every recorded emulator response."""
+    schemas = {}
+    for item in doc.get("paths", {}).values():
+        for op in item.values():
+            if isinstance(op, dict) and "operationId" in op:
+                media = op.get("responses", {}).get("200", {}).get("content", {}).get("application/json")
+                schemas[op["operationId"]] = media.get("schema") if media else None
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            record = json.loads(line)
+            op = record["operation"].replace(".", "_")
+            if op not in schemas:
+                raise SystemExit(f"{path}:{n}: no operation {op} in the document")
+            if schemas[op] is not None:
+                yield f"{path}:{n} response of {op}", schemas[op], record["body"]
+
+
 def main(argv):
+    responses = None
+    if len(argv) == 4 and argv[2] == "--responses":
+        responses = argv[3]
+        argv = argv[:2]
     if len(argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
@@ -123,7 +150,11 @@ def main(argv):
     checker = format_checker()
     failures = 0
     checked = 0
-    for where, schema, value in examples_to_check(doc):
+    to_check = list(examples_to_check(doc))
+    examples = len(to_check)
+    if responses is not None:
+        to_check += list(responses_to_check(doc, responses))
+    for where, schema, value in to_check:
         if schema is None:
             print(f"error: {where}: an example without a schema", file=sys.stderr)
             failures += 1
@@ -143,7 +174,10 @@ def main(argv):
             at = "/".join(str(p) for p in error.absolute_path) or "(root)"
             print(f"error: {where}: at {at}: {error.message}", file=sys.stderr)
 
-    print(f"openapi-schema-validator: {checked} examples checked against their schemas, {failures} errors")
+    print(
+        f"openapi-schema-validator: {examples} examples and {checked - examples} emulator responses "
+        f"checked against their schemas, {failures} errors"
+    )
     return 1 if failures else 0
 
 

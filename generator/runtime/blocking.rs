@@ -33,8 +33,8 @@ use super::{ByteStream, ClientBuilder, Error, Operation, Paginated, Request, Ret
 /// the runtime thread. Its `Debug` output never shows the API key.
 ///
 /// ```no_run
-/// # fn main() -> Result<(), ringg::Error> {
-/// let client = ringg::blocking::Client::from_env()?;
+/// # fn main() -> Result<(), api_crate::Error> {
+/// let client = api_crate::blocking::Client::from_env()?;
 /// let workspace = client.workspace().get().send()?;
 /// println!("{workspace:?}");
 /// # Ok(()) }
@@ -67,7 +67,7 @@ impl Runtime {
         let handle = runtime.handle().clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         std::thread::Builder::new()
-            .name("ringg-blocking".into())
+            .name("api-blocking".into())
             .spawn(move || {
                 // Ends when the sender is dropped; in-flight work has a waiting caller, so
                 // nothing is cut short that someone still expects.
@@ -114,7 +114,7 @@ impl Client {
     }
 
     /// A client with default settings, its API key read from the environment variable
-    /// named by the API (`RINGG_API_KEY` for Ringg).
+    /// that the API names (see the crate docs).
     pub fn from_env() -> Result<Client, Error> {
         Client::from_async(AsyncClient::from_env()?)
     }

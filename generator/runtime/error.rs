@@ -128,24 +128,24 @@ enum Repr {
 /// send it again blindly: look the call up first (`client.calling().history()` filtered by
 /// the number and the time you sent it, or the campaign's status), and send again only when
 /// nothing was created. The SDK never re-sends such a request by itself once it may have
-/// reached Ringg.
+/// reached the server.
 ///
 /// ```no_run
-/// # async fn example(client: ringg::Client, request: ringg::types::InitiateCallFromPool) -> Result<(), ringg::Error> {
-/// use ringg::Outcome;
+/// # async fn example(client: api_crate::Client, request: api_crate::types::InitiateCallFromPool) -> Result<(), api_crate::Error> {
+/// use api_crate::Outcome;
 ///
 /// match client.calling().initiate_from_pool(request.clone()).await {
 ///     Ok(placed) => println!("placed: {placed:?}"),
 ///     Err(err) => match err.outcome() {
-///         // Nothing reached Ringg: sending again cannot ring anyone twice.
+///         // Nothing reached the server: sending again cannot ring anyone twice.
 ///         Outcome::NotSent => {
 ///             client.calling().initiate_from_pool(request).await?;
 ///         }
-///         // Ringg refused it (4xx) and did nothing: fix the request, or wait on 429.
+///         // The server refused it (4xx) and did nothing: fix the request, or wait on 429.
 ///         Outcome::Rejected => eprintln!("rejected: {err}"),
 ///         // It may have been placed: look it up in the call history before trying again.
 ///         Outcome::Unknown => eprintln!("check the call history before sending again: {err}"),
-///         // Ringg took it; only its answer could not be read.
+///         // The server took it; only its answer could not be read.
 ///         Outcome::Accepted => eprintln!("placed, but the reply was unreadable: {err}"),
 ///         _ => eprintln!("{err}"),
 ///     },
@@ -156,17 +156,17 @@ enum Repr {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Outcome {
-    /// The request certainly never reached Ringg: the connection could not be made, or the
+    /// The request certainly never reached the server: the connection could not be made, or the
     /// client refused to send it (invalid configuration, unset base URL, bad input). Sending
     /// it again is safe.
     NotSent,
-    /// Ringg answered with a `4xx` status: it received the request and did not act on it.
+    /// The server answered with a `4xx` status: it received the request and did not act on it.
     /// Fix the request, or for `429` wait [`Error::retry_after`], before sending again.
     Rejected,
-    /// The request may have been processed: Ringg answered `5xx`, or the connection broke or
+    /// The request may have been processed: the server answered `5xx`, or the connection broke or
     /// timed out after the request was sent. Check before sending it again.
     Unknown,
-    /// Ringg accepted the request (a `2xx` answer), but the answer could not be decoded or
+    /// The server accepted the request (a `2xx` answer), but the answer could not be decoded or
     /// saved: the request took effect.
     Accepted,
 }
@@ -353,7 +353,7 @@ impl Error {
         }
     }
 
-    /// What became of the request: never sent, rejected by Ringg, accepted, or unknown.
+    /// What became of the request: never sent, rejected by the server, accepted, or unknown.
     ///
     /// See [`Outcome`] for what to do in each case, and a recipe for an unknown outcome on an
     /// endpoint that places calls.
@@ -646,7 +646,7 @@ pub(crate) struct ParsedBody {
     pub(crate) snippet: Option<String>,
 }
 
-/// Extracts message and code from any of the error shapes Ringg uses:
+/// Extracts message and code from any of the error shapes the API uses:
 /// `{"detail": "..."}`, `{"detail": {"code", "message"}}`, `{"error": {"code", "message"}}`,
 /// `{"message": "..."}`, FastAPI's `{"detail": [{"loc", "msg"}]}`; anything else keeps a
 /// short text snippet (the title of an HTML page, for instance).

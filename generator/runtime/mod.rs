@@ -67,12 +67,12 @@ pub use self::{
 pub struct ApiConfig {
     /// Name of the header that carries the API key, e.g. `X-API-KEY`.
     pub auth_header: &'static str,
-    /// Environment variable read by [`Client::from_env`], e.g. `RINGG_API_KEY`.
+    /// Environment variable read by [`Client::from_env`], e.g. `EXAMPLE_API_KEY`.
     pub api_key_env: &'static str,
     /// Named base URLs; `"default"` is the one most endpoints use.
     pub base_urls: &'static [(&'static str, &'static str)],
     /// Environment variable read by [`Client::from_env`] for the `default` base URL, e.g.
-    /// `RINGG_BASE_URL`; another base `name` is read from this plus `_NAME` (`RINGG_BASE_URL_STT`).
+    /// `EXAMPLE_BASE_URL`; another base `name` is read from this plus `_NAME` (`EXAMPLE_BASE_URL_FILES`).
     pub base_url_env: &'static str,
     /// The `User-Agent` sent with every request.
     pub user_agent: &'static str,

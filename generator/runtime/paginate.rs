@@ -31,7 +31,7 @@ pub trait Paginated: Operation + Clone {
 pub struct Page<T> {
     /// The items of this page.
     pub items: Vec<T>,
-    /// The total number of items across all pages, when known (Ringg sometimes answers
+    /// The total number of items across all pages, when known (the API sometimes answers
     /// `"many"`).
     pub total: Option<u64>,
 }

@@ -16,15 +16,9 @@ use super::{Body, Client, Endpoint, Error, Operation, Query, Response, RetryPoli
 /// The most of an error body that is read to extract the server's message.
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
 
-/// A request ready to send: set per-request options, then `.await` it (or call
-/// [`send`](Request::send)).
-///
-/// ```no_run
-/// # async fn demo(client: ringg::Client) -> Result<(), ringg::Error> {
-/// # use std::time::Duration;
-/// let workspace = client.workspace().get().timeout(Duration::from_secs(5)).await?;
-/// # Ok(()) }
-/// ```
+/// A request ready to send: set per-request options ([`timeout`](Request::timeout),
+/// [`retry_policy`](Request::retry_policy)), then `.await` it (or call [`send`](Request::send)).
+/// The crate docs and each endpoint's docs show it in use.
 ///
 /// `M` says how it is sent: [`Async`] (the default) by `.await`, or with the `blocking`
 /// feature by the blocking client's `send`. Optional inputs and per-request options are set
@@ -44,6 +38,7 @@ pub struct Async;
 
 impl<O: Operation> Request<O> {
     /// A request of `op` through `client` (called by generated code).
+    #[allow(dead_code)] // A spec without endpoints never calls it.
     pub(crate) fn new(client: Client, op: O) -> Request<O> {
         Request {
             client,
@@ -140,7 +135,7 @@ pub(crate) async fn execute<O: Operation>(
     let mut retries = 0u32;
     loop {
         let span = tracing::info_span!(
-            "ringg.request",
+            "request",
             endpoint = endpoint.name,
             method = %endpoint.method,
             path = endpoint.path,

@@ -270,10 +270,10 @@ struct Transcribe {
 impl Operation for Transcribe {
     type Output = serde_json::Value;
     const ENDPOINT: Endpoint = Endpoint {
-        name: "stt.transcribe",
+        name: "files.transcribe",
         method: Method::POST,
         path: "/transcriptions",
-        base_url: "stt",
+        base_url: "files",
         retry: RetrySafety::Unsafe,
     };
     fn path(&self) -> String {
@@ -301,11 +301,20 @@ fn fast_retries(max: u32) -> RetryPolicy {
         .max_backoff(Duration::from_millis(5))
 }
 
+/// The API the runtime's tests are written for: the crate's own facts, with two base URLs
+/// whatever the spec names, so the tests hold for every generated crate.
+static TEST_API: crate::runtime::ApiConfig = crate::runtime::ApiConfig {
+    auth_header: "X-API-KEY",
+    base_urls: &[("default", "https://api.example.com"), ("files", "https://files.example.com/v1")],
+    ..crate::API
+};
+
 fn client_for(server: &TestServer) -> Client {
     Client::builder()
+        .api_config(&TEST_API)
         .api_key(KEY)
         .base_url(server.url())
-        .base_url_for("stt", format!("{}/stt/v1", server.url()))
+        .base_url_for("files", format!("{}/files/v1", server.url()))
         .retry_policy(fast_retries(3))
         .timeout(Duration::from_secs(10))
         .build()
@@ -337,7 +346,7 @@ fn assert_no_key(text: &str) {
 
 fn temp_path(name: &str) -> std::path::PathBuf {
     let unique = format!(
-        "ringg-rt-{}-{}-{name}",
+        "sdk-runtime-{}-{}-{name}",
         std::process::id(),
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -428,7 +437,7 @@ async fn second_base_url_is_used() {
     let out = Request::new(client, op).await.unwrap();
     assert_eq!(out["transcription"], "hi");
     let r = &server.requests()[0];
-    assert_eq!(r.path, "/stt/v1/transcriptions");
+    assert_eq!(r.path, "/files/v1/transcriptions");
     assert!(String::from_utf8_lossy(&r.body).contains("Content-Type: audio/wav"));
 }
 
@@ -1102,7 +1111,7 @@ fn insecure_and_invalid_base_urls_are_refused() {
             .build()
     };
     for ok in [
-        "https://prod-api.ringg.ai/ca/api/v0/",
+        "https://api.example.com/ca/api/v0/",
         "http://127.0.0.1:8080",
         "http://127.1.2.3",
         "http://[::1]:9000/api",
@@ -1111,10 +1120,10 @@ fn insecure_and_invalid_base_urls_are_refused() {
     ] {
         assert!(build(ok, false).is_ok(), "{ok} should be accepted");
     }
-    let err = build("http://prod-api.ringg.ai/ca/api/v0", false).unwrap_err();
+    let err = build("http://api.example.com/ca/api/v0", false).unwrap_err();
     assert!(err.is_config());
     assert!(err.to_string().contains("allow_insecure_http"), "{err}");
-    assert!(build("http://prod-api.ringg.ai", true).is_ok());
+    assert!(build("http://api.example.com", true).is_ok());
     assert!(build("http://10.0.0.1", false).is_err());
     assert!(build("http://[::ffff:7f00:1]", false).is_err());
     assert!(build("ftp://example.com", false).is_err());
@@ -1338,7 +1347,7 @@ async fn tracing_spans_carry_the_template_and_no_secret() {
         "the filled path must not be traced:\n{text}"
     );
     assert!(
-        text.contains(r#"span ringg.request: endpoint="agent.get" method=GET path="/agent/{agent_id}" attempt=1"#),
+        text.contains(r#"span request: endpoint="agent.get" method=GET path="/agent/{agent_id}" attempt=1"#),
         "{text}"
     );
     assert!(text.contains("attempt=2"), "{text}");
@@ -1374,8 +1383,9 @@ async fn tls_handshake_failure_counts_as_not_sent() {
 #[tokio::test]
 async fn a_changed_base_url_leaves_the_others_unset_and_nothing_is_sent() {
     let server = TestServer::start(vec![Reply::json(200, r#"{"transcription": "hi"}"#)]).await;
-    // Only the default base is pointed at the local server; `stt` is not set.
+    // Only the default base is pointed at the local server; `files` is not set.
     let client = Client::builder()
+        .api_config(&TEST_API)
         .api_key(KEY)
         .base_url(server.url())
         .build()
@@ -1387,8 +1397,8 @@ async fn a_changed_base_url_leaves_the_others_unset_and_nothing_is_sent() {
     assert_eq!(err.outcome(), Outcome::NotSent);
     assert!(err.is_config(), "{err}");
     let text = err.to_string();
-    assert!(text.contains("`stt` base URL is not set"), "{text}");
-    assert!(text.contains("RINGG_BASE_URL_STT"), "{text}");
+    assert!(text.contains("`files` base URL is not set"), "{text}");
+    assert!(text.contains(&super::client::base_url_env_var("files")), "{text}");
     assert!(server.requests().is_empty(), "nothing was sent anywhere");
     assert_no_key(&text);
 }
@@ -1397,15 +1407,16 @@ async fn a_changed_base_url_leaves_the_others_unset_and_nothing_is_sent() {
 async fn a_base_url_set_explicitly_is_used_even_when_others_changed() {
     let server = TestServer::start(vec![Reply::json(200, r#"{"transcription": "hi"}"#)]).await;
     let client = Client::builder()
+        .api_config(&TEST_API)
         .api_key(KEY)
-        .base_url_for("stt", format!("{}/stt/v1", server.url()))
+        .base_url_for("files", format!("{}/files/v1", server.url()))
         .build()
         .unwrap();
     let op = Transcribe {
         audio: Upload::from_bytes(&b"RIFF...."[..], "hello.wav"),
     };
     Request::new(client.clone(), op).await.unwrap();
-    assert_eq!(server.requests()[0].path, "/stt/v1/transcriptions");
+    assert_eq!(server.requests()[0].path, "/files/v1/transcriptions");
     // The default base was not set, so it is refused too.
     let err = get_agent(&client, "a").await.unwrap_err();
     assert_eq!(err.outcome(), Outcome::NotSent);
@@ -1424,44 +1435,48 @@ fn without_overrides_every_base_keeps_its_production_url() {
 
 #[test]
 fn the_environment_sets_the_key_and_each_base_url() {
-    let vars = |pairs: &'static [(&'static str, &'static str)]| {
+    let vars = |pairs: Vec<(String, &'static str)>| {
         move |name: &str| {
             pairs
                 .iter()
-                .find(|(n, _)| *n == name)
+                .find(|(n, _)| n == name)
                 .map(|(_, v)| (*v).to_owned())
                 .ok_or(std::env::VarError::NotPresent)
         }
     };
-    let client = Client::builder_from(vars(&[
-        ("RINGG_API_KEY", KEY),
-        ("RINGG_BASE_URL", "http://127.0.0.1:9/ca/api/v0"),
-    ]))
-    .unwrap()
-    .build()
-    .unwrap();
-    assert_eq!(client.inner().base_url("default").unwrap().0, "http://127.0.0.1:9/ca/api/v0");
-    assert!(client.inner().base_url("stt").is_err(), "stt is unset once default changed");
+    let key_var = crate::API.api_key_env.to_string();
+    let base_var = crate::API.base_url_env.to_string();
+    // Another base than `default`, when the API has one.
+    let other = crate::API.base_urls.iter().map(|(n, _)| *n).find(|n| *n != "default");
 
-    let client = Client::builder_from(vars(&[
-        ("RINGG_API_KEY", KEY),
-        ("RINGG_BASE_URL", "http://127.0.0.1:9/ca"),
-        ("RINGG_BASE_URL_STT", "http://127.0.0.1:9/stt"),
-    ]))
-    .unwrap()
-    .build()
-    .unwrap();
-    assert_eq!(client.inner().base_url("stt").unwrap().0, "http://127.0.0.1:9/stt");
+    let client = Client::builder_from(vars(vec![(key_var.clone(), KEY), (base_var.clone(), "http://127.0.0.1:9/ca/api/v0")]))
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(client.inner().base_url("default").unwrap().0, "http://127.0.0.1:9/ca/api/v0");
+    if let Some(other) = other {
+        assert!(client.inner().base_url(other).is_err(), "{other} is unset once default changed");
+
+        let client = Client::builder_from(vars(vec![
+            (key_var.clone(), KEY),
+            (base_var.clone(), "http://127.0.0.1:9/ca"),
+            (super::client::base_url_env_var(other), "http://127.0.0.1:9/other"),
+        ]))
+        .unwrap()
+        .build()
+        .unwrap();
+        assert_eq!(client.inner().base_url(other).unwrap().0, "http://127.0.0.1:9/other");
+    }
 
     // An empty variable counts as unset.
-    let client = Client::builder_from(vars(&[("RINGG_API_KEY", KEY), ("RINGG_BASE_URL", " ")]))
+    let client = Client::builder_from(vars(vec![(key_var.clone(), KEY), (base_var, " ")]))
         .unwrap()
         .build()
         .unwrap();
     assert!(client.inner().base_url("default").unwrap().0.starts_with("https://"));
 
-    let err = Client::builder_from(vars(&[])).unwrap_err();
-    assert!(err.to_string().contains("RINGG_API_KEY is not set"), "{err}");
+    let err = Client::builder_from(vars(Vec::new())).unwrap_err();
+    assert!(err.to_string().contains(&format!("{key_var} is not set")), "{err}");
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 //! `date` and `datetime` values: the exact text, parsed only when asked.
 //!
-//! Ringg sends date-times both with an offset (`2025-11-24T07:33:49Z`) and without one
+//! The server may send date-times both with an offset (`2025-11-24T07:33:49Z`) and without one
 //! (`2025-11-24T07:33:49.629642`), and a strict date-time type would fail a whole page on the
 //! second form. [`Timestamp`] and [`Date`] therefore decode from any JSON string and keep its
 //! text byte for byte; [`Timestamp::parts`] and [`Date::parts`] parse it on demand and report a
@@ -18,26 +18,26 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A `datetime` value: the text as Ringg sent it (or as it will be sent), parsed on demand.
+/// A `datetime` value: the text as the server sent it (or as it will be sent), parsed on demand.
 ///
 /// Decoding never fails on the text: a value that is not a date-time still decodes, and only
 /// [`parts`](Timestamp::parts) (or a conversion) reports the problem. `Display`, `as_str` and
 /// serialization give the text back unchanged.
 ///
-/// Three forms parse: RFC 3339 with an offset (`2025-11-24T07:33:49+05:30`, `...Z`), Ringg's
+/// Three forms parse: RFC 3339 with an offset (`2025-11-24T07:33:49+05:30`, `...Z`), the
 /// form without one (`2025-11-24T07:33:49.629642`, reported as [`Offset::NotGiven`], never
 /// guessed), and a bare date (`2025-11-24`).
 ///
 /// As a request input it must carry an offset:
 ///
 /// ```
-/// # use ringg::Timestamp;
+/// # use api_crate::Timestamp;
 /// let from = Timestamp::parse("2025-09-25T00:00:00+05:30")?;
 /// assert_eq!(from.as_str(), "2025-09-25T00:00:00+05:30");
 /// assert!(Timestamp::parse("2025-09-25T00:00:00").is_err());
 /// let now = Timestamp::from(std::time::SystemTime::now());
 /// assert!(now.as_str().ends_with('Z'));
-/// # Ok::<(), ringg::TimestampError>(())
+/// # Ok::<(), api_crate::TimestampError>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Timestamp {
@@ -50,11 +50,11 @@ pub struct Timestamp {
 /// value that is not a calendar date.
 ///
 /// ```
-/// # use ringg::Date;
+/// # use api_crate::Date;
 /// let day = Date::parse("2026-03-01")?;
 /// assert_eq!(day.parts()?.month, 3);
 /// assert!(Date::parse("2026-02-30").is_err());
-/// # Ok::<(), ringg::TimestampError>(())
+/// # Ok::<(), api_crate::TimestampError>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Date {
@@ -90,7 +90,7 @@ pub struct TimeParts {
 pub enum Offset {
     /// The text gives an offset: seconds east of UTC (`Z` is 0, `+05:30` is 19800).
     Given(i32),
-    /// The text gives no offset (Ringg's `2025-11-24T07:33:49.629642`, or a bare date): the
+    /// The text gives no offset (`2025-11-24T07:33:49.629642`, or a bare date): the
     /// moment is not absolute, and this crate does not guess a time zone.
     NotGiven,
 }
@@ -642,7 +642,7 @@ mod with_jiff {
             Ok(self.to_jiff()?.to_zoned(jiff::tz::TimeZone::fixed(zone)))
         }
 
-        /// The date and time as written, without an offset: Ringg's offset-less values read
+        /// The date and time as written, without an offset: the offset-less values read
         /// here. A bare date reads as its midnight.
         ///
         /// # Errors
@@ -740,7 +740,7 @@ mod with_chrono {
                 .ok_or_else(out_of_range)
         }
 
-        /// The date and time as written, without an offset: Ringg's offset-less values read
+        /// The date and time as written, without an offset: the offset-less values read
         /// here. A bare date reads as its midnight.
         ///
         /// # Errors
@@ -825,7 +825,7 @@ mod with_time {
                 .map_err(|_| out_of_range())
         }
 
-        /// The date and time as written, without an offset: Ringg's offset-less values read
+        /// The date and time as written, without an offset: the offset-less values read
         /// here. A bare date reads as its midnight.
         ///
         /// # Errors

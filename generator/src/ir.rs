@@ -173,6 +173,41 @@ impl TypeDef {
             p => p,
         }
     }
+
+    /// The traits the generated Rust type implements that users can rely on, by the names written
+    /// in its `#[derive]` (`Debug` is written by hand when a field is secret, and still there).
+    /// The emitter derives exactly these on objects, and spec-diff reports the ones a change adds
+    /// or removes.
+    pub fn traits(&self) -> Vec<&'static str> {
+        match &self.kind {
+            TypeKind::Object(fields) => {
+                let mut traits = vec!["Debug", "Clone"];
+                // File parts are not data: no serde, no equality.
+                if !self.multipart {
+                    traits.extend(["PartialEq", "serde::Serialize", "serde::Deserialize"]);
+                }
+                if self.input && fields.iter().all(|f| f.presence.may_be_absent()) {
+                    traits.push("Default");
+                }
+                traits
+            }
+            TypeKind::Enum(_) => vec!["Debug", "Clone", "PartialEq", "Eq", "Hash", "PartialOrd", "Ord"],
+            TypeKind::Union(_) => vec!["Debug", "Clone", "PartialEq", "serde::Serialize", "serde::Deserialize"],
+            TypeKind::Tagged(_) => vec!["Debug", "Clone", "PartialEq"],
+            TypeKind::OneOf(_) => vec!["Debug", "Clone", "PartialEq", "serde::Serialize", "serde::Deserialize"],
+            TypeKind::Newtype => vec![
+                "Debug",
+                "Clone",
+                "PartialEq",
+                "Eq",
+                "Hash",
+                "PartialOrd",
+                "Ord",
+                "serde::Serialize",
+                "serde::Deserialize",
+            ],
+        }
+    }
 }
 
 /// The shape of a named type.

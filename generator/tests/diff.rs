@@ -15,10 +15,15 @@ use generator::{SourceFile, load};
 use Bump::{Major, Minor, Patch};
 use Wire::{Breaking, Compatible};
 
+/// The generator's folder, read when the test runs (cargo sets it), never fixed at compile time.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map(std::path::PathBuf::from).expect("cargo test sets CARGO_MANIFEST_DIR")
+}
+
 const NONE: Wire = Wire::None;
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diff")
+    manifest_dir().join("tests/fixtures/diff")
 }
 
 /// Every `*.yaml` of a folder, named `spec/<file>` as the loader expects.
@@ -163,6 +168,19 @@ fn deprecation_is_minor_and_undeprecation_patch() {
 fn optional_query_parameter_added_is_minor() {
     check(
         &[(DRY_RUN, &format!("{DRY_RUN}          note: {{ type: string, optional: true, doc: A note. }}\n"))],
+        &[("param-added", Compatible, Minor)],
+    );
+}
+
+/// `orders.stats` takes no inputs. Its operation struct is never a unit struct that users could
+/// build, so a new optional parameter is still only a new setter.
+#[test]
+fn optional_query_parameter_added_to_an_endpoint_without_inputs_is_minor() {
+    check(
+        &[(
+            "        path: /orders/stats\n",
+            "        path: /orders/stats\n        query:\n          shop: { type: string, optional: true, doc: One shop. }\n",
+        )],
         &[("param-added", Compatible, Minor)],
     );
 }
@@ -321,7 +339,11 @@ fn response_changes() {
 #[test]
 fn pagination_added_is_minor_and_removed_major() {
     check(&[(PAGINATED, "")], &[("pagination-removed", Breaking, Major)]);
-    expect(&between(&[(PAGINATED, "")], &[]), &[("pagination-added", Compatible, Minor)]);
+    // `orders.list` already had `limit`/`offset` parameters (integers): they become the paging
+    // setters, which take `u32`/`u64`, so old calls stop compiling.
+    let d = between(&[(PAGINATED, "")], &[]);
+    expect(&d, &[("pagination-added", Compatible, Major)]);
+    assert!(d.changes[0].change.contains("now takes `u32`"), "{}", d.to_text());
     check(&[(PAGINATED, "        paginated: { items: orders }\n")], &[("pagination-changed", NONE, Patch)]);
 }
 
@@ -393,6 +415,34 @@ fn required_request_field_added_is_major() {
     );
 }
 
+/// `OrderQuery` is a request type whose fields are all optional, so it implements `Default`. A
+/// required field takes that away, and the report says so.
+#[test]
+fn a_required_field_on_an_all_optional_request_type_loses_default() {
+    let d = after(&[(
+        "      text: { type: string, optional: true, doc: Words to match. }\n",
+        "      text: { type: string, optional: true, doc: Words to match. }\n      shop: { type: string, doc: One shop. }\n",
+    )]);
+    expect(&d, &[("field-added", Breaking, Major)]);
+    assert_eq!(
+        d.changes[0].note.as_deref(),
+        Some("`OrderQuery` no longer implements `Default`: code that uses it stops compiling")
+    );
+    // Made required: the same.
+    let d = after(&[(
+        "      text: { type: string, optional: true, doc: Words to match. }\n",
+        "      text: { type: string, doc: Words to match. }\n",
+    )]);
+    expect(&d, &[("field-presence-changed", Breaking, Major)]);
+    assert!(d.changes[0].note.as_deref().is_some_and(|n| n.contains("no longer implements `Default`")), "{}", d.to_text());
+    // And back: it gains `Default`, a minor consequence of a major change.
+    let back = between(
+        &[("      text: { type: string, optional: true, doc: Words to match. }\n", "      text: { type: string, doc: Words to match. }\n")],
+        &[],
+    );
+    assert!(back.changes[0].note.as_deref().is_some_and(|n| n.contains("now implements `Default`")), "{}", back.to_text());
+}
+
 #[test]
 fn removed_fields_are_major() {
     // Required in a response: old integrations rely on it.
@@ -400,8 +450,18 @@ fn removed_fields_are_major() {
         &[("      total: { type: integer, doc: Total price in cents. }\n", "")],
         &[("field-removed", Breaking, Major)],
     );
-    // Optional in a response: old integrations already cope with its absence.
-    check(&[(ORDER_NOTE, "")], &[("field-removed", Compatible, Major)]);
+    // Optional in a response: old integrations already cope with its absence, but they will now
+    // always see it absent, which the row and the summary say.
+    let d = after(&[(ORDER_NOTE, "")]);
+    expect(&d, &[("field-removed", Compatible, Major)]);
+    assert!(d.changes[0].note.as_deref().is_some_and(|n| n.contains("silently read `note` as absent")), "{}", d.to_text());
+    assert!(
+        d.summary(false).ends_with(
+            "none breaks the wire, but 1 removes a received field that old integrations will silently read as absent."
+        ),
+        "{}",
+        d.summary(false)
+    );
     // In a request: the server no longer honours it.
     check(&[(NEW_ORDER_GIFT, "")], &[("field-removed", Breaking, Major)]);
 }
@@ -846,7 +906,7 @@ fn empty_reports_are_one_line() {
 // ------------------------------------------------------------------------------------ the real spec
 
 fn real_spec() -> Vec<SourceFile> {
-    read_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec"))
+    read_dir(&manifest_dir().join("../spec"))
 }
 
 #[test]

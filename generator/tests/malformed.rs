@@ -5,9 +5,13 @@
 //! reproduces.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::Path;
 
 use generator::SourceFile;
+
+/// The generator's folder, read when the test runs (cargo sets it), never fixed at compile time.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map(std::path::PathBuf::from).expect("cargo test sets CARGO_MANIFEST_DIR")
+}
 
 /// xorshift64*: deterministic and dependency-free.
 struct Rng(u64);
@@ -26,7 +30,7 @@ impl Rng {
 }
 
 fn real_spec() -> Vec<SourceFile> {
-    generator::files::read_spec_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec")).expect("spec/ is readable")
+    generator::files::read_spec_dir(&manifest_dir().join("../spec")).expect("spec/ is readable")
 }
 
 fn must_not_panic(label: &str, files: &[SourceFile]) {

@@ -147,7 +147,7 @@ mod tests {
 
     #[test]
     fn a_scaled_spec_is_valid_and_proportional() {
-        let real = crate::read_spec(&crate::repo_root()).unwrap();
+        let real = crate::read_spec(&crate::repo_root().unwrap()).unwrap();
         let base = generator::load(&real).unwrap();
         let scaled = scaled(&real, 3);
         let api = generator::load(&scaled).unwrap_or_else(|d| panic!("{d}"));

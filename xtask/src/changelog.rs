@@ -303,7 +303,7 @@ mod tests {
     use super::*;
 
     fn fixture_diff() -> SpecDiff {
-        let root = crate::repo_root();
+        let root = crate::repo_root().unwrap();
         let dir = |side: &str| crate::spec_diff::read_dir(&root.join("generator/tests/fixtures/diff").join(side));
         compare(&dir("base").unwrap(), &dir("head").unwrap()).unwrap()
     }
@@ -379,7 +379,7 @@ mod tests {
 
         /// Commits the fixture's `side` spec with `api.version` set to `version`.
         fn commit(&self, side: &str, version: &str) {
-            let from = crate::repo_root().join("generator/tests/fixtures/diff").join(side);
+            let from = crate::repo_root().unwrap().join("generator/tests/fixtures/diff").join(side);
             for entry in std::fs::read_dir(from).unwrap() {
                 let entry = entry.unwrap();
                 let text = std::fs::read_to_string(entry.path()).unwrap();

@@ -29,7 +29,7 @@ const KEPT: &[&str] = &[crate::changelog::PATH];
 
 /// Regenerates, or checks, every generated file.
 pub fn run(root: &Path, mode: Mode) -> Result<(), String> {
-    let files = crate::read_spec(root)?;
+    let files = generator::files::read_inputs(root)?;
     let generated = generator::generate(&files).map_err(|d| format!("{d}; nothing was written"))?;
     let report = compare(root, &generated)?;
     match mode {
@@ -177,7 +177,7 @@ mod tests {
     use super::*;
 
     fn generate_real() -> Vec<GeneratedFile> {
-        let files = crate::read_spec(&crate::repo_root()).expect("spec/ is readable");
+        let files = generator::files::read_inputs(&crate::repo_root().unwrap()).expect("the inputs are readable");
         generator::generate(&files).unwrap_or_else(|d| panic!("{d}"))
     }
 
@@ -186,7 +186,7 @@ mod tests {
     /// crate compiles as doctests, so neither can drift.
     #[test]
     fn readme_examples_are_the_crate_readmes_doctests() {
-        let root = crate::repo_root();
+        let root = crate::repo_root().unwrap();
         let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
         let (readme, crate_readme) = (read("README.md"), read("generated/README.md"));
         let blocks: Vec<&str> = readme.split("```rust,no_run\n").skip(1).filter_map(|b| b.split("```").next()).collect();
@@ -198,7 +198,7 @@ mod tests {
 
     #[test]
     fn generated_files_are_fresh() {
-        let report = compare(&crate::repo_root(), &generate_real()).expect("the tree is readable");
+        let report = compare(&crate::repo_root().unwrap(), &generate_real()).expect("the tree is readable");
         assert!(report.is_clean(), "{}", report.render());
     }
 
@@ -251,6 +251,12 @@ mod tests {
         let scratch = Scratch::new("bad", &[]);
         std::fs::create_dir_all(scratch.0.join("spec")).unwrap();
         std::fs::write(scratch.0.join("spec/api.yaml"), "api: [unclosed\n").unwrap();
+        std::fs::create_dir_all(scratch.0.join("generator/runtime")).unwrap();
+        std::fs::write(scratch.0.join("generator/runtime/lib.rs"), "//! A runtime.\n").unwrap();
+        for core in ["emulator", "cli"] {
+            std::fs::create_dir_all(scratch.0.join("generator").join(core).join("src")).unwrap();
+            std::fs::write(scratch.0.join("generator").join(core).join("src/main.rs"), "fn main() {}\n").unwrap();
+        }
         let err = run(&scratch.0, Mode::Write).unwrap_err();
         assert!(err.contains("spec/api.yaml:"), "{err}");
         assert!(err.contains("nothing was written"), "{err}");

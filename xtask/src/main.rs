@@ -5,10 +5,15 @@ use std::process::ExitCode;
 
 mod bench;
 mod bench_build;
+mod bench_cli;
 #[cfg(feature = "client-bench")]
 mod bench_client;
 mod changelog;
+#[cfg(feature = "emulator-bench")]
+mod bench_emulator;
 mod codegen;
+mod golden_crates;
+mod semver_probes;
 mod spec_diff;
 
 const HELP: &str = "\
@@ -29,6 +34,13 @@ Tasks:
                     page decode cost (cargo run --release -p xtask --features client-bench -- bench client)
   changelog         write the api.version section of generated/CHANGELOG.md from the spec diff since the
                     previous release tag; `--check` verifies it, `--base REV` picks the base
+  golden-crates     build every golden spec's crate and run its own tests (endpoint tests, examples, docs)
+  semver-probes     prove spec-diff's Rust verdicts: for one spec change per rule, compile a probe of the
+                    old crate's public API against the new crate (cargo check, shared target folder)
+  bench emulator    start time, throughput and latency against a trivial handler, and a whole call
+                    lifecycle (cargo run --release -p xtask --features emulator-bench -- bench emulator)
+  bench cli         start-up of the ringg binary, and `ringg workspace get` against the emulator
+                    vs curl (cargo xtask bench cli; builds the binary with --release)
   openapi           regenerate only generated/openapi.yaml, the OpenAPI 3.0.3 export (codegen writes it too)
 ";
 
@@ -37,29 +49,43 @@ fn main() -> ExitCode {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
         ["validate"] => validate(),
-        ["codegen"] => codegen::run(&repo_root(), codegen::Mode::Write),
-        ["codegen", "--check"] => codegen::run(&repo_root(), codegen::Mode::Check),
+        ["codegen"] => repo_root().and_then(|root| codegen::run(&root, codegen::Mode::Write)),
+        ["codegen", "--check"] => repo_root().and_then(|root| codegen::run(&root, codegen::Mode::Check)),
         ["spec-diff", "--help" | "-h"] => {
             print!("{}", spec_diff::USAGE);
             Ok(())
         }
-        ["spec-diff", rest @ ..] => spec_diff::run(&repo_root(), rest),
+        ["spec-diff", rest @ ..] => match repo_root().and_then(|root| spec_diff::run(&root, rest)) {
+            Ok(spec_diff::Verdict::Ok) => Ok(()),
+            Ok(spec_diff::Verdict::BumpNeeded(message)) => {
+                eprintln!("{message}");
+                return ExitCode::from(spec_diff::EXIT_BUMP_NEEDED);
+            }
+            Err(e) => Err(e),
+        },
         ["changelog", "--help" | "-h"] => {
             print!("{}", changelog::USAGE);
             Ok(())
         }
-        ["changelog", rest @ ..] => changelog::run(&repo_root(), rest),
+        ["changelog", rest @ ..] => repo_root().and_then(|root| changelog::run(&root, rest)),
         ["openapi"] => openapi(),
-        ["bench", "codegen"] => bench::codegen(&repo_root()),
+        ["golden-crates"] => repo_root().and_then(|root| golden_crates::run(&root)),
+        ["semver-probes"] => repo_root().and_then(|root| semver_probes::run(&root)),
+        ["bench", "codegen"] => repo_root().and_then(|root| bench::codegen(&root)),
+        ["bench", "cli"] => repo_root().and_then(|root| bench_cli::run(&root)),
         ["bench", "build", "--help" | "-h"] => {
             print!("{}", bench_build::USAGE);
             Ok(())
         }
-        ["bench", "build", rest @ ..] => bench_build::run(&repo_root(), rest),
+        ["bench", "build", rest @ ..] => repo_root().and_then(|root| bench_build::run(&root, rest)),
         #[cfg(feature = "client-bench")]
-        ["bench", "client"] => bench_client::run(&repo_root()),
+        ["bench", "client"] => repo_root().and_then(|root| bench_client::run(&root)),
         #[cfg(not(feature = "client-bench"))]
         ["bench", "client"] => Err("bench client needs its feature: cargo run --release -p xtask --features client-bench -- bench client".into()),
+        #[cfg(feature = "emulator-bench")]
+        ["bench", "emulator"] => bench_emulator::run(),
+        #[cfg(not(feature = "emulator-bench"))]
+        ["bench", "emulator"] => Err("bench emulator needs its feature: cargo run --release -p xtask --features emulator-bench -- bench emulator".into()),
         [] | ["help"] | ["--help"] | ["-h"] => {
             print!("{HELP}");
             Ok(())
@@ -75,12 +101,17 @@ fn main() -> ExitCode {
     }
 }
 
-/// The repository root, found from this crate's manifest, never from the current directory.
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+/// The repository root: the parent of this crate's manifest directory, read at run time from the
+/// `CARGO_MANIFEST_DIR` that `cargo run` (and so `cargo xtask`) and `cargo test` set. Never the
+/// current directory, and never a path fixed at compile time: with a target folder shared by two
+/// checkouts, cargo may run a binary built in one checkout for the other.
+pub fn repo_root() -> Result<PathBuf, String> {
+    let dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .ok_or("CARGO_MANIFEST_DIR is not set: run the tasks through cargo, as `cargo xtask <task>`")?;
+    Path::new(&dir)
         .parent()
-        .expect("xtask lives one level below the repository root")
-        .to_path_buf()
+        .map(Path::to_path_buf)
+        .ok_or_else(|| format!("CARGO_MANIFEST_DIR ({}) has no parent folder", Path::new(&dir).display()))
 }
 
 /// Reads every `spec/*.yaml` file, in name order.
@@ -89,7 +120,7 @@ pub fn read_spec(root: &Path) -> Result<Vec<generator::SourceFile>, String> {
 }
 
 fn validate() -> Result<(), String> {
-    let files = read_spec(&repo_root())?;
+    let files = read_spec(&repo_root()?)?;
     let api = generator::load(&files).map_err(|d| d.to_string())?;
     println!("{}", generator::summary(&api));
     Ok(())
@@ -97,8 +128,8 @@ fn validate() -> Result<(), String> {
 
 /// Writes `generated/openapi.yaml` alone, when it changed.
 fn openapi() -> Result<(), String> {
-    let root = repo_root();
-    let files = read_spec(&root)?;
+    let root = repo_root()?;
+    let files = generator::files::read_inputs(&root)?;
     let generated = generator::generate(&files).map_err(|d| d.to_string())?;
     let path = generator::emit::openapi::PATH;
     let file = generated

@@ -23,7 +23,14 @@ cargo xtask spec-diff [--base REV | --base-dir DIR] [--head REV | --head-dir DIR
   --head-dir DIR    read the head spec from a folder of *.yaml files instead
   --format F        text (default), markdown (for a pull request) or json (for tools)
   --allow-breaking  exit 0 even when a major bump is needed and api.version does not make it
+
+Exit status: 0 when the report is printed and the version is fine; 2 when a major bump is needed
+and api.version does not make it (the report is still printed); 1 when the comparison could not be
+made (a bad revision or folder, a spec that does not load, a bad argument).
 ";
+
+/// The exit status when a major bump is needed and not made, distinct from errors (1).
+pub const EXIT_BUMP_NEEDED: u8 = 2;
 
 /// Where one side of the comparison comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,25 +132,68 @@ pub fn parse(args: &[&str]) -> Result<Options, String> {
     Ok(options)
 }
 
-/// `cargo xtask spec-diff ...`: prints the report; fails when a major bump is missing.
-pub fn run(root: &Path, args: &[&str]) -> Result<(), String> {
+/// The outcome of a comparison that could be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The report is printed and the version is fine (or breaking changes are allowed).
+    Ok,
+    /// A major bump is needed and `api.version` does not make it: what to do.
+    BumpNeeded(String),
+}
+
+/// `cargo xtask spec-diff ...`: prints the report and says whether a major bump is missing.
+pub fn run(root: &Path, args: &[&str]) -> Result<Verdict, String> {
     let options = parse(args)?;
     let (base_label, base) = read_side(root, &options.base)?;
     let (head_label, head) = read_side(root, &options.head)?;
     eprintln!("spec-diff: base {base_label}, head {head_label}");
+    if let Some(warning) = same_commit_warning(root, &options.base, &options.head) {
+        eprintln!("spec-diff: warning: {warning}");
+    }
     let d = compare(&base, &head)?;
     print!("{}", render(&d, options.format));
     let check = d.version_check();
     if check.blocking && !options.allow_breaking {
-        return Err(format!(
+        return Ok(Verdict::BumpNeeded(format!(
             "spec-diff: these changes need a major version bump, and api.version {} → {} does not make it. \
-             Set `version: {}` in spec/api.yaml, or pass --allow-breaking.",
+             Set `version: {}` in spec/api.yaml, run `cargo xtask codegen`, and commit the regenerated crate \
+             and Cargo.lock (it records the crate's version) with it; or pass --allow-breaking.",
             d.base_version,
             d.head_version,
             check.suggested.as_deref().unwrap_or("?")
-        ));
+        )));
     }
-    Ok(())
+    Ok(Verdict::Ok)
+}
+
+/// A warning when the base is the commit the head is on: then only uncommitted changes are
+/// compared (or nothing at all), and "no API changes" may not mean what the reviewer thinks.
+pub fn same_commit_warning(root: &Path, base: &Side, head: &Side) -> Option<String> {
+    let commit = |side: &Side| -> Option<String> {
+        let rev = match side {
+            Side::MergeBase => git(root, &["merge-base", "main", "HEAD"]).ok()?.trim().to_string(),
+            Side::Rev(rev) => rev.clone(),
+            Side::Dir(_) | Side::WorkTree => return None,
+        };
+        Some(git(root, &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")]).ok()?.trim().to_string())
+    };
+    let base_commit = commit(base)?;
+    let head_commit = match head {
+        Side::WorkTree => git(root, &["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]).ok()?.trim().to_string(),
+        other => commit(other)?,
+    };
+    if base_commit != head_commit {
+        return None;
+    }
+    let what = if *head == Side::WorkTree {
+        "only uncommitted changes to spec/ are compared"
+    } else {
+        "base and head are the same commit, so there is nothing to compare"
+    };
+    Some(format!(
+        "the base resolves to {} (HEAD): {what}; pass --base REV to compare with an earlier revision",
+        short(&base_commit)
+    ))
 }
 
 /// The report in the requested format.
@@ -204,11 +254,16 @@ pub fn read_rev(root: &Path, rev: &str) -> Result<Vec<SourceFile>, String> {
     Ok(files)
 }
 
-/// Every `*.yaml` (or `*.yml`) of a folder, named `spec/<file>`; an empty folder is an error.
+/// Every `*.yaml` (or `*.yml`) of a folder, named by its real path (`DIR/<file>`) so that
+/// diagnostics point at the file that has the problem; an empty folder is an error.
 pub fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, String> {
-    let files = generator::files::read_spec_dir(dir)?;
+    let mut files = generator::files::read_spec_dir(dir)?;
     if files.is_empty() {
         return Err(format!("no *.yaml files in {}", dir.display()));
+    }
+    for f in &mut files {
+        let name = f.path.rsplit('/').next().unwrap_or(&f.path).to_string();
+        f.path = dir.join(name).display().to_string();
     }
     Ok(files)
 }
@@ -374,10 +429,17 @@ resources:
         assert!(d.version_check().blocking);
 
         // The same sides from the command line: blocked, unless breaking changes are allowed.
-        let err = run(&repo.0, &["--format", "json"]).unwrap_err();
-        assert!(err.contains("major version bump") && err.contains("0.2.0"), "{err}");
-        run(&repo.0, &["--format=markdown", "--allow-breaking"]).unwrap();
-        run(&repo.0, &["--base", &first, "--head", &second]).unwrap();
+        let Verdict::BumpNeeded(message) = run(&repo.0, &["--format", "json"]).unwrap() else {
+            panic!("a missing major bump must be reported")
+        };
+        assert!(message.contains("major version bump") && message.contains("0.2.0"), "{message}");
+        assert!(message.contains("Cargo.lock"), "{message}");
+        assert_eq!(run(&repo.0, &["--format=markdown", "--allow-breaking"]).unwrap(), Verdict::Ok);
+        assert_eq!(run(&repo.0, &["--base", &first, "--head", &second]).unwrap(), Verdict::Ok);
+        // A bad revision is an error, not a verdict.
+        assert!(run(&repo.0, &["--base", "no-such-revision"]).is_err());
+        // Neither side is the commit the other is on: no warning.
+        assert_eq!(same_commit_warning(&repo.0, &Side::Rev(first.clone()), &Side::Rev(second.clone())), None);
     }
 
     #[test]
@@ -386,10 +448,16 @@ resources:
         repo.write("api.yaml", API);
         repo.write("things.yaml", THINGS);
         let rev = repo.commit("base");
-        let d = repo.diff(Side::Rev(rev), Side::Rev("HEAD".into()));
+        let d = repo.diff(Side::Rev(rev.clone()), Side::Rev("HEAD".into()));
         assert!(d.is_empty());
         let d = repo.diff(Side::MergeBase, Side::WorkTree);
         assert!(d.is_empty());
+        // On main itself the merge base is HEAD: the report would say "no API changes" about
+        // uncommitted changes only, so spec-diff warns.
+        let warning = same_commit_warning(&repo.0, &Side::MergeBase, &Side::WorkTree).expect("a warning");
+        assert!(warning.contains("only uncommitted changes"), "{warning}");
+        let warning = same_commit_warning(&repo.0, &Side::Rev("HEAD".into()), &Side::Rev(rev)).expect("a warning");
+        assert!(warning.contains("nothing to compare"), "{warning}");
     }
 
     #[test]
@@ -399,6 +467,20 @@ resources:
         repo.commit("no spec");
         let err = read_side(&repo.0, &Side::Rev("HEAD".into())).unwrap_err();
         assert!(err.contains("no spec/*.yaml"), "{err}");
+    }
+
+    #[test]
+    fn a_folder_side_names_its_real_files() {
+        let repo = Repo::new("dir");
+        let dir = repo.0.join("proposal");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("api.yaml"), API).unwrap();
+        std::fs::write(dir.join("things.yaml"), THINGS.replace("type: Color", "type: Colour")).unwrap();
+        let (_, files) = read_side(&repo.0, &Side::Dir(dir.clone())).unwrap();
+        let err = compare(&files, &files).unwrap_err();
+        let expected = format!("{}:", dir.join("things.yaml").display());
+        assert!(err.contains(&expected), "{err}");
+        assert!(!err.contains("spec/things.yaml"), "{err}");
     }
 
     #[test]
@@ -421,7 +503,7 @@ resources:
 
     #[test]
     fn the_real_spec_against_itself_reports_no_change() {
-        let root = crate::repo_root();
+        let root = crate::repo_root().unwrap();
         let files = crate::read_spec(&root).unwrap();
         let d = compare(&files, &files).unwrap();
         assert!(d.is_empty(), "{}", d.to_text());

@@ -206,6 +206,19 @@ fn overview(api: &Api) -> String {
         text.push_str(&format!("let response{output} = client.{}().{}().await?;\nprintln!(\"{{response:?}}\");\n", r.name, e.rust_method));
     }
     text.push_str("# Ok(())\n# }\n```\n\n");
+    text.push_str(&format!(
+        "With [`Client::builder`], the key, timeouts and retry policy are explicit:\n\n```no_run\n\
+         # fn example() -> Result<(), Box<dyn std::error::Error>> {{\n\
+         use std::time::Duration;\n\n\
+         let client = {name}::Client::builder()\n    \
+         .api_key(std::env::var(\"{env}\")?)\n    \
+         .timeout(Duration::from_secs(30))\n    \
+         .retry_policy({name}::RetryPolicy::default().max_retries(5))\n    \
+         .build()?;\n\
+         # Ok(())\n# }}\n```\n\n",
+        name = api.name,
+        env = api.auth_env
+    ));
     text.push_str("Required inputs are arguments; optional ones are setters on the returned [`Request`], which also takes a per-request `timeout` and `retry_policy`. Each endpoint's docs name the type that `.await` gives (and, for lists, the item type of `.stream()`); request and response types live in [`types`].\n\n# Resources\n\n| Resource | Endpoints | What it covers |\n|---|---|---|\n");
     for r in &api.resources {
         text.push_str(&format!(

@@ -106,50 +106,88 @@ fn escape_prose(text: &str, out: &mut String) {
 /// Width that doc lines are wrapped to, not counting the `/// ` and indentation.
 const WIDTH: usize = 92;
 
-/// Splits long prose lines at spaces so generated source stays readable. Code fences, tables,
-/// headings and indented code are left alone; list items continue under their text.
+/// Reflows prose a paragraph at a time, so sentences never break where the spec's source lines
+/// happened to end: the lines of a paragraph (or of one list item) are joined and wrapped at
+/// [`WIDTH`], list items continuing under their text. Code fences, indented code, tables,
+/// headings, quotes and hard line breaks (two trailing spaces or a backslash) are kept as they are.
 pub(crate) fn wrap(text: &str) -> String {
-    let mut out = Vec::new();
+    let mut out: Vec<String> = Vec::new();
+    // The paragraph being gathered: its first-line prefix, the prefix of the lines after, words.
+    let mut para: Option<(String, String, String)> = None;
     let mut in_fence = false;
     for line in text.lines() {
         let trimmed = line.trim_start();
-        if trimmed.starts_with("```") {
-            in_fence = !in_fence;
-            out.push(line.to_string());
-            continue;
-        }
         let indent = line.len() - trimmed.len();
-        if in_fence || line.chars().count() <= WIDTH || trimmed.starts_with(['|', '#']) || indent >= 4 {
+        if trimmed.starts_with("```") || in_fence {
+            flush(&mut para, &mut out);
+            if trimmed.starts_with("```") {
+                in_fence = !in_fence;
+            }
             out.push(line.to_string());
             continue;
         }
-        let marker = ["- ", "* "]
-            .iter()
-            .find(|m| trimmed.starts_with(**m))
-            .map(|m| m.len())
-            .or_else(|| {
-                let digits = trimmed.chars().take_while(char::is_ascii_digit).count();
-                (digits > 0 && trimmed[digits..].starts_with(". ")).then_some(digits + 2)
-            })
-            .unwrap_or(0);
-        let first_prefix = &line[..indent + marker];
-        let rest_prefix = " ".repeat(indent + marker);
-        let mut current = first_prefix.to_string();
-        let mut empty = true;
-        for word in trimmed[marker..].split(' ').filter(|w| !w.is_empty()) {
-            if !empty && current.chars().count() + 1 + word.chars().count() > WIDTH {
-                out.push(std::mem::replace(&mut current, rest_prefix.clone()));
-                empty = true;
-            }
-            if !empty {
-                current.push(' ');
-            }
-            current.push_str(word);
-            empty = false;
+        let verbatim = trimmed.is_empty() || trimmed.starts_with(['|', '#', '>']) || (indent >= 4 && para.is_none());
+        if verbatim {
+            flush(&mut para, &mut out);
+            out.push(if trimmed.is_empty() { String::new() } else { line.to_string() });
+            continue;
         }
-        out.push(current);
+        let marker = list_marker(trimmed);
+        match &mut para {
+            Some((_, _, words)) if marker == 0 => {
+                words.push(' ');
+                words.push_str(trimmed.trim_end());
+            }
+            _ => {
+                flush(&mut para, &mut out);
+                let first = line[..indent + marker].to_string();
+                let rest = " ".repeat(indent + marker);
+                para = Some((first, rest, trimmed[marker..].trim_end().to_string()));
+            }
+        }
+        if line.ends_with("  ") || line.ends_with('\\') {
+            // A hard break: keep the marker of the break and end the line here.
+            if let Some((_, _, words)) = &mut para
+                && line.ends_with("  ")
+            {
+                words.push_str("  ");
+            }
+            flush(&mut para, &mut out);
+        }
     }
+    flush(&mut para, &mut out);
     out.join("\n")
+}
+
+/// The length of a list marker (`- `, `* `, `1. `) at the start of `trimmed`, or 0.
+fn list_marker(trimmed: &str) -> usize {
+    ["- ", "* "].iter().find(|m| trimmed.starts_with(**m)).map(|m| m.len()).unwrap_or_else(|| {
+        let digits = trimmed.chars().take_while(char::is_ascii_digit).count();
+        if digits > 0 && trimmed[digits..].starts_with(". ") { digits + 2 } else { 0 }
+    })
+}
+
+/// Writes the gathered paragraph, wrapped at [`WIDTH`], and clears it.
+fn flush(para: &mut Option<(String, String, String)>, out: &mut Vec<String>) {
+    let Some((first, rest, words)) = para.take() else { return };
+    let hard_break = words.ends_with("  ");
+    let mut current = first;
+    let mut empty = true;
+    for word in words.split(' ').filter(|w| !w.is_empty()) {
+        if !empty && current.chars().count() + 1 + word.chars().count() > WIDTH {
+            out.push(std::mem::replace(&mut current, rest.clone()));
+            empty = true;
+        }
+        if !empty {
+            current.push(' ');
+        }
+        current.push_str(word);
+        empty = false;
+    }
+    if hard_break {
+        current.push_str("  ");
+    }
+    out.push(current);
 }
 
 /// The lines of already-rustdoc-safe text as doc attribute values (wrapped, one leading space).
@@ -179,7 +217,10 @@ pub(crate) fn doc(text: &str) -> TokenStream {
 
 /// The first sentence of spec text, for tables and summaries.
 pub(crate) fn summary(text: &str) -> String {
-    let first = text.trim().lines().next().unwrap_or("").trim();
+    // The first paragraph, whatever its source lines, as one line.
+    let first: Vec<&str> = text.trim().lines().map(str::trim).take_while(|l| !l.is_empty()).collect();
+    let first = first.join(" ");
+    let first = first.as_str();
     match first.find(". ") {
         Some(i) => first[..=i].to_string(),
         None => first.to_string(),
@@ -197,6 +238,16 @@ mod tests {
         assert_eq!(sanitize("keep `list<T>` and [`Client`]"), "keep `list<T>` and \\[`Client`\\]");
         assert_eq!(sanitize("```\n{\"a\": 1}\n```"), "```text\n{\"a\": 1}\n```");
         assert_eq!(sanitize("read [the guide](https://example.com/g) first"), "read [the guide](https://example.com/g) first");
+    }
+
+    #[test]
+    fn reflows_paragraphs_and_list_items_not_source_lines() {
+        let text = "A sentence that ends\nearly on its line.\n\n- an item\n  continued\n- another\n\n    indented code\n    stays";
+        assert_eq!(
+            wrap(text),
+            "A sentence that ends early on its line.\n\n- an item continued\n- another\n\n    indented code\n    stays"
+        );
+        assert_eq!(summary("First part of a\nsentence. Second.\n\nMore."), "First part of a sentence.");
     }
 
     #[test]

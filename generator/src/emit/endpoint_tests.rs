@@ -52,7 +52,9 @@ pub(crate) fn endpoint_tests(api: &Api) -> GeneratedFile {
             blocking.push(cx.blocking_endpoint_test(r, e, &call));
             let stream = cx.stream_test(r, e, &call);
             let unknown = cx.unknown_values_test(r, e, &call);
+            // The multipart check compares JSON parts with `json` too.
             used.json_fn |= used.json
+                || used.multipart
                 || matches!(e.response, Response::Json(_))
                 || stream.is_some()
                 || unknown.is_some();
@@ -971,8 +973,9 @@ impl Cx<'_> {
     /// What a non-file multipart part carries for the sample value of `t`: scalars and enums as
     /// their text, everything else as JSON text (flagged, so it is compared as JSON).
     fn part_text(&self, t: &TypeRef, wire: &str) -> (String, String, bool) {
-        // The same split as the body's `to_form`: scalars and enums are text, the rest JSON.
-        let is_enum = |n: &str| matches!(self.api.type_def(n).map(|d| &d.kind), Some(TypeKind::Enum(_)));
+        // The same split as the body's `to_form`: scalars, enums and typed ids are text, the
+        // rest JSON.
+        let is_enum = |n: &str| matches!(self.api.type_def(n).map(|d| &d.kind), Some(TypeKind::Enum(_) | TypeKind::Newtype));
         let text_part = match t {
             TypeRef::String | TypeRef::Date | TypeRef::DateTime | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean => true,
             TypeRef::Named(n) => is_enum(n),

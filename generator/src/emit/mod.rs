@@ -6,8 +6,10 @@
 //! generated, by which command, from which spec files (with their content hash).
 
 mod blocking;
+mod cli;
 mod crate_root;
 mod docs;
+mod emulator;
 mod endpoint_tests;
 mod examples;
 mod models;
@@ -20,6 +22,7 @@ mod templates;
 
 pub use endpoint_tests::consumer;
 
+use crate::SourceFile;
 use crate::ir::{Api, SourceInfo};
 use crate::load::content_hash;
 
@@ -39,7 +42,11 @@ type Job<'a> = Box<dyn Fn() -> Vec<GeneratedFile> + Sync + 'a>;
 ///
 /// Each type module, resource and crate-wide file is a job; formatting dominates the cost and
 /// the jobs are independent, so they run in parallel. Output does not depend on scheduling.
-pub fn emit(api: &Api) -> Vec<GeneratedFile> {
+///
+/// `cores` are the hand-written core files (`generator/runtime/<file>`,
+/// `generator/emulator/<path>`, `generator/cli/<path>`), each copied into its crate; files with
+/// other names are ignored.
+pub fn emit(api: &Api, cores: &[SourceFile]) -> Vec<GeneratedFile> {
     let modules = models::modules(api);
     let module_names: Vec<&str> = modules.iter().map(|(m, _)| *m).collect();
     let mut jobs: Vec<Job<'_>> = vec![
@@ -51,8 +58,10 @@ pub fn emit(api: &Api) -> Vec<GeneratedFile> {
         Box::new(|| vec![models::root(api, &module_names)]),
         Box::new(|| crate_root::webhooks(api).into_iter().chain(crate_root::webcall(api)).collect()),
         Box::new(|| templates::templates(api)),
-        Box::new(runtime::runtime),
+        Box::new(|| runtime::runtime(api, cores)),
         Box::new(|| vec![openapi::openapi(api)]),
+        Box::new(|| emulator::emulator(api, cores)),
+        Box::new(|| cli::cli(api, cores)),
     ];
     for (module, defs) in &modules {
         jobs.push(Box::new(move || vec![models::module_file(api, module, defs)]));

@@ -132,29 +132,14 @@ fn object(api: &Api, t: &TypeDef, fields: &[Field], imports: &mut Imports) -> To
         })
         .collect();
 
-    let mut derives = vec![quote! { Clone }];
-    if !has_secret {
-        derives.insert(0, quote! { Debug });
-    }
-    if t.multipart {
-        // File parts are not data: no serde, no equality.
-    } else {
-        derives.push(quote! { PartialEq });
-        derives.push(quote! { serde::Serialize });
-        derives.push(quote! { serde::Deserialize });
-    }
-    let all_optional = fields.iter().all(|f| f.presence.may_be_absent());
-    if t.input && all_optional {
-        derives.push(quote! { Default });
-    }
-
+    let derive = derive(t, has_secret);
     let debug_impl = if has_secret { secret_debug(t, fields) } else { quote! {} };
     let ctor = if t.input { constructor(api, t, fields, imports) } else { quote! {} };
     let form = if t.multipart { to_form(api, t, fields) } else { quote! {} };
 
     quote! {
         #doc
-        #[derive(#(#derives),*)]
+        #derive
         #[non_exhaustive]
         pub struct #name {
             #(#members)*
@@ -163,6 +148,16 @@ fn object(api: &Api, t: &TypeDef, fields: &[Field], imports: &mut Imports) -> To
         #ctor
         #form
     }
+}
+
+/// `#[derive(..)]` of the type's [`TypeDef::traits`], without `Debug` when it is written by hand.
+fn derive(t: &TypeDef, manual_debug: bool) -> TokenStream {
+    let paths = t
+        .traits()
+        .into_iter()
+        .filter(|name| !(manual_debug && *name == "Debug"))
+        .map(|name| syn::parse_str::<syn::Path>(name).expect("trait names are paths"));
+    quote! { #[derive(#(#paths),*)] }
 }
 
 /// `Debug` that prints `[redacted]` for secret fields.
@@ -353,7 +348,8 @@ fn to_form(api: &Api, t: &TypeDef, fields: &[Field]) -> TokenStream {
                 TypeRef::Date | TypeRef::DateTime | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean => {
                     quote! { form = form.text(#wire, #place.to_string()); }
                 }
-                TypeRef::Named(n) if matches!(api.type_def(n).map(|d| &d.kind), Some(TypeKind::Enum(_))) => {
+                // Enums and typed ids are text on the wire: their text, not a JSON string.
+                TypeRef::Named(n) if matches!(api.type_def(n).map(|d| &d.kind), Some(TypeKind::Enum(_) | TypeKind::Newtype)) => {
                     quote! { form = form.text(#wire, #place.as_str()); }
                 }
                 _ => quote! { form = form.json(#wire, #reference)?; },
@@ -384,6 +380,7 @@ fn to_form(api: &Api, t: &TypeDef, fields: &[Field]) -> TokenStream {
 }
 
 fn open_enum(t: &TypeDef, values: &[EnumValue]) -> TokenStream {
+    let derive = derive(t, false);
     let name = ident(&t.rust);
     let doc = type_doc(t);
     let variants = values.iter().map(|v| {
@@ -404,7 +401,7 @@ fn open_enum(t: &TypeDef, values: &[EnumValue]) -> TokenStream {
     let from_str2 = from_str.clone();
     quote! {
         #doc
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #derive
         #[non_exhaustive]
         pub enum #name {
             #(#variants)*
@@ -471,9 +468,10 @@ fn newtype(api: &Api, t: &TypeDef) -> TokenStream {
         text = docs::sanitize(&t.doc),
     ));
     let new_doc = docs::attrs("Wraps the text. No check is made here: Ringg judges the value.");
+    let derive = derive(t, false);
     quote! {
         #doc
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #derive
         #[serde(transparent)]
         pub struct #name(String);
 
@@ -536,9 +534,10 @@ fn one_of(api: &Api, t: &TypeDef, members: &[OneOfMember], imports: &mut Imports
             #id(#mty),
         }
     });
+    let derive = derive(t, false);
     quote! {
         #doc
-        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        #derive
         #[non_exhaustive]
         pub enum #name {
             #(#variants)*
@@ -547,6 +546,7 @@ fn one_of(api: &Api, t: &TypeDef, members: &[OneOfMember], imports: &mut Imports
 }
 
 fn union(api: &Api, t: &TypeDef, members: &[UnionMember], imports: &mut Imports) -> TokenStream {
+    let derive = derive(t, false);
     let name = ident(&t.rust);
     let doc = type_doc(t);
     let variants = members.iter().map(|m| {
@@ -557,7 +557,7 @@ fn union(api: &Api, t: &TypeDef, members: &[UnionMember], imports: &mut Imports)
     });
     quote! {
         #doc
-        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        #derive
         #[serde(untagged)]
         #[non_exhaustive]
         pub enum #name {
@@ -567,6 +567,7 @@ fn union(api: &Api, t: &TypeDef, members: &[UnionMember], imports: &mut Imports)
 }
 
 fn tagged_union(api: &Api, t: &TypeDef, tagged: &Tagged, imports: &mut Imports) -> TokenStream {
+    let derive = derive(t, false);
     let name = ident(&t.rust);
     let doc = type_doc(t);
     let tag = lit(&tagged.tag);
@@ -638,7 +639,7 @@ fn tagged_union(api: &Api, t: &TypeDef, tagged: &Tagged, imports: &mut Imports) 
     };
     quote! {
         #doc
-        #[derive(Debug, Clone, PartialEq)]
+        #derive
         #[non_exhaustive]
         #allow_large
         pub enum #name {

@@ -135,7 +135,7 @@ fn method(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> Token
     let name = ident(&e.rust_method);
     let op = ident(&e.rust_op);
     let Inputs { params, inits, samples, .. } = inputs(api, e, imports);
-    let op_value = if inits.is_empty() { quote! { #op } } else { quote! { #op { #(#inits),* } } };
+    let op_value = quote! { #op { #(#inits),* } };
     let doc = docs::attrs(&method_doc(api, r, e, &samples));
     let deprecated = deprecated_attr(e);
     quote! {
@@ -339,11 +339,7 @@ fn operation(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> To
     let mut fields = Vec::new();
     for p in e.path_params.iter().chain(&e.query) {
         let name = ident(&p.rust);
-        let pty = match page_param(api, e, p) {
-            Some(PageParam::Limit) => quote! { u32 },
-            Some(PageParam::Offset) => quote! { u64 },
-            None => ty(api, &p.ty, imports),
-        };
+        let pty = page_param_ty(api, e, p).unwrap_or_else(|| ty(api, &p.ty, imports));
         let pty = if p.optional && !matches!(p.ty, TypeRef::List(_)) { quote! { Option<#pty> } } else { pty };
         fields.push(quote! { #name: #pty, });
     }
@@ -351,8 +347,11 @@ fn operation(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> To
         let bty = ty(api, &TypeRef::Named(b.ty.clone()), imports);
         fields.push(quote! { body: #bty, });
     }
+    // Never a unit struct, and never constructible outside the crate: inputs are private fields
+    // and an operation without inputs is `#[non_exhaustive]`. Adding an optional input later is
+    // then a minor change, as spec-diff says (a public unit struct could be named as a value).
     let op_struct = if fields.is_empty() {
-        quote! { pub struct #op; }
+        quote! { #[non_exhaustive] pub struct #op {} }
     } else {
         quote! { pub struct #op { #(#fields)* } }
     };
@@ -456,6 +455,15 @@ fn operation(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> To
 enum PageParam {
     Limit,
     Offset,
+}
+
+/// The Rust type of a paginated endpoint's page-size (`u32`) or offset (`u64`) parameter; `None`
+/// for every other parameter, which takes the type of its spec type.
+pub(crate) fn page_param_ty(api: &Api, e: &Endpoint, q: &Param) -> Option<TokenStream> {
+    page_param(api, e, q).map(|p| match p {
+        PageParam::Limit => quote! { u32 },
+        PageParam::Offset => quote! { u64 },
+    })
 }
 
 fn page_param(api: &Api, e: &Endpoint, q: &Param) -> Option<PageParam> {

@@ -1,11 +1,13 @@
 //! The hand-written runtime (`generator/runtime/*.rs`), copied into the crate as `src/runtime/`.
 //!
 //! The runtime is real Rust source kept beside the generator; it is compiled and tested as part
-//! of the generated crate. Only the header line is added.
+//! of the generated crate. The caller reads it from its checkout (`files::read_inputs`); only the
+//! header line is added.
 
 use super::{GeneratedFile, header_from};
-
-include!(concat!(env!("OUT_DIR"), "/runtime_files.rs"));
+use crate::SourceFile;
+use crate::ir::Api;
+use crate::files::RUNTIME_PREFIX;
 
 /// `[dependencies]` lines of the generated crate: what the runtime and generated code use.
 pub(crate) const RUNTIME_DEPENDENCIES: &[&str] = &[
@@ -43,17 +45,25 @@ pub(crate) const RUNTIME_FEATURES: &[&str] = &[
 pub(crate) const RUNTIME_DEV_DEPENDENCIES: &[&str] =
     &[r#"tokio = { version = "1", features = ["macros", "rt-multi-thread", "net", "time"] }"#];
 
-/// `generated/src/runtime/*.rs`.
-pub(crate) fn runtime() -> Vec<GeneratedFile> {
-    RUNTIME_FILES
+/// What the runtime's doc examples write for the generated crate's name; the copy names the
+/// crate the spec describes, so the runtime itself names no API.
+const CRATE_PLACEHOLDER: &str = "api_crate::";
+
+/// `generated/src/runtime/*.rs`, one per runtime file among `cores` (`generator/runtime/<file>`).
+pub(crate) fn runtime(api: &Api, cores: &[SourceFile]) -> Vec<GeneratedFile> {
+    let krate = format!("{}::", api.name);
+    cores
         .iter()
-        .map(|(name, contents)| GeneratedFile {
-            path: format!("generated/src/runtime/{name}"),
-            contents: format!(
-                "// {}\n{}\n",
-                header_from(&format!("generator/runtime/{name}")),
-                contents.trim_end()
-            ),
+        .filter_map(|f| {
+            let name = f.path.strip_prefix(RUNTIME_PREFIX)?;
+            Some(GeneratedFile {
+                path: format!("generated/src/runtime/{name}"),
+                contents: format!(
+                    "// {}\n{}\n",
+                    header_from(&f.path),
+                    f.text.trim_end().replace(CRATE_PLACEHOLDER, &krate)
+                ),
+            })
         })
         .collect()
 }

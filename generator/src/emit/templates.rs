@@ -33,7 +33,8 @@ struct ResourceRows {
     endpoints: Vec<EndpointRow>,
 }
 
-fn render(name: &str, template: &str, ctx: Value) -> String {
+/// Renders one template with precomputed values.
+pub(crate) fn render(name: &str, template: &str, ctx: Value) -> String {
     let mut env = Environment::new();
     env.add_template(name, template).expect("templates are checked by the generator's tests");
     let out = env

@@ -1,0 +1,145 @@
+//! The route table's types and the matching of a request line against it.
+
+use std::collections::HashMap;
+
+/// What a request body must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyKind {
+    /// No body.
+    None,
+    /// JSON of the named schema.
+    Json(&'static str),
+    /// `multipart/form-data` whose parts are the named schema's fields.
+    Multipart(&'static str),
+}
+
+/// What a success carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ResponseKind {
+    /// JSON (also where Ringg documents no body).
+    Json,
+    /// A file of this media type.
+    Binary(&'static str),
+}
+
+/// One endpoint of the spec.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Route {
+    /// `resource.endpoint`, as the handle's fault injection names it.
+    pub op: &'static str,
+    /// `GET`, `POST`, ...
+    pub method: &'static str,
+    /// The base URL's name.
+    pub base: &'static str,
+    /// Path template below the base path (`/agent/{agent_id}`).
+    pub path: &'static str,
+    /// Request body.
+    pub body: BodyKind,
+    /// Response.
+    pub response: ResponseKind,
+}
+
+/// A matched request: the route and its decoded path parameters.
+pub(crate) struct Matched {
+    pub route: &'static Route,
+    pub params: HashMap<&'static str, String>,
+}
+
+/// What matching a request line found.
+pub(crate) enum Lookup {
+    Found(Matched),
+    /// The path exists, with other methods.
+    WrongMethod,
+    NotFound,
+}
+
+/// Finds the route for a method and a full path (base path included). Literal segments win
+/// over parameters, so `/agent/all` is never read as `/agent/{agent_id}`.
+pub(crate) fn lookup(method: &str, path: &str) -> Lookup {
+    let mut best: Option<(usize, Matched)> = None;
+    let mut path_exists = false;
+    for (base, prefix) in crate::spec::BASE_PATHS {
+        let Some(rest) = path.strip_prefix(prefix) else { continue };
+        let rest = rest.trim_end_matches('/');
+        let got_len = rest.split('/').count();
+        for route in crate::spec::ROUTES.iter().filter(|r| r.base == *base) {
+            if route.path.split('/').count() != got_len {
+                continue;
+            }
+            let mut params = HashMap::new();
+            let mut literal = 0;
+            let fits = route.path.split('/').zip(rest.split('/')).all(|(w, g)| match w.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
+                Some(name) => {
+                    params.insert(name, percent_decode(g));
+                    !g.is_empty()
+                }
+                None => {
+                    literal += 1;
+                    w == g
+                }
+            });
+            if !fits {
+                continue;
+            }
+            path_exists = true;
+            if route.method == method && best.as_ref().is_none_or(|(l, _)| literal > *l) {
+                best = Some((literal, Matched { route, params }));
+            }
+        }
+    }
+    match best {
+        Some((_, m)) => Lookup::Found(m),
+        None if path_exists => Lookup::WrongMethod,
+        None => Lookup::NotFound,
+    }
+}
+
+/// Decodes the `%XX` escapes of a URL component; bad escapes stay as they are.
+pub(crate) fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push((h * 16 + l) as u8);
+                        i += 3;
+                        continue;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Query pairs in order, decoded.
+pub(crate) fn query_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (percent_decode(&k.replace('+', " ")), percent_decode(&v.replace('+', " ")))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_escapes_and_keeps_bad_ones() {
+        assert_eq!(percent_decode("a%2Fb%20c"), "a/b c");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz"), "%zz");
+        assert_eq!(query_pairs("a=1&b=x+y&c"), vec![("a".into(), "1".into()), ("b".into(), "x y".into()), ("c".into(), String::new())]);
+    }
+}

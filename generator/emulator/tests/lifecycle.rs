@@ -1,0 +1,208 @@
+//! Call outcomes, history filters, the CSV download, analytics, large campaigns, all eight
+//! webhook events, the real clock and concurrent clients.
+
+use std::time::Duration;
+
+use ringg::types::{AgentId, CallFrom, CallId, CallStatus, InitiateCallFromPool, ListId, PhoneNumber, PoolId};
+use ringg_emulator::{Clock, Emulator, Fixtures, Outcome};
+use serde_json::{Value, json};
+
+async fn place(emulator: &Emulator, fx: &Fixtures, to: &str) -> String {
+    let call = InitiateCallFromPool::new(
+        "Ada",
+        PhoneNumber::new(to),
+        AgentId::new(fx.id::<String>("agent_id")),
+        CallFrom::Pool(PoolId::new(fx.id::<String>("number_pool_id"))),
+    );
+    let placed = emulator.client().calling().initiate_from_pool(call).await.expect("placed");
+    serde_json::to_value(placed).unwrap()["data"]["call_id"].as_str().unwrap().to_string()
+}
+
+async fn details(emulator: &Emulator, id: &str) -> Value {
+    serde_json::to_value(emulator.client().calling().details(CallId::new(id)).await.unwrap()).unwrap()["data"].clone()
+}
+
+#[tokio::test]
+async fn each_outcome_ends_where_it_should() {
+    let emulator = Emulator::start().await.unwrap();
+    let fx = emulator.fixtures().await;
+    emulator.set_outcome("+919800000002", Outcome::Failed);
+    emulator.set_outcome("+919800000003", Outcome::Voicemail);
+    emulator.set_outcome("+919800000004", Outcome::Retry);
+    let ok = place(&emulator, &fx, "+919800000001").await;
+    let failed = place(&emulator, &fx, "+919800000002").await;
+    let voicemail = place(&emulator, &fx, "+919800000003").await;
+    let retry = place(&emulator, &fx, "+919800000004").await;
+    emulator.advance(Duration::from_secs(60)).await;
+    assert_eq!(details(&emulator, &ok).await["call_status"], "completed");
+    assert_eq!(details(&emulator, &failed).await["call_status"], "failed");
+    assert_eq!(details(&emulator, &failed).await["call_sub_status"], "USER_DID_NOT_JOIN");
+    assert_eq!(details(&emulator, &voicemail).await["call_sub_status"], "VOICEMAIL_DETECTED");
+    assert_eq!(details(&emulator, &retry).await["call_status"], "retry");
+    assert!(details(&emulator, &failed).await.get("recording_url").is_none(), "no recording without a conversation");
+    // The retry is dialled again after 30 minutes and then reaches the callee.
+    emulator.advance(Duration::from_secs(31 * 60)).await;
+    assert_eq!(details(&emulator, &retry).await["call_status"], "completed");
+    let voicemails = serde_json::to_value(emulator.client().analytics().platform().voicemail(true).await.unwrap()).unwrap();
+    assert_eq!(voicemails["total_calls"], 1, "{voicemails}");
+}
+
+#[tokio::test]
+async fn history_filters_and_totals_work_over_the_stored_calls() {
+    let emulator = Emulator::start().await.unwrap();
+    let fx = emulator.fixtures().await;
+    let client = emulator.client();
+    let before = emulator.now();
+    for n in 1..=5 {
+        place(&emulator, &fx, &format!("+91980000000{n}")).await;
+        emulator.advance(Duration::from_secs(3600)).await;
+    }
+    let all = serde_json::to_value(client.calling().history().limit(2).await.unwrap()).unwrap();
+    assert_eq!(all["total"], 7, "five placed and two fixtures");
+    assert_eq!(all["count"], 2);
+    assert_eq!(all["calls"][0]["to_number"], "+919800000005", "newest first");
+    let mine = serde_json::to_value(client.calling().history().agent_id(AgentId::new(fx.id::<String>("agent_id"))).status(CallStatus::Completed).await.unwrap()).unwrap();
+    assert_eq!(mine["total"], 6);
+    let later = serde_json::to_value(client.calling().history().start_date(ringg::Timestamp::parse(before.as_str()).expect("a timestamp")).await.unwrap()).unwrap();
+    assert_eq!(later["total"], 7);
+    let after_two_hours = ringg_later(&before, 2);
+    let window = serde_json::to_value(client.calling().history().start_date(ringg::Timestamp::parse(after_two_hours.as_str()).expect("a timestamp")).await.unwrap()).unwrap();
+    assert_eq!(window["total"], 3, "calls placed at +2 h, +3 h and +4 h");
+    let none = serde_json::to_value(client.calling().history().agent_id(AgentId::new("someone-else")).await.unwrap()).unwrap();
+    assert_eq!(none["total"], 0);
+}
+
+/// `before` plus `hours`, in the emulator's format (it starts on the hour).
+fn ringg_later(before: &str, hours: u64) -> String {
+    let h: u64 = before[11..13].parse().unwrap();
+    format!("{}{:02}{}", &before[..11], h + hours, &before[13..])
+}
+
+#[tokio::test]
+async fn the_history_download_is_csv_of_the_selected_calls() {
+    let emulator = Emulator::start().await.unwrap();
+    let fx = emulator.fixtures().await;
+    place(&emulator, &fx, "+919800000001").await;
+    emulator.settle().await;
+    let mut file = emulator.client().calling().download_history().status(CallStatus::Completed).await.unwrap();
+    assert_eq!(file.content_type(), Some("text/csv"));
+    let mut bytes = Vec::new();
+    while let Some(chunk) = file.next_chunk().await.unwrap() {
+        bytes.extend_from_slice(&chunk);
+    }
+    let text = String::from_utf8(bytes).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("id,created_at,name,to_number"), "{text}");
+    assert_eq!(lines.len(), 3, "a header and two completed calls: {text}");
+    assert!(text.contains("+919800000001"));
+}
+
+#[tokio::test]
+async fn a_large_campaign_is_processed_checked_and_called() {
+    let emulator = Emulator::start().await.unwrap();
+    let fx = emulator.fixtures().await;
+    let client = emulator.client();
+    let csv = "callee_name,mobile_number\nA,+919800000001\nB,+919800000002\nC,+919800000003\nD,+919800000004\n";
+    let upload = ringg::types::UploadCampaignCsv::new(ringg::types::UploadCampaignCsvRequired {
+        file: ringg::Upload::from_bytes(csv, "big.csv"),
+        agent_id: AgentId::new(fx.id::<String>("agent_id")),
+        campaign_name: "Large".into(),
+        country_code: "+91".into(),
+        variables_map: std::collections::BTreeMap::new(),
+    });
+    let up = serde_json::to_value(client.campaigns().upload_csv(upload).await.unwrap()).unwrap();
+    let id = up["bulk_list_id"].as_str().unwrap().to_string();
+    assert_eq!(up["status"], "uploaded");
+    let status = |v: Value| v["status"].as_str().unwrap_or("").to_string();
+    emulator.advance(Duration::from_secs(5)).await;
+    assert_eq!(status(serde_json::to_value(client.campaigns().upload_status(ListId::new(id.as_str())).await.unwrap()).unwrap()), "verifying");
+    emulator.advance(Duration::from_secs(10)).await;
+    let ready = serde_json::to_value(client.campaigns().upload_status(ListId::new(id.as_str())).await.unwrap()).unwrap();
+    assert_eq!((status(ready.clone()), ready["total_callees"].clone()), ("ready".into(), json!(4)));
+    let balance = serde_json::to_value(client.campaigns().check_balance(ListId::new(id.as_str())).await.unwrap()).unwrap();
+    assert_eq!((balance["required_credits"].as_f64(), balance["sufficient_balance"].as_bool()), (Some(4.0), Some(true)));
+    let start: ringg::types::StartLargeCampaign = serde_json::from_value(json!({
+        "bulk_list_id": id, "agent_id": fx.id::<String>("agent_id"), "number_pool_id": fx.id::<String>("number_pool_id"), "concurrency_percentage": 25,
+    }))
+    .unwrap();
+    client.campaigns().start_calls(start).await.unwrap();
+    emulator.advance(Duration::from_secs(3)).await;
+    let ongoing = serde_json::to_value(client.calling().history().bulk_list_id(ListId::new(id.as_str())).status(CallStatus::Ongoing).await.unwrap()).unwrap();
+    assert_eq!(ongoing["total"], 1, "25% of four rows ring at once");
+    emulator.settle().await;
+    let done = serde_json::to_value(client.calling().history().bulk_list_id(ListId::new(id.as_str())).status(CallStatus::Completed).await.unwrap()).unwrap();
+    assert_eq!(done["total"], 4);
+    let analytics = serde_json::to_value(client.analytics().drill_down(ListId::new(id.as_str())).await.unwrap()).unwrap();
+    assert_eq!(analytics["by_sub_status"]["ACCEPTED"], 4, "{analytics}");
+}
+
+#[tokio::test]
+async fn all_eight_webhook_events_arrive_and_decode() {
+    let emulator = Emulator::start().await.unwrap();
+    let fx = emulator.fixtures().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut s, _)) = listener.accept().await {
+            let mut buf = vec![0u8; 1 << 16];
+            let _ = s.read(&mut buf).await;
+            let _ = s.write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n").await;
+        }
+    });
+    let events = ["call_started", "call_ringing", "call_ongoing", "call_completed", "recording_completed", "platform_analysis_completed", "client_analysis_completed", "all_processing_completed"];
+    let edit: ringg::types::AgentEdit = serde_json::from_value(json!({
+        "agent_id": fx.id::<String>("agent_id"), "operation": "edit_event_subscriptions",
+        "event_subscriptions": [{ "event_type": events, "callback_url": url }],
+    }))
+    .unwrap();
+    emulator.client().assistants().edit(edit).await.unwrap();
+    place(&emulator, &fx, "+919800000001").await;
+    emulator.settle().await;
+    let delivered = emulator.deliveries();
+    let got: Vec<&str> = delivered.iter().map(|d| d.event_type.as_str()).collect();
+    assert_eq!(got, events);
+    for d in &delivered {
+        let event = ringg::webhooks::Event::from_slice(d.body.to_string().as_bytes()).expect("decodes");
+        assert!(!format!("{event:?}").starts_with("Unknown"), "{}: {event:?}", d.event_type);
+    }
+}
+
+#[tokio::test]
+async fn the_real_clock_moves_calls_at_its_speed() {
+    // 1000 emulator seconds per real second: a 55-second call takes about 55 ms.
+    let emulator = Emulator::builder().clock(Clock::Real { speed: 1000.0 }).start().await.unwrap();
+    let fx = emulator.fixtures().await;
+    let id = place(&emulator, &fx, "+919800000001").await;
+    let mut status = Value::Null;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        status = details(&emulator, &id).await["call_status"].clone();
+        if status == "completed" {
+            break;
+        }
+    }
+    assert_eq!(status, "completed");
+}
+
+#[tokio::test]
+async fn concurrent_clients_are_safe() {
+    let emulator = Emulator::start().await.unwrap();
+    let fx = emulator.fixtures().await;
+    let mut tasks = Vec::new();
+    for n in 0..16 {
+        let client = emulator.client();
+        let (agent, pool) = (fx.id::<String>("agent_id"), fx.id::<String>("number_pool_id"));
+        tasks.push(tokio::spawn(async move {
+            let call = InitiateCallFromPool::new("Ada", PhoneNumber::new(format!("+9198000001{n:02}")), AgentId::new(agent), CallFrom::Pool(PoolId::new(pool)));
+            client.calling().initiate_from_pool(call).await.expect("placed");
+            client.calling().history().limit(100).await.expect("read")
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    emulator.settle().await;
+    let page = serde_json::to_value(emulator.client().calling().history().status(CallStatus::Completed).limit(100).await.unwrap()).unwrap();
+    assert_eq!(page["total"], 17, "sixteen placed and the completed fixture");
+}
