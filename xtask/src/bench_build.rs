@@ -358,7 +358,7 @@ mod tests {
 
     #[test]
     fn the_consumer_calls_every_endpoint() {
-        let root = crate::repo_root();
+        let root = crate::repo_root().unwrap();
         let source = consumer_source(&root).unwrap();
         let api = generator::load(&crate::read_spec(&root).unwrap()).unwrap();
         assert_eq!(source.matches("(client).await").count(), api.endpoint_count());
