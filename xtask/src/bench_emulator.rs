@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty, Full};
 use hyper_util::rt::TokioIo;
+use ringg::types::{AgentId, CallFrom, CallId, InitiateCallFromPool, PhoneNumber, PoolId};
 use ringg_emulator::Emulator;
 use serde_json::json;
 
@@ -76,7 +77,12 @@ async fn measure() -> Result<(), String> {
     let agent: String = fixtures.id("agent_id");
     let pool: String = fixtures.id("number_pool_id");
     for i in 0..100 {
-        let call = ringg::types::InitiateCallFromPool::new("Ada", format!("+9198000{i:05}"), agent.as_str()).number_pool_id(pool.as_str());
+        let call = InitiateCallFromPool::new(
+            "Ada",
+            PhoneNumber::new(format!("+9198000{i:05}")),
+            AgentId::new(agent.as_str()),
+            CallFrom::Pool(PoolId::new(pool.as_str())),
+        );
         client.calling().initiate_from_pool(call).await.map_err(|e| e.to_string())?;
     }
     emulator.settle().await;
@@ -136,11 +142,16 @@ async fn measure() -> Result<(), String> {
     for i in 0..LIFECYCLES {
         let before = emulator.deliveries().len();
         let started = Instant::now();
-        let call = ringg::types::InitiateCallFromPool::new("Ada", format!("+9197000{i:05}"), agent.as_str()).number_pool_id(pool.as_str());
+        let call = InitiateCallFromPool::new(
+            "Ada",
+            PhoneNumber::new(format!("+9197000{i:05}")),
+            AgentId::new(agent.as_str()),
+            CallFrom::Pool(PoolId::new(pool.as_str())),
+        );
         let placed = client.calling().initiate_from_pool(call).await.map_err(|e| e.to_string())?;
         let id = serde_json::to_value(placed).map_err(|e| e.to_string())?["data"]["call_id"].as_str().unwrap_or("").to_string();
         emulator.settle().await;
-        let details = serde_json::to_value(client.calling().details(id.as_str()).await.map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+        let details = serde_json::to_value(client.calling().details(CallId::new(id.as_str())).await.map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
         times.push(started.elapsed());
         if details["data"]["call_status"] != "completed" || emulator.deliveries().len() != before + events.len() {
             return Err(format!("the lifecycle did not complete with {} webhooks: {details}", events.len()));
