@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 use super::emulator::sample_json;
 use super::rust::{Imports, format_file, lit, raw_lit, ty};
 use proc_macro2::TokenTree;
-use super::{GeneratedFile, docs, header, header_from};
+use super::{GeneratedFile, docs, header};
 use crate::SourceFile;
 use crate::files::CLI_PREFIX;
 use crate::ident::ident;
@@ -52,10 +52,7 @@ const RESERVED: &[&str] = &["all", "api-key", "base-url", "body", "help", "outpu
 /// (`generator/cli/<path>`, copied with a header line).
 pub(crate) fn cli(api: &Api, cores: &[SourceFile]) -> Vec<GeneratedFile> {
     let mut files = vec![cargo_toml(api), spec_rs(api), endpoint_tests(api)];
-    files.extend(cores.iter().filter_map(|f| {
-        let name = f.path.strip_prefix(CLI_PREFIX)?;
-        Some(GeneratedFile { path: format!("{DIR}/{name}"), contents: format!("// {}\n{}\n", header_from(&f.path), f.text.trim_end()) })
-    }));
+    files.extend(super::copy_core(api, cores, CLI_PREFIX, DIR));
     files
 }
 

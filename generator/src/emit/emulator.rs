@@ -13,7 +13,7 @@ use quote::quote;
 use serde_json::{Map, Value, json};
 
 use super::rust::{format_file, lit, raw_lit, sample};
-use super::{GeneratedFile, header, header_from, openapi};
+use super::{GeneratedFile, header, openapi};
 use crate::ident::ident;
 use crate::SourceFile;
 use crate::files::EMULATOR_PREFIX;
@@ -47,10 +47,7 @@ const DEV_DEPENDENCIES: &[&str] = &[r#"serde-saphyr = { version = "2", default-f
 /// (`generator/emulator/<path>`, copied with a header line).
 pub(crate) fn emulator(api: &Api, cores: &[SourceFile]) -> Vec<GeneratedFile> {
     let mut files = vec![cargo_toml(api), spec_rs(api), endpoint_tests(api)];
-    files.extend(cores.iter().filter_map(|f| {
-        let name = f.path.strip_prefix(EMULATOR_PREFIX)?;
-        Some(GeneratedFile { path: format!("{DIR}/{name}"), contents: format!("// {}\n{}\n", header_from(&f.path), f.text.trim_end()) })
-    }));
+    files.extend(super::copy_core(api, cores, EMULATOR_PREFIX, DIR));
     files
 }
 

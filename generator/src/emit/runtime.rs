@@ -4,7 +4,7 @@
 //! of the generated crate. The caller reads it from its checkout (`files::read_inputs`); only the
 //! header line is added.
 
-use super::{GeneratedFile, header_from};
+use super::GeneratedFile;
 use crate::SourceFile;
 use crate::ir::Api;
 use crate::files::RUNTIME_PREFIX;
@@ -45,25 +45,7 @@ pub(crate) const RUNTIME_FEATURES: &[&str] = &[
 pub(crate) const RUNTIME_DEV_DEPENDENCIES: &[&str] =
     &[r#"tokio = { version = "1", features = ["macros", "rt-multi-thread", "net", "time"] }"#];
 
-/// What the runtime's doc examples write for the generated crate's name; the copy names the
-/// crate the spec describes, so the runtime itself names no API.
-const CRATE_PLACEHOLDER: &str = "api_crate::";
-
 /// `generated/src/runtime/*.rs`, one per runtime file among `cores` (`generator/runtime/<file>`).
 pub(crate) fn runtime(api: &Api, cores: &[SourceFile]) -> Vec<GeneratedFile> {
-    let krate = format!("{}::", api.name);
-    cores
-        .iter()
-        .filter_map(|f| {
-            let name = f.path.strip_prefix(RUNTIME_PREFIX)?;
-            Some(GeneratedFile {
-                path: format!("generated/src/runtime/{name}"),
-                contents: format!(
-                    "// {}\n{}\n",
-                    header_from(&f.path),
-                    f.text.trim_end().replace(CRATE_PLACEHOLDER, &krate)
-                ),
-            })
-        })
-        .collect()
+    super::copy_core(api, cores, RUNTIME_PREFIX, "generated/src/runtime")
 }
