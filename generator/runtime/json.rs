@@ -24,6 +24,37 @@ pub fn tagged_object(
     Ok(serde_json::Value::Object(map))
 }
 
+/// A tagged-union payload as a JSON value.
+///
+/// Encoded to JSON text and read back rather than with `serde_json::to_value`: request bodies
+/// are written as text, so the payload's `Serialize` (and those of its fields) is compiled for
+/// one serializer only, not also for `serde_json`'s value serializer. Payloads are small and
+/// sent once, so the extra pass costs nothing that matters.
+pub fn payload_value<T: serde::Serialize>(payload: &T) -> Result<serde_json::Value, serde_json::Error> {
+    let mut text = Vec::new();
+    payload.serialize(&mut serde_json::Serializer::new(&mut text))?;
+    serde_json::from_slice(&text)
+}
+
+/// A tagged-union payload read from the JSON value it was received as.
+///
+/// Read from the value's JSON text, for the reason [`payload_value`] gives: the payload's
+/// `Deserialize` is compiled for `serde_json`'s text deserializer only. An error keeps its
+/// message but not its position, which would point into that text rather than the input.
+pub fn payload_from_value<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T, serde_json::Error> {
+    let text = serde_json::to_vec(value)?;
+    serde_json::from_slice(&text).map_err(|err| without_position(&err))
+}
+
+/// `err` with the same message and no position.
+#[inline(never)]
+fn without_position(err: &serde_json::Error) -> serde_json::Error {
+    let message = err.to_string();
+    let position = format!(" at line {} column {}", err.line(), err.column());
+    let message = message.strip_suffix(&position).unwrap_or(&message);
+    serde_json::Error::custom(message)
+}
+
 /// Decodes a JSON body received outside a request (a webhook), reporting the JSON path and a
 /// short snippet on failure like a response decode does.
 pub fn decode_slice<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
@@ -42,6 +73,21 @@ mod tests {
         let json = tagged_object("operation", "attach_kb", None).unwrap();
         assert_eq!(json, serde_json::json!({ "operation": "attach_kb" }));
         assert!(tagged_object("operation", "x", Some(serde_json::json!(1))).is_err());
+    }
+
+    #[test]
+    fn payloads_go_through_json_text() {
+        #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+        struct Payload {
+            kb_id: String,
+        }
+        let value = payload_value(&Payload { kb_id: "kb".into() }).unwrap();
+        assert_eq!(value, serde_json::json!({ "kb_id": "kb" }));
+        let back: Payload = payload_from_value(&value).unwrap();
+        assert_eq!(back, Payload { kb_id: "kb".into() });
+        let err = payload_from_value::<Payload>(&serde_json::json!({ "kb_id": 5 })).unwrap_err();
+        assert_eq!(err.to_string(), "invalid type: integer `5`, expected a string");
+        assert_eq!(err.line(), 0);
     }
 
     #[test]

@@ -27,6 +27,7 @@
 pub mod blocking;
 mod body;
 mod client;
+pub mod de;
 mod error;
 mod json;
 mod paginate;
@@ -34,6 +35,7 @@ mod patch;
 mod request;
 mod response;
 mod retry;
+pub mod ser;
 mod timestamp;
 
 #[cfg(test)]
@@ -52,7 +54,7 @@ pub use self::{
     body::{Body, Form, Upload},
     client::{Client, ClientBuilder},
     error::{Error, ErrorKind, Outcome},
-    json::{decode_slice, tagged_object},
+    json::{decode_slice, payload_from_value, payload_value, tagged_object},
     paginate::{Page, Paginated, Paginator},
     patch::Patch,
     request::{Async, Request},

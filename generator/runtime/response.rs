@@ -1,6 +1,7 @@
 //! Successful responses and their decoders: JSON, empty and streamed bytes.
 
 use std::fmt;
+use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -85,13 +86,36 @@ impl fmt::Debug for Response {
 /// snippet of the body around that point, with the API key scrubbed. An empty body decodes
 /// as `null` (so `()`, `Option` and `serde_json::Value` accept it).
 pub fn decode_json<T: DeserializeOwned + Send + 'static>(response: Response) -> DecodeFuture<T> {
-    // Only the typed decode is generic: reading the body is one shared future, so each
-    // response type's future is a thin wrapper around it.
-    Box::pin(async move {
-        let body = read_json_body(response).await?;
-        decode_json_slice(&body.bytes, body.status, body.request_id, &body.secret)
-            .map_err(|e| e.with_endpoint(body.endpoint, body.safety))
+    Box::pin(DecodeJson {
+        body: Box::pin(read_json_body(response)),
+        decode: |bytes| serde_json::from_slice(bytes),
     })
+}
+
+/// The future of [`decode_json`]: the shared body read, then one typed decode.
+///
+/// Written out rather than an `async` block: it is compiled once per response type, and this
+/// way each type adds only this `poll` and its `serde_json::from_slice`, while reading the
+/// body and reporting a failure are compiled once.
+struct DecodeJson<T> {
+    body: Pin<Box<dyn Future<Output = Result<JsonBody, Error>> + Send>>,
+    decode: fn(&[u8]) -> Result<T, serde_json::Error>,
+}
+
+impl<T> Future for DecodeJson<T> {
+    type Output = Result<T, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let body = match self.body.as_mut().poll(cx) {
+            Poll::Ready(Ok(body)) => body,
+            Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+            Poll::Pending => return Poll::Pending,
+        };
+        Poll::Ready(match (self.decode)(json_input(&body.bytes)) {
+            Ok(value) => Ok(value),
+            Err(err) => Err(body.failure(&err)),
+        })
+    }
 }
 
 /// A read body with what a decode error reports about it.
@@ -102,6 +126,15 @@ struct JsonBody {
     secret: Arc<str>,
     endpoint: &'static str,
     safety: RetrySafety,
+}
+
+impl JsonBody {
+    /// The decode error for `err`, naming the endpoint.
+    #[inline(never)]
+    fn failure(self, err: &serde_json::Error) -> Error {
+        decode_failure(&self.bytes, self.status, self.request_id, &self.secret, err)
+            .with_endpoint(self.endpoint, self.safety)
+    }
 }
 
 async fn read_json_body(response: Response) -> Result<JsonBody, Error> {
@@ -128,6 +161,11 @@ async fn read_json_body(response: Response) -> Result<JsonBody, Error> {
     })
 }
 
+/// The JSON to decode from `bytes`: `null` for a blank body.
+fn json_input(bytes: &[u8]) -> &[u8] {
+    if bytes.iter().all(u8::is_ascii_whitespace) { b"null" } else { bytes }
+}
+
 /// Decodes a JSON document; see [`decode_json`].
 ///
 /// One typed decode, with plain serde_json. When it fails, the JSON path is found again from
@@ -140,10 +178,8 @@ pub(crate) fn decode_json_slice<T: DeserializeOwned>(
     request_id: Option<String>,
     secret: &str,
 ) -> Result<T, Error> {
-    let blank = bytes.iter().all(u8::is_ascii_whitespace);
-    let json: &[u8] = if blank { b"null" } else { bytes };
-    serde_json::from_slice::<T>(json)
-        .map_err(|err| decode_failure(bytes, blank, status, request_id, secret, &err))
+    serde_json::from_slice::<T>(json_input(bytes))
+        .map_err(|err| decode_failure(bytes, status, request_id, secret, &err))
 }
 
 /// The decode error for `err`, with the JSON path, and a snippet around the failure with the
@@ -151,13 +187,12 @@ pub(crate) fn decode_json_slice<T: DeserializeOwned>(
 #[inline(never)]
 fn decode_failure(
     bytes: &[u8],
-    blank: bool,
     status: u16,
     request_id: Option<String>,
     secret: &str,
     err: &serde_json::Error,
 ) -> Error {
-    if blank {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
         let detail = "the body is empty, but JSON was expected".to_owned();
         return Error::decode(status, request_id, None, detail, None);
     }

@@ -1,0 +1,131 @@
+//! Helpers for the `Deserialize` impls the generator writes for objects.
+//!
+//! An object's impl is written out rather than derived, because it is compiled once per response
+//! type in this crate and the derived shape is about three times larger: a `visit_seq` that JSON
+//! never reaches, a field-name visitor per type, and a field slot per type that is matched twice.
+//! The written impl has one `visit_map` that looks each key up in the type's sorted name table
+//! ([`FieldName::index_in`], shared by every type) and reads the value with one of the small
+//! functions below, which are generic only over the field's type, so two types with a
+//! `String` field share one copy.
+//!
+//! What it accepts is what the derived impl accepted from JSON: unknown keys are skipped, a key
+//! given twice is an error (`duplicate field`), a missing required field is an error
+//! (`missing field`), and an `Option` field may be absent or `null`.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+use super::Patch;
+
+/// An object key as read from JSON: borrowed from the input unless it had escapes.
+pub struct FieldName<'de>(Cow<'de, str>);
+
+impl FieldName<'_> {
+    /// The key's position in `sorted`, a type's field names in ascending byte order, or `None`
+    /// for a key the type does not know.
+    #[inline(never)]
+    pub fn index_in(&self, sorted: &[&str]) -> Option<usize> {
+        sorted.binary_search(&&*self.0).ok()
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldName<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+
+        impl<'de> Visitor<'de> for NameVisitor {
+            type Value = FieldName<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(FieldName(Cow::Borrowed(v)))
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(FieldName(Cow::Owned(v.to_owned())))
+            }
+
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(FieldName(Cow::Owned(v)))
+            }
+        }
+
+        deserializer.deserialize_str(NameVisitor)
+    }
+}
+
+/// Reads the value of a required field into `slot`; `null` is refused like any other value
+/// of the wrong type.
+pub fn required<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+    map: &mut A,
+    slot: &mut Option<T>,
+    name: &'static str,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(name));
+    }
+    *slot = Some(map.next_value()?);
+    Ok(())
+}
+
+/// Reads the value of an optional field, where `null` reads as `None`.
+pub fn optional<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+    map: &mut A,
+    slot: &mut Option<T>,
+    seen: &mut bool,
+    name: &'static str,
+) -> Result<(), A::Error> {
+    if std::mem::replace(seen, true) {
+        return Err(de::Error::duplicate_field(name));
+    }
+    *slot = map.next_value()?;
+    Ok(())
+}
+
+/// Reads the value of a field that may be absent, `null` or a value ([`Patch`]).
+pub fn patch<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+    map: &mut A,
+    slot: &mut Patch<T>,
+    name: &'static str,
+) -> Result<(), A::Error> {
+    if !slot.is_absent() {
+        return Err(de::Error::duplicate_field(name));
+    }
+    *slot = map.next_value()?;
+    Ok(())
+}
+
+/// Reads and drops the value of a key the type does not know.
+pub fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
+    map.next_value::<IgnoredAny>().map(|IgnoredAny| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_found_by_binary_search() {
+        let sorted = ["agent", "id", "name", "status"];
+        let find = |key: &str| FieldName(Cow::Borrowed(key)).index_in(&sorted);
+        assert_eq!(find("agent"), Some(0));
+        assert_eq!(find("status"), Some(3));
+        assert_eq!(find("name"), Some(2));
+        assert_eq!(find("nam"), None);
+        assert_eq!(find(""), None);
+    }
+
+    #[test]
+    fn escaped_keys_are_read_owned() {
+        let name: FieldName<'_> = serde_json::from_str(r#""na\u006de""#).unwrap();
+        assert!(matches!(name.0, Cow::Owned(_)));
+        assert_eq!(name.index_in(&["id", "name"]), Some(1));
+        let name: FieldName<'_> = serde_json::from_str(r#""name""#).unwrap();
+        assert!(matches!(name.0, Cow::Borrowed(_)));
+    }
+}
