@@ -224,7 +224,7 @@ fn object_deserialize(t: &TypeDef, fields: &[Field]) -> TokenStream {
         }
         ident(&local)
     };
-    let (map, key, seen_local, de) = (free("map"), free("key"), free("seen"), free("de"));
+    let (map, key, seen_local, de, step) = (free("map"), free("key"), free("seen"), free("de"), free("read"));
     let use_de = if de == "de" {
         quote! { use crate::runtime::de; }
     } else {
@@ -243,15 +243,15 @@ fn object_deserialize(t: &TypeDef, fields: &[Field]) -> TokenStream {
         match t.rust_presence(f) {
             Presence::Required => {
                 slots.push(quote! { let mut #local = None; });
-                arms.push(quote! { Some(#index) => #de::required(&mut #map, &mut #local, #wire)?, });
+                arms.push(quote! { Some(#index) => #de::required(&mut #map, &mut #local, #wire), });
             }
             Presence::Optional | Presence::Nullable => {
                 slots.push(quote! { let mut #local = None; });
-                arms.push(quote! { Some(#index) => #de::optional(&mut #map, &mut #local, &mut #seen_local[#index], #wire)?, });
+                arms.push(quote! { Some(#index) => #de::optional(&mut #map, &mut #local, &mut #seen_local[#index], #wire), });
             }
             Presence::OptionalNullable => {
                 slots.push(quote! { let mut #local = crate::Patch::Absent; });
-                arms.push(quote! { Some(#index) => #de::patch(&mut #map, &mut #local, #wire)?, });
+                arms.push(quote! { Some(#index) => #de::patch(&mut #map, &mut #local, #wire), });
             }
         }
     }
@@ -313,10 +313,11 @@ fn object_deserialize(t: &TypeDef, fields: &[Field]) -> TokenStream {
                         #seen
                         #(#slots)*
                         while let Some(#key) = #map.next_key::<#de::FieldName<'de>>()? {
-                            match #key.index_in(FIELDS) {
+                            let #step = match #key.index_in(FIELDS) {
                                 #(#arms)*
-                                _ => #de::skip(&mut #map)?,
-                            }
+                                _ => #de::skip(&mut #map),
+                            };
+                            #step?;
                         }
                         #finish
                     }
