@@ -9,7 +9,7 @@ use quote::quote;
 use super::rust::{Imports, format_file, krate, raw_lit, ty};
 use super::{GeneratedFile, header};
 use crate::ident::{ident, snake};
-use crate::ir::{Api, Encoding, Response, TypeRef};
+use crate::ir::{Api, Encoding, Presence, Response, TypeDef, TypeKind, TypeRef};
 use crate::load::conform;
 
 /// `generated/tests/examples.rs`.
@@ -23,12 +23,14 @@ pub(crate) fn examples(api: &Api) -> GeneratedFile {
         let input = raw_lit(&serde_json::to_string_pretty(value).expect("JSON serializes"));
         let expected = raw_lit(&serde_json::to_string_pretty(&expected).expect("JSON serializes"));
         let name = ident(&name);
+        let rules = wire_rules(&types, t, value, &rust_ty);
         tests.push(quote! {
             #[test]
             fn #name() {
                 let example = #input;
                 let expected = #expected;
                 round_trip::<#rust_ty>(example, expected);
+                #rules
             }
         });
     };
@@ -62,6 +64,50 @@ pub(crate) fn examples(api: &Api) -> GeneratedFile {
     let krate = krate(api);
     let uses: TokenStream = imports.tokens(quote! { #krate::types }, &Default::default());
     // Without examples the helper would be dead code, a warning in the generated crate.
+    let rules_helper = if tests.iter().any(|t| t.to_string().contains("object_rules")) {
+        quote! {
+            /// What the written `Deserialize` of an object accepts: unknown keys are skipped, a
+            /// missing required key or a key given twice is an error naming it, and an optional
+            /// key may be absent or `null`.
+            fn object_rules<T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(
+                example: &str,
+                required: &[&str],
+                optional: &[&str],
+            ) {
+                let object: serde_json::Map<String, serde_json::Value> =
+                    serde_json::from_str(example).expect("the example is an object");
+                let decode = |object: &serde_json::Map<String, serde_json::Value>| {
+                    serde_json::from_value::<T>(serde_json::Value::Object(object.clone()))
+                };
+                let plain = decode(&object).expect("the example decodes");
+                let mut unknown = object.clone();
+                unknown.insert("zz_not_a_field".into(), serde_json::json!({ "nested": [1, null, "x"] }));
+                assert_eq!(decode(&unknown).expect("unknown keys are skipped"), plain);
+                for key in required {
+                    let mut missing = object.clone();
+                    missing.remove(*key);
+                    let err = decode(&missing).expect_err("a required key is missing");
+                    assert_eq!(err.to_string(), format!("missing field `{key}`"));
+                }
+                for key in optional {
+                    let mut absent = object.clone();
+                    absent.remove(*key);
+                    decode(&absent).unwrap_or_else(|e| panic!("`{key}` may be absent: {e}"));
+                    let mut null = object.clone();
+                    null.insert((*key).into(), serde_json::Value::Null);
+                    decode(&null).unwrap_or_else(|e| panic!("`{key}` may be null: {e}"));
+                }
+                if let Some((key, value)) = object.iter().next() {
+                    let text = serde_json::to_string(&object).expect("JSON serializes");
+                    let twice = format!("{},{}:{}}}", &text[..text.len() - 1], serde_json::json!(key), value);
+                    let err = serde_json::from_str::<T>(&twice).expect_err("a key is given twice");
+                    assert!(err.to_string().starts_with(&format!("duplicate field `{key}`")), "{err}");
+                }
+            }
+        }
+    } else {
+        quote! {}
+    };
     let helper = if tests.is_empty() {
         quote! {}
     } else {
@@ -81,10 +127,29 @@ pub(crate) fn examples(api: &Api) -> GeneratedFile {
 
         #helper
 
+        #rules_helper
+
         #(#tests)*
     };
     GeneratedFile {
         path: "generated/tests/examples.rs".into(),
         contents: format_file(&header("//", &api.sources.iter().collect::<Vec<_>>()), tokens),
+    }
+}
+
+/// The call of `object_rules` for an example of an object whose `Deserialize` is written out, or
+/// nothing for other types.
+fn wire_rules(types: &HashMap<&str, &TypeDef>, t: &TypeRef, value: &serde_json::Value, rust_ty: &TokenStream) -> TokenStream {
+    let TypeRef::Named(name) = t else { return quote! {} };
+    let Some(def) = types.get(name.as_str()) else { return quote! {} };
+    let TypeKind::Object(fields) = &def.kind else { return quote! {} };
+    if !super::models::writes_deserialize(def, fields) || !value.is_object() {
+        return quote! {};
+    }
+    let (required, optional): (Vec<_>, Vec<_>) = fields.iter().partition(|f| def.rust_presence(f) == Presence::Required);
+    let required = required.iter().map(|f| f.wire.as_str());
+    let optional = optional.iter().map(|f| f.wire.as_str());
+    quote! {
+        object_rules::<#rust_ty>(example, &[#(#required),*], &[#(#optional),*]);
     }
 }

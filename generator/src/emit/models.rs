@@ -158,7 +158,7 @@ fn object(api: &Api, t: &TypeDef, fields: &[Field], imports: &mut Imports) -> To
 /// Whether the object's `Deserialize` is written out by [`object_deserialize`] rather than
 /// derived: every object that has one, except those with a flattened member (request bodies,
 /// which this crate never reads).
-fn writes_deserialize(t: &TypeDef, fields: &[Field]) -> bool {
+pub(crate) fn writes_deserialize(t: &TypeDef, fields: &[Field]) -> bool {
     !t.multipart && !fields.iter().any(|f| f.flatten)
 }
 
