@@ -88,7 +88,7 @@ impl fmt::Debug for Response {
 pub fn decode_json<T: DeserializeOwned + Send + 'static>(response: Response) -> DecodeFuture<T> {
     Box::pin(DecodeJson {
         body: Box::pin(read_json_body(response)),
-        decode: |bytes| serde_json::from_slice(bytes),
+        decode: decode_body::<T>,
     })
 }
 
@@ -99,22 +99,26 @@ pub fn decode_json<T: DeserializeOwned + Send + 'static>(response: Response) -> 
 /// body and reporting a failure are compiled once.
 struct DecodeJson<T> {
     body: Pin<Box<dyn Future<Output = Result<JsonBody, Error>> + Send>>,
-    decode: fn(&[u8]) -> Result<T, serde_json::Error>,
+    decode: fn(JsonBody) -> Result<T, Error>,
 }
 
 impl<T> Future for DecodeJson<T> {
     type Output = Result<T, Error>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let body = match self.body.as_mut().poll(cx) {
-            Poll::Ready(Ok(body)) => body,
-            Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
-            Poll::Pending => return Poll::Pending,
-        };
-        Poll::Ready(match (self.decode)(json_input(&body.bytes)) {
-            Ok(value) => Ok(value),
-            Err(err) => Err(body.failure(&err)),
-        })
+        match self.body.as_mut().poll(cx) {
+            Poll::Ready(Ok(body)) => Poll::Ready((self.decode)(body)),
+            Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// The typed decode of a read body.
+fn decode_body<T: DeserializeOwned>(body: JsonBody) -> Result<T, Error> {
+    match serde_json::from_slice(json_input(&body.bytes)) {
+        Ok(value) => Ok(value),
+        Err(err) => Err(body.failure(&err)),
     }
 }
 

@@ -584,7 +584,6 @@ fn open_enum(t: &TypeDef, values: &[EnumValue]) -> TokenStream {
         let w = lit(&v.wire);
         quote! { #w => Self::#id, }
     });
-    let from_str2 = from_str.clone();
     quote! {
         #doc
         #derive
@@ -603,23 +602,25 @@ fn open_enum(t: &TypeDef, values: &[EnumValue]) -> TokenStream {
                     Self::Unknown(value) => value,
                 }
             }
+
+            /// The known value `value` names, if any.
+            fn known(value: &str) -> Option<Self> {
+                Some(match value {
+                    #(#from_str)*
+                    _ => return None,
+                })
+            }
         }
 
         impl From<&str> for #name {
             fn from(value: &str) -> Self {
-                match value {
-                    #(#from_str)*
-                    other => Self::Unknown(other.to_owned()),
-                }
+                Self::known(value).unwrap_or_else(|| Self::Unknown(value.to_owned()))
             }
         }
 
         impl From<String> for #name {
             fn from(value: String) -> Self {
-                match value.as_str() {
-                    #(#from_str2)*
-                    _ => Self::Unknown(value),
-                }
+                Self::known(&value).unwrap_or(Self::Unknown(value))
             }
         }
 
