@@ -191,13 +191,18 @@ fn object_serialize(t: &TypeDef, fields: &[Field]) -> TokenStream {
             }
         })
         .collect();
-    let always = proc_macro2::Literal::usize_unsuffixed(always);
+    let mut terms: Vec<TokenStream> = Vec::new();
+    if always > 0 || counted.is_empty() {
+        let always = proc_macro2::Literal::usize_unsuffixed(always);
+        terms.push(quote! { #always });
+    }
+    terms.extend(counted);
     quote! {
         impl serde::Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 use crate::runtime::ser;
                 use serde::ser::SerializeStruct as _;
-                let len = #always #(+ #counted)*;
+                let len = #(#terms)+*;
                 let mut object = serializer.serialize_struct(#name_str, len)?;
                 #(#calls)*
                 object.end()
@@ -309,6 +314,7 @@ fn object_deserialize(t: &TypeDef, fields: &[Field]) -> TokenStream {
 
                     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut #map: A) -> Result<#name, A::Error> {
                         #use_de
+                        /// The wire names in byte order, as `index_in` searches them.
                         const FIELDS: &[&str] = &[#(#names),*];
                         #seen
                         #(#slots)*
