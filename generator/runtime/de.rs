@@ -3,7 +3,7 @@
 //! An object's impl is written out rather than derived, because it is compiled once per response
 //! type in this crate and the derived shape is about three times larger: a `visit_seq` that JSON
 //! never reaches, a field-name visitor per type, and a field slot per type that is matched twice.
-//! The written impl has one `visit_map` that looks each key up in the type's sorted name table
+//! The written impl has one `visit_map` that looks each key up in the type's table of wire names
 //! ([`FieldName::index_in`], shared by every type) and reads the value with one of the small
 //! functions below, which are generic only over the field's type, so two types with a
 //! `String` field share one copy.
@@ -23,11 +23,27 @@ use super::Patch;
 pub struct FieldName<'de>(Cow<'de, str>);
 
 impl FieldName<'_> {
-    /// The key's position in `sorted`, a type's field names in ascending byte order, or `None`
-    /// for a key the type does not know.
+    /// The key's position in `names`, a type's wire names in declaration order, or `None` for a
+    /// key the type does not know.
+    ///
+    /// The search starts at `next`, just after the previous key found, and wraps around: a
+    /// server writes an object's keys in the same order every time, usually the documented one,
+    /// so the first name compared is the key. Comparing for equality checks the length first,
+    /// so the names passed over cost little; a binary search would order-compare every probe
+    /// and made decoding half as slow again.
     #[inline(never)]
-    pub fn index_in(&self, sorted: &[&str]) -> Option<usize> {
-        sorted.binary_search(&&*self.0).ok()
+    pub fn index_in(&self, names: &[&str], next: &mut usize) -> Option<usize> {
+        let key = &*self.0;
+        let start = (*next).min(names.len());
+        let (before, after) = names.split_at(start);
+        let found = match after.iter().position(|name| *name == key) {
+            Some(offset) => Some(start + offset),
+            None => before.iter().position(|name| *name == key),
+        };
+        if let Some(index) = found {
+            *next = index + 1;
+        }
+        found
     }
 }
 
@@ -110,21 +126,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_are_found_by_binary_search() {
-        let sorted = ["agent", "id", "name", "status"];
-        let find = |key: &str| FieldName(Cow::Borrowed(key)).index_in(&sorted);
-        assert_eq!(find("agent"), Some(0));
-        assert_eq!(find("status"), Some(3));
-        assert_eq!(find("name"), Some(2));
+    fn names_are_found_in_any_order() {
+        let names = ["id", "status", "agent", "name"];
+        let mut next = 0;
+        let mut find = |key: &str| FieldName(Cow::Borrowed(key)).index_in(&names, &mut next);
+        assert_eq!(find("id"), Some(0));
+        assert_eq!(find("status"), Some(1));
+        assert_eq!(find("name"), Some(3));
+        assert_eq!(find("agent"), Some(2));
         assert_eq!(find("nam"), None);
         assert_eq!(find(""), None);
+        assert_eq!(find("name"), Some(3));
+        assert_eq!(find("id"), Some(0));
+        assert_eq!(next, 1);
     }
 
     #[test]
     fn escaped_keys_are_read_owned() {
         let name: FieldName<'_> = serde_json::from_str(r#""na\u006de""#).unwrap();
         assert!(matches!(name.0, Cow::Owned(_)));
-        assert_eq!(name.index_in(&["id", "name"]), Some(1));
+        assert_eq!(name.index_in(&["id", "name"], &mut 0), Some(1));
         let name: FieldName<'_> = serde_json::from_str(r#""name""#).unwrap();
         assert!(matches!(name.0, Cow::Borrowed(_)));
     }

@@ -8,6 +8,9 @@ mod bench_build;
 mod bench_cli;
 #[cfg(feature = "client-bench")]
 mod bench_client;
+#[cfg(feature = "client-bench")]
+#[allow(dead_code, reason = "the hand-written client's types are decoded, not read")]
+mod bench_client_types;
 mod changelog;
 #[cfg(feature = "emulator-bench")]
 mod bench_emulator;
