@@ -217,8 +217,10 @@ fn object_serialize(t: &TypeDef, fields: &[Field]) -> TokenStream {
 /// `generator/runtime/de.rs`).
 fn object_deserialize(t: &TypeDef, fields: &[Field]) -> TokenStream {
     let name = ident(&t.rust);
-    // Named after the type, so that it never hides the type it reads.
+    // Named after the type, so that it never hides the type it reads; the map access's type
+    // parameter likewise.
     let visitor = ident(&format!("{}Visitor", t.rust));
+    let access = ident(if t.rust == "A" { "M" } else { "A" });
     let expecting = lit(&format!("struct {}", t.rust));
     // The field slots are locals named after the fields; the visitor's own locals take a name
     // no field has.
@@ -310,7 +312,7 @@ fn object_deserialize(t: &TypeDef, fields: &[Field]) -> TokenStream {
                         f.write_str(#expecting)
                     }
 
-                    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut #map: A) -> Result<#name, A::Error> {
+                    fn visit_map<#access: serde::de::MapAccess<'de>>(self, mut #map: #access) -> Result<#name, #access::Error> {
                         #use_de
                         const FIELDS: &[&str] = &[#(#names),*];
                         let mut #next = 0;
