@@ -219,7 +219,7 @@ fn object_deserialize(t: &TypeDef, fields: &[Field]) -> TokenStream {
     let name = ident(&t.rust);
     // Named after the type, so that it never hides the type it reads; the map access's type
     // parameter likewise.
-    let visitor = ident(&format!("{}Visitor", t.rust));
+    let visitor = ident(&format!("{}Visitor", t.rust.trim_end_matches('_')));
     let access = ident(if t.rust == "A" { "M" } else { "A" });
     let expecting = lit(&format!("struct {}", t.rust));
     // The field slots are locals named after the fields; the visitor's own locals take a name
