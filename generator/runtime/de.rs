@@ -19,7 +19,8 @@ use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor}
 
 use super::Patch;
 
-/// An object key as read from JSON: borrowed from the input unless it had escapes.
+/// An object key (or any JSON string, see [`text`]) as read from JSON: borrowed from the input
+/// unless it had escapes.
 pub struct FieldName<'de>(Cow<'de, str>);
 
 impl FieldName<'_> {
@@ -73,6 +74,12 @@ impl<'de> Deserialize<'de> for FieldName<'de> {
 
         deserializer.deserialize_str(NameVisitor)
     }
+}
+
+/// A JSON string, borrowed from the input unless it had escapes: how open enums read their
+/// value, so that a known value costs no allocation.
+pub fn text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Cow<'de, str>, D::Error> {
+    FieldName::deserialize(deserializer).map(|name| name.0)
 }
 
 /// Reads the value of a required field into `slot`; `null` is refused like any other value
@@ -139,6 +146,18 @@ mod tests {
         assert_eq!(find("name"), Some(3));
         assert_eq!(find("id"), Some(0));
         assert_eq!(next, 1);
+    }
+
+    #[test]
+    fn text_is_borrowed_unless_escaped() {
+        let mut json = serde_json::Deserializer::from_str(r#""completed""#);
+        assert!(matches!(text(&mut json).unwrap(), Cow::Borrowed("completed")));
+        let mut json = serde_json::Deserializer::from_str(r#""compl\u0065ted""#);
+        let owned = text(&mut json).unwrap();
+        assert!(matches!(&owned, Cow::Owned(s) if s == "completed"));
+        let mut json = serde_json::Deserializer::from_str("5");
+        let err = text(&mut json).unwrap_err();
+        assert!(err.to_string().starts_with("invalid type: integer `5`"), "{err}");
     }
 
     #[test]

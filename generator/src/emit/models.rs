@@ -609,24 +609,24 @@ fn open_enum(t: &TypeDef, values: &[EnumValue]) -> TokenStream {
                 }
             }
 
-            /// The known value `value` names, if any.
-            fn known(value: &str) -> Option<Self> {
-                Some(match value {
+            /// The value `text` names: a known one, or `Unknown` with the text (copied only then).
+            fn from_text(text: std::borrow::Cow<'_, str>) -> Self {
+                match &*text {
                     #(#from_str)*
-                    _ => return None,
-                })
+                    _ => Self::Unknown(text.into_owned()),
+                }
             }
         }
 
         impl From<&str> for #name {
             fn from(value: &str) -> Self {
-                Self::known(value).unwrap_or_else(|| Self::Unknown(value.to_owned()))
+                Self::from_text(std::borrow::Cow::Borrowed(value))
             }
         }
 
         impl From<String> for #name {
             fn from(value: String) -> Self {
-                Self::known(&value).unwrap_or(Self::Unknown(value))
+                Self::from_text(std::borrow::Cow::Owned(value))
             }
         }
 
@@ -644,7 +644,7 @@ fn open_enum(t: &TypeDef, values: &[EnumValue]) -> TokenStream {
 
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                String::deserialize(deserializer).map(Self::from)
+                crate::runtime::de::text(deserializer).map(Self::from_text)
             }
         }
     }
