@@ -2,7 +2,8 @@
 //!
 //! An object's impl is written out rather than derived, because it is compiled once per response
 //! type in this crate and the derived shape is about three times larger: a `visit_seq` that JSON
-//! never reaches, a field-name visitor per type, and a field slot per type that is matched twice.
+//! never reaches, a field-name enum and its visitor per type, and serde_json's
+//! `deserialize_struct`, which handles arrays too, per type.
 //! The written impl has one `visit_map` that looks each key up in the type's table of wire names
 //! ([`FieldName::index_in`], shared by every type) and reads the value with one of the small
 //! functions below, which are generic only over the field's type, so two types with a
