@@ -33,20 +33,24 @@ impl FieldName<'_> {
     /// so the first name compared is the key. Comparing for equality checks the length first,
     /// so the names passed over cost little; a binary search would order-compare every probe
     /// and made decoding half as slow again.
-    #[inline(never)]
     pub fn index_in(&self, names: &[&str], next: &mut usize) -> Option<usize> {
-        let key = &*self.0;
-        let start = (*next).min(names.len());
-        let (before, after) = names.split_at(start);
-        let found = match after.iter().position(|name| *name == key) {
-            Some(offset) => Some(start + offset),
-            None => before.iter().position(|name| *name == key),
-        };
-        if let Some(index) = found {
-            *next = index + 1;
-        }
-        found
+        index_of(&self.0, names, next)
     }
+}
+
+/// [`FieldName::index_in`] for a key read by the crate's own reader.
+#[inline(never)]
+pub fn index_of(key: &str, names: &[&str], next: &mut usize) -> Option<usize> {
+    let start = (*next).min(names.len());
+    let (before, after) = names.split_at(start);
+    let found = match after.iter().position(|name| *name == key) {
+        Some(offset) => Some(start + offset),
+        None => before.iter().position(|name| *name == key),
+    };
+    if let Some(index) = found {
+        *next = index + 1;
+    }
+    found
 }
 
 impl<'de> Deserialize<'de> for FieldName<'de> {

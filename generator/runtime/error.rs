@@ -658,7 +658,9 @@ pub(crate) fn parse_error_body(body: &[u8], secret: &str) -> ParsedBody {
         return ParsedBody::default();
     }
     let mut parsed = ParsedBody::default();
-    match serde_json::from_str::<serde_json::Value>(text) {
+    // `Value`'s `FromStr` is compiled inside serde_json; `from_str::<Value>` would compile its
+    // decoding again in this crate.
+    match text.parse::<serde_json::Value>() {
         Ok(serde_json::Value::Object(map)) => {
             let (message, code) = message_from_object(&map);
             parsed.message = message.map(|m| truncate(&m, MESSAGE_CHARS));

@@ -33,7 +33,15 @@ pub fn tagged_object(
 pub fn payload_value<T: serde::Serialize>(payload: &T) -> Result<serde_json::Value, serde_json::Error> {
     let mut text = Vec::new();
     payload.serialize(&mut serde_json::Serializer::new(&mut text))?;
-    serde_json::from_slice(&text)
+    value_of(text)
+}
+
+/// The value of JSON text that serde_json wrote, read with `Value`'s `FromStr`, which serde_json
+/// compiles once for every crate.
+#[inline(never)]
+fn value_of(text: Vec<u8>) -> Result<serde_json::Value, serde_json::Error> {
+    let text = String::from_utf8(text).map_err(|_| serde_json::Error::custom("serde_json wrote text that is not UTF-8"))?;
+    text.parse()
 }
 
 /// A tagged-union payload read from the JSON value it was received as.
@@ -53,6 +61,12 @@ fn without_position(err: &serde_json::Error) -> serde_json::Error {
     let position = format!(" at line {} column {}", err.line(), err.column());
     let message = message.strip_suffix(&position).unwrap_or(&message);
     serde_json::Error::custom(message)
+}
+
+/// Reads a JSON body received outside a request (a webhook) with the crate's own reader,
+/// reporting the JSON path and a short snippet on failure like a response decode does.
+pub fn read_slice<T: super::read::FromJson>(body: &[u8]) -> Result<T, Error> {
+    super::response::read_json_slice(body).map_err(|err| super::response::read_failure(body, 0, None, "", err))
 }
 
 /// Decodes a JSON body received outside a request (a webhook), reporting the JSON path and a

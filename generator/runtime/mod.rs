@@ -32,6 +32,7 @@ mod error;
 mod json;
 mod paginate;
 mod patch;
+pub mod read;
 mod request;
 mod response;
 mod retry;
@@ -54,11 +55,11 @@ pub use self::{
     body::{Body, Form, Upload},
     client::{Client, ClientBuilder},
     error::{Error, ErrorKind, Outcome},
-    json::{decode_slice, payload_from_value, payload_value, tagged_object},
+    json::{decode_slice, payload_from_value, payload_value, read_slice, tagged_object},
     paginate::{Page, Paginated, Paginator},
     patch::Patch,
     request::{Async, Request},
-    response::{ByteStream, Response, decode_bytes, decode_empty, decode_json},
+    response::{ByteStream, Response, decode_bytes, decode_empty, decode_json, decode_read},
     retry::RetryPolicy,
     timestamp::{Date, DateParts, Offset, TimeParts, Timestamp, TimestampError, TimestampParts},
 };

@@ -92,6 +92,65 @@ pub fn decode_json<T: DeserializeOwned + Send + 'static>(response: Response) -> 
     })
 }
 
+/// Reads the whole body and decodes it with the crate's own reader into `T`
+/// ([`read`](super::read)); failures are reported as by [`decode_json`].
+pub fn decode_read<T: super::read::FromJson + Send + 'static>(response: Response) -> DecodeFuture<T> {
+    Box::pin(ReadJson {
+        body: Box::pin(read_json_body(response)),
+        read: T::read,
+    })
+}
+
+/// The future of [`decode_read`]: the shared body read, then one typed read. Written out for
+/// the reason [`DecodeJson`] is.
+struct ReadJson<T> {
+    body: Pin<Box<dyn Future<Output = Result<JsonBody, Error>> + Send>>,
+    read: fn(&mut super::read::Reader<'_>) -> super::read::Read<T>,
+}
+
+impl<T> Future for ReadJson<T> {
+    type Output = Result<T, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let body = match self.body.as_mut().poll(cx) {
+            Poll::Ready(Ok(body)) => body,
+            Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+            Poll::Pending => return Poll::Pending,
+        };
+        // The type's own `read`, called through a pointer: nothing else here depends on `T`.
+        let read = self.read;
+        let mut reader = match body.reader() {
+            Ok(reader) => reader,
+            Err(err) => return Poll::Ready(Err(body.read_failure(err))),
+        };
+        let value = match read(&mut reader) {
+            Ok(value) => value,
+            Err(err) => return Poll::Ready(Err(body.read_failure(err))),
+        };
+        match reader.end() {
+            Ok(()) => Poll::Ready(Ok(value)),
+            Err(err) => Poll::Ready(Err(body.read_failure(err))),
+        }
+    }
+}
+
+/// Reads `T` from a JSON document with the crate's own reader: a blank document reads as
+/// `null`, text that is not UTF-8 is an error at its first bad byte, and only white space may
+/// follow the value.
+pub(crate) fn read_json_slice<T: super::read::FromJson>(bytes: &[u8]) -> Result<T, super::read::ReadError> {
+    let mut reader = super::read::Reader::new(json_text(bytes)?);
+    let value = T::read(&mut reader)?;
+    reader.end()?;
+    Ok(value)
+}
+
+/// The JSON text of `bytes`: `null` for a blank body; not UTF-8 is an error.
+fn json_text(bytes: &[u8]) -> Result<&str, super::read::ReadError> {
+    std::str::from_utf8(json_input(bytes)).map_err(|err| {
+        super::read::ReadError::new(err.valid_up_to(), "the body is not valid UTF-8".to_owned(), false)
+    })
+}
+
 /// The future of [`decode_json`]: the shared body read, then one typed decode.
 ///
 /// Written out rather than an `async` block: it is compiled once per response type, and this
@@ -139,6 +198,31 @@ impl JsonBody {
         decode_failure(&self.bytes, self.status, self.request_id, &self.secret, err)
             .with_endpoint(self.endpoint, self.safety)
     }
+
+    /// The decode error for a failed read, naming the endpoint.
+    #[inline(never)]
+    fn read_failure(&self, err: super::read::ReadError) -> Error {
+        read_failure(&self.bytes, self.status, self.request_id.clone(), &self.secret, err)
+            .with_endpoint(self.endpoint, self.safety)
+    }
+
+    /// A reader over the body's JSON text.
+    fn reader(&self) -> Result<super::read::Reader<'_>, super::read::ReadError> {
+        json_text(&self.bytes).map(super::read::Reader::new)
+    }
+}
+
+/// The decode error for a failed read of `bytes`, like [`decode_failure`]'s.
+#[inline(never)]
+pub(crate) fn read_failure(
+    bytes: &[u8],
+    status: u16,
+    request_id: Option<String>,
+    secret: &str,
+    err: super::read::ReadError,
+) -> Error {
+    let err = err.into_failure();
+    failure_at(bytes, status, request_id, secret, Some(err.offset), err.message, err.own)
 }
 
 async fn read_json_body(response: Response) -> Result<JsonBody, Error> {
@@ -196,10 +280,6 @@ fn decode_failure(
     secret: &str,
     err: &serde_json::Error,
 ) -> Error {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        let detail = "the body is empty, but JSON was expected".to_owned();
-        return Error::decode(status, request_id, None, detail, None);
-    }
     let offset = byte_offset(bytes, err.line(), err.column());
     // serde_json gives an error raised outside its own code (an untagged or tagged union that
     // matched nothing, a date that does not parse) the position of the enclosing object's end
@@ -207,6 +287,24 @@ fn decode_failure(
     // errors are reported at its end too, and there the path is the struct's.
     let detail = err.to_string();
     let own = ["missing field", "duplicate field", "invalid length"].iter().any(|p| detail.starts_with(p));
+    failure_at(bytes, status, request_id, secret, offset, detail, own)
+}
+
+/// The decode error for a failure at byte `offset` of `bytes`: `own` when it is about the
+/// container that ends there.
+fn failure_at(
+    bytes: &[u8],
+    status: u16,
+    request_id: Option<String>,
+    secret: &str,
+    offset: Option<usize>,
+    detail: String,
+    own: bool,
+) -> Error {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        let detail = "the body is empty, but JSON was expected".to_owned();
+        return Error::decode(status, request_id, None, detail, None);
+    }
     let path = offset.and_then(|offset| json_path_at(bytes, offset, own));
     let text = String::from_utf8_lossy(bytes);
     let text = scrub(&text, secret);
@@ -247,8 +345,13 @@ fn json_path_at(bytes: &[u8], offset: usize, closes: bool) -> Option<String> {
                 }
                 if expecting_key && i <= offset && i < bytes.len() {
                     if let Some(Level::Object(key)) = levels.last_mut() {
-                        let text = serde_json::from_slice::<String>(&bytes[start..=i]);
-                        *key = Some(text.unwrap_or_else(|_| "?".into()));
+                        // `Value`'s `FromStr` is compiled inside serde_json, not again here.
+                        let text = std::str::from_utf8(&bytes[start..=i]).ok().and_then(|t| t.parse().ok());
+                        let text = match text {
+                            Some(serde_json::Value::String(text)) => text,
+                            _ => "?".into(),
+                        };
+                        *key = Some(text);
                     }
                     expecting_key = false;
                 }

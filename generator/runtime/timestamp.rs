@@ -380,6 +380,12 @@ macro_rules! text_traits {
                 String::deserialize(deserializer).map(|raw| $name { raw })
             }
         }
+
+        impl super::read::FromJson for $name {
+            fn read(reader: &mut super::read::Reader<'_>) -> super::read::Read<Self> {
+                <String as super::read::FromJson>::read(reader).map(|raw| $name { raw })
+            }
+        }
     };
 }
 

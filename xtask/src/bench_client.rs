@@ -313,8 +313,8 @@ async fn measure(addr: SocketAddr, page: &[u8]) -> Result<String, String> {
     .await;
     out.push_str(&row("GET /workspace, small body", "generated", "reqwest + serde derive", &a, &b));
 
-    // Pure decode of the page bytes: the runtime's path (blank-body check, error mapping) into
-    // the generated types against plain serde_json into derived types. No I/O: synchronous, but
+    // Pure decode of the page bytes: the runtime's reader (what responses go through) into the
+    // generated types against plain serde_json into derived types. No I/O: synchronous, but
     // measured the same way.
     let (a, b) = interleave(
         || async { black_box(decode_runtime(page)) },
@@ -324,7 +324,7 @@ async fn measure(addr: SocketAddr, page: &[u8]) -> Result<String, String> {
     .await;
     out.push_str(&row(
         "decode the 100-item page",
-        "runtime (decode_slice)",
+        "runtime (read_slice)",
         "derived serde types",
         &a,
         &b,
@@ -333,7 +333,7 @@ async fn measure(addr: SocketAddr, page: &[u8]) -> Result<String, String> {
 }
 
 fn decode_runtime(bytes: &[u8]) -> usize {
-    let page: ringg::types::CallHistoryPage = ringg::runtime::decode_slice(black_box(bytes)).expect("the page decodes");
+    let page: ringg::types::CallHistoryPage = ringg::runtime::read_slice(black_box(bytes)).expect("the page decodes");
     page.calls.len()
 }
 

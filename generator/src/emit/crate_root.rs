@@ -287,7 +287,7 @@ pub(crate) fn webhooks(api: &Api) -> Option<GeneratedFile> {
             /// the JSON; a known event type whose payload does not fit is an [`Error`](crate::Error)
             /// naming the field.
             pub fn from_slice(body: &[u8]) -> Result<Self, crate::Error> {
-                crate::runtime::decode_slice(body)
+                crate::runtime::read_slice(body)
             }
         }
     };

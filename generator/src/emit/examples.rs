@@ -15,6 +15,8 @@ use crate::load::conform;
 /// `generated/tests/examples.rs`.
 pub(crate) fn examples(api: &Api) -> GeneratedFile {
     let types: HashMap<&str, _> = api.types.iter().map(|t| (t.name.as_str(), t)).collect();
+    let read = super::reading::read_types(api);
+    let krate = krate(api);
     let mut tests = Vec::new();
     let mut imports = Imports::default();
     let mut case = |name: String, t: &TypeRef, value: &serde_json::Value, imports: &mut Imports| {
@@ -24,6 +26,7 @@ pub(crate) fn examples(api: &Api) -> GeneratedFile {
         let expected = raw_lit(&serde_json::to_string_pretty(&expected).expect("JSON serializes"));
         let name = ident(&name);
         let rules = wire_rules(&types, t, value, &rust_ty);
+        let reading = reading_rules(&types, &read, t, value, &rust_ty);
         tests.push(quote! {
             #[test]
             fn #name() {
@@ -31,6 +34,7 @@ pub(crate) fn examples(api: &Api) -> GeneratedFile {
                 let expected = #expected;
                 round_trip::<#rust_ty>(example, expected);
                 #rules
+                #reading
             }
         });
     };
@@ -61,7 +65,6 @@ pub(crate) fn examples(api: &Api) -> GeneratedFile {
             }
         }
     }
-    let krate = krate(api);
     let uses: TokenStream = imports.tokens(quote! { #krate::types }, &Default::default());
     // Without examples the helper would be dead code, a warning in the generated crate.
     let rules_helper = if tests.iter().any(|t| t.to_string().contains("object_rules")) {
@@ -108,6 +111,62 @@ pub(crate) fn examples(api: &Api) -> GeneratedFile {
     } else {
         quote! {}
     };
+    let read_helpers = if tests.iter().any(|t| t.to_string().contains("read_matches")) {
+        quote! {
+            /// The crate's own reader, which decodes responses and webhooks, reads the example
+            /// exactly as the type's `Deserialize` does.
+            fn read_matches<T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug + #krate::runtime::read::FromJson>(example: &str) {
+                let read: T = #krate::runtime::read_slice(example.as_bytes()).unwrap_or_else(|e| panic!("the reader refuses the example: {e}"));
+                let decoded: T = serde_json::from_str(example).expect("the example decodes");
+                assert_eq!(read, decoded);
+            }
+        }
+    } else {
+        quote! {}
+    };
+    let read_rules_helper = if tests.iter().any(|t| t.to_string().contains("read_object_rules")) {
+        quote! {
+            /// `object_rules` for the crate's own reader.
+            fn read_object_rules<T: PartialEq + std::fmt::Debug + #krate::runtime::read::FromJson>(
+                example: &str,
+                required: &[&str],
+                optional: &[&str],
+            ) {
+                let object: serde_json::Map<String, serde_json::Value> =
+                    serde_json::from_str(example).expect("the example is an object");
+                let read = |object: &serde_json::Map<String, serde_json::Value>| {
+                    let text = serde_json::to_string(object).expect("JSON serializes");
+                    #krate::runtime::read_slice::<T>(text.as_bytes())
+                };
+                let plain = read(&object).expect("the example reads");
+                let mut unknown = object.clone();
+                unknown.insert("zz_not_a_field".into(), serde_json::json!({ "nested": [1, -2.5e3, null, true, "x\"y\\z", { "deep": [[]] }] }));
+                assert_eq!(read(&unknown).expect("unknown keys are skipped"), plain);
+                for key in required {
+                    let mut missing = object.clone();
+                    missing.remove(*key);
+                    let err = read(&missing).expect_err("a required key is missing");
+                    assert!(err.to_string().contains(&format!("missing field `{key}`")), "{err}");
+                }
+                for key in optional {
+                    let mut absent = object.clone();
+                    absent.remove(*key);
+                    read(&absent).unwrap_or_else(|e| panic!("`{key}` may be absent: {e}"));
+                    let mut null = object.clone();
+                    null.insert((*key).into(), serde_json::Value::Null);
+                    read(&null).unwrap_or_else(|e| panic!("`{key}` may be null: {e}"));
+                }
+                if let Some((key, value)) = object.iter().next() {
+                    let text = serde_json::to_string(&object).expect("JSON serializes");
+                    let twice = format!("{},{}:{}}}", &text[..text.len() - 1], serde_json::json!(key), value);
+                    let err = #krate::runtime::read_slice::<T>(twice.as_bytes()).expect_err("a key is given twice");
+                    assert!(err.to_string().contains(&format!("duplicate field `{key}`")), "{err}");
+                }
+            }
+        }
+    } else {
+        quote! {}
+    };
     let helper = if tests.is_empty() {
         quote! {}
     } else {
@@ -128,6 +187,10 @@ pub(crate) fn examples(api: &Api) -> GeneratedFile {
         #helper
 
         #rules_helper
+
+        #read_helpers
+
+        #read_rules_helper
 
         #(#tests)*
     };
@@ -151,5 +214,33 @@ fn wire_rules(types: &HashMap<&str, &TypeDef>, t: &TypeRef, value: &serde_json::
     let optional = optional.iter().map(|f| f.wire.as_str());
     quote! {
         object_rules::<#rust_ty>(example, &[#(#required),*], &[#(#optional),*]);
+    }
+}
+
+/// The reader's checks for an example of a type a response or a webhook can hold: it reads the
+/// example as `Deserialize` does and, for an object, keeps the same wire rules.
+fn reading_rules(
+    types: &HashMap<&str, &TypeDef>,
+    read: &std::collections::BTreeSet<String>,
+    t: &TypeRef,
+    value: &serde_json::Value,
+    rust_ty: &TokenStream,
+) -> TokenStream {
+    let TypeRef::Named(name) = t else { return quote! {} };
+    if !read.contains(name) {
+        return quote! {};
+    }
+    let Some(def) = types.get(name.as_str()) else { return quote! {} };
+    let matches = quote! { read_matches::<#rust_ty>(example); };
+    let TypeKind::Object(fields) = &def.kind else { return matches };
+    if !super::models::writes_deserialize(def, fields) || !value.is_object() {
+        return matches;
+    }
+    let (required, optional): (Vec<_>, Vec<_>) = fields.iter().partition(|f| def.rust_presence(f) == Presence::Required);
+    let required = required.iter().map(|f| f.wire.as_str());
+    let optional = optional.iter().map(|f| f.wire.as_str());
+    quote! {
+        #matches
+        read_object_rules::<#rust_ty>(example, &[#(#required),*], &[#(#optional),*]);
     }
 }

@@ -13,6 +13,7 @@ mod emulator;
 mod endpoint_tests;
 mod examples;
 mod models;
+mod reading;
 pub mod openapi;
 mod resources;
 mod runtime;

@@ -29,7 +29,19 @@ pub(crate) fn modules(api: &Api) -> Vec<(&str, Vec<&TypeDef>)> {
 pub(crate) fn module_file(api: &Api, module: &str, defs: &[&TypeDef]) -> GeneratedFile {
     let local: BTreeSet<String> = defs.iter().map(|t| t.rust.clone()).collect();
     let mut imports = Imports::default();
-    let items: Vec<TokenStream> = defs.iter().map(|t| type_def(api, t, &mut imports)).collect();
+    let read = super::reading::read_types(api);
+    let items: Vec<TokenStream> = defs
+        .iter()
+        .map(|t| {
+            let def = type_def(api, t, &mut imports);
+            let reading = if read.contains(&t.name) {
+                super::reading::from_json(api, t, &mut imports)
+            } else {
+                quote! {}
+            };
+            quote! { #def #reading }
+        })
+        .collect();
     let uses = imports.tokens(quote! { super }, &local);
     let source = api.source(module);
     let module_doc = format!(" Types declared in `{}`.", source.path);
@@ -585,10 +597,11 @@ fn open_enum(t: &TypeDef, values: &[EnumValue]) -> TokenStream {
         let w = lit(&v.wire);
         quote! { Self::#id => #w, }
     });
-    let from_str = values.iter().map(|v| {
+    let wires = values.iter().map(|v| lit(&v.wire));
+    let from_index = values.iter().enumerate().map(|(i, v)| {
         let id = ident(&v.rust);
-        let w = lit(&v.wire);
-        quote! { #w => Self::#id, }
+        let i = proc_macro2::Literal::usize_unsuffixed(i);
+        quote! { Some(#i) => Self::#id, }
     });
     quote! {
         #doc
@@ -610,9 +623,10 @@ fn open_enum(t: &TypeDef, values: &[EnumValue]) -> TokenStream {
             }
 
             /// The value `text` names: a known one, or `Unknown` with the text (copied only then).
-            fn from_text(text: std::borrow::Cow<'_, str>) -> Self {
-                match &*text {
-                    #(#from_str)*
+            pub(crate) fn from_text(text: std::borrow::Cow<'_, str>) -> Self {
+                const VALUES: &[&str] = &[#(#wires),*];
+                match crate::runtime::de::index_of(&text, VALUES, &mut 0) {
+                    #(#from_index)*
                     _ => Self::Unknown(text.into_owned()),
                 }
             }

@@ -383,7 +383,7 @@ fn operation(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> To
     };
     let decode = match &e.response {
         Response::Empty => quote! { crate::runtime::decode_empty(response) },
-        Response::Json(_) => quote! { crate::runtime::decode_json(response) },
+        Response::Json(_) => quote! { crate::runtime::decode_read(response) },
         Response::Binary { .. } => quote! { crate::runtime::decode_bytes(response) },
     };
     let endpoint_name = lit(&format!("{}.{}", r.name, e.name));
