@@ -65,20 +65,27 @@ pub(crate) fn read_types(api: &Api) -> BTreeSet<String> {
 /// The `FromJson` impl of `t`.
 pub(crate) fn from_json(api: &Api, t: &TypeDef, imports: &mut Imports) -> TokenStream {
     let name = ident(&t.rust);
-    let body = match &t.kind {
-        TypeKind::Object(fields) if fields.iter().any(|f| f.flatten) => via_serde(),
-        TypeKind::Object(fields) => object(t, fields),
-        TypeKind::Enum(_) => quote! { reader.str().map(Self::from_text) },
-        TypeKind::Newtype => quote! { <String as read::FromJson>::read(reader).map(Self) },
-        TypeKind::Union(members) => union(api, t, members, imports),
-        TypeKind::Tagged(tagged) => tagged_union(api, t, tagged, imports),
-        TypeKind::OneOf(_) => via_serde(),
+    // The body, and whether it names the `read` module.
+    let (body, names_module) = match &t.kind {
+        TypeKind::Object(fields) if fields.iter().any(|f| f.flatten) => (via_serde(), false),
+        TypeKind::Object(fields) => (object(t, fields), true),
+        TypeKind::Enum(_) => (quote! { reader.str().map(Self::from_text) }, false),
+        TypeKind::Newtype => (quote! { <String as read::FromJson>::read(reader).map(Self) }, true),
+        TypeKind::Union(members) => (union(api, t, members, imports), true),
+        TypeKind::Tagged(tagged) => {
+            (tagged_union(api, t, tagged, imports), tagged.variants.iter().any(|v| v.ty.is_some()))
+        }
+        TypeKind::OneOf(_) => (via_serde(), false),
+    };
+    let uses = if names_module {
+        quote! { use crate::runtime::read; }
+    } else {
+        quote! {}
     };
     quote! {
         impl crate::runtime::read::FromJson for #name {
             fn read(reader: &mut crate::runtime::read::Reader<'_>) -> crate::runtime::read::Read<Self> {
-                #[allow(unused_imports, reason = "not every shape names the module")]
-                use crate::runtime::read;
+                #uses
                 #body
             }
         }
