@@ -57,10 +57,7 @@ pub fn payload_from_value<T: DeserializeOwned>(value: &serde_json::Value) -> Res
 /// `err` with the same message and no position.
 #[inline(never)]
 fn without_position(err: &serde_json::Error) -> serde_json::Error {
-    let message = err.to_string();
-    let position = format!(" at line {} column {}", err.line(), err.column());
-    let message = message.strip_suffix(&position).unwrap_or(&message);
-    serde_json::Error::custom(message)
+    serde_json::Error::custom(super::read::message_of(err))
 }
 
 /// Reads a JSON body received outside a request (a webhook) with the crate's own reader,

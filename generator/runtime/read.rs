@@ -445,7 +445,7 @@ pub struct Elements {
 }
 
 /// serde_json's message without its position.
-fn message_of(err: &serde_json::Error) -> String {
+pub(crate) fn message_of(err: &serde_json::Error) -> String {
     let message = err.to_string();
     let position = format!(" at line {} column {}", err.line(), err.column());
     message.strip_suffix(&position).unwrap_or(&message).to_owned()

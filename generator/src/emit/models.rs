@@ -167,6 +167,16 @@ fn object(api: &Api, t: &TypeDef, fields: &[Field], imports: &mut Imports) -> To
     }
 }
 
+/// A name for a local of a written decoder, `base` unless a field (whose slot is a local named
+/// after it) has that name, then with underscores added.
+pub(crate) fn free_local(fields: &[Field], base: &str) -> proc_macro2::Ident {
+    let mut local = base.to_owned();
+    while fields.iter().any(|f| plain(&f.rust) == local) {
+        local.push('_');
+    }
+    ident(&local)
+}
+
 /// Whether the object's `Deserialize` is written out by [`object_deserialize`] rather than
 /// derived: every object that has one, except those with a flattened member (request bodies,
 /// which this crate never reads).
@@ -236,13 +246,7 @@ fn object_deserialize(t: &TypeDef, fields: &[Field]) -> TokenStream {
     let expecting = lit(&format!("struct {}", t.rust));
     // The field slots are locals named after the fields; the visitor's own locals take a name
     // no field has.
-    let free = |base: &str| {
-        let mut local = base.to_owned();
-        while fields.iter().any(|f| plain(&f.rust) == local) {
-            local.push('_');
-        }
-        ident(&local)
-    };
+    let free = |base: &str| free_local(fields, base);
     let (map, key, seen_local, de, step, next) =
         (free("map"), free("key"), free("seen"), free("de"), free("read"), free("next"));
     let use_de = if de == "de" {

@@ -8,52 +8,37 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::rust::{Imports, lit, ty};
-use crate::ident::{ident, plain};
+use crate::ident::ident;
 use crate::ir::{Api, Field, Presence, Response, Tagged, TypeDef, TypeKind, TypeRef, UnionMember};
 
 /// Spec names of the types a response or a webhook can hold.
 pub(crate) fn read_types(api: &Api) -> BTreeSet<String> {
     let types: HashMap<&str, &TypeDef> = api.types.iter().map(|t| (t.name.as_str(), t)).collect();
     let mut found = BTreeSet::new();
-    let mut todo: Vec<&TypeRef> = Vec::new();
-    let webhook = api.webhooks.as_ref().map(|w| TypeRef::Named(w.event.clone()));
-    todo.extend(webhook.iter());
+    let mut todo: Vec<TypeRef> = api.webhooks.iter().map(|w| TypeRef::Named(w.event.clone())).collect();
     for r in &api.resources {
         for e in &r.endpoints {
             if let Response::Json(t) = &e.response {
-                todo.push(t);
+                todo.push(t.clone());
             }
         }
     }
-    let mut payloads = Vec::new();
     while let Some(t) = todo.pop() {
         match t {
-            TypeRef::List(inner) | TypeRef::Map(inner) => todo.push(inner),
+            TypeRef::List(inner) | TypeRef::Map(inner) => todo.push(*inner),
             TypeRef::Named(name) => {
-                if !found.insert(name.clone()) {
+                let Some(def) = types.get(name.as_str()) else { continue };
+                if !found.insert(name) {
                     continue;
                 }
-                let Some(def) = types.get(name.as_str()) else { continue };
                 match &def.kind {
-                    TypeKind::Object(fields) => todo.extend(fields.iter().map(|f| &f.ty)),
-                    TypeKind::Union(members) => todo.extend(members.iter().map(|m| &m.ty)),
-                    TypeKind::OneOf(members) => todo.extend(members.iter().map(|m| &m.ty)),
+                    TypeKind::Object(fields) => todo.extend(fields.iter().map(|f| f.ty.clone())),
+                    TypeKind::Union(members) => todo.extend(members.iter().map(|m| m.ty.clone())),
+                    TypeKind::OneOf(members) => todo.extend(members.iter().map(|m| m.ty.clone())),
                     TypeKind::Tagged(tagged) => {
-                        payloads.extend(tagged.variants.iter().filter_map(|v| v.ty.clone()).map(TypeRef::Named));
+                        todo.extend(tagged.variants.iter().filter_map(|v| v.ty.clone()).map(TypeRef::Named));
                     }
                     TypeKind::Enum(_) | TypeKind::Newtype => {}
-                }
-                // Payload names are owned here; walk them after the borrowed ones.
-                while let Some(p) = payloads.pop() {
-                    if let TypeRef::Named(n) = &p
-                        && !found.contains(n)
-                        && let Some(def) = types.get(n.as_str())
-                    {
-                        found.insert(n.clone());
-                        if let TypeKind::Object(fields) = &def.kind {
-                            todo.extend(fields.iter().map(|f| &f.ty));
-                        }
-                    }
                 }
             }
             _ => {}
@@ -103,13 +88,7 @@ fn via_serde() -> TokenStream {
 fn object(t: &TypeDef, fields: &[Field]) -> TokenStream {
     let name = ident(&t.rust);
     let expecting = lit(&format!("struct {}", t.rust));
-    let free = |base: &str| {
-        let mut local = base.to_owned();
-        while fields.iter().any(|f| plain(&f.rust) == local) {
-            local.push('_');
-        }
-        ident(&local)
-    };
+    let free = |base: &str| super::models::free_local(fields, base);
     let (entries, key, seen, next, step) = (free("entries"), free("key"), free("seen"), free("next"), free("step"));
     let names = fields.iter().map(|f| lit(&f.wire));
     let mut slots = Vec::new();
