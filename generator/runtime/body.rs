@@ -8,10 +8,10 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use serde::Serialize;
 use tokio::io::{AsyncRead, ReadBuf};
 
 use super::Error;
+use super::write::{ToJson, Writer};
 
 /// The body of one request attempt, built by [`Operation::body`](super::Operation::body).
 #[derive(Debug)]
@@ -26,9 +26,9 @@ pub enum Body {
 }
 
 impl Body {
-    /// Serializes `value` as a JSON body.
-    pub fn json(value: &impl Serialize) -> Result<Body, Error> {
-        serde_json::to_vec(value)
+    /// Writes `value` as a JSON body, with the crate's own [writer](super::write).
+    pub fn json(value: &impl ToJson) -> Result<Body, Error> {
+        Writer::to_vec(value)
             .map(|json| Body::Json(Bytes::from(json)))
             .map_err(|e| Error::invalid_request(format!("could not serialize the JSON body: {e}")))
     }
@@ -72,11 +72,11 @@ impl Form {
 
     /// Adds a field holding `value` as JSON text (how object fields of multipart bodies are
     /// sent).
-    pub fn json(self, name: impl Into<String>, value: &impl Serialize) -> Result<Form, Error> {
+    pub fn json(self, name: impl Into<String>, value: &impl ToJson) -> Result<Form, Error> {
         let name = name.into();
-        let json = serde_json::to_string(value).map_err(|e| {
-            Error::invalid_request(format!("could not serialize the form field `{name}`: {e}"))
-        })?;
+        let json = Writer::to_vec(value)
+            .and_then(|json| String::from_utf8(json).map_err(|_| "the writer wrote text that is not UTF-8".to_owned()))
+            .map_err(|e| Error::invalid_request(format!("could not serialize the form field `{name}`: {e}")))?;
         Ok(self.text(name, json))
     }
 

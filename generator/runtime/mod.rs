@@ -38,6 +38,7 @@ mod response;
 mod retry;
 pub mod ser;
 mod timestamp;
+pub mod write;
 
 #[cfg(test)]
 pub(crate) mod test_server;

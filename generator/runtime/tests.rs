@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::test_server::{Reply, TestServer, form_decode};
 use super::*;
@@ -54,11 +54,21 @@ fn get_agent(client: &Client, id: &str) -> Request<GetAgent> {
     )
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 struct InitiateCallBody {
     name: String,
     mobile_number: String,
     agent_id: String,
+}
+
+impl super::write::ToJson for InitiateCallBody {
+    fn write(&self, writer: &mut super::write::Writer) {
+        let mut object = writer.object();
+        object.field("name", &self.name);
+        object.field("mobile_number", &self.mobile_number);
+        object.field("agent_id", &self.agent_id);
+        object.end();
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -554,6 +554,35 @@ impl Api {
         self.type_index.get(name).map(|&i| &self.types[i])
     }
 
+    /// Spec names of the named types `roots` can hold, through fields, list and map elements,
+    /// union members and tagged-union payloads.
+    pub fn reachable_types(&self, roots: Vec<TypeRef>) -> std::collections::BTreeSet<String> {
+        let mut found = std::collections::BTreeSet::new();
+        let mut todo = roots;
+        while let Some(t) = todo.pop() {
+            match t {
+                TypeRef::List(inner) | TypeRef::Map(inner) => todo.push(*inner),
+                TypeRef::Named(name) => {
+                    let Some(def) = self.type_def(&name) else { continue };
+                    if !found.insert(name) {
+                        continue;
+                    }
+                    match &def.kind {
+                        TypeKind::Object(fields) => todo.extend(fields.iter().map(|f| f.ty.clone())),
+                        TypeKind::Union(members) => todo.extend(members.iter().map(|m| m.ty.clone())),
+                        TypeKind::OneOf(members) => todo.extend(members.iter().map(|m| m.ty.clone())),
+                        TypeKind::Tagged(tagged) => {
+                            todo.extend(tagged.variants.iter().filter_map(|v| v.ty.clone()).map(TypeRef::Named));
+                        }
+                        TypeKind::Enum(_) | TypeKind::Newtype => {}
+                    }
+                }
+                _ => {}
+            }
+        }
+        found
+    }
+
     /// The endpoint for the crate's introductory examples: `api.start_with`, or else the first
     /// endpoint that needs no input and answers JSON.
     pub fn first_simple_endpoint(&self) -> Option<(&Resource, &Endpoint)> {

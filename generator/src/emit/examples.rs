@@ -16,6 +16,7 @@ use crate::load::conform;
 pub(crate) fn examples(api: &Api) -> GeneratedFile {
     let types: HashMap<&str, _> = api.types.iter().map(|t| (t.name.as_str(), t)).collect();
     let read = super::reading::read_types(api);
+    let write = super::writing::write_types(api);
     let krate = krate(api);
     let mut tests = Vec::new();
     let mut imports = Imports::default();
@@ -27,6 +28,10 @@ pub(crate) fn examples(api: &Api) -> GeneratedFile {
         let name = ident(&name);
         let rules = wire_rules(&types, t, value, &rust_ty);
         let reading = reading_rules(&types, &read, t, value, &rust_ty);
+        let writing = match t {
+            TypeRef::Named(name) if write.contains(name) => quote! { write_matches::<#rust_ty>(example); },
+            _ => quote! {},
+        };
         tests.push(quote! {
             #[test]
             fn #name() {
@@ -35,6 +40,7 @@ pub(crate) fn examples(api: &Api) -> GeneratedFile {
                 round_trip::<#rust_ty>(example, expected);
                 #rules
                 #reading
+                #writing
             }
         });
     };
@@ -167,6 +173,23 @@ pub(crate) fn examples(api: &Api) -> GeneratedFile {
     } else {
         quote! {}
     };
+    let write_helper = if tests.iter().any(|t| t.to_string().contains("write_matches")) {
+        quote! {
+            /// The crate's own writer, which writes request bodies, writes what the type's
+            /// `Serialize` writes: the same members with the same values, and (by the length)
+            /// no member twice. Only the order of members may differ, in tagged unions.
+            fn write_matches<T: serde::de::DeserializeOwned + serde::Serialize + #krate::runtime::write::ToJson>(example: &str) {
+                let decoded: T = serde_json::from_str(example).expect("the example decodes");
+                let written = #krate::runtime::write::Writer::to_vec(&decoded).unwrap_or_else(|e| panic!("the writer fails: {e}"));
+                let serialized = serde_json::to_vec(&decoded).expect("a decoded value encodes");
+                let value: serde_json::Value = serde_json::from_slice(&written).unwrap_or_else(|e| panic!("the writer wrote invalid JSON: {e}"));
+                assert_eq!(value, serde_json::from_slice::<serde_json::Value>(&serialized).unwrap());
+                assert_eq!(written.len(), serialized.len(), "{}", String::from_utf8_lossy(&written));
+            }
+        }
+    } else {
+        quote! {}
+    };
     let helper = if tests.is_empty() {
         quote! {}
     } else {
@@ -191,6 +214,8 @@ pub(crate) fn examples(api: &Api) -> GeneratedFile {
         #read_helpers
 
         #read_rules_helper
+
+        #write_helper
 
         #(#tests)*
     };

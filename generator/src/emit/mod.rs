@@ -20,6 +20,7 @@ mod runtime;
 mod rust;
 mod schema;
 mod templates;
+mod writing;
 
 pub use endpoint_tests::consumer;
 

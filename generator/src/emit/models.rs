@@ -30,6 +30,7 @@ pub(crate) fn module_file(api: &Api, module: &str, defs: &[&TypeDef]) -> Generat
     let local: BTreeSet<String> = defs.iter().map(|t| t.rust.clone()).collect();
     let mut imports = Imports::default();
     let read = super::reading::read_types(api);
+    let write = super::writing::write_types(api);
     let items: Vec<TokenStream> = defs
         .iter()
         .map(|t| {
@@ -39,7 +40,8 @@ pub(crate) fn module_file(api: &Api, module: &str, defs: &[&TypeDef]) -> Generat
             } else {
                 quote! {}
             };
-            quote! { #def #reading }
+            let writing = if write.contains(&t.name) { super::writing::to_json(t) } else { quote! {} };
+            quote! { #def #reading #writing }
         })
         .collect();
     let uses = imports.tokens(quote! { super }, &local);

@@ -2,7 +2,7 @@
 //! a response or a webhook can hold. Types only ever sent get none, so the crate compiles no
 //! reading code it never runs.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -13,38 +13,15 @@ use crate::ir::{Api, Field, Presence, Response, Tagged, TypeDef, TypeKind, TypeR
 
 /// Spec names of the types a response or a webhook can hold.
 pub(crate) fn read_types(api: &Api) -> BTreeSet<String> {
-    let types: HashMap<&str, &TypeDef> = api.types.iter().map(|t| (t.name.as_str(), t)).collect();
-    let mut found = BTreeSet::new();
-    let mut todo: Vec<TypeRef> = api.webhooks.iter().map(|w| TypeRef::Named(w.event.clone())).collect();
+    let mut roots: Vec<TypeRef> = api.webhooks.iter().map(|w| TypeRef::Named(w.event.clone())).collect();
     for r in &api.resources {
         for e in &r.endpoints {
             if let Response::Json(t) = &e.response {
-                todo.push(t.clone());
+                roots.push(t.clone());
             }
         }
     }
-    while let Some(t) = todo.pop() {
-        match t {
-            TypeRef::List(inner) | TypeRef::Map(inner) => todo.push(*inner),
-            TypeRef::Named(name) => {
-                let Some(def) = types.get(name.as_str()) else { continue };
-                if !found.insert(name) {
-                    continue;
-                }
-                match &def.kind {
-                    TypeKind::Object(fields) => todo.extend(fields.iter().map(|f| f.ty.clone())),
-                    TypeKind::Union(members) => todo.extend(members.iter().map(|m| m.ty.clone())),
-                    TypeKind::OneOf(members) => todo.extend(members.iter().map(|m| m.ty.clone())),
-                    TypeKind::Tagged(tagged) => {
-                        todo.extend(tagged.variants.iter().filter_map(|v| v.ty.clone()).map(TypeRef::Named));
-                    }
-                    TypeKind::Enum(_) | TypeKind::Newtype => {}
-                }
-            }
-            _ => {}
-        }
-    }
-    found
+    api.reachable_types(roots)
 }
 
 /// The `FromJson` impl of `t`.
