@@ -33,6 +33,25 @@ pub struct Writer {
     error: Option<String>,
 }
 
+/// For each byte, the letter of its escape (`\n` is `n`), `u` for `\u00XX`, or 0 when it is
+/// written as it is: serde_json's choices.
+static ESCAPE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        table[byte] = b'u';
+        byte += 1;
+    }
+    table[0x08] = b'b';
+    table[0x0c] = b'f';
+    table[b'\n' as usize] = b'n';
+    table[b'\r' as usize] = b'r';
+    table[b'\t' as usize] = b't';
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table
+};
+
 impl Writer {
     /// An empty writer.
     pub fn new() -> Writer {
@@ -41,7 +60,8 @@ impl Writer {
 
     /// The JSON text of `value`, or what could not be written.
     pub fn to_vec<T: ToJson + ?Sized>(value: &T) -> Result<Vec<u8>, String> {
-        let mut writer = Writer::new();
+        // serde_json's first guess too: most bodies fit, or grow once or twice.
+        let mut writer = Writer { out: Vec::with_capacity(128), error: None };
         value.write(&mut writer);
         writer.finish()
     }
@@ -66,25 +86,18 @@ impl Writer {
         let bytes = text.as_bytes();
         let mut start = 0;
         for (i, &byte) in bytes.iter().enumerate() {
-            let escape: &[u8] = match byte {
-                b'"' => b"\\\"",
-                b'\\' => b"\\\\",
-                0x08 => b"\\b",
-                0x0c => b"\\f",
-                b'\n' => b"\\n",
-                b'\r' => b"\\r",
-                b'\t' => b"\\t",
-                0x00..=0x1f => b"",
-                _ => continue,
-            };
+            let escape = ESCAPE[usize::from(byte)];
+            if escape == 0 {
+                continue;
+            }
             self.out.extend_from_slice(&bytes[start..i]);
-            if escape.is_empty() {
+            start = i + 1;
+            if escape == b'u' {
                 const HEX: &[u8; 16] = b"0123456789abcdef";
                 self.out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 0xf)]]);
             } else {
-                self.out.extend_from_slice(escape);
+                self.out.extend_from_slice(&[b'\\', escape]);
             }
-            start = i + 1;
         }
         self.out.extend_from_slice(&bytes[start..]);
         self.out.push(b'"');

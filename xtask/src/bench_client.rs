@@ -1,6 +1,6 @@
 //! `cargo xtask bench client` (issue 4): the per-request overhead of the generated client
-//! against a hand-written reqwest + serde_json call to the same local server, and the decode
-//! cost of a 100-item call-history page. The hand-written side decodes into types with serde's
+//! against a hand-written reqwest + serde_json call to the same local server, the decode
+//! cost of a 100-item call-history page, and the encode cost of a `calling.initiate` body. The hand-written side decodes into types with serde's
 //! derives (`bench_client_types`), as a hand-written client would, so the comparison includes
 //! the generated types' own `Deserialize` impls.
 //!
@@ -25,7 +25,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::bench_client_types::{CallHistoryPage, WorkspaceInfoResponse};
+use crate::bench_client_types::{CallHistoryPage, InitiateCall, WorkspaceInfoResponse};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -36,6 +36,8 @@ const ROUNDS: usize = 20;
 const REQUESTS: usize = 200;
 /// Decodes per contender per round.
 const DECODES: usize = 300;
+/// Body encodes per contender per round.
+const ENCODES: usize = 20_000;
 /// Items in the call-history page.
 const PAGE_ITEMS: usize = 100;
 /// The key both clients send; the server does not check it.
@@ -329,7 +331,74 @@ async fn measure(addr: SocketAddr, page: &[u8]) -> Result<String, String> {
         &a,
         &b,
     ));
+
+    // Pure encode of a request body: the runtime's writer (what request bodies go through)
+    // from the generated type against serde_json from a derived type. Both must write the
+    // same bytes, or the comparison would not be of the same work.
+    let (generated, plain) = initiate_bodies();
+    let written = encode_runtime(&generated);
+    let serialized = encode_plain(&plain);
+    if written != serialized {
+        return Err(format!(
+            "the two encoders disagree:\n  writer: {}\n  serde:  {}",
+            String::from_utf8_lossy(&written),
+            String::from_utf8_lossy(&serialized)
+        ));
+    }
+    let (a, b) = interleave(
+        || async { black_box(encode_runtime(&generated).len()) },
+        || async { black_box(encode_plain(&plain).len()) },
+        ENCODES,
+    )
+    .await;
+    out.push_str(&row(
+        &format!("encode a calling.initiate body ({} bytes)", written.len()),
+        "runtime (ToJson)",
+        "derived serde type",
+        &a,
+        &b,
+    ));
     Ok(out)
+}
+
+/// The same `calling.initiate` body as the generated type and as the hand-written one.
+fn initiate_bodies() -> (ringg::types::InitiateCall, InitiateCall) {
+    use ringg::types::{AgentId, CallerNumber, PhoneNumber};
+    let args: std::collections::BTreeMap<String, String> = [
+        ("customer_name", "Aarav \"AJ\" Sharma"),
+        ("plan", "Gold – annual"),
+        ("due_date", "2026-03-01"),
+        ("amount", "₹ 4,999"),
+        ("note", "call after 6pm\nprefers Hindi"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let generated = ringg::types::InitiateCall::new(
+        "Aarav Sharma",
+        PhoneNumber::new("+919876543210"),
+        AgentId::new("a1b2c3d4-0000-4000-8000-123456789abc"),
+        CallerNumber::Number(PhoneNumber::new("+918045678901")),
+    )
+    .custom_args_values(args.clone())
+    .callback_url("https://example.com/ringg/callback");
+    let plain = InitiateCall {
+        name: "Aarav Sharma".into(),
+        mobile_number: "+919876543210".into(),
+        agent_id: "a1b2c3d4-0000-4000-8000-123456789abc".into(),
+        from_number: "+918045678901".into(),
+        custom_args_values: Some(args),
+        callback_url: Some("https://example.com/ringg/callback".into()),
+    };
+    (generated, plain)
+}
+
+fn encode_runtime(body: &ringg::types::InitiateCall) -> Vec<u8> {
+    ringg::runtime::write::Writer::to_vec(black_box(body)).expect("the body encodes")
+}
+
+fn encode_plain(body: &InitiateCall) -> Vec<u8> {
+    serde_json::to_vec(black_box(body)).expect("the body encodes")
 }
 
 fn decode_runtime(bytes: &[u8]) -> usize {
@@ -393,9 +462,11 @@ fn row(what: &str, a_name: &str, b_name: &str, a: &[Duration], b: &[Duration]) -
     let mut ratios: Vec<f64> = am.iter().zip(&bm).map(|(x, y)| x / y).collect();
     let (a_med, b_med) = (median(&mut am), median(&mut bm));
     let ratio = median(&mut ratios);
-    let spread = |v: &[f64]| format!("{:.1}..{:.1}", v.first().copied().unwrap_or(f64::NAN), v.last().copied().unwrap_or(f64::NAN));
+    // Sub-microsecond rows (the body encode) need more digits to say anything.
+    let p = if b_med < 10.0 { 3 } else { 1 };
+    let spread = |v: &[f64]| format!("{:.p$}..{:.p$}", v.first().copied().unwrap_or(f64::NAN), v.last().copied().unwrap_or(f64::NAN));
     format!(
-        "{what}\n  {a_name:<24} median {a_med:>9.1} us/call  (rounds {})\n  {b_name:<24} median {b_med:>9.1} us/call  (rounds {})\n  ratio {ratio:.3}x (median of per-round ratios; ratio of medians {:.3}x), difference {:+.1} us/call  [target <= 1.05x: {}]\n\n",
+        "{what}\n  {a_name:<24} median {a_med:>9.p$} us/call  (rounds {})\n  {b_name:<24} median {b_med:>9.p$} us/call  (rounds {})\n  ratio {ratio:.3}x (median of per-round ratios; ratio of medians {:.3}x), difference {:+.p$} us/call  [target <= 1.05x: {}]\n\n",
         spread(&am),
         spread(&bm),
         a_med / b_med,

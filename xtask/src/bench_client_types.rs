@@ -2,9 +2,12 @@
 //! shapes as `ringg`'s, with serde's derives. The reqwest contender decodes into these, so the
 //! bench compares the generated client, written `Deserialize` impls included, with plain
 //! derived serde, and a slower decode in the generated types would show as a ratio above 1.
-//! Fields are read back (`black_box`) so that none is optimised away.
+//! Fields are read back (`black_box`) so that none is optimised away. The request body of
+//! `calling.initiate` is mirrored the same way, with serde's `Serialize` derive.
 
-use serde::Deserialize;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 
 /// `GET /calling/history`.
 #[derive(Debug, Deserialize)]
@@ -122,4 +125,18 @@ pub struct WorkspaceInfo {
     pub locked_credits: f64,
     #[serde(default)]
     pub api_key: Option<String>,
+}
+
+/// `POST /calling/outbound/individual`, as a hand-written client would declare it: the caller
+/// number as a plain field.
+#[derive(Debug, Serialize)]
+pub struct InitiateCall {
+    pub name: String,
+    pub mobile_number: String,
+    pub agent_id: String,
+    pub from_number: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub custom_args_values: Option<BTreeMap<String, String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub callback_url: Option<String>,
 }
