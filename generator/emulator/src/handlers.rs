@@ -474,7 +474,11 @@ fn initiate(st: &mut State, op: &str, b: &Value) -> Out {
     args.entry("mobile_number").or_insert_with(|| json!(to));
     let config = b.get("call_config").filter(|c| c.is_object()).unwrap_or(&call_config);
     let retry = retry_delay(config);
+    let callback = callback(b)?;
     let i = st.add_call(&agent_id, s(b, "name"), &to, &from, args.clone(), None, retry).map_err(|e| err(400, e))?;
+    if let Some(callback) = callback {
+        st.set_callback(i, callback);
+    }
     if let Some(a) = st.agent_mut(&agent_id) {
         a["call_count"] = json!(a["call_count"].as_i64().unwrap_or(0) + 1);
     }
@@ -487,6 +491,73 @@ fn initiate(st: &mut State, op: &str, b: &Value) -> Out {
             "initiated_at": crate::time::format(c.created_ms), "agent_id": agent_id, "custom_args_values": args,
         },
     })))
+}
+
+/// The per-call status callback of an initiation body: `callback_url`, with
+/// `callback_args.params` added to its query string and `callback_args.headers` as headers.
+fn callback(b: &Value) -> Result<Option<crate::state::Callback>, ApiError> {
+    let Some(url) = b.get("callback_url").and_then(Value::as_str) else { return Ok(None) };
+    let pairs = |key: &str| -> Vec<(String, String)> {
+        b["callback_args"][key]
+            .as_object()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string))).collect())
+            .unwrap_or_default()
+    };
+    let headers = pairs("headers");
+    if let Some((name, _)) = headers.iter().find(|(k, v)| {
+        hyper::header::HeaderName::from_bytes(k.as_bytes()).is_err() || hyper::header::HeaderValue::from_str(v).is_err()
+    }) {
+        return Err(ApiError {
+            status: 422,
+            detail: json!([{ "loc": ["body", "callback_args", "headers", name], "msg": "not a valid HTTP header", "type": "value_error" }]),
+        });
+    }
+    let mut url = url.to_string();
+    for (i, (k, v)) in pairs("params").iter().enumerate() {
+        let sep = if i == 0 && !url.contains('?') { '?' } else { '&' };
+        url.push(sep);
+        url.push_str(&query_component(k));
+        url.push('=');
+        url.push_str(&query_component(v));
+    }
+    Ok(Some(crate::state::Callback { url, headers }))
+}
+
+/// `text` percent-encoded for a query string: unreserved characters as they are.
+fn query_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The body of a per-call status callback (`CallbackPayload`): the call's state now.
+pub(crate) fn callback_payload(st: &State, i: usize) -> Value {
+    let c = &st.calls[i];
+    let mut data = json!({
+        "call_id": c.id, "call_direction": "outbound", "status": c.status, "call_duration": c.duration_s,
+        "agent_id": c.agent_id, "retry": c.retry_count, "from_number": c.from, "to_number": c.to,
+        "custom_args_values": c.custom_args,
+    });
+    if c.status == "completed" {
+        // Documented for callbacks as plain text.
+        let turns = transcript(st, i);
+        let text: Vec<String> = turns
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_object)
+            .flat_map(|turn| turn.iter().map(|(who, said)| format!("{who}: {}", said.as_str().unwrap_or_default())))
+            .collect();
+        data["transcript"] = json!(text.join("\n"));
+        data["recording_url"] = json!(recording_url(st, i));
+    }
+    json!({ "status": "success", "data": data, "message": "Call Details" })
 }
 
 /// `call_retry_config.retry_not_picked` minutes, else the default.

@@ -85,13 +85,14 @@ pub enum Clock {
 /// One webhook delivery: an event for one subscribed URL, after its last attempt.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Delivery {
-    /// The event (`call_completed`, ...).
+    /// The event (`call_completed`, ...), or `callback` for a per-call status callback (the
+    /// `callback_url` given when the call was placed; its body is a `CallbackPayload`).
     pub event_type: String,
     /// The call it is about.
     pub call_id: String,
     /// Where it went.
     pub url: String,
-    /// The subscription's headers, as sent.
+    /// The subscription's headers (or the callback's `callback_args.headers`), as sent.
     pub headers: Vec<(String, String)>,
     /// The payload.
     pub body: Value,
@@ -273,7 +274,7 @@ async fn run_until(shared: &Shared, target: u64) {
             }
         };
         for (j, job) in jobs {
-            let result = webhooks::deliver(&job.url, &job.method, &job.headers, &job.body).await;
+            let result = webhooks::deliver(&job).await;
             shared.lock().record_attempt(j, result);
         }
     }

@@ -26,6 +26,8 @@ pub(crate) const RETRY_DEFAULT_MIN: u64 = 30;
 pub(crate) const POST_STEPS_MS: [u64; 3] = [5_000, 10_000, 15_000];
 /// Webhook retry delays after the first attempt (Ringg's: 10 s, 1 min, 2 min).
 pub(crate) const WEBHOOK_RETRY_MS: [u64; 3] = [10_000, 60_000, 120_000];
+/// The `event_type` of a per-call status callback's delivery.
+pub(crate) const CALLBACK_EVENT: &str = "callback";
 /// Knowledge-base ingestion and large-upload processing steps.
 pub(crate) const PROCESSING_STEP_MS: u64 = 5_000;
 
@@ -60,6 +62,18 @@ pub(crate) struct Call {
     pub voicemail: bool,
     /// Waits for a free campaign slot before it is dialled.
     pub queued: bool,
+    /// The per-call status callback given at initiation, if any.
+    pub callback: Option<Callback>,
+}
+
+/// A per-call status callback (`callback_url` with `callback_args`): Ringg POSTs the call's
+/// state to it on every status change, separately from subscribed webhooks.
+#[derive(Debug, Clone)]
+pub(crate) struct Callback {
+    /// `callback_url` with `callback_args.params` added to its query string.
+    pub url: String,
+    /// `callback_args.headers`, sent as they are; Ringg adds no `Content-Type` of its own.
+    pub headers: Vec<(String, String)>,
 }
 
 impl Call {
@@ -120,6 +134,9 @@ pub(crate) struct Job {
     pub last_status: Option<u16>,
     pub last_error: Option<String>,
     pub done: bool,
+    /// Whether the delivery adds `Content-Type: application/json` itself: subscribed webhooks
+    /// do; per-call callbacks send only the headers the caller gave.
+    pub json_header: bool,
 }
 
 /// Everything the emulator holds.
@@ -298,6 +315,7 @@ impl State {
             retry_delay_ms,
             voicemail: false,
             queued,
+            callback: None,
         };
         self.calls.push(call);
         let index = self.calls.len() - 1;
@@ -332,7 +350,7 @@ impl State {
                 call.sub_status = "ACCEPTED";
                 call.attempt_ms = Some(now);
                 self.schedule(now + ANSWER_AFTER_MS, Event::Answer(i));
-                [self.notify(i, "call_started"), self.notify(i, "call_ringing")].concat()
+                [self.notify(i, "call_started"), self.notify(i, "call_ringing"), self.status_callback(i)].concat()
             }
             Event::Answer(i) => {
                 if self.calls[i].status != "ongoing" {
@@ -430,10 +448,11 @@ impl State {
                 call.outcome = Outcome::Completed;
                 let at = now + call.retry_delay_ms;
                 self.schedule(at, Event::Dial(i));
-                return self.notify(i, "call_completed");
+                return [self.notify(i, "call_completed"), self.status_callback(i)].concat();
             }
         }
         let mut jobs = self.notify(i, "call_completed");
+        jobs.extend(self.status_callback(i));
         if outcome == Outcome::Completed {
             self.schedule(now + POST_STEPS_MS[0], Event::After(i, 0));
         } else {
@@ -454,6 +473,42 @@ impl State {
         if let Some(c) = call.campaign {
             self.pump_campaign(c);
         }
+        self.deliver_soon(i);
+    }
+
+    /// Sets the call's per-call callback and sends it the call's first status, `registered`.
+    pub fn set_callback(&mut self, i: usize, callback: Callback) {
+        self.calls[i].callback = Some(callback);
+        self.deliver_soon(i);
+    }
+
+    /// Queues the call's status callback, if it has one, for the next turn of the clock: for a
+    /// change made by a request rather than by an event.
+    fn deliver_soon(&mut self, i: usize) {
+        for j in self.status_callback(i) {
+            self.schedule(self.now_ms, Event::Deliver(j));
+        }
+    }
+
+    /// Queues the call's per-call status callback, if it has one: the call's current state as
+    /// `CallbackPayload`.
+    fn status_callback(&mut self, i: usize) -> Vec<usize> {
+        let Some(callback) = self.calls[i].callback.clone() else { return Vec::new() };
+        let body = crate::handlers::callback_payload(self, i);
+        self.jobs.push(Job {
+            event_type: CALLBACK_EVENT.to_string(),
+            call_id: self.calls[i].id.clone(),
+            url: callback.url,
+            method: "POST".to_string(),
+            headers: callback.headers,
+            body,
+            attempts: 0,
+            last_status: None,
+            last_error: None,
+            done: false,
+            json_header: false,
+        });
+        vec![self.jobs.len() - 1]
     }
 
     /// Queues the event's webhook for every subscription of the call's agent that asked for it.
@@ -483,6 +538,7 @@ impl State {
                 last_status: None,
                 last_error: None,
                 done: false,
+                json_header: true,
             });
             out.push(self.jobs.len() - 1);
         }

@@ -1,5 +1,5 @@
 //! Call outcomes, history filters, the CSV download, analytics, large campaigns, all eight
-//! webhook events, the real clock and concurrent clients.
+//! webhook events, per-call callbacks, the real clock and concurrent clients.
 
 use std::time::Duration;
 
@@ -165,6 +165,106 @@ async fn all_eight_webhook_events_arrive_and_decode() {
     for d in &delivered {
         let event = ringg::webhooks::Event::from_slice(d.body.to_string().as_bytes()).expect("decodes");
         assert!(!format!("{event:?}").starts_with("Unknown"), "{}: {event:?}", d.event_type);
+    }
+}
+
+/// A receiver on 127.0.0.1 that answers 204 and keeps each request's head, for at most
+/// `limit` connections.
+async fn recording_receiver(limit: usize) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/callback", listener.local_addr().unwrap());
+    let heads = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = heads.clone();
+    tokio::spawn(async move {
+        for _ in 0..limit {
+            let Ok((mut s, _)) = listener.accept().await else { return };
+            let mut head = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65_536 {
+                match s.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => head.extend_from_slice(&buf[..n]),
+                }
+            }
+            let end = head.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(head.len());
+            kept.lock().unwrap().push(String::from_utf8_lossy(&head[..end]).to_lowercase());
+            let _ = s.write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n").await;
+        }
+    });
+    (url, heads)
+}
+
+#[tokio::test]
+async fn per_call_callbacks_follow_every_status_change() {
+    use ringg::types::{CallbackArgs, CallbackPayload, TerminateCalls};
+    let emulator = Emulator::start().await.unwrap();
+    let fx = emulator.fixtures().await;
+    let (url, heads) = recording_receiver(20).await;
+    emulator.set_outcome("+919800000002", Outcome::Failed);
+    let place = |to: &str| {
+        let args = CallbackArgs::new()
+            .headers([("X-Token".to_string(), "t0k3n".to_string())].into())
+            .params([("source".to_string(), "api test".to_string()), ("v".to_string(), "1".to_string())].into());
+        let pool = PoolId::new(fx.id::<String>("number_pool_id"));
+        let call = InitiateCallFromPool::new("Ada", PhoneNumber::new(to), AgentId::new(fx.id::<String>("agent_id")), CallFrom::Pool(pool))
+            .callback_url(url.clone())
+            .callback_args(args);
+        let client = emulator.client();
+        async move {
+            let placed = client.calling().initiate_from_pool(call).await.expect("placed");
+            serde_json::to_value(placed).unwrap()["data"]["call_id"].as_str().unwrap().to_string()
+        }
+    };
+    // A header that cannot be sent is refused when the call is placed, not when it ends.
+    let bad = InitiateCallFromPool::new(
+        "Ada",
+        PhoneNumber::new("+919800000009"),
+        AgentId::new(fx.id::<String>("agent_id")),
+        CallFrom::Pool(PoolId::new(fx.id::<String>("number_pool_id"))),
+    )
+    .callback_url(url.clone())
+    .callback_args(CallbackArgs::new().headers([("X-Token".to_string(), "a\r\nb".to_string())].into()));
+    let err = emulator.client().calling().initiate_from_pool(bad).await.expect_err("refused");
+    assert_eq!(err.status(), Some(422), "{err}");
+    assert!(err.to_string().contains("X-Token"), "{err}");
+    let completed = place("+919800000001").await;
+    let failed = place("+919800000002").await;
+    let cancelled = place("+919800000003").await;
+    emulator.client().calling().terminate(TerminateCalls::new().call_ids(vec![CallId::new(&cancelled)])).await.unwrap();
+    emulator.settle().await;
+
+    let callbacks: Vec<_> = emulator.deliveries().into_iter().filter(|d| d.event_type == "callback").collect();
+    let statuses = |id: &str| -> Vec<String> {
+        callbacks
+            .iter()
+            .filter(|d| d.call_id == id)
+            .map(|d| {
+                let payload: CallbackPayload = serde_json::from_value(d.body.clone()).expect("a CallbackPayload");
+                assert_eq!(payload.data.call_id.as_str(), id);
+                payload.data.status.map(|s| s.as_str().to_string()).unwrap_or_default()
+            })
+            .collect()
+    };
+    assert_eq!(statuses(&completed), ["registered", "ongoing", "completed"]);
+    assert_eq!(statuses(&failed), ["registered", "ongoing", "failed"]);
+    assert_eq!(statuses(&cancelled), ["registered", "cancelled"]);
+    let last = callbacks.iter().rfind(|d| d.call_id == completed).unwrap();
+    assert_eq!(last.body["status"], "success");
+    assert_eq!(last.body["message"], "Call Details");
+    assert!(last.body["data"]["transcript"].as_str().is_some_and(|t| t.contains("Ada")), "{}", last.body);
+    assert!(last.body["data"]["call_duration"].as_f64().is_some_and(|d| d > 0.0));
+    assert_eq!(last.url, format!("{url}?source=api%20test&v=1"));
+    assert_eq!(last.headers, [("X-Token".to_string(), "t0k3n".to_string())]);
+
+    // What reached the receiver: the params in the query, the caller's header, and no
+    // `Content-Type` that the caller did not give (Ringg adds none to callbacks).
+    let heads = heads.lock().unwrap().clone();
+    assert_eq!(heads.len(), 8, "{heads:?}");
+    for head in &heads {
+        assert!(head.starts_with("post /callback?source=api%20test&v=1 http/1.1"), "{head}");
+        assert!(head.contains("\r\nx-token: t0k3n"), "{head}");
+        assert!(!head.contains("content-type"), "{head}");
     }
 }
 
