@@ -41,7 +41,7 @@ pub(crate) fn command() -> Command {
         )
         .subcommand(
             Command::new("listen")
-                .about("Receive webhook events on 127.0.0.1 and print each decoded, one JSON line per event")
+                .about("Receive webhook events and per-call status callbacks on 127.0.0.1 and print each decoded, one JSON line per delivery")
                 .arg(
                     Arg::new("port")
                         .long("port")
@@ -141,6 +141,17 @@ async fn post(url: &str, headers: &[(String, String)], payload: &'static str) ->
 
 /// What `listen` prints for one delivery, and the status it answers.
 fn describe(body: &[u8]) -> (u16, Value) {
+    // A per-call status callback (the `callback_url` given when a call is placed) carries no
+    // event tag: the call's state is under `data`.
+    if let Ok(raw) = serde_json::from_slice::<Value>(body)
+        && raw.get(spec::WEBHOOK_TAG).is_none()
+        && raw["data"].get("call_id").is_some()
+    {
+        return match serde_json::from_value::<ringg::types::CallbackPayload>(raw) {
+            Ok(payload) => (200, json!({ "event": "callback", "known": true, "payload": payload })),
+            Err(e) => (400, json!({ "error": format!("a call status callback that does not decode: {e}") })),
+        };
+    }
     match ringg::webhooks::Event::from_slice(body) {
         Ok(ringg::webhooks::Event::Unknown(raw)) => {
             let event = raw.get(spec::WEBHOOK_TAG).cloned().unwrap_or(Value::Null);
@@ -229,5 +240,17 @@ mod tests {
         let (status, line) = describe(br#"{"event_type":"call_completed","call_id":5}"#);
         assert_eq!(status, 400);
         assert!(line["error"].as_str().unwrap().contains("call_id"), "{line}");
+    }
+
+    #[test]
+    fn call_status_callbacks_are_recognised() {
+        let body = br#"{"status":"success","message":"Call Details","data":{"call_id":"c1","status":"ongoing","retry":0,"custom_args_values":{"plan":"gold"}}}"#;
+        let (status, line) = describe(body);
+        assert_eq!((status, &line["event"], &line["known"]), (200, &json!("callback"), &json!(true)), "{line}");
+        assert_eq!(line["payload"]["data"]["status"], "ongoing");
+        assert_eq!(line["payload"]["data"]["custom_args_values"]["plan"], "gold");
+        let (status, line) = describe(br#"{"data":{"call_id":7}}"#);
+        assert_eq!(status, 400);
+        assert!(line["error"].as_str().unwrap().contains("callback"), "{line}");
     }
 }
