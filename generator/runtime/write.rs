@@ -275,12 +275,6 @@ impl<T: ToJson> ToJson for Option<T> {
     }
 }
 
-impl<T: ToJson + ?Sized> ToJson for &T {
-    fn write(&self, writer: &mut Writer) {
-        (**self).write(writer);
-    }
-}
-
 impl<T: ToJson> ToJson for Vec<T> {
     fn write(&self, writer: &mut Writer) {
         writer.out.push(b'[');

@@ -141,18 +141,15 @@ async fn post(url: &str, headers: &[(String, String)], payload: &'static str) ->
 
 /// What `listen` prints for one delivery, and the status it answers.
 fn describe(body: &[u8]) -> (u16, Value) {
-    // A per-call status callback (the `callback_url` given when a call is placed) carries no
-    // event tag: the call's state is under `data`.
-    if let Ok(raw) = serde_json::from_slice::<Value>(body)
-        && raw.get(spec::WEBHOOK_TAG).is_none()
-        && raw["data"].get("call_id").is_some()
-    {
-        return match serde_json::from_value::<ringg::types::CallbackPayload>(raw) {
-            Ok(payload) => (200, json!({ "event": "callback", "known": true, "payload": payload })),
-            Err(e) => (400, json!({ "error": format!("a call status callback that does not decode: {e}") })),
-        };
-    }
     match ringg::webhooks::Event::from_slice(body) {
+        // A per-call status callback (the `callback_url` given when a call is placed) carries
+        // no event tag: the call's state is under `data`.
+        Ok(ringg::webhooks::Event::Unknown(raw)) if raw.get(spec::WEBHOOK_TAG).is_none() && raw["data"].get("call_id").is_some() => {
+            match serde_json::from_value::<ringg::types::CallbackPayload>(raw) {
+                Ok(payload) => (200, json!({ "event": "callback", "known": true, "payload": payload })),
+                Err(e) => (400, json!({ "error": format!("a call status callback that does not decode: {e}") })),
+            }
+        }
         Ok(ringg::webhooks::Event::Unknown(raw)) => {
             let event = raw.get(spec::WEBHOOK_TAG).cloned().unwrap_or(Value::Null);
             (200, json!({ "event": event, "known": false, "raw": raw }))

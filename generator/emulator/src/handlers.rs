@@ -497,13 +497,7 @@ fn initiate(st: &mut State, op: &str, b: &Value) -> Out {
 /// `callback_args.params` added to its query string and `callback_args.headers` as headers.
 fn callback(b: &Value) -> Result<Option<crate::state::Callback>, ApiError> {
     let Some(url) = b.get("callback_url").and_then(Value::as_str) else { return Ok(None) };
-    let pairs = |key: &str| -> Vec<(String, String)> {
-        b["callback_args"][key]
-            .as_object()
-            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string))).collect())
-            .unwrap_or_default()
-    };
-    let headers = pairs("headers");
+    let headers = text_pairs(&b["callback_args"]["headers"]);
     if let Some((name, _)) = headers.iter().find(|(k, v)| {
         hyper::header::HeaderName::from_bytes(k.as_bytes()).is_err() || hyper::header::HeaderValue::from_str(v).is_err()
     }) {
@@ -513,27 +507,26 @@ fn callback(b: &Value) -> Result<Option<crate::state::Callback>, ApiError> {
         });
     }
     let mut url = url.to_string();
-    for (i, (k, v)) in pairs("params").iter().enumerate() {
+    for (i, (k, v)) in text_pairs(&b["callback_args"]["params"]).iter().enumerate() {
         let sep = if i == 0 && !url.contains('?') { '?' } else { '&' };
+        // The client's path-segment encoding keeps only unreserved characters, which is as
+        // safe in a query component.
         url.push(sep);
-        url.push_str(&query_component(k));
+        url.push_str(&ringg::runtime::encode_segment(k));
         url.push('=');
-        url.push_str(&query_component(v));
+        url.push_str(&ringg::runtime::encode_segment(v));
     }
     Ok(Some(crate::state::Callback { url, headers }))
 }
 
-/// `text` percent-encoded for a query string: unreserved characters as they are.
-fn query_component(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+/// The members of a JSON object as name and text pairs (a string's text, or other values as
+/// JSON): how subscription and callback headers and callback params are sent. Not an object:
+/// none.
+pub(crate) fn text_pairs(object: &Value) -> Vec<(String, String)> {
+    object
+        .as_object()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string))).collect())
+        .unwrap_or_default()
 }
 
 /// The body of a per-call status callback (`CallbackPayload`): the call's state now.

@@ -522,11 +522,7 @@ impl State {
         let body = crate::handlers::webhook_payload(self, i, event_type);
         let mut out = Vec::new();
         for s in wanted {
-            let headers = s
-                .get("headers")
-                .and_then(Value::as_object)
-                .map(|h| h.iter().map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string))).collect())
-                .unwrap_or_default();
+            let headers = crate::handlers::text_pairs(&s["headers"]);
             self.jobs.push(Job {
                 event_type: event_type.to_string(),
                 call_id: self.calls[i].id.clone(),

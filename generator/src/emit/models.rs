@@ -538,6 +538,36 @@ fn required_def(api: &Api, t: &TypeDef, req: &str, fields: &[Field], imports: &m
     }
 }
 
+/// How a multipart body sends one field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FormPart {
+    /// A file part.
+    File,
+    /// One file part per file of a list.
+    Files,
+    /// Text, from `as_str`: strings, and enums and typed ids (their text, not a JSON string).
+    Str,
+    /// Text, from `Display`: numbers, booleans, and dates, which the runtime checks as inputs
+    /// there.
+    Display,
+    /// JSON text, written by the crate's writer.
+    Json,
+}
+
+/// How a multipart body sends a field of type `t`.
+pub(crate) fn form_part(api: &Api, t: &TypeRef) -> FormPart {
+    match t {
+        TypeRef::File => FormPart::File,
+        TypeRef::List(inner) if **inner == TypeRef::File => FormPart::Files,
+        TypeRef::String => FormPart::Str,
+        TypeRef::Named(n) if matches!(api.type_def(n).map(|d| &d.kind), Some(TypeKind::Enum(_) | TypeKind::Newtype)) => {
+            FormPart::Str
+        }
+        TypeRef::Date | TypeRef::DateTime | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean => FormPart::Display,
+        _ => FormPart::Json,
+    }
+}
+
 /// How a multipart body becomes a form: files as file parts, scalars as text, the rest as JSON.
 fn to_form(api: &Api, t: &TypeDef, fields: &[Field]) -> TokenStream {
     let name = ident(&t.rust);
@@ -546,23 +576,12 @@ fn to_form(api: &Api, t: &TypeDef, fields: &[Field]) -> TokenStream {
         let wire = lit(&f.wire);
         // `place` names the value (`self.x`, or `value` bound by reference); `reference` borrows it.
         let add = |place: TokenStream, reference: TokenStream| -> TokenStream {
-            match &f.ty {
-                TypeRef::File => quote! { form = form.file(#wire, #reference)?; },
-                TypeRef::List(inner) if **inner == TypeRef::File => {
-                    quote! { for file in #reference { form = form.file(#wire, file)?; } }
-                }
-                TypeRef::String => {
-                    quote! { form = form.text(#wire, #place.as_str()); }
-                }
-                // Dates go through `Display`, where the runtime checks them as inputs.
-                TypeRef::Date | TypeRef::DateTime | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean => {
-                    quote! { form = form.text(#wire, #place.to_string()); }
-                }
-                // Enums and typed ids are text on the wire: their text, not a JSON string.
-                TypeRef::Named(n) if matches!(api.type_def(n).map(|d| &d.kind), Some(TypeKind::Enum(_) | TypeKind::Newtype)) => {
-                    quote! { form = form.text(#wire, #place.as_str()); }
-                }
-                _ => quote! { form = form.json(#wire, #reference)?; },
+            match form_part(api, &f.ty) {
+                FormPart::File => quote! { form = form.file(#wire, #reference)?; },
+                FormPart::Files => quote! { for file in #reference { form = form.file(#wire, file)?; } },
+                FormPart::Str => quote! { form = form.text(#wire, #place.as_str()); },
+                FormPart::Display => quote! { form = form.text(#wire, #place.to_string()); },
+                FormPart::Json => quote! { form = form.json(#wire, #reference)?; },
             }
         };
         match f.presence {

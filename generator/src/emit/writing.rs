@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::models::{FormPart, form_part};
 use super::rust::lit;
 use crate::ident::ident;
 use crate::ir::{Api, Encoding, Field, OneOfMember, Presence, Tagged, TypeDef, TypeKind, TypeRef, UnionMember};
@@ -24,26 +25,7 @@ pub(crate) fn write_types(api: &Api) -> BTreeSet<String> {
                 continue;
             }
             let Some(TypeKind::Object(fields)) = api.type_def(&body.ty).map(|t| &t.kind) else { continue };
-            for f in fields {
-                // What `models::to_form` sends as a file or as plain text.
-                let not_json = match &f.ty {
-                    TypeRef::Named(n) => {
-                        matches!(api.type_def(n).map(|t| &t.kind), Some(TypeKind::Enum(_) | TypeKind::Newtype))
-                    }
-                    TypeRef::List(inner) => **inner == TypeRef::File,
-                    TypeRef::File
-                    | TypeRef::String
-                    | TypeRef::Date
-                    | TypeRef::DateTime
-                    | TypeRef::Integer
-                    | TypeRef::Number
-                    | TypeRef::Boolean => true,
-                    TypeRef::Json | TypeRef::Map(_) => false,
-                };
-                if !not_json {
-                    todo.push(f.ty.clone());
-                }
-            }
+            todo.extend(fields.iter().filter(|f| form_part(api, &f.ty) == FormPart::Json).map(|f| f.ty.clone()));
         }
     }
     api.reachable_types(todo)
