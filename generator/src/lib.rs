@@ -22,14 +22,12 @@ pub use emit::GeneratedFile;
 
 /// Loads the spec and emits every generated file. Writes nothing.
 ///
-/// `sources` holds the spec files and the hand-written core files (named `generator/runtime/<file>`,
-/// `generator/emulator/<path>` and `generator/cli/<path>`, see [`files::read_inputs`]); each core
-/// is copied into its crate as given. Without a core's files the output lacks those copies (no
-/// `src/runtime/`, say), which is enough for tests that look at the spec-shaped files.
-pub fn generate(sources: &[SourceFile]) -> Result<Vec<GeneratedFile>, Diagnostics> {
-    let (cores, spec): (Vec<SourceFile>, Vec<SourceFile>) = sources.iter().cloned().partition(|f| files::is_core_file(&f.path));
-    let api = load(&spec)?;
-    Ok(emit::emit(&api, &cores))
+/// `spec` holds the spec files (`spec/<name>.yaml`, see [`files::read_inputs`]). The output is
+/// only what the spec shapes; the hand-written files beside it in the generated crates (the
+/// runtime, the emulator's and the command line's cores) are not the generator's.
+pub fn generate(spec: &[SourceFile]) -> Result<Vec<GeneratedFile>, Diagnostics> {
+    let api = load(spec)?;
+    Ok(emit::emit(&api))
 }
 
 /// One line describing what the spec holds, for `cargo xtask validate`.

@@ -16,7 +16,6 @@ use std::time::Instant;
 pub fn run(root: &Path) -> Result<(), String> {
     let started = Instant::now();
     let golden = root.join("generator/tests/golden");
-    let runtime = generator::files::read_runtime_dir(&root.join("generator/runtime"))?;
     let target = crate::semver_probes::target_root()?;
     let work = target.join("golden-crates");
     let ws = work.join("ws");
@@ -30,11 +29,11 @@ pub fn run(root: &Path) -> Result<(), String> {
     cases.sort();
     let mut members = Vec::new();
     for case in &cases {
-        let mut sources = generator::files::read_spec_dir(&golden.join(case).join("spec"))?;
-        let api = generator::load(&sources).map_err(|d| format!("golden case {case} does not load:\n{d}"))?;
-        sources.extend(runtime.iter().cloned());
+        let spec = generator::files::read_spec_dir(&golden.join(case).join("spec"))?;
+        let api = generator::load(&spec).map_err(|d| format!("golden case {case} does not load:\n{d}"))?;
+        let runtime = generator::files::read_runtime(root, &api.name)?;
         let package = format!("golden-{}", case.replace('_', "-"));
-        crate::semver_probes::write_crate(&ws.join(case), &sources, &package, Some(&api.name))?;
+        crate::semver_probes::write_crate(&ws.join(case), &spec, &runtime, &package, Some(&api.name))?;
         members.push(format!("\"{case}\""));
     }
     std::fs::write(ws.join("Cargo.toml"), format!("[workspace]\nresolver = \"3\"\nmembers = [{}]\n", members.join(", ")))

@@ -260,15 +260,21 @@ fn edited(fixture: &[SourceFile], edits: &[(String, String)]) -> Result<Vec<Sour
 /// and, with `lib`, its library still named `lib`. Its tests are written only with `lib`.
 pub(crate) fn write_crate(
     dir: &Path,
-    sources: &[SourceFile],
+    spec: &[SourceFile],
+    runtime: &[SourceFile],
     package: &str,
     lib: Option<&str>,
 ) -> Result<Vec<generator::GeneratedFile>, String> {
-    let files = generator::generate(sources).map_err(|d| format!("the spec does not generate:\n{d}"))?;
+    let files = generator::generate(spec).map_err(|d| format!("the spec does not generate:\n{d}"))?;
+    for f in runtime {
+        let path = dir.join(&f.path);
+        std::fs::create_dir_all(path.parent().expect("a file has a folder")).map_err(|e| e.to_string())?;
+        std::fs::write(&path, &f.text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
     for f in &files {
         let Some(rel) = f.path.strip_prefix("generated/") else { continue };
-        // The emulator and CLI crates are not part of a client crate (and their cores are not
-        // among `sources`).
+        // The emulator and CLI crates are not part of a client crate (and their cores are the
+        // Ringg crates' own).
         let other_crate = rel.starts_with("emulator/") || rel.starts_with("cli/");
         if (rel.starts_with("tests/") && lib.is_none()) || rel == "openapi.yaml" || other_crate {
             continue;
@@ -329,7 +335,7 @@ impl Row {
 pub fn run(root: &Path) -> Result<(), String> {
     let started = Instant::now();
     let fixture = generator::files::read_spec_dir(&root.join("generator/tests/fixtures/diff/base"))?;
-    let runtime = generator::files::read_runtime_dir(&root.join("generator/runtime"))?;
+    let runtime = generator::files::read_runtime(root, &generator::load(&fixture).map_err(|d| d.to_string())?.name)?;
     let work = target_root()?.join("semver-probes");
     let ws = work.join("ws");
     let _ = std::fs::remove_dir_all(&ws);
@@ -342,7 +348,6 @@ pub fn run(root: &Path) -> Result<(), String> {
     let mut members: Vec<String> = Vec::new();
     let mut separate: Vec<(usize, PathBuf)> = Vec::new();
     for (i, m) in mutations.iter().enumerate() {
-        let with_runtime = |files: Vec<SourceFile>| files.into_iter().chain(runtime.iter().cloned()).collect::<Vec<_>>();
         let base_files = edited(&fixture, &m.base)?;
         let head_files = edited(&fixture, &m.head)?;
         let base_api = generator::load(&base_files).map_err(|d| format!("{}: base does not load:\n{d}", m.what))?;
@@ -355,7 +360,7 @@ pub fn run(root: &Path) -> Result<(), String> {
         if !bases.contains_key(&m.base) {
             let n = bases.len();
             let package = format!("base-{n}");
-            let files = write_crate(&ws.join(&package), &with_runtime(base_files), &package, None)?;
+            let files = write_crate(&ws.join(&package), &base_files, &runtime, &package, None)?;
             let lib = generator::probe::probe(&files, &base_api.name)?;
             let probe = format!("probe-base-{n}");
             write_probe(&ws.join(&probe), &probe, &base_api.name, &package, Path::new(&format!("../{package}")), &lib)?;
@@ -370,7 +375,7 @@ pub fn run(root: &Path) -> Result<(), String> {
         let probe = format!("probe-{i:02}");
         if head_package == wanted {
             let head = format!("head-{i:02}");
-            write_crate(&ws.join(&head), &with_runtime(head_files), &head_package, None)?;
+            write_crate(&ws.join(&head), &head_files, &runtime, &head_package, None)?;
             write_probe(&ws.join(&probe), &probe, krate, &wanted, Path::new(&format!("../{head}")), lib)?;
             members.push(probe);
         } else {
@@ -378,7 +383,7 @@ pub fn run(root: &Path) -> Result<(), String> {
             // others still build.
             let alone = work.join("alone").join(&probe);
             let _ = std::fs::remove_dir_all(&alone);
-            write_crate(&alone.join("head"), &with_runtime(head_files), &head_package, None)?;
+            write_crate(&alone.join("head"), &head_files, &runtime, &head_package, None)?;
             write_probe(&alone.join("probe"), &probe, krate, &wanted, Path::new("../head"), lib)?;
             std::fs::write(alone.join("Cargo.toml"), "[workspace]\nresolver = \"3\"\nmembers = [\"probe\"]\n")
                 .map_err(|e| e.to_string())?;

@@ -1,6 +1,6 @@
 //! The command line crate `ringg-cli` (`generated/cli/`, binary `ringg`): what the spec knows,
 //! as a clap command tree and one function per endpoint, plus the hand-written core
-//! (`generator/cli/`), copied.
+//! (`generated/cli/`, beside the generated files).
 //!
 //! Generated here: `src/spec.rs` (one command per endpoint in its resource's group, required
 //! inputs as positional arguments, optional ones as flags, enum values listed, help from the
@@ -19,8 +19,6 @@ use super::emulator::sample_json;
 use super::rust::{Imports, format_file, lit, raw_lit, ty};
 use proc_macro2::TokenTree;
 use super::{GeneratedFile, docs, header};
-use crate::SourceFile;
-use crate::files::CLI_PREFIX;
 use crate::ident::ident;
 use crate::ir::{Api, Encoding, Endpoint, Field, Param, Presence, Resource, Response, TypeKind, TypeRef};
 
@@ -48,12 +46,9 @@ const DEPENDENCIES: &[&str] = &[
 /// Flags every endpoint command has or inherits; spec inputs with these names get a prefix.
 const RESERVED: &[&str] = &["all", "api-key", "base-url", "body", "help", "output", "retries", "timeout", "verbose", "version"];
 
-/// Every file of the CLI crate: the spec-shaped ones and the core files among `cores`
-/// (`generator/cli/<path>`, copied with a header line).
-pub(crate) fn cli(api: &Api, cores: &[SourceFile]) -> Vec<GeneratedFile> {
-    let mut files = vec![cargo_toml(api), spec_rs(api), endpoint_tests(api)];
-    files.extend(super::copy_core(api, cores, CLI_PREFIX, DIR));
-    files
+/// The spec-shaped files of the CLI crate; the rest of it is the hand-written core beside them in `generated/cli/`.
+pub(crate) fn cli(api: &Api) -> Vec<GeneratedFile> {
+    vec![cargo_toml(api), spec_rs(api), endpoint_tests(api)]
 }
 
 fn cargo_toml(api: &Api) -> GeneratedFile {

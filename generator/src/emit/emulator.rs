@@ -1,5 +1,5 @@
 //! The local emulator crate `ringg-emulator` (`generated/emulator/`): what the spec knows, as
-//! tables, plus the hand-written stateful core (`generator/emulator/`), copied.
+//! tables, beside the hand-written stateful core in `generated/emulator/`.
 //!
 //! Generated here: the route table (method, base path, path template, body encoding, response
 //! kind, pagination envelope), the validation document (the OpenAPI schemas without prose, and
@@ -15,8 +15,6 @@ use serde_json::{Map, Value, json};
 use super::rust::{format_file, lit, raw_lit, sample};
 use super::{GeneratedFile, header, openapi};
 use crate::ident::ident;
-use crate::SourceFile;
-use crate::files::EMULATOR_PREFIX;
 use crate::ir::{Api, Encoding, Endpoint, Presence, Resource, Response, TypeKind, TypeRef};
 
 const CARGO_TOML: &str = include_str!("../../templates/emulator.Cargo.toml.j2");
@@ -43,12 +41,9 @@ const DEPENDENCIES: &[&str] = &[
 /// (the generator's own, so nothing new is built).
 const DEV_DEPENDENCIES: &[&str] = &[r#"serde-saphyr = { version = "2", default-features = false, features = ["deserialize"] }"#];
 
-/// Every file of the emulator crate: the spec-shaped ones and the core files among `cores`
-/// (`generator/emulator/<path>`, copied with a header line).
-pub(crate) fn emulator(api: &Api, cores: &[SourceFile]) -> Vec<GeneratedFile> {
-    let mut files = vec![cargo_toml(api), spec_rs(api), endpoint_tests(api)];
-    files.extend(super::copy_core(api, cores, EMULATOR_PREFIX, DIR));
-    files
+/// The spec-shaped files of the emulator crate; the rest of it is the hand-written core beside them in `generated/emulator/`.
+pub(crate) fn emulator(api: &Api) -> Vec<GeneratedFile> {
+    vec![cargo_toml(api), spec_rs(api), endpoint_tests(api)]
 }
 
 fn cargo_toml(api: &Api) -> GeneratedFile {

@@ -238,7 +238,7 @@ fn object_serialize(t: &TypeDef, fields: &[Field]) -> TokenStream {
 /// The object's `Deserialize`, written out: one `visit_map` that finds each key in the table of
 /// wire names and reads its value through `crate::runtime::de`. It accepts what the
 /// derived impl accepted from JSON, in about a third of the compiled code (see
-/// `generator/runtime/de.rs`).
+/// `generated/src/runtime/de.rs`).
 fn object_deserialize(t: &TypeDef, fields: &[Field]) -> TokenStream {
     let name = ident(&t.rust);
     // Named after the type, so that it never hides the type it reads; the map access's type

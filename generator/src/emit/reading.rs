@@ -1,4 +1,4 @@
-//! `FromJson` impls: how the crate's own reader (`generator/runtime/read.rs`) decodes each type
+//! `FromJson` impls: how the crate's own reader (`generated/src/runtime/read.rs`) decodes each type
 //! a response or a webhook can hold. Types only ever sent get none, so the crate compiles no
 //! reading code it never runs.
 

@@ -1,13 +1,5 @@
-//! The hand-written runtime (`generator/runtime/*.rs`), copied into the crate as `src/runtime/`.
-//!
-//! The runtime is real Rust source kept beside the generator; it is compiled and tested as part
-//! of the generated crate. The caller reads it from its checkout (`files::read_inputs`); only the
-//! header line is added.
-
-use super::GeneratedFile;
-use crate::SourceFile;
-use crate::ir::Api;
-use crate::files::RUNTIME_PREFIX;
+//! What the generated crate's manifest needs for its hand-written runtime
+//! (`generated/src/runtime/`, which the generator does not write): its dependencies and features.
 
 /// `[dependencies]` lines of the generated crate: what the runtime and generated code use.
 pub(crate) const RUNTIME_DEPENDENCIES: &[&str] = &[
@@ -44,8 +36,3 @@ pub(crate) const RUNTIME_FEATURES: &[&str] = &[
 /// `[dev-dependencies]` lines of the generated crate: what the runtime's tests use.
 pub(crate) const RUNTIME_DEV_DEPENDENCIES: &[&str] =
     &[r#"tokio = { version = "1", features = ["macros", "rt-multi-thread", "net", "time"] }"#];
-
-/// `generated/src/runtime/*.rs`, one per runtime file among `cores` (`generator/runtime/<file>`).
-pub(crate) fn runtime(api: &Api, cores: &[SourceFile]) -> Vec<GeneratedFile> {
-    super::copy_core(api, cores, RUNTIME_PREFIX, "generated/src/runtime")
-}

@@ -12,7 +12,7 @@ use crate::ir::{Api, Endpoint, Resource, TypeRef};
 const CARGO_TOML: &str = include_str!("../../templates/Cargo.toml.j2");
 const README_MD: &str = include_str!("../../templates/README.md.j2");
 
-/// Dependencies of the runtime (`generator/runtime/`), which every generated crate carries.
+/// Dependencies of the runtime (`generated/src/runtime/`), which every generated crate carries.
 const DEPENDENCIES: &[&str] = RUNTIME_DEPENDENCIES;
 const DEV_DEPENDENCIES: &[&str] = RUNTIME_DEV_DEPENDENCIES;
 

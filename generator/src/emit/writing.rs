@@ -1,4 +1,4 @@
-//! `ToJson` impls: how the crate's own writer (`generator/runtime/write.rs`) writes each type
+//! `ToJson` impls: how the crate's own writer (`generated/src/runtime/write.rs`) writes each type
 //! a request body can hold. Types only ever received get none, so the crate compiles no
 //! writing code it never runs.
 
