@@ -10,6 +10,7 @@
 
 mod app;
 mod output;
+#[rustfmt::skip]
 mod spec;
 mod tools;
 mod webhooks;

@@ -30,6 +30,7 @@ mod handlers;
 mod multipart;
 mod routes;
 mod server;
+#[rustfmt::skip]
 mod spec;
 mod state;
 mod time;

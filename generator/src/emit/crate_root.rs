@@ -13,8 +13,8 @@ use crate::ir::{Api, Field, Resource, TypeKind, TypeRef};
 pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
     let overview = docs::inner_attrs(&overview(api));
     let mods = api.resources.iter().map(|r| ident(&r.name));
-    let webhooks = api.webhooks.as_ref().map(|_| quote! { pub mod webhooks; });
-    let webcall = api.webcall.as_ref().map(|_| quote! { pub mod webcall; });
+    let webhooks = api.webhooks.as_ref().map(|_| quote! { #[rustfmt::skip] pub mod webhooks; });
+    let webcall = api.webcall.as_ref().map(|_| quote! { #[rustfmt::skip] pub mod webcall; });
     let accessors = api.resources.iter().map(|r| {
         let name = ident(&r.name);
         let handle = ident(&r.rust);
@@ -85,17 +85,22 @@ pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
         #overview
         #![deny(missing_docs)]
         #![forbid(unsafe_code)]
+        // rustfmt formats the hand-written runtime only: every other module is generated.
+        #![rustfmt::skip]
 
         #[doc(hidden)]
         pub mod runtime;
+        #[rustfmt::skip]
         pub mod types;
-        #(pub mod #mods;)*
+        #(#[rustfmt::skip] pub mod #mods;)*
         #webhooks
         #webcall
         #[cfg(feature = "blocking")]
+        #[rustfmt::skip]
         pub mod blocking;
 
         #[cfg(test)]
+        #[rustfmt::skip]
         mod endpoint_tests;
 
         /// The README's examples, compiled as doctests (they use the blocking client).
