@@ -654,7 +654,7 @@ fn endpoint_tests(api: &Api) -> GeneratedFile {
         //! emulator seeded with fixtures. Bodies are the spec's request examples (or samples of
         //! the required fields) with ids replaced by the fixtures' ids, sent with `--body -`;
         //! files are written to a temporary folder and passed as paths.
-        #![rustfmt::skip]
+        #![cfg_attr(rustfmt, rustfmt::skip)]
 
         mod support;
 

@@ -86,7 +86,7 @@ pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
         #![deny(missing_docs)]
         #![forbid(unsafe_code)]
         // rustfmt formats the hand-written runtime only: every other module is generated.
-        #![rustfmt::skip]
+        #![cfg_attr(rustfmt, rustfmt::skip)]
 
         #[doc(hidden)]
         pub mod runtime;

@@ -255,7 +255,7 @@ fn endpoint_tests(api: &Api) -> GeneratedFile {
         //! Every endpoint of the spec, called through the generated client against a running
         //! emulator seeded with fixtures. Request bodies are the spec's request examples (or
         //! samples of the required fields) with ids replaced by the fixtures' ids.
-        #![rustfmt::skip]
+        #![cfg_attr(rustfmt, rustfmt::skip)]
 
         use ringg_emulator::{Emulator, Fixtures};
         use #krate::Client;

@@ -205,7 +205,7 @@ pub(crate) fn examples(api: &Api) -> GeneratedFile {
     let tokens = quote! {
         //! Every JSON example in the spec decodes into its type and encodes back to the example
         //! without the keys the type does not know (numbers typed `number` come back as floats).
-        #![rustfmt::skip]
+        #![cfg_attr(rustfmt, rustfmt::skip)]
         #uses
 
         #helper
