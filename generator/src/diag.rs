@@ -118,10 +118,7 @@ pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
 }
 
 /// "did you mean `x`?" for the closest candidate, or a list of what is allowed.
-pub fn did_you_mean<'a>(
-    wanted: &str,
-    candidates: impl IntoIterator<Item = &'a str> + Clone,
-) -> Option<String> {
+pub fn did_you_mean<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str> + Clone) -> Option<String> {
     closest(wanted, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 

@@ -590,16 +590,13 @@ impl Api {
             let r = self.resources.iter().find(|r| &r.name == res)?;
             return r.endpoints.iter().find(|e| &e.name == ep).map(|e| (r, e));
         }
-        self.resources
-            .iter()
-            .flat_map(|r| r.endpoints.iter().map(move |e| (r, e)))
-            .find(|(_, e)| {
-                e.path_params.is_empty()
-                    && e.body.is_none()
-                    && e.query.iter().all(|q| q.optional)
-                    && e.deprecated.is_none()
-                    && matches!(e.response, Response::Json(_))
-            })
+        self.resources.iter().flat_map(|r| r.endpoints.iter().map(move |e| (r, e))).find(|(_, e)| {
+            e.path_params.is_empty()
+                && e.body.is_none()
+                && e.query.iter().all(|q| q.optional)
+                && e.deprecated.is_none()
+                && matches!(e.response, Response::Json(_))
+        })
     }
 
     /// The spec file of a module.

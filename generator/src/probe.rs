@@ -432,7 +432,11 @@ impl Cx {
         }
         // A `#[non_exhaustive]` enum needs `_` outside its crate; an exhaustive one must not have
         // it, so that a new variant breaks the probe as it would break users' matches.
-        let wildcard = if has_attr(&e.attrs, "non_exhaustive") { quote! { _ => {} } } else { quote! {} };
+        let wildcard = if has_attr(&e.attrs, "non_exhaustive") {
+            quote! { _ => {} }
+        } else {
+            quote! {}
+        };
         self.push(&format!("match on {name}"), quote! { match any::<#ty>() { #(#arms)* #wildcard } });
     }
 
@@ -454,9 +458,7 @@ impl Cx {
             && let Some(last) = p.path.segments.last_mut()
             && let syn::PathArguments::AngleBracketed(args) = &mut last.arguments
         {
-            let is_param = |a: &syn::GenericArgument| {
-                matches!(a, syn::GenericArgument::Type(syn::Type::Path(t)) if t.path.get_ident().is_some_and(|id| params.contains(&id.to_string())))
-            };
+            let is_param = |a: &syn::GenericArgument| matches!(a, syn::GenericArgument::Type(syn::Type::Path(t)) if t.path.get_ident().is_some_and(|id| params.contains(&id.to_string())));
             args.args = args.args.iter().filter(|a| !is_param(a)).cloned().collect();
             if args.args.is_empty() {
                 last.arguments = syn::PathArguments::None;

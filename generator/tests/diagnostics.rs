@@ -5,7 +5,6 @@
 //! diagnostics must equal `fixtures/diagnostics/<case>.txt`. Run with `UPDATE_EXPECT=1` to
 //! rewrite the expectations after an intended change, then review the diff.
 
-
 use generator::SourceFile;
 
 /// The generator's folder, read when the test runs (cargo sets it), never fixed at compile time.
@@ -33,7 +32,10 @@ fn sources(case: &str, text: &str) -> Vec<SourceFile> {
     let mut current = String::new();
     for line in text.lines() {
         if let Some(next) = line.strip_prefix("# --- file: ") {
-            files.push(SourceFile { path: std::mem::replace(&mut path, next.trim().to_string()), text: std::mem::take(&mut current) });
+            files.push(SourceFile {
+                path: std::mem::replace(&mut path, next.trim().to_string()),
+                text: std::mem::take(&mut current),
+            });
             continue;
         }
         current.push_str(line);

@@ -434,13 +434,24 @@ fn a_required_field_on_an_all_optional_request_type_loses_default() {
         "      text: { type: string, doc: Words to match. }\n",
     )]);
     expect(&d, &[("field-presence-changed", Breaking, Major)]);
-    assert!(d.changes[0].note.as_deref().is_some_and(|n| n.contains("no longer implements `Default`")), "{}", d.to_text());
+    assert!(
+        d.changes[0].note.as_deref().is_some_and(|n| n.contains("no longer implements `Default`")),
+        "{}",
+        d.to_text()
+    );
     // And back: it gains `Default`, a minor consequence of a major change.
     let back = between(
-        &[("      text: { type: string, optional: true, doc: Words to match. }\n", "      text: { type: string, doc: Words to match. }\n")],
+        &[(
+            "      text: { type: string, optional: true, doc: Words to match. }\n",
+            "      text: { type: string, doc: Words to match. }\n",
+        )],
         &[],
     );
-    assert!(back.changes[0].note.as_deref().is_some_and(|n| n.contains("now implements `Default`")), "{}", back.to_text());
+    assert!(
+        back.changes[0].note.as_deref().is_some_and(|n| n.contains("now implements `Default`")),
+        "{}",
+        back.to_text()
+    );
 }
 
 #[test]
@@ -454,7 +465,11 @@ fn removed_fields_are_major() {
     // always see it absent, which the row and the summary say.
     let d = after(&[(ORDER_NOTE, "")]);
     expect(&d, &[("field-removed", Compatible, Major)]);
-    assert!(d.changes[0].note.as_deref().is_some_and(|n| n.contains("silently read `note` as absent")), "{}", d.to_text());
+    assert!(
+        d.changes[0].note.as_deref().is_some_and(|n| n.contains("silently read `note` as absent")),
+        "{}",
+        d.to_text()
+    );
     assert!(
         d.summary(false).ends_with(
             "none breaks the wire, but 1 removes a received field that old integrations will silently read as absent."
@@ -495,7 +510,16 @@ fn a_string_becoming_a_newtype_changes_rust_only() {
     // `string` to a newtype over it: the same JSON string, a different Rust type.
     let order_id = "  Order:\n";
     let with_id = "  OrderId:\n    doc: An order id.\n    newtype: string\n\n  Order:\n";
-    let d = between(&[(order_id, with_id)], &[(order_id, with_id), ("      id: { type: string, doc: Order id. }\n      status:", "      id: { type: OrderId, doc: Order id. }\n      status:")]);
+    let d = between(
+        &[(order_id, with_id)],
+        &[
+            (order_id, with_id),
+            (
+                "      id: { type: string, doc: Order id. }\n      status:",
+                "      id: { type: OrderId, doc: Order id. }\n      status:",
+            ),
+        ],
+    );
     expect(&d, &[("field-retyped", NONE, Major)]);
 }
 
@@ -507,7 +531,12 @@ fn optional_fields_gathered_into_a_one_of_keep_the_wire() {
     let d = after(&[(fields, one_of)]);
     expect(
         &d,
-        &[("field-removed", NONE, Major), ("field-removed", NONE, Major), ("field-added", NONE, Major), ("type-added", NONE, Minor)],
+        &[
+            ("field-removed", NONE, Major),
+            ("field-removed", NONE, Major),
+            ("field-added", NONE, Major),
+            ("type-added", NONE, Minor),
+        ],
     );
     // A one_of whose field changes type is not the same JSON.
     let retyped = one_of.replace("gift: { type: boolean,", "gift: { type: string,");

@@ -27,7 +27,8 @@ fn spec_files(case: &str) -> Vec<SourceFile> {
 
 /// The outputs that depend on the spec, keyed by their path below `generated/`.
 fn kept_outputs(case: &str) -> BTreeMap<String, String> {
-    let generated = generator::generate(&spec_files(case)).unwrap_or_else(|d| panic!("golden case {case} does not load:\n{d}"));
+    let generated =
+        generator::generate(&spec_files(case)).unwrap_or_else(|d| panic!("golden case {case} does not load:\n{d}"));
     generated
         .into_iter()
         .filter(|f| f.path != "spec/schema.json")
@@ -49,7 +50,8 @@ fn read_tree(dir: &Path) -> BTreeMap<String, String> {
             } else {
                 let rel = path.strip_prefix(root).expect("below root");
                 let rel: Vec<_> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
-                let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+                let text =
+                    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
                 out.insert(rel.join("/"), text);
             }
         }

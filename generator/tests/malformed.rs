@@ -57,7 +57,10 @@ fn truncated_files() {
         while !text.is_char_boundary(cut) {
             cut -= 1;
         }
-        must_not_panic(&format!("round {round}: {} cut at byte {cut}", files[i].path), &with_replaced(&files, i, text[..cut].to_string()));
+        must_not_panic(
+            &format!("round {round}: {} cut at byte {cut}", files[i].path),
+            &with_replaced(&files, i, text[..cut].to_string()),
+        );
     }
 }
 

@@ -2,7 +2,6 @@
 //! type and example appears in it, and the YAML reads back as exactly the document that was built.
 //! The independent validation (OpenAPI rules, examples against schemas) is `.ci/openapi-check.sh`.
 
-
 use generator::emit::openapi::{self, ERROR_BODY, PATH, example_key, operation_id, status_key, variant_schema_name};
 use generator::ir::{Api, Encoding, Response, TypeKind};
 use generator::{GeneratedFile, SourceFile};
@@ -160,7 +159,11 @@ fn every_endpoint_with_its_parameters_body_responses_and_examples() {
             let ok = at(op, &["responses", "200"]);
             match &e.response {
                 Response::Json(_) => {
-                    assert_eq!(examples(at(ok, &["content", "application/json"])), responses, "{what}: response examples");
+                    assert_eq!(
+                        examples(at(ok, &["content", "application/json"])),
+                        responses,
+                        "{what}: response examples"
+                    );
                 }
                 Response::Binary { .. } => {
                     let content = ok["content"].as_object().expect("binary content");
@@ -170,17 +173,16 @@ fn every_endpoint_with_its_parameters_body_responses_and_examples() {
             }
             for (status, _) in &e.errors {
                 let r = at(op, &["responses", &status_key(status)]);
-                assert_eq!(r["content"]["application/json"]["schema"]["$ref"], format!("#/components/schemas/{ERROR_BODY}").as_str());
+                assert_eq!(
+                    r["content"]["application/json"]["schema"]["$ref"],
+                    format!("#/components/schemas/{ERROR_BODY}").as_str()
+                );
             }
             assert_eq!(op["responses"].as_object().map(|m| m.len()), Some(1 + e.errors.len()), "{what}");
         }
     }
-    let in_doc: usize = doc["paths"]
-        .as_object()
-        .expect("paths")
-        .values()
-        .map(|item| item.as_object().map_or(0, |m| m.len()))
-        .sum();
+    let in_doc: usize =
+        doc["paths"].as_object().expect("paths").values().map(|item| item.as_object().map_or(0, |m| m.len())).sum();
     assert_eq!(operations, api.endpoint_count());
     assert_eq!(in_doc, api.endpoint_count(), "no extra operations");
 }
@@ -257,7 +259,9 @@ fn flattened_tagged_unions_are_discriminated() {
     for t in &api.types {
         let TypeKind::Object(fields) = &t.kind else { continue };
         for f in fields.iter().filter(|f| f.flatten) {
-            let Some(TypeKind::Tagged(_)) = f.ty.named().and_then(|n| api.type_def(n)).map(|d| &d.kind) else { continue };
+            let Some(TypeKind::Tagged(_)) = f.ty.named().and_then(|n| api.type_def(n)).map(|d| &d.kind) else {
+                continue;
+            };
             let schema = at(&doc, &["components", "schemas", &t.name]);
             let all = schema["allOf"].as_array().expect("a flattened object is an allOf");
             let target = format!("#/components/schemas/{}", f.ty.spec());

@@ -200,7 +200,8 @@ fn consumer_source(root: &Path) -> Result<String, String> {
 fn write_consumer(side: &Side, source: &str) -> Result<(), String> {
     let dir = side.consumer();
     let write = |path: PathBuf, text: &str| {
-        std::fs::create_dir_all(path.parent().expect("has a parent")).map_err(|e| format!("{}: {e}", path.display()))?;
+        std::fs::create_dir_all(path.parent().expect("has a parent"))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
     };
     let ringg = side.root.join("generated");
@@ -217,7 +218,8 @@ fn write_consumer(side: &Side, source: &str) -> Result<(), String> {
 }
 
 fn touch(path: &Path) -> Result<(), String> {
-    let file = std::fs::File::options().write(true).open(path).map_err(|e| format!("cannot touch {}: {e}", path.display()))?;
+    let file =
+        std::fs::File::options().write(true).open(path).map_err(|e| format!("cannot touch {}: {e}", path.display()))?;
     file.set_modified(SystemTime::now()).map_err(|e| format!("cannot touch {}: {e}", path.display()))
 }
 
@@ -279,7 +281,11 @@ fn timed_rounds(sides: &[Side; 2], o: &Options) -> Result<String, String> {
         "bench build: rebuild of one crate after touching its src/lib.rs, CARGO_INCREMENTAL=0, median of {} interleaved rounds",
         o.rounds
     );
-    let _ = writeln!(out, "  {:<26} {:>14} {:>14} {:>8}   samples (s): baseline | working tree", "", sides[0].label, sides[1].label, "ratio");
+    let _ = writeln!(
+        out,
+        "  {:<26} {:>14} {:>14} {:>8}   samples (s): baseline | working tree",
+        "", sides[0].label, sides[1].label, "ratio"
+    );
     for (k, step) in steps.iter().enumerate() {
         let [a, b] = &samples[k];
         let (ma, mb) = (median(a), median(b));
@@ -323,7 +329,9 @@ fn ir_lines(sides: &[Side; 2], top: usize) -> Result<(), String> {
             return Err(format!("{}: cargo llvm-lines failed:\n{}", side.label, String::from_utf8_lossy(&out.stderr)));
         }
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        totals.push(total_lines(&text).ok_or_else(|| format!("{}: no (TOTAL) row in cargo llvm-lines output", side.label))?);
+        totals.push(
+            total_lines(&text).ok_or_else(|| format!("{}: no (TOTAL) row in cargo llvm-lines output", side.label))?,
+        );
         tables.push(text);
     }
     println!("bench build: release LLVM IR lines of the ringg library (cargo llvm-lines --release -p ringg --lib)");

@@ -22,11 +22,16 @@ pub fn run(root: &Path) -> Result<(), String> {
     let url_path = workspace_get_path(root)?;
 
     let help = time(RUNS, || status(Command::new(&binary).arg("--help")))?;
-    println!("ringg --help (start-up)            median {:>8.2} ms   min {:>8.2} ms", ms(median(&help)), ms(min(&help)));
+    println!(
+        "ringg --help (start-up)            median {:>8.2} ms   min {:>8.2} ms",
+        ms(median(&help)),
+        ms(min(&help))
+    );
 
     let mut emulator = Emulator::start(&binary)?;
     let base = emulator.address.clone();
-    let ringg = || status(Command::new(&binary).args(["--base-url", &base, "workspace", "get"]).env_remove("RINGG_API_KEY"));
+    let ringg =
+        || status(Command::new(&binary).args(["--base-url", &base, "workspace", "get"]).env_remove("RINGG_API_KEY"));
     let url = format!("{base}{url_path}");
     let header = format!("X-API-KEY: {EMULATOR_KEY}");
     let curl = || status(Command::new("curl").args(["-sS", "--fail", "-o", "/dev/null", "-H", &header, &url]));
@@ -43,8 +48,16 @@ pub fn run(root: &Path) -> Result<(), String> {
     }
     emulator.stop();
     let ratio = median(&ours).as_secs_f64() / median(&theirs).as_secs_f64();
-    println!("ringg workspace get (emulator)     median {:>8.2} ms   min {:>8.2} ms", ms(median(&ours)), ms(min(&ours)));
-    println!("curl, the same request             median {:>8.2} ms   min {:>8.2} ms", ms(median(&theirs)), ms(min(&theirs)));
+    println!(
+        "ringg workspace get (emulator)     median {:>8.2} ms   min {:>8.2} ms",
+        ms(median(&ours)),
+        ms(min(&ours))
+    );
+    println!(
+        "curl, the same request             median {:>8.2} ms   min {:>8.2} ms",
+        ms(median(&theirs)),
+        ms(min(&theirs))
+    );
     let verdict = if ratio <= TARGET_RATIO { "within" } else { "OVER" };
     println!("ratio ringg / curl: {ratio:.2}x ({verdict} the {TARGET_RATIO}x target; {RUNS} runs each, interleaved)");
     Ok(())
@@ -64,7 +77,11 @@ fn build(root: &Path) -> Result<PathBuf, String> {
     }
     let text = String::from_utf8_lossy(&out.stdout);
     text.lines()
-        .filter(|l| l.contains(r#""reason":"compiler-artifact""#) && l.contains(r#""name":"ringg""#) && l.contains(r#""kind":["bin"]"#))
+        .filter(|l| {
+            l.contains(r#""reason":"compiler-artifact""#)
+                && l.contains(r#""name":"ringg""#)
+                && l.contains(r#""kind":["bin"]"#)
+        })
         .find_map(|l| {
             let at = l.find(r#""executable":""#)? + r#""executable":""#.len();
             let end = l[at..].find('"')?;

@@ -109,11 +109,9 @@ fn bodies(root: &Path) -> Result<(Vec<u8>, Vec<u8>), String> {
 
 /// A complete HTTP/1.1 response with this JSON body.
 fn response(body: &[u8]) -> Vec<u8> {
-    let mut out = format!(
-        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
+    let mut out =
+        format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n", body.len())
+            .into_bytes();
     out.extend_from_slice(body);
     out
 }
@@ -318,19 +316,10 @@ async fn measure(addr: SocketAddr, page: &[u8]) -> Result<String, String> {
     // Pure decode of the page bytes: the runtime's reader (what responses go through) into the
     // generated types against plain serde_json into derived types. No I/O: synchronous, but
     // measured the same way.
-    let (a, b) = interleave(
-        || async { black_box(decode_runtime(page)) },
-        || async { black_box(decode_plain(page)) },
-        DECODES,
-    )
-    .await;
-    out.push_str(&row(
-        "decode the 100-item page",
-        "runtime (read_slice)",
-        "derived serde types",
-        &a,
-        &b,
-    ));
+    let (a, b) =
+        interleave(|| async { black_box(decode_runtime(page)) }, || async { black_box(decode_plain(page)) }, DECODES)
+            .await;
+    out.push_str(&row("decode the 100-item page", "runtime (read_slice)", "derived serde types", &a, &b));
 
     // Pure encode of a request body: the runtime's writer (what request bodies go through)
     // from the generated type against serde_json from a derived type. Both must write the
@@ -464,7 +453,9 @@ fn row(what: &str, a_name: &str, b_name: &str, a: &[Duration], b: &[Duration]) -
     let ratio = median(&mut ratios);
     // Sub-microsecond rows (the body encode) need more digits to say anything.
     let p = if b_med < 10.0 { 3 } else { 1 };
-    let spread = |v: &[f64]| format!("{:.p$}..{:.p$}", v.first().copied().unwrap_or(f64::NAN), v.last().copied().unwrap_or(f64::NAN));
+    let spread = |v: &[f64]| {
+        format!("{:.p$}..{:.p$}", v.first().copied().unwrap_or(f64::NAN), v.last().copied().unwrap_or(f64::NAN))
+    };
     format!(
         "{what}\n  {a_name:<24} median {a_med:>9.p$} us/call  (rounds {})\n  {b_name:<24} median {b_med:>9.p$} us/call  (rounds {})\n  ratio {ratio:.3}x (median of per-round ratios; ratio of medians {:.3}x), difference {:+.p$} us/call  [target <= 1.05x: {}]\n\n",
         spread(&am),

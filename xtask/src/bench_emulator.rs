@@ -42,7 +42,9 @@ const LIFECYCLES: usize = 20;
 /// Runs the whole bench and prints the report.
 pub fn run() -> Result<(), String> {
     if cfg!(debug_assertions) {
-        eprintln!("warning: unoptimised build; run `cargo run --release -p xtask --features emulator-bench -- bench emulator`");
+        eprintln!(
+            "warning: unoptimised build; run `cargo run --release -p xtask --features emulator-bench -- bench emulator`"
+        );
     }
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -52,7 +54,8 @@ pub fn run() -> Result<(), String> {
 }
 
 async fn measure() -> Result<(), String> {
-    let mut out = String::from("emulator bench (cargo run --release -p xtask --features emulator-bench -- bench emulator)\n\n");
+    let mut out =
+        String::from("emulator bench (cargo run --release -p xtask --features emulator-bench -- bench emulator)\n\n");
 
     // Start.
     let cold = start_once().await?;
@@ -88,7 +91,10 @@ async fn measure() -> Result<(), String> {
     emulator.settle().await;
     let key = emulator.api_key();
     out.push_str("endpoint           conns   emulator req/s  p50 ms  p99 ms | trivial req/s  p50 ms  p99 ms | ratio (target >= 0.5)\n");
-    for (name, path) in [("workspace.get", "/ca/api/v0/workspace"), ("history, 100 items", "/ca/api/v0/calling/history?limit=100&offset=0")] {
+    for (name, path) in [
+        ("workspace.get", "/ca/api/v0/workspace"),
+        ("history, 100 items", "/ca/api/v0/calling/history?limit=100&offset=0"),
+    ] {
         let body = fetch(emulator.addr(), path, &key).await?;
         if name.starts_with("history") {
             let page: serde_json::Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
@@ -131,7 +137,16 @@ async fn measure() -> Result<(), String> {
 
     // Lifecycle.
     let receiver = Trivial::start(Bytes::from_static(b"{}")).await?;
-    let events = ["call_started", "call_ringing", "call_ongoing", "call_completed", "recording_completed", "platform_analysis_completed", "client_analysis_completed", "all_processing_completed"];
+    let events = [
+        "call_started",
+        "call_ringing",
+        "call_ongoing",
+        "call_completed",
+        "recording_completed",
+        "platform_analysis_completed",
+        "client_analysis_completed",
+        "all_processing_completed",
+    ];
     let edit: ringg::types::AgentEdit = serde_json::from_value(json!({
         "agent_id": agent, "operation": "edit_event_subscriptions",
         "event_subscriptions": [{ "event_type": events, "callback_url": format!("http://{}/hook", receiver.addr) }],
@@ -149,9 +164,14 @@ async fn measure() -> Result<(), String> {
             CallFrom::Pool(PoolId::new(pool.as_str())),
         );
         let placed = client.calling().initiate_from_pool(call).await.map_err(|e| e.to_string())?;
-        let id = serde_json::to_value(placed).map_err(|e| e.to_string())?["data"]["call_id"].as_str().unwrap_or("").to_string();
+        let id = serde_json::to_value(placed).map_err(|e| e.to_string())?["data"]["call_id"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
         emulator.settle().await;
-        let details = serde_json::to_value(client.calling().details(CallId::new(id.as_str())).await.map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+        let details =
+            serde_json::to_value(client.calling().details(CallId::new(id.as_str())).await.map_err(|e| e.to_string())?)
+                .map_err(|e| e.to_string())?;
         times.push(started.elapsed());
         if details["data"]["call_status"] != "completed" || emulator.deliveries().len() != before + events.len() {
             return Err(format!("the lifecycle did not complete with {} webhooks: {details}", events.len()));
@@ -203,7 +223,8 @@ impl Conn {
     async fn open(addr: SocketAddr) -> Result<Conn, String> {
         let stream = tokio::net::TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
         let _ = stream.set_nodelay(true);
-        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
+        let (sender, conn) =
+            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
         tokio::spawn(async move {
             let _ = conn.await;
         });
@@ -211,7 +232,11 @@ impl Conn {
     }
 
     async fn get(&mut self, path: &str, key: &str) -> Result<(u16, Bytes), String> {
-        let req = hyper::Request::get(path).header("host", "127.0.0.1").header("x-api-key", key).body(Empty::new()).map_err(|e| e.to_string())?;
+        let req = hyper::Request::get(path)
+            .header("host", "127.0.0.1")
+            .header("x-api-key", key)
+            .body(Empty::new())
+            .map_err(|e| e.to_string())?;
         let resp = self.sender.send_request(req).await.map_err(|e| e.to_string())?;
         let status = resp.status().as_u16();
         let body = resp.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();

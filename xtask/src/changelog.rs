@@ -213,25 +213,50 @@ fn breaks(c: &Change) -> &'static str {
 fn group_of(kind: Kind) -> &'static str {
     use Kind::*;
     match kind {
-        BaseUrlAdded | ResourceAdded | EndpointAdded | ParamAdded | BodyAdded | PaginationAdded
-        | TypeAdded | ConstructorAdded | FieldAdded | EnumValueAdded | UnionMemberAdded
-        | VariantAdded | WebhooksAdded | WebcallAdded => "Added",
+        BaseUrlAdded | ResourceAdded | EndpointAdded | ParamAdded | BodyAdded | PaginationAdded | TypeAdded
+        | ConstructorAdded | FieldAdded | EnumValueAdded | UnionMemberAdded | VariantAdded | WebhooksAdded
+        | WebcallAdded => "Added",
         EndpointDeprecated | FieldDeprecated => "Deprecated",
-        BaseUrlRemoved | ResourceRemoved | EndpointRemoved | ParamRemoved | BodyRemoved
-        | PaginationRemoved | TypeRemoved | ConstructorRemoved | FieldRemoved | EnumValueRemoved
-        | UnionMemberRemoved | VariantRemoved | WebhooksRemoved | WebcallRemoved => "Removed",
-        BaseUrlChanged | EndpointMoved | EndpointBaseUrlChanged | BodyEncodingChanged
-        | FieldFlattenChanged | TagChanged => "Fixed",
-        ApiVersionChanged | ErrorCaseAdded | ErrorCaseRemoved | ErrorCaseChanged
-        | EndpointErrorAdded | EndpointErrorRemoved | ParamDefaultChanged | FieldDefaultChanged
-        | FieldSecretChanged => "Documentation",
-        CrateRenamed | AuthChanged | PaginationSettingsChanged | ResourceRenamed
-        | EndpointRenamed | EndpointUndeprecated | ParamRetyped | ParamPresenceChanged
-        | ParamRenamed | ArgumentsReordered | BodyRetyped | ResponseChanged | PaginationChanged
-        | RetryChanged | PlacesCallsChanged | TypeKindChanged | TypeRenamed | MultipartChanged
-        | FieldRetyped | FieldPresenceChanged | FieldRenamed | EnumValueRenamed
-        | UnionMemberRetyped | UnionMembersReordered | VariantRetyped | VariantRenamed
-        | OpennessChanged | WebhookEventChanged | WebcallChanged => "Changed",
+        BaseUrlRemoved | ResourceRemoved | EndpointRemoved | ParamRemoved | BodyRemoved | PaginationRemoved
+        | TypeRemoved | ConstructorRemoved | FieldRemoved | EnumValueRemoved | UnionMemberRemoved | VariantRemoved
+        | WebhooksRemoved | WebcallRemoved => "Removed",
+        BaseUrlChanged
+        | EndpointMoved
+        | EndpointBaseUrlChanged
+        | BodyEncodingChanged
+        | FieldFlattenChanged
+        | TagChanged => "Fixed",
+        ApiVersionChanged | ErrorCaseAdded | ErrorCaseRemoved | ErrorCaseChanged | EndpointErrorAdded
+        | EndpointErrorRemoved | ParamDefaultChanged | FieldDefaultChanged | FieldSecretChanged => "Documentation",
+        CrateRenamed
+        | AuthChanged
+        | PaginationSettingsChanged
+        | ResourceRenamed
+        | EndpointRenamed
+        | EndpointUndeprecated
+        | ParamRetyped
+        | ParamPresenceChanged
+        | ParamRenamed
+        | ArgumentsReordered
+        | BodyRetyped
+        | ResponseChanged
+        | PaginationChanged
+        | RetryChanged
+        | PlacesCallsChanged
+        | TypeKindChanged
+        | TypeRenamed
+        | MultipartChanged
+        | FieldRetyped
+        | FieldPresenceChanged
+        | FieldRenamed
+        | EnumValueRenamed
+        | UnionMemberRetyped
+        | UnionMembersReordered
+        | VariantRetyped
+        | VariantRenamed
+        | OpennessChanged
+        | WebhookEventChanged
+        | WebcallChanged => "Changed",
     }
 }
 
@@ -241,17 +266,15 @@ fn upgrade(c: &Change) -> String {
     let s = &c.subject;
     if c.rust != Bump::Major {
         // Only the wire breaks: the new crate does the right thing by itself.
-        return format!(
-            "update the crate; integrations built on an older version keep the old behaviour for `{s}`."
-        );
+        return format!("update the crate; integrations built on an older version keep the old behaviour for `{s}`.");
     }
     let advice = match c.kind {
         CrateRenamed => "rename the dependency and every `use` of the crate".to_string(),
         AuthChanged => "export the API key under the new environment variable".to_string(),
         BaseUrlRemoved => "stop passing this name to `ClientBuilder::base_url_for`".to_string(),
         ResourceRemoved | EndpointRemoved => format!("remove calls to `{s}`; the spec no longer has it"),
-        ResourceRenamed | EndpointRenamed | TypeRenamed | FieldRenamed | EnumValueRenamed
-        | VariantRenamed | ParamRenamed => format!("use the new name wherever the code names `{s}`"),
+        ResourceRenamed | EndpointRenamed | TypeRenamed | FieldRenamed | EnumValueRenamed | VariantRenamed
+        | ParamRenamed => format!("use the new name wherever the code names `{s}`"),
         ParamAdded | BodyAdded => format!("pass the new argument to `{s}`"),
         ParamRemoved | BodyRemoved => format!("drop the removed argument or setter from calls to `{s}`"),
         ParamRetyped | BodyRetyped => format!("pass a value of the new type to `{s}`"),
@@ -311,7 +334,10 @@ mod tests {
     #[test]
     fn arguments() {
         assert_eq!(parse(&[]).unwrap(), Options::default());
-        assert_eq!(parse(&["--check", "--base", "v0.1.0"]).unwrap(), Options { check: true, base: Some("v0.1.0".into()) });
+        assert_eq!(
+            parse(&["--check", "--base", "v0.1.0"]).unwrap(),
+            Options { check: true, base: Some("v0.1.0".into()) }
+        );
         assert_eq!(parse(&["--base=abc"]).unwrap().base.as_deref(), Some("abc"));
         assert!(parse(&["--base"]).unwrap_err().contains("needs a revision"));
         assert!(parse(&["--bse", "x"]).unwrap_err().contains("unknown argument `--bse`"));
@@ -383,7 +409,9 @@ mod tests {
             for entry in std::fs::read_dir(from).unwrap() {
                 let entry = entry.unwrap();
                 let text = std::fs::read_to_string(entry.path()).unwrap();
-                let text = text.replace("version: 0.1.0", &format!("version: {version}")).replace("version: 0.1.1", &format!("version: {version}"));
+                let text = text
+                    .replace("version: 0.1.0", &format!("version: {version}"))
+                    .replace("version: 0.1.1", &format!("version: {version}"));
                 std::fs::write(self.0.join("spec").join(entry.file_name()), text).unwrap();
             }
             self.git(&["add", "-A"]);

@@ -214,7 +214,8 @@ mod tests {
         let root = crate::repo_root().unwrap();
         let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
         let (readme, crate_readme) = (read("README.md"), read("generated/README.md"));
-        let blocks: Vec<&str> = readme.split("```rust,no_run\n").skip(1).filter_map(|b| b.split("```").next()).collect();
+        let blocks: Vec<&str> =
+            readme.split("```rust,no_run\n").skip(1).filter_map(|b| b.split("```").next()).collect();
         assert!(!blocks.is_empty(), "README.md has no rust,no_run block");
         for block in blocks {
             assert!(crate_readme.contains(block), "not in generated/README.md, so not compiled:\n{block}");
@@ -256,7 +257,8 @@ mod tests {
         let lib = scratch.0.join("generated/src/lib.rs");
         let edited = std::fs::read_to_string(&lib).unwrap().replace("pub mod types;", "pub mod types; // tweak");
         std::fs::write(&lib, &edited).unwrap();
-        std::fs::write(scratch.0.join("generated/src/stray.rs"), format!("// {GENERATED_MARK} from spec/x.yaml\n")).unwrap();
+        std::fs::write(scratch.0.join("generated/src/stray.rs"), format!("// {GENERATED_MARK} from spec/x.yaml\n"))
+            .unwrap();
         std::fs::write(scratch.0.join("generated/src/hand.rs"), "// hand-written\n").unwrap();
         std::fs::remove_file(scratch.0.join("generated/README.md")).unwrap();
 

@@ -36,9 +36,13 @@ pub fn run(root: &Path) -> Result<(), String> {
         crate::semver_probes::write_crate(&ws.join(case), &spec, &runtime, &package, Some(&api.name))?;
         members.push(format!("\"{case}\""));
     }
-    std::fs::write(ws.join("Cargo.toml"), format!("[workspace]\nresolver = \"3\"\nmembers = [{}]\n", members.join(", ")))
-        .map_err(|e| e.to_string())?;
-    std::fs::copy(root.join("Cargo.lock"), ws.join("Cargo.lock")).map_err(|e| format!("cannot copy Cargo.lock: {e}"))?;
+    std::fs::write(
+        ws.join("Cargo.toml"),
+        format!("[workspace]\nresolver = \"3\"\nmembers = [{}]\n", members.join(", ")),
+    )
+    .map_err(|e| e.to_string())?;
+    std::fs::copy(root.join("Cargo.lock"), ws.join("Cargo.lock"))
+        .map_err(|e| format!("cannot copy Cargo.lock: {e}"))?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(&ws)
@@ -49,7 +53,9 @@ pub fn run(root: &Path) -> Result<(), String> {
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     let seconds = started.elapsed().as_secs_f64();
     if !status.success() {
-        return Err(format!("golden-crates: some golden crate does not build or fails its tests (see above; {seconds:.1}s)"));
+        return Err(format!(
+            "golden-crates: some golden crate does not build or fails its tests (see above; {seconds:.1}s)"
+        ));
     }
     println!("golden-crates: {} golden crates build and pass their tests ({seconds:.1}s)", cases.len());
     Ok(())

@@ -11,9 +11,9 @@ mod bench_client;
 #[cfg(feature = "client-bench")]
 #[allow(dead_code, reason = "the hand-written client's types are decoded, not read")]
 mod bench_client_types;
-mod changelog;
 #[cfg(feature = "emulator-bench")]
 mod bench_emulator;
+mod changelog;
 mod codegen;
 mod golden_crates;
 mod semver_probes;
@@ -135,10 +135,7 @@ fn openapi() -> Result<(), String> {
     let files = generator::files::read_inputs(&root)?;
     let generated = generator::generate(&files).map_err(|d| d.to_string())?;
     let path = generator::emit::openapi::PATH;
-    let file = generated
-        .iter()
-        .find(|f| f.path == path)
-        .ok_or_else(|| format!("the generator produced no {path}"))?;
+    let file = generated.iter().find(|f| f.path == path).ok_or_else(|| format!("the generator produced no {path}"))?;
     if std::fs::read(root.join(path)).is_ok_and(|old| old == file.contents.as_bytes()) {
         println!("openapi: {path} is up to date");
         return Ok(());

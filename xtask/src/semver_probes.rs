@@ -77,16 +77,24 @@ fn mutations() -> Vec<Mutation> {
     );
     let other_event = "  Other:\n    doc: Another event.\n    tag: type\n    open: true\n    variants:\n      hello: { doc: A greeting. }\n\n  Event:\n";
     let deprecated = format!("        deprecated: {{ replacement: orders.list, doc: Use the list. }}\n{GET_RESPONSE}");
-    let stats_query = format!("{STATS}        query:\n          shop: {{ type: string, optional: true, doc: One shop. }}\n");
+    let stats_query =
+        format!("{STATS}        query:\n          shop: {{ type: string, optional: true, doc: One shop. }}\n");
     let stats_paged = format!(
         "{STATS}        query:\n          limit: {{ type: integer, optional: true, doc: Page size. }}\n          offset: {{ type: integer, optional: true, doc: Items to skip. }}\n        paginated: {{ items: orders }}\n"
     );
-    let stats_page_response = ("        path: /orders/stats\n        response: { type: Amount }\n", "        path: /orders/stats\n        response: { type: OrderPage }\n");
-    let two = |a: &str, b: &str| format!("{DRY_RUN}          {a}: {{ type: string, doc: A. }}\n          {b}: {{ type: string, doc: B. }}\n");
+    let stats_page_response = (
+        "        path: /orders/stats\n        response: { type: Amount }\n",
+        "        path: /orders/stats\n        response: { type: OrderPage }\n",
+    );
+    let two = |a: &str, b: &str| {
+        format!("{DRY_RUN}          {a}: {{ type: string, doc: A. }}\n          {b}: {{ type: string, doc: B. }}\n")
+    };
     let (store_till, till_store) = (two("store", "till"), two("till", "store"));
-    let coupon = "  Coupon:\n    doc: A coupon.\n    fields:\n      code: { type: string, doc: The code. }\n\n  Order:\n";
+    let coupon =
+        "  Coupon:\n    doc: A coupon.\n    fields:\n      code: { type: string, doc: The code. }\n\n  Order:\n";
     let carrier_enum = "  Carrier:\n    doc: Who delivers a parcel.\n    enum:\n      ups: UPS.\n      dhl: DHL.\n";
-    let carrier_object = "  Carrier:\n    doc: Who delivers a parcel.\n    fields:\n      name: { type: string, doc: Name. }\n";
+    let carrier_object =
+        "  Carrier:\n    doc: Who delivers a parcel.\n    fields:\n      name: { type: string, doc: Name. }\n";
     let widget = "  WidgetOptions:\n    doc: Widget options.\n    fields:\n      agent: { type: string, doc: Agent id. }\n\n  Shipped:\n";
     let webcall = "webcall:\n  doc: The widget.\n  options: WidgetOptions\n  script_url: https://cdn.example.com/{version}/w.js\n  style_url: https://cdn.example.com/{version}/style.css\n  default_version: latest\n\ntypes:\n  Carrier:";
     let widget2 = "  WidgetOptions:\n    doc: Widget options.\n    fields:\n      agent: { type: string, doc: Agent id. }\n\n  WidgetOptions2:\n    doc: Other widget options.\n    fields:\n      agent: { type: string, doc: Agent id. }\n\n  Shipped:\n";
@@ -98,7 +106,11 @@ fn mutations() -> Vec<Mutation> {
             behaviour: Some("`base_url_for(\"files\", ..)` still compiles and fails at `build()`"),
             ..after("base-url-removed", "base URL `files` removed", &[(FILES_URL, "")])
         },
-        after("base-url-added", "base URL `eu` added", &[(FILES_URL, &format!("{FILES_URL}    eu: https://eu.example.com/v1\n"))]),
+        after(
+            "base-url-added",
+            "base URL `eu` added",
+            &[(FILES_URL, &format!("{FILES_URL}    eu: https://eu.example.com/v1\n"))],
+        ),
         Mutation {
             behaviour: Some("`Client::from_env()` compiles and reads another variable"),
             ..after("auth-changed", "API key variable renamed", &[("env: SHOP_API_KEY", "env: SHOP_KEY")])
@@ -118,32 +130,86 @@ fn mutations() -> Vec<Mutation> {
             "optional query parameter next to others",
             &[(DRY_RUN, &format!("{DRY_RUN}          note: {{ type: string, optional: true, doc: A note. }}\n"))],
         ),
-        after("param-added", "required query parameter", &[(DRY_RUN, &format!("{DRY_RUN}          store: {{ type: string, doc: Store id. }}\n"))]),
+        after(
+            "param-added",
+            "required query parameter",
+            &[(DRY_RUN, &format!("{DRY_RUN}          store: {{ type: string, doc: Store id. }}\n"))],
+        ),
         after("param-removed", "query parameter removed", &[(&format!("        query:\n{DRY_RUN}"), "")]),
-        after("param-retyped", "query parameter boolean → string", &[("dry_run: { type: boolean,", "dry_run: { type: string,")]),
-        after("param-presence-changed", "query parameter made required", &[("dry_run: { type: boolean, optional: true,", "dry_run: { type: boolean,")]),
-        between("param-presence-changed", "query parameter made optional", &[("dry_run: { type: boolean, optional: true,", "dry_run: { type: boolean,")], &[]),
+        after(
+            "param-retyped",
+            "query parameter boolean → string",
+            &[("dry_run: { type: boolean,", "dry_run: { type: string,")],
+        ),
+        after(
+            "param-presence-changed",
+            "query parameter made required",
+            &[("dry_run: { type: boolean, optional: true,", "dry_run: { type: boolean,")],
+        ),
+        between(
+            "param-presence-changed",
+            "query parameter made optional",
+            &[("dry_run: { type: boolean, optional: true,", "dry_run: { type: boolean,")],
+            &[],
+        ),
         after(
             "param-renamed",
             "optional query parameter's Rust name",
-            &[("dry_run: { type: boolean, optional: true,", "dry_run: { type: boolean, optional: true, rust_name: check_only,")],
+            &[(
+                "dry_run: { type: boolean, optional: true,",
+                "dry_run: { type: boolean, optional: true, rust_name: check_only,",
+            )],
         ),
         Mutation {
             behaviour: Some("both arguments are strings: old calls compile and send each value as the other"),
-            ..between("arguments-reordered", "required string query parameters swapped", &[(DRY_RUN, &store_till)], &[(DRY_RUN, &till_store)])
+            ..between(
+                "arguments-reordered",
+                "required string query parameters swapped",
+                &[(DRY_RUN, &store_till)],
+                &[(DRY_RUN, &till_store)],
+            )
         },
         between(
             "arguments-reordered",
             "required query parameters of different types swapped",
-            &[(DRY_RUN, &format!("{DRY_RUN}          store: {{ type: string, doc: A. }}\n          till: {{ type: integer, doc: B. }}\n"))],
-            &[(DRY_RUN, &format!("{DRY_RUN}          till: {{ type: integer, doc: B. }}\n          store: {{ type: string, doc: A. }}\n"))],
+            &[(
+                DRY_RUN,
+                &format!(
+                    "{DRY_RUN}          store: {{ type: string, doc: A. }}\n          till: {{ type: integer, doc: B. }}\n"
+                ),
+            )],
+            &[(
+                DRY_RUN,
+                &format!(
+                    "{DRY_RUN}          till: {{ type: integer, doc: B. }}\n          store: {{ type: string, doc: A. }}\n"
+                ),
+            )],
         ),
         // Bodies and responses.
-        after("body-added", "body added to `orders.cancel`", &[(CANCEL, &format!("{CANCEL}        body: {{ type: NewOrder, encoding: json }}\n"))]),
+        after(
+            "body-added",
+            "body added to `orders.cancel`",
+            &[(CANCEL, &format!("{CANCEL}        body: {{ type: NewOrder, encoding: json }}\n"))],
+        ),
         after("body-removed", "body removed from `orders.create`", &[(CREATE_BODY, "")]),
-        after("body-retyped", "body `NewOrder` → `Order`", &[(CREATE_BODY, "        body: { type: Order, encoding: json }\n")]),
-        after("response-changed", "empty response → `Order`", &[(CANCEL, &format!("{CANCEL}        response: {{ type: Order }}\n"))]),
-        after("response-changed", "response `Order` → `NewOrder`", &[(GET_RESPONSE, "        response: { type: NewOrder }\n        errors:\n          \"404\": No such order.\n")]),
+        after(
+            "body-retyped",
+            "body `NewOrder` → `Order`",
+            &[(CREATE_BODY, "        body: { type: Order, encoding: json }\n")],
+        ),
+        after(
+            "response-changed",
+            "empty response → `Order`",
+            &[(CANCEL, &format!("{CANCEL}        response: {{ type: Order }}\n"))],
+        ),
+        after(
+            "response-changed",
+            "response `Order` → `NewOrder`",
+            &[(
+                GET_RESPONSE,
+                "        response: { type: NewOrder }\n        errors:\n          \"404\": No such order.\n",
+            )],
+        ),
         // Pagination.
         between("pagination-added", "`orders.list` becomes paginated", &[(PAGINATED, "")], &[]),
         between(
@@ -157,7 +223,10 @@ fn mutations() -> Vec<Mutation> {
             "pagination-changed",
             "page items `Order` → `NewOrder`",
             &[],
-            &[("      orders: { type: list<Order>, doc: The orders. }\n", "      orders: { type: list<NewOrder>, doc: The orders. }\n")],
+            &[(
+                "      orders: { type: list<Order>, doc: The orders. }\n",
+                "      orders: { type: list<NewOrder>, doc: The orders. }\n",
+            )],
         ),
         // Types.
         after("type-added", "type `Coupon` added", &[("  Order:\n", coupon)]),
@@ -165,19 +234,67 @@ fn mutations() -> Vec<Mutation> {
         after("type-kind-changed", "`Carrier` enum → object", &[(carrier_enum, carrier_object)]),
         after("constructor-added", "`Card` becomes a request body (of a new endpoint)", &[(CANCEL, &pay)]),
         after("constructor-removed", "`NewOrder` no longer a request body", &[(CREATE_BODY, "")]),
-        after("multipart-changed", "`NewOrder` becomes a multipart form", &[(CREATE_BODY, "        body: { type: NewOrder, encoding: multipart }\n")]),
-        between("multipart-changed", "`NewOrder` no longer a multipart form", &[(CREATE_BODY, "        body: { type: NewOrder, encoding: multipart }\n")], &[]),
+        after(
+            "multipart-changed",
+            "`NewOrder` becomes a multipart form",
+            &[(CREATE_BODY, "        body: { type: NewOrder, encoding: multipart }\n")],
+        ),
+        between(
+            "multipart-changed",
+            "`NewOrder` no longer a multipart form",
+            &[(CREATE_BODY, "        body: { type: NewOrder, encoding: multipart }\n")],
+            &[],
+        ),
         // Fields.
-        after("field-added", "optional response field", &[(ORDER_NOTE, &format!("{ORDER_NOTE}      tag: {{ type: string, optional: true, doc: A tag. }}\n"))]),
-        after("field-added", "required response field", &[(ORDER_NOTE, &format!("{ORDER_NOTE}      tag: {{ type: string, doc: A tag. }}\n"))]),
-        after("field-added", "optional request field", &[(NEW_ORDER_GIFT, &format!("{NEW_ORDER_GIFT}      memo: {{ type: string, optional: true, doc: A memo. }}\n"))]),
-        after("field-added", "required request field", &[(NEW_ORDER_GIFT, &format!("{NEW_ORDER_GIFT}      store: {{ type: string, doc: Store id. }}\n"))]),
-        after("field-added", "required field on an all-optional request type (loses `Default`)", &[(QUERY_TEXT, &format!("{QUERY_TEXT}      shop: {{ type: string, doc: One shop. }}\n"))]),
+        after(
+            "field-added",
+            "optional response field",
+            &[(ORDER_NOTE, &format!("{ORDER_NOTE}      tag: {{ type: string, optional: true, doc: A tag. }}\n"))],
+        ),
+        after(
+            "field-added",
+            "required response field",
+            &[(ORDER_NOTE, &format!("{ORDER_NOTE}      tag: {{ type: string, doc: A tag. }}\n"))],
+        ),
+        after(
+            "field-added",
+            "optional request field",
+            &[(
+                NEW_ORDER_GIFT,
+                &format!("{NEW_ORDER_GIFT}      memo: {{ type: string, optional: true, doc: A memo. }}\n"),
+            )],
+        ),
+        after(
+            "field-added",
+            "required request field",
+            &[(NEW_ORDER_GIFT, &format!("{NEW_ORDER_GIFT}      store: {{ type: string, doc: Store id. }}\n"))],
+        ),
+        after(
+            "field-added",
+            "required field on an all-optional request type (loses `Default`)",
+            &[(QUERY_TEXT, &format!("{QUERY_TEXT}      shop: {{ type: string, doc: One shop. }}\n"))],
+        ),
         after("field-removed", "optional response field removed", &[(ORDER_NOTE, "")]),
-        after("field-retyped", "response field integer → number", &[("total: { type: integer,", "total: { type: number,")]),
-        after("field-presence-changed", "request field made required", &[(NEW_ORDER_GIFT, "      gift: { type: boolean, doc: Gift-wrap it. }\n")]),
-        after("field-presence-changed", "request field made optional", &[("sku: { type: string, doc:", "sku: { type: string, optional: true, doc:")]),
-        after("field-renamed", "field's Rust name", &[(ORDER_NOTE, "      note: { type: string, optional: true, rust_name: remark, doc: Free text. }\n")]),
+        after(
+            "field-retyped",
+            "response field integer → number",
+            &[("total: { type: integer,", "total: { type: number,")],
+        ),
+        after(
+            "field-presence-changed",
+            "request field made required",
+            &[(NEW_ORDER_GIFT, "      gift: { type: boolean, doc: Gift-wrap it. }\n")],
+        ),
+        after(
+            "field-presence-changed",
+            "request field made optional",
+            &[("sku: { type: string, doc:", "sku: { type: string, optional: true, doc:")],
+        ),
+        after(
+            "field-renamed",
+            "field's Rust name",
+            &[(ORDER_NOTE, "      note: { type: string, optional: true, rust_name: remark, doc: Free text. }\n")],
+        ),
         after(
             "arguments-reordered",
             "`new` arguments reordered",
@@ -187,18 +304,51 @@ fn mutations() -> Vec<Mutation> {
             )],
         ),
         // Enums, unions, tagged unions.
-        after("enum-value-added", "enum value `refunded` added", &[(STATUS_SHIPPED, &format!("{STATUS_SHIPPED}      refunded: Money returned.\n"))]),
+        after(
+            "enum-value-added",
+            "enum value `refunded` added",
+            &[(STATUS_SHIPPED, &format!("{STATUS_SHIPPED}      refunded: Money returned.\n"))],
+        ),
         after("enum-value-removed", "enum value `shipped` removed", &[(STATUS_SHIPPED, "")]),
-        after("union-member-added", "union member `Many` added", &[(AMOUNT_TEXT, &format!("{AMOUNT_TEXT}      Many: {{ type: boolean, doc: A flag. }}\n"))]),
+        after(
+            "union-member-added",
+            "union member `Many` added",
+            &[(AMOUNT_TEXT, &format!("{AMOUNT_TEXT}      Many: {{ type: boolean, doc: A flag. }}\n"))],
+        ),
         after("union-member-removed", "union member `Text` removed", &[(AMOUNT_TEXT, "")]),
-        after("union-member-retyped", "union member list<string> → list<integer>", &[("Items: { type: list<string>,", "Items: { type: list<integer>,")]),
-        after("variant-added", "variant `voucher` added to a closed union", &[(CASH, &format!("{CASH}      voucher: {{ doc: With a voucher. }}\n"))]),
-        after("variant-added", "webhook event added", &[(PING, &format!("{PING}      order_paid: {{ type: Shipped, doc: An order was paid. }}\n"))]),
+        after(
+            "union-member-retyped",
+            "union member list<string> → list<integer>",
+            &[("Items: { type: list<string>,", "Items: { type: list<integer>,")],
+        ),
+        after(
+            "variant-added",
+            "variant `voucher` added to a closed union",
+            &[(CASH, &format!("{CASH}      voucher: {{ doc: With a voucher. }}\n"))],
+        ),
+        after(
+            "variant-added",
+            "webhook event added",
+            &[(PING, &format!("{PING}      order_paid: {{ type: Shipped, doc: An order was paid. }}\n"))],
+        ),
         after("variant-removed", "webhook event `ping` removed", &[(PING, "")]),
-        after("variant-retyped", "event `ping` gains a payload", &[(PING, "      ping: { type: Shipped, doc: A test delivery. }\n")]),
-        after("variant-renamed", "event variant's Rust name", &[(PING, "      ping: { doc: A test delivery., rust_name: Heartbeat }\n")]),
+        after(
+            "variant-retyped",
+            "event `ping` gains a payload",
+            &[(PING, "      ping: { type: Shipped, doc: A test delivery. }\n")],
+        ),
+        after(
+            "variant-renamed",
+            "event variant's Rust name",
+            &[(PING, "      ping: { doc: A test delivery., rust_name: Heartbeat }\n")],
+        ),
         after("openness-changed", "`Payment` opened", &[("    tag: method\n", "    tag: method\n    open: true\n")]),
-        between("openness-changed", "`Payment` closed", &[("    tag: method\n", "    tag: method\n    open: true\n")], &[]),
+        between(
+            "openness-changed",
+            "`Payment` closed",
+            &[("    tag: method\n", "    tag: method\n    open: true\n")],
+            &[],
+        ),
         // Webhooks and the widget.
         between("webhooks-added", "webhooks added", &[(HOOKS, "")], &[]),
         after("webhooks-removed", "webhooks removed", &[(HOOKS, "")]),
@@ -208,8 +358,18 @@ fn mutations() -> Vec<Mutation> {
             &[("  Event:\n", other_event)],
             &[("  Event:\n", other_event), ("  event: Event\n", "  event: Other\n")],
         ),
-        between("webcall-added", "web-call widget added", &[], &[("  Shipped:\n", widget), ("types:\n  Carrier:", webcall)]),
-        between("webcall-removed", "web-call widget removed", &[("  Shipped:\n", widget), ("types:\n  Carrier:", webcall)], &[]),
+        between(
+            "webcall-added",
+            "web-call widget added",
+            &[],
+            &[("  Shipped:\n", widget), ("types:\n  Carrier:", webcall)],
+        ),
+        between(
+            "webcall-removed",
+            "web-call widget removed",
+            &[("  Shipped:\n", widget), ("types:\n  Carrier:", webcall)],
+            &[],
+        ),
         between(
             "webcall-changed",
             "widget options type changed",
@@ -217,15 +377,30 @@ fn mutations() -> Vec<Mutation> {
             &[("  Shipped:\n", widget2), ("types:\n  Carrier:", &webcall2)],
         ),
         // Patch-level rules: the probe must compile.
-        after("endpoint-moved", "`orders.cancel` moved to POST …/cancel", &[("method: DELETE\n        path: /orders/{id}\n", "method: POST\n        path: /orders/{id}/cancel\n")]),
+        after(
+            "endpoint-moved",
+            "`orders.cancel` moved to POST …/cancel",
+            &[("method: DELETE\n        path: /orders/{id}\n", "method: POST\n        path: /orders/{id}/cancel\n")],
+        ),
         between(
             "param-retyped",
             "query parameter date → string (the same Rust type)",
             &[("dry_run: { type: boolean,", "dry_run: { type: date,")],
             &[("dry_run: { type: boolean,", "dry_run: { type: string,")],
         ),
-        after("field-secret-changed", "field made secret", &[("coupon: { type: string, nullable: true,", "coupon: { type: string, nullable: true, secret: true,")]),
-        after("field-deprecated", "field deprecated", &[(ORDER_NOTE, "      note: { type: string, optional: true, deprecated: Use comments., doc: Free text. }\n")]),
+        after(
+            "field-secret-changed",
+            "field made secret",
+            &[("coupon: { type: string, nullable: true,", "coupon: { type: string, nullable: true, secret: true,")],
+        ),
+        after(
+            "field-deprecated",
+            "field deprecated",
+            &[(
+                ORDER_NOTE,
+                "      note: { type: string, optional: true, deprecated: Use comments., doc: Free text. }\n",
+            )],
+        ),
         after(
             "union-members-reordered",
             "union members reordered",
@@ -235,7 +410,11 @@ fn mutations() -> Vec<Mutation> {
             )],
         ),
         after("tag-changed", "tag field `type` → `kind`", &[("    tag: type\n", "    tag: kind\n")]),
-        after("retry-changed", "`orders.cancel` made unsafe to retry", &[(CANCEL, &format!("{CANCEL}        retry: unsafe\n"))]),
+        after(
+            "retry-changed",
+            "`orders.cancel` made unsafe to retry",
+            &[(CANCEL, &format!("{CANCEL}        retry: unsafe\n"))],
+        ),
     ];
     list.sort_by_key(|m| m.rule);
     list
@@ -326,7 +505,9 @@ impl Row {
     fn agrees(&self) -> bool {
         matches!(
             (self.compiles, self.verdict, self.behaviour),
-            (Some(false), Bump::Major, None) | (Some(true), Bump::Major, Some(_)) | (Some(true), Bump::Minor | Bump::Patch, _)
+            (Some(false), Bump::Major, None)
+                | (Some(true), Bump::Major, Some(_))
+                | (Some(true), Bump::Minor | Bump::Patch, _)
         )
     }
 }
@@ -387,7 +568,8 @@ pub fn run(root: &Path) -> Result<(), String> {
             write_probe(&alone.join("probe"), &probe, krate, &wanted, Path::new("../head"), lib)?;
             std::fs::write(alone.join("Cargo.toml"), "[workspace]\nresolver = \"3\"\nmembers = [\"probe\"]\n")
                 .map_err(|e| e.to_string())?;
-            std::fs::copy(root.join("Cargo.lock"), alone.join("Cargo.lock")).map_err(|e| format!("cannot copy Cargo.lock: {e}"))?;
+            std::fs::copy(root.join("Cargo.lock"), alone.join("Cargo.lock"))
+                .map_err(|e| format!("cannot copy Cargo.lock: {e}"))?;
             separate.push((i, alone));
         }
         rows.push(Row { rule: m.rule, what: m.what, verdict, behaviour: m.behaviour, compiles: None, error: None });
@@ -399,7 +581,8 @@ pub fn run(root: &Path) -> Result<(), String> {
     )
     .map_err(|e| e.to_string())?;
     // The repository's lock file pins the same dependency versions, and lets cargo work offline.
-    std::fs::copy(root.join("Cargo.lock"), ws.join("Cargo.lock")).map_err(|e| format!("cannot copy Cargo.lock: {e}"))?;
+    std::fs::copy(root.join("Cargo.lock"), ws.join("Cargo.lock"))
+        .map_err(|e| format!("cannot copy Cargo.lock: {e}"))?;
     let written = started.elapsed();
 
     let target = work.join("target");
@@ -534,8 +717,10 @@ mod tests {
         let list = mutations();
         assert!(list.len() >= 20);
         for m in &list {
-            let base = generator::load(&edited(&fixture, &m.base).unwrap()).unwrap_or_else(|d| panic!("{}: {d}", m.what));
-            let head = generator::load(&edited(&fixture, &m.head).unwrap()).unwrap_or_else(|d| panic!("{}: {d}", m.what));
+            let base =
+                generator::load(&edited(&fixture, &m.base).unwrap()).unwrap_or_else(|d| panic!("{}: {d}", m.what));
+            let head =
+                generator::load(&edited(&fixture, &m.head).unwrap()).unwrap_or_else(|d| panic!("{}: {d}", m.what));
             let d = diff(&base, &head);
             assert!(d.changes.iter().any(|c| c.kind.id() == m.rule), "{}: {}", m.what, d.to_text());
         }

@@ -154,7 +154,9 @@ pub(crate) async fn run(m: &ArgMatches) -> Result<(), Failure> {
         "completions" => crate::tools::completions(sub),
         resource => {
             let Some((endpoint, args)) = sub.subcommand() else {
-                return Err(Failure::usage(format!("`ringg {resource}` needs an endpoint; see `ringg {resource} --help`")));
+                return Err(Failure::usage(format!(
+                    "`ringg {resource}` needs an endpoint; see `ringg {resource} --help`"
+                )));
             };
             let cli = Cli::new(m, args)?;
             spec::run(&cli, resource, endpoint, args).await
@@ -167,7 +169,8 @@ pub(crate) async fn run(m: &ArgMatches) -> Result<(), Failure> {
 fn init_tracing() {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
-    let filter = tracing_subscriber::filter::Targets::new().with_target("ringg", tracing_subscriber::filter::LevelFilter::DEBUG);
+    let filter =
+        tracing_subscriber::filter::Targets::new().with_target("ringg", tracing_subscriber::filter::LevelFilter::DEBUG);
     let _ = tracing_subscriber::registry()
         .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(std::io::stderr().is_terminal()))
         .with(filter)
@@ -241,7 +244,8 @@ impl Cli {
 
     /// Prints a response in the chosen format.
     pub(crate) fn print<T: Serialize>(&self, value: &T, table: &Table) -> Result<(), Failure> {
-        let mut value = serde_json::to_value(value).map_err(|e| Failure::local(format!("cannot show the response: {e}")))?;
+        let mut value =
+            serde_json::to_value(value).map_err(|e| Failure::local(format!("cannot show the response: {e}")))?;
         scrub(&mut value, &self.key);
         let text = output::render(&value, self.format, self.color, table);
         write_stdout(text.as_bytes())
@@ -261,7 +265,8 @@ impl Cli {
         let mut sized = false;
         let stdout = std::io::stdout();
         while let Some(item) = items.try_next().await? {
-            let mut value = serde_json::to_value(&item).map_err(|e| Failure::local(format!("cannot show an item: {e}")))?;
+            let mut value =
+                serde_json::to_value(&item).map_err(|e| Failure::local(format!("cannot show an item: {e}")))?;
             scrub(&mut value, &self.key);
             let mut line = value.to_string().into_bytes();
             line.push(b'\n');
@@ -360,19 +365,34 @@ pub(crate) fn positional(id: &'static str, value_name: &'static str, help: &'sta
 }
 
 /// A flag setting one top-level field of the body.
-pub(crate) fn body_flag(name: &'static str, value_name: &'static str, help: &'static str, values: &'static [&'static str]) -> Arg {
+pub(crate) fn body_flag(
+    name: &'static str,
+    value_name: &'static str,
+    help: &'static str,
+    values: &'static [&'static str],
+) -> Arg {
     flag(name, value_name, help, values).help_heading(BODY)
 }
 
 /// An optional flag taking one value, shown as `value_name`; `values` lists an enum's values
 /// (shown and completed).
-pub(crate) fn flag(name: &'static str, value_name: &'static str, help: &'static str, values: &'static [&'static str]) -> Arg {
+pub(crate) fn flag(
+    name: &'static str,
+    value_name: &'static str,
+    help: &'static str,
+    values: &'static [&'static str],
+) -> Arg {
     let arg = Arg::new(name).long(name).value_name(value_name).help(help);
     if values.is_empty() { arg } else { arg.value_parser(values.to_vec()) }
 }
 
 /// An optional flag that may repeat (a list): `--agent-id a --agent-id b`.
-pub(crate) fn list_flag(name: &'static str, value_name: &'static str, help: &'static str, values: &'static [&'static str]) -> Arg {
+pub(crate) fn list_flag(
+    name: &'static str,
+    value_name: &'static str,
+    help: &'static str,
+    values: &'static [&'static str],
+) -> Arg {
     flag(name, value_name, help, values).action(ArgAction::Append)
 }
 
@@ -441,7 +461,12 @@ fn decode_text<T: DeserializeOwned>(flag: &str, text: &str, expected: &str) -> R
 }
 
 /// An optional argument read into its spec type.
-pub(crate) fn opt<T: DeserializeOwned>(m: &ArgMatches, id: &str, flag: &str, expected: &str) -> Result<Option<T>, Failure> {
+pub(crate) fn opt<T: DeserializeOwned>(
+    m: &ArgMatches,
+    id: &str,
+    flag: &str,
+    expected: &str,
+) -> Result<Option<T>, Failure> {
     m.get_one::<String>(id).map(|t| decode_text(flag, t, expected)).transpose()
 }
 
@@ -451,7 +476,12 @@ pub(crate) fn req<T: DeserializeOwned>(m: &ArgMatches, id: &str, flag: &str, exp
 }
 
 /// A repeated argument, each value read into its spec type.
-pub(crate) fn list<T: DeserializeOwned>(m: &ArgMatches, id: &str, flag: &str, expected: &str) -> Result<Vec<T>, Failure> {
+pub(crate) fn list<T: DeserializeOwned>(
+    m: &ArgMatches,
+    id: &str,
+    flag: &str,
+    expected: &str,
+) -> Result<Vec<T>, Failure> {
     m.get_many::<String>(id).into_iter().flatten().map(|t| decode_text(flag, t, expected)).collect()
 }
 
@@ -487,8 +517,9 @@ pub(crate) fn body_json(m: &ArgMatches, fields: &[BodyField]) -> Result<Map<Stri
         let value = if f.text {
             Value::String(text.clone())
         } else {
-            serde_json::from_str(text)
-                .map_err(|_| Failure::usage(format!("invalid value `{text}` for {}: expected {} as JSON", f.flag, f.ty)))?
+            serde_json::from_str(text).map_err(|_| {
+                Failure::usage(format!("invalid value `{text}` for {}: expected {} as JSON", f.flag, f.ty))
+            })?
         };
         body.insert(f.wire.to_string(), value);
     }
@@ -498,7 +529,9 @@ pub(crate) fn body_json(m: &ArgMatches, fields: &[BodyField]) -> Result<Map<Stri
 fn read_body(source: &str) -> Result<String, Failure> {
     if source == "-" {
         let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(|e| Failure::usage(format!("--body -: cannot read stdin: {e}")))?;
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| Failure::usage(format!("--body -: cannot read stdin: {e}")))?;
         Ok(text)
     } else if let Some(path) = source.strip_prefix('@') {
         std::fs::read_to_string(path).map_err(|e| Failure::usage(format!("--body: cannot read `{path}`: {e}")))
@@ -509,7 +542,11 @@ fn read_body(source: &str) -> Result<String, Failure> {
 
 /// A JSON body checked against its spec type with the client's own decoder, so a mistake is
 /// reported with its JSON path before anything is sent.
-pub(crate) fn json_body<T: DeserializeOwned>(m: &ArgMatches, fields: &[BodyField], type_name: &str) -> Result<T, Failure> {
+pub(crate) fn json_body<T: DeserializeOwned>(
+    m: &ArgMatches,
+    fields: &[BodyField],
+    type_name: &str,
+) -> Result<T, Failure> {
     let body = Value::Object(body_json(m, fields)?);
     decode_value(&body, type_name)
 }
@@ -520,18 +557,31 @@ fn decode_value<T: DeserializeOwned>(value: &Value, type_name: &str) -> Result<T
 }
 
 /// A required field of a multipart body, decoded into its type.
-pub(crate) fn form_field<T: DeserializeOwned>(body: &Map<String, Value>, wire: &str, flag: &str, type_name: &str) -> Result<T, Failure> {
+pub(crate) fn form_field<T: DeserializeOwned>(
+    body: &Map<String, Value>,
+    wire: &str,
+    flag: &str,
+    type_name: &str,
+) -> Result<T, Failure> {
     match body.get(wire) {
-        None => Err(Failure::usage(format!("the body does not fit {type_name}: `{wire}` is required (pass {flag} or put it in --body)"))),
+        None => Err(Failure::usage(format!(
+            "the body does not fit {type_name}: `{wire}` is required (pass {flag} or put it in --body)"
+        ))),
         Some(v) => decode_value(v, type_name).map_err(|f| Failure::usage(format!("{} (field `{wire}`)", f.message))),
     }
 }
 
 /// An optional field of a multipart body.
-pub(crate) fn form_opt<T: DeserializeOwned>(body: &Map<String, Value>, wire: &str, type_name: &str) -> Result<Option<T>, Failure> {
+pub(crate) fn form_opt<T: DeserializeOwned>(
+    body: &Map<String, Value>,
+    wire: &str,
+    type_name: &str,
+) -> Result<Option<T>, Failure> {
     match body.get(wire) {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => decode_value(v, type_name).map(Some).map_err(|f| Failure::usage(format!("{} (field `{wire}`)", f.message))),
+        Some(v) => {
+            decode_value(v, type_name).map(Some).map_err(|f| Failure::usage(format!("{} (field `{wire}`)", f.message)))
+        }
     }
 }
 
@@ -575,7 +625,11 @@ mod tests {
             Some("http://127.0.0.1:8080/stt/v1")
         );
         assert_eq!(derive_base(&base, spec_default, "https://other.example/stt"), None);
-        assert!(is_loopback("http://127.0.0.1:1/a") && is_loopback("http://localhost") && !is_loopback("https://prod-api.ringg.ai"));
+        assert!(
+            is_loopback("http://127.0.0.1:1/a")
+                && is_loopback("http://localhost")
+                && !is_loopback("https://prod-api.ringg.ai")
+        );
     }
 
     #[test]
@@ -588,14 +642,18 @@ mod tests {
     fn the_key_is_scrubbed_from_output() {
         let mut v = serde_json::json!({ "api_key": "k-123", "nested": [{ "url": "https://x/?key=k-123" }], "n": 1 });
         scrub(&mut v, "k-123");
-        assert_eq!(v, serde_json::json!({ "api_key": "[redacted]", "nested": [{ "url": "https://x/?key=[redacted]" }], "n": 1 }));
+        assert_eq!(
+            v,
+            serde_json::json!({ "api_key": "[redacted]", "nested": [{ "url": "https://x/?key=[redacted]" }], "n": 1 })
+        );
     }
 
     #[test]
     fn errors_map_to_distinct_exit_codes() {
         let usage = Failure::usage("x");
         assert_eq!(usage.code, EXIT_USAGE);
-        let distinct: std::collections::BTreeSet<u8> = [EXIT_USAGE, EXIT_API, EXIT_NETWORK, EXIT_DECODE, EXIT_LOCAL].into();
+        let distinct: std::collections::BTreeSet<u8> =
+            [EXIT_USAGE, EXIT_API, EXIT_NETWORK, EXIT_DECODE, EXIT_LOCAL].into();
         assert_eq!(distinct.len(), 5);
     }
 }

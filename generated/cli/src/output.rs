@@ -139,11 +139,7 @@ fn cell(v: Option<&Value>) -> String {
         Some(other) => other.to_string(),
     };
     let text = text.replace(['\n', '\t'], " ");
-    if text.chars().count() > CELL {
-        format!("{}…", text.chars().take(CELL - 1).collect::<String>())
-    } else {
-        text
-    }
+    if text.chars().count() > CELL { format!("{}…", text.chars().take(CELL - 1).collect::<String>()) } else { text }
 }
 
 fn render_table(value: &Value, table: &Table) -> String {
@@ -194,7 +190,8 @@ mod tests {
         assert_eq!(render(&v, Format::Json, false, &NONE), "{\"a\":[1,\"x\",null],\"b\":{}}\n");
         let coloured = render(&v, Format::Json, true, &NONE);
         assert!(coloured.contains("\x1b[34m\"a\"\x1b[0m: [\n"), "{coloured}");
-        let plain: String = coloured.replace(KEY, "").replace(STRING, "").replace(NUMBER, "").replace(LITERAL, "").replace(RESET, "");
+        let plain: String =
+            coloured.replace(KEY, "").replace(STRING, "").replace(NUMBER, "").replace(LITERAL, "").replace(RESET, "");
         assert_eq!(serde_json::from_str::<Value>(&plain).unwrap(), v);
     }
 

@@ -57,7 +57,8 @@ pub(crate) async fn emulator(m: &ArgMatches) -> Result<(), Failure> {
     if let Some(&seed) = m.get_one::<u64>("seed") {
         builder = builder.seed(seed);
     }
-    let emulator = builder.start().await.map_err(|e| Failure::local(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
+    let emulator =
+        builder.start().await.map_err(|e| Failure::local(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
     let addr = emulator.addr();
     let accepts = if key.is_some() {
         format!("it accepts the key in {}", crate::spec::KEY_ENV)
@@ -87,7 +88,13 @@ pub(crate) fn webcall_command() -> Command {
                  that every visitor of the page can read; the snippet holds the placeholder YOUR_X_API_KEY, which you \
                  replace, and never the key this CLI is configured with.",
             )
-            .arg(Arg::new("agent-id").long("agent-id").required(true).value_name("ID").help("The agent the widget talks to"))
+            .arg(
+                Arg::new("agent-id")
+                    .long("agent-id")
+                    .required(true)
+                    .value_name("ID")
+                    .help("The agent the widget talks to"),
+            )
             .arg(
                 Arg::new("widget-version")
                     .long("widget-version")

@@ -113,7 +113,8 @@ async fn post(url: &str, headers: &[(String, String)], payload: &'static str) ->
     }
     let host = if authority.contains(':') { authority.to_string() } else { format!("{authority}:80") };
     let network = |e: String| Failure { code: EXIT_NETWORK, message: e };
-    let stream = tokio::net::TcpStream::connect(&host).await.map_err(|e| network(format!("cannot connect to {host}: {e}")))?;
+    let stream =
+        tokio::net::TcpStream::connect(&host).await.map_err(|e| network(format!("cannot connect to {host}: {e}")))?;
     let (mut sender, conn) =
         hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| network(e.to_string()))?;
     tokio::spawn(async move {
@@ -128,7 +129,9 @@ async fn post(url: &str, headers: &[(String, String)], payload: &'static str) ->
     for (k, v) in headers {
         req = req.header(k.as_str(), v.as_str());
     }
-    let req = req.body(Full::new(Bytes::from_static(payload.as_bytes()))).map_err(|e| Failure::usage(format!("--header: {e}")))?;
+    let req = req
+        .body(Full::new(Bytes::from_static(payload.as_bytes())))
+        .map_err(|e| Failure::usage(format!("--header: {e}")))?;
     let resp = sender.send_request(req).await.map_err(|e| network(format!("{url}: {e}")))?;
     let status = resp.status().as_u16();
     let body = Limited::new(resp.into_body(), MAX_EVENT)
@@ -144,7 +147,9 @@ fn describe(body: &[u8]) -> (u16, Value) {
     match ringg::webhooks::Event::from_slice(body) {
         // A per-call status callback (the `callback_url` given when a call is placed) carries
         // no event tag: the call's state is under `data`.
-        Ok(ringg::webhooks::Event::Unknown(raw)) if raw.get(spec::WEBHOOK_TAG).is_none() && raw["data"].get("call_id").is_some() => {
+        Ok(ringg::webhooks::Event::Unknown(raw))
+            if raw.get(spec::WEBHOOK_TAG).is_none() && raw["data"].get("call_id").is_some() =>
+        {
             match serde_json::from_value::<ringg::types::CallbackPayload>(raw) {
                 Ok(payload) => (200, json!({ "event": "callback", "known": true, "payload": payload })),
                 Err(e) => (400, json!({ "error": format!("a call status callback that does not decode: {e}") })),

@@ -23,7 +23,11 @@ async fn local(list: &[&str]) -> Output {
 async fn version_and_help_come_from_the_spec() {
     let out = local(&["--version"]).await;
     out.assert_success();
-    assert!(out.stdout.starts_with(&format!("ringg {} (", env!("CARGO_PKG_VERSION"))) && out.stdout.contains("API v0"), "{}", out.stdout);
+    assert!(
+        out.stdout.starts_with(&format!("ringg {} (", env!("CARGO_PKG_VERSION"))) && out.stdout.contains("API v0"),
+        "{}",
+        out.stdout
+    );
     let out = local(&["--help"]).await;
     out.assert_success();
     for group in ["calling", "campaigns", "knowledge-bases", "webhooks", "emulator", "webcall", "completions"] {
@@ -70,7 +74,12 @@ async fn api_errors_exit_3_and_network_failures_4() {
     let out = run(&emulator, &args(&["assistants", "get", "no-such-agent"]), None).await;
     out.assert_code(3);
     assert!(out.stderr.contains("404"), "{}", out.stderr);
-    let out = run_with(&args(&["--base-url", &emulator.base_url(), "workspace", "get"]), &[("RINGG_API_KEY", "wrong-key")], None).await;
+    let out = run_with(
+        &args(&["--base-url", &emulator.base_url(), "workspace", "get"]),
+        &[("RINGG_API_KEY", "wrong-key")],
+        None,
+    )
+    .await;
     out.assert_code(3);
 
     emulator.inject("workspace.get", Fault::Stall(Duration::from_secs(5)), 1);
@@ -84,7 +93,12 @@ async fn api_errors_exit_3_and_network_failures_4() {
     assert!(out.stderr.contains("timed out"), "{}", out.stderr);
 
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-    let out = run_with(&args(&["--base-url", &format!("http://{closed}"), "--retries", "0", "workspace", "get"]), &[("RINGG_API_KEY", KEY)], None).await;
+    let out = run_with(
+        &args(&["--base-url", &format!("http://{closed}"), "--retries", "0", "workspace", "get"]),
+        &[("RINGG_API_KEY", KEY)],
+        None,
+    )
+    .await;
     out.assert_code(4);
 }
 
@@ -99,7 +113,11 @@ fn broken_server() -> std::net::SocketAddr {
             let mut buf = [0u8; 4096];
             let _ = stream.read(&mut buf);
             let body = r#"{"workspace_info": 5}"#;
-            let _ = write!(stream, "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
         }
     });
     addr
@@ -108,7 +126,12 @@ fn broken_server() -> std::net::SocketAddr {
 #[tokio::test]
 async fn a_response_that_does_not_decode_exits_5() {
     let addr = broken_server();
-    let out = run_with(&args(&["--base-url", &format!("http://{addr}"), "--retries", "0", "workspace", "get"]), &[("RINGG_API_KEY", KEY)], None).await;
+    let out = run_with(
+        &args(&["--base-url", &format!("http://{addr}"), "--retries", "0", "workspace", "get"]),
+        &[("RINGG_API_KEY", KEY)],
+        None,
+    )
+    .await;
     out.assert_code(5);
     assert!(out.stderr.contains("workspace_info"), "the error names the field: {}", out.stderr);
 }
@@ -127,7 +150,12 @@ async fn bodies_come_from_files_and_stdin_and_are_checked_before_sending() {
     let out = run(&emulator, &args(&["calling", "initiate-from-pool", "--body", "-"]), Some(&body.to_string())).await;
     out.assert_success();
     // A flag overrides the body's field.
-    let out = run(&emulator, &args(&["calling", "initiate-from-pool", "--body", "-", "--name", "Grace"]), Some(&body.to_string())).await;
+    let out = run(
+        &emulator,
+        &args(&["calling", "initiate-from-pool", "--body", "-", "--name", "Grace"]),
+        Some(&body.to_string()),
+    )
+    .await;
     out.assert_success();
 
     let served = emulator.requests_served();
@@ -138,7 +166,8 @@ async fn bodies_come_from_files_and_stdin_and_are_checked_before_sending() {
     assert!(out.stderr.contains("InitiateCallFromPool") && out.stderr.contains("`mobile_number`"), "{}", out.stderr);
     let mut missing = body.clone();
     missing.as_object_mut().unwrap().remove("name");
-    let out = run(&emulator, &args(&["calling", "initiate-from-pool", "--body", "-"]), Some(&missing.to_string())).await;
+    let out =
+        run(&emulator, &args(&["calling", "initiate-from-pool", "--body", "-"]), Some(&missing.to_string())).await;
     out.assert_code(2);
     assert!(out.stderr.contains("name"), "{}", out.stderr);
     assert_eq!(emulator.requests_served(), served, "a body that fails its check is never sent");
@@ -151,8 +180,18 @@ async fn multipart_uploads_take_paths_and_field_flags() {
     let out = run(
         &emulator,
         &args(&[
-            "campaigns", "upload-csv", "--file", &csv, "--agent-id", &fixtures.id::<String>("agent_id"), "--campaign-name", "March",
-            "--country-code", "+91", "--variables-map", r#"{"callee_name": "callee_name"}"#,
+            "campaigns",
+            "upload-csv",
+            "--file",
+            &csv,
+            "--agent-id",
+            &fixtures.id::<String>("agent_id"),
+            "--campaign-name",
+            "March",
+            "--country-code",
+            "+91",
+            "--variables-map",
+            r#"{"callee_name": "callee_name"}"#,
         ]),
         None,
     )
@@ -160,7 +199,23 @@ async fn multipart_uploads_take_paths_and_field_flags() {
     out.assert_success();
     let reply: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert!(reply.is_object(), "{reply}");
-    let out = run(&emulator, &args(&["campaigns", "upload-csv", "--file", &csv, "--agent-id", "x", "--campaign-name", "March", "--country-code", "+91"]), None).await;
+    let out = run(
+        &emulator,
+        &args(&[
+            "campaigns",
+            "upload-csv",
+            "--file",
+            &csv,
+            "--agent-id",
+            "x",
+            "--campaign-name",
+            "March",
+            "--country-code",
+            "+91",
+        ]),
+        None,
+    )
+    .await;
     out.assert_code(2);
     assert!(out.stderr.contains("variables_map"), "a missing field is named: {}", out.stderr);
 }
@@ -173,12 +228,15 @@ async fn all_streams_every_page_as_ndjson() {
             "name": "Ada", "mobile_number": format!("+91980000000{i}"),
             "agent_id": fixtures.id::<String>("agent_id"), "number_pool_id": fixtures.id::<String>("number_pool_id"),
         });
-        run(&emulator, &args(&["calling", "initiate-from-pool", "--body", "-"]), Some(&call.to_string())).await.assert_success();
+        run(&emulator, &args(&["calling", "initiate-from-pool", "--body", "-"]), Some(&call.to_string()))
+            .await
+            .assert_success();
     }
     let before = emulator.requests_served();
     let out = run(&emulator, &args(&["calling", "history", "--all", "--limit", "2"]), None).await;
     out.assert_success();
-    let lines: Vec<serde_json::Value> = out.stdout.lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect();
+    let lines: Vec<serde_json::Value> =
+        out.stdout.lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect();
     assert_eq!(lines.len(), 7, "two fixture calls and five placed: {}", out.stdout);
     let mut ids: Vec<&str> = lines.iter().map(|l| l["id"].as_str().expect("each item has an id")).collect();
     ids.sort_unstable();
@@ -217,7 +275,12 @@ async fn output_formats_tables_yaml_downloads_and_the_key() {
 
     // The key given as a flag is not printed either, in verbose mode and on an error.
     let base = emulator.base_url();
-    let out = run_with(&args(&["--base-url", &base, "--api-key", KEY, "--verbose", "assistants", "get", "no-such-agent"]), &[], None).await;
+    let out = run_with(
+        &args(&["--base-url", &base, "--api-key", KEY, "--verbose", "assistants", "get", "no-such-agent"]),
+        &[],
+        None,
+    )
+    .await;
     out.assert_code(3);
 }
 
@@ -225,7 +288,11 @@ async fn output_formats_tables_yaml_downloads_and_the_key() {
 async fn webcall_snippet_and_completions() {
     let out = local(&["webcall", "snippet", "--agent-id", "agent-42"]).await;
     out.assert_success();
-    assert!(out.stdout.contains("agent-42") && out.stdout.contains("YOUR_X_API_KEY") && out.stdout.contains("loadAgent"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("agent-42") && out.stdout.contains("YOUR_X_API_KEY") && out.stdout.contains("loadAgent"),
+        "{}",
+        out.stdout
+    );
     for shell in ["bash", "zsh", "fish"] {
         let out = local(&["completions", shell]).await;
         out.assert_success();
@@ -300,13 +367,24 @@ impl Drop for Background {
 #[tokio::test]
 async fn trigger_posts_every_event_into_listen() {
     let events = [
-        "call_started", "call_ringing", "call_ongoing", "call_completed", "recording_completed",
-        "platform_analysis_completed", "client_analysis_completed", "all_processing_completed",
+        "call_started",
+        "call_ringing",
+        "call_ongoing",
+        "call_completed",
+        "recording_completed",
+        "platform_analysis_completed",
+        "client_analysis_completed",
+        "all_processing_completed",
     ];
     let mut listen = Background::spawn(&["webhooks", "listen", "--port", "0", "--count", "9"], false);
     let address = listen.address();
     for event in events {
-        let out = run_with(&args(&["webhooks", "trigger", event, "--to", &format!("{address}/hooks"), "--header", "X-Secret: s3"]), &[], None).await;
+        let out = run_with(
+            &args(&["webhooks", "trigger", event, "--to", &format!("{address}/hooks"), "--header", "X-Secret: s3"]),
+            &[],
+            None,
+        )
+        .await;
         out.assert_success();
         assert!(out.stderr.contains("HTTP 200"), "{}", out.stderr);
         assert!(out.stdout.contains("received"), "the handler's answer is printed: {}", out.stdout);
@@ -315,13 +393,19 @@ async fn trigger_posts_every_event_into_listen() {
     let host = address.trim_start_matches("http://").to_string();
     let mut stream = std::net::TcpStream::connect(&host).unwrap();
     let body = r#"{"event_type":"call_teleported","call_id":"c1"}"#;
-    write!(stream, "POST / HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}", body.len()).unwrap();
+    write!(
+        stream,
+        "POST / HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
     let mut answer = [0u8; 12];
     stream.read_exact(&mut answer).unwrap();
     assert_eq!(&answer, b"HTTP/1.1 200");
 
     let stdout = tokio::task::spawn_blocking(move || listen.finish()).await.unwrap();
-    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).expect("one JSON line per event")).collect();
+    let lines: Vec<serde_json::Value> =
+        stdout.lines().map(|l| serde_json::from_str(l).expect("one JSON line per event")).collect();
     assert_eq!(lines.len(), 9, "{stdout}");
     for (line, event) in lines.iter().zip(events) {
         assert_eq!((line["event"].as_str(), &line["known"]), (Some(event), &serde_json::json!(true)), "{line}");
@@ -330,7 +414,9 @@ async fn trigger_posts_every_event_into_listen() {
     assert_eq!(lines[8]["known"], false);
     assert_eq!(lines[8]["raw"]["event_type"], "call_teleported");
 
-    let out = run_with(&args(&["webhooks", "trigger", "call_completed", "--to", "https://example.com/hook"]), &[], None).await;
+    let out =
+        run_with(&args(&["webhooks", "trigger", "call_completed", "--to", "https://example.com/hook"]), &[], None)
+            .await;
     out.assert_code(2);
     assert!(out.stderr.contains("--to"), "{}", out.stderr);
 }
@@ -341,7 +427,12 @@ async fn the_emulator_command_serves_the_cli_without_a_real_key() {
     let address = emulator.address();
     let out = run_with(&args(&["--base-url", &address, "workspace", "get"]), &[], None).await;
     out.assert_success();
-    let out = run_with(&args(&["--base-url", &address, "speech", "transcribe", "--file", &upload_file("speech.transcribe", "file")]), &[], None).await;
+    let out = run_with(
+        &args(&["--base-url", &address, "speech", "transcribe", "--file", &upload_file("speech.transcribe", "file")]),
+        &[],
+        None,
+    )
+    .await;
     out.assert_success();
     drop(emulator);
 }

@@ -35,9 +35,12 @@ pub(crate) fn analytics(st: &State, op: &str, q: &Map<String, Value>) -> Result<
             "by_agent": count_by(|c| c.agent_id.clone()),
             "by_sub_status": count_by(|c| c.sub_status.to_string()),
         }),
-        "analytics.numbers" => json!({ "by_from_number": count_by(|c| c.from.clone()), "by_to_number": count_by(|c| c.to.clone()) }),
+        "analytics.numbers" => {
+            json!({ "by_from_number": count_by(|c| c.from.clone()), "by_to_number": count_by(|c| c.to.clone()) })
+        }
         "analytics.duration_distribution" => {
-            let mut buckets: BTreeMap<&str, u64> = [("0-30", 0), ("30-60", 0), ("60-120", 0), ("120+", 0)].into_iter().collect();
+            let mut buckets: BTreeMap<&str, u64> =
+                [("0-30", 0), ("30-60", 0), ("60-120", 0), ("120+", 0)].into_iter().collect();
             for c in calls.iter().filter(|c| c.status == "completed") {
                 let b = match c.duration_s {
                     d if d < 30.0 => "0-30",
@@ -49,7 +52,9 @@ pub(crate) fn analytics(st: &State, op: &str, q: &Map<String, Value>) -> Result<
             }
             json!({ "duration_distribution": buckets })
         }
-        _ => json!({ "classifications": { "Completed conversation": completed, "Not reached": calls.len() - completed } }),
+        _ => {
+            json!({ "classifications": { "Completed conversation": completed, "Not reached": calls.len() - completed } })
+        }
     };
     Ok(Reply::Json(body))
 }

@@ -28,7 +28,11 @@ pub(crate) fn edit_agent(st: &mut State, b: &Value) -> Result<Reply, ApiError> {
     match op.as_str() {
         "attach_inbound_number" | "remove_inbound_number" => {
             let number_id = s(b, "number_id");
-            let n = st.numbers.iter().position(|n| n["id"] == number_id).ok_or_else(|| err(404, format!("number `{number_id}` not found")))?;
+            let n = st
+                .numbers
+                .iter()
+                .position(|n| n["id"] == number_id)
+                .ok_or_else(|| err(404, format!("number `{number_id}` not found")))?;
             if op == "attach_inbound_number" {
                 if agent_type == "outbound" {
                     return Err(err(400, "only inbound and outbound_inbound agents can answer a number"));
@@ -49,7 +53,12 @@ pub(crate) fn edit_agent(st: &mut State, b: &Value) -> Result<Reply, ApiError> {
         }
         "attach_kb" | "remove_kb" => {
             let kb = s(b, "kb_id").to_string();
-            let found = st.kbs.iter().find(|k| k["kb_id"] == kb.as_str()).cloned().ok_or_else(|| err(404, format!("knowledge base `{kb}` not found")))?;
+            let found = st
+                .kbs
+                .iter()
+                .find(|k| k["kb_id"] == kb.as_str())
+                .cloned()
+                .ok_or_else(|| err(404, format!("knowledge base `{kb}` not found")))?;
             let a = st.agent_mut(&id).expect("found above");
             let list = active(a)["knowledge_bases"].as_array().cloned().unwrap_or_default();
             let attached = list.contains(&json!(kb));
@@ -87,7 +96,12 @@ pub(crate) fn edit_agent(st: &mut State, b: &Value) -> Result<Reply, ApiError> {
         "edit_voice" => {
             let voice_id = s(b, "voice_id");
             let language = b["language"].clone();
-            let v = st.voices.iter().find(|v| v["id"] == voice_id).cloned().ok_or_else(|| err(400, format!("voice `{voice_id}` does not exist")))?;
+            let v = st
+                .voices
+                .iter()
+                .find(|v| v["id"] == voice_id)
+                .cloned()
+                .ok_or_else(|| err(400, format!("voice `{voice_id}` does not exist")))?;
             if !v["languages"].as_array().is_some_and(|ls| ls.contains(&language)) {
                 return Err(err(400, format!("voice `{voice_id}` does not speak {language}")));
             }
@@ -108,8 +122,12 @@ pub(crate) fn edit_agent(st: &mut State, b: &Value) -> Result<Reply, ApiError> {
             a["language"] = b["language"].clone();
             active(a)["language"] = b["language"].clone();
         }
-        "edit_prompt" => st.agent_mut(&id).expect("found above")["agent_config"]["agent_prompt"] = b["agent_prompt"].clone(),
-        "edit_intro_message" => st.agent_mut(&id).expect("found above")["agent_config"]["intro_message"] = b["intro_message"].clone(),
+        "edit_prompt" => {
+            st.agent_mut(&id).expect("found above")["agent_config"]["agent_prompt"] = b["agent_prompt"].clone()
+        }
+        "edit_intro_message" => {
+            st.agent_mut(&id).expect("found above")["agent_config"]["intro_message"] = b["intro_message"].clone()
+        }
         "edit_agent_whitelisted_domains" => {
             let domains = b["whitelisted_domains"].as_array().cloned().unwrap_or_default();
             if !domains.contains(&json!("https://www.ringg.ai")) {
@@ -130,7 +148,9 @@ pub(crate) fn edit_agent(st: &mut State, b: &Value) -> Result<Reply, ApiError> {
             let a = st.agent_mut(&id).expect("found above");
             a["agent_type"] = json!(if on { "outbound_inbound" } else { "outbound" });
         }
-        "edit_rate_limit" if agent_type == "outbound" => return Err(err(400, "the rate limit applies to inbound agents only")),
+        "edit_rate_limit" if agent_type == "outbound" => {
+            return Err(err(400, "the rate limit applies to inbound agents only"));
+        }
         "edit_secondary_voice" | "edit_extract_callee_name" => {
             // Accepted and ignored, as by Ringg's backend.
         }

@@ -75,7 +75,8 @@ fn page<T: Clone>(items: &[T], q: &Map<String, Value>) -> (Vec<T>, i64, i64) {
 /// Nests a list of items at the endpoint's pagination path (`data.agents`): the envelope the
 /// spec documents for it.
 fn envelope(op: &str, items: Vec<Value>) -> Value {
-    let path = crate::server::document().operations.get(op).and_then(|o| o["paging"]["items"].as_str()).unwrap_or("items");
+    let path =
+        crate::server::document().operations.get(op).and_then(|o| o["paging"]["items"].as_str()).unwrap_or("items");
     let mut v = Value::Array(items);
     for key in path.rsplit('.') {
         v = json!({ key: v });
@@ -119,11 +120,21 @@ pub(crate) fn handle(st: &mut State, op: &str, r: &Req) -> Out {
         }
         "numbers.list" => Ok(Reply::Json(envelope(op, page(&st.numbers, r.query).0))),
         "voices.list" => {
-            let wanted: Vec<&str> = r.query.get("language").and_then(Value::as_str).map(|l| l.split(',').map(str::trim).collect()).unwrap_or_default();
+            let wanted: Vec<&str> = r
+                .query
+                .get("language")
+                .and_then(Value::as_str)
+                .map(|l| l.split(',').map(str::trim).collect())
+                .unwrap_or_default();
             let voices = st
                 .voices
                 .iter()
-                .filter(|v| wanted.is_empty() || v["languages"].as_array().is_some_and(|ls| ls.iter().any(|l| wanted.contains(&l.as_str().unwrap_or("")))))
+                .filter(|v| {
+                    wanted.is_empty()
+                        || v["languages"]
+                            .as_array()
+                            .is_some_and(|ls| ls.iter().any(|l| wanted.contains(&l.as_str().unwrap_or(""))))
+                })
                 .cloned()
                 .collect();
             Ok(Reply::Json(json!({ "voices": Value::Array(voices) })))
@@ -185,7 +196,10 @@ pub(crate) fn handle(st: &mut State, op: &str, r: &Req) -> Out {
             }
             out.push(']');
             out.push_str(after);
-            out.push_str(&format!(",\"limit\":{limit},\"offset\":{offset},\"count\":{},\"total\":{total}}}", rows.len()));
+            out.push_str(&format!(
+                ",\"limit\":{limit},\"offset\":{offset},\"count\":{},\"total\":{total}}}",
+                rows.len()
+            ));
             Ok(Reply::Text(out))
         }
         "calling.details" => {
@@ -198,13 +212,18 @@ pub(crate) fn handle(st: &mut State, op: &str, r: &Req) -> Out {
         "calling.terminate" => {
             let b = r.body;
             let strs = |k: &str| -> Vec<String> {
-                b[k].as_array().map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect()).unwrap_or_default()
+                b[k].as_array()
+                    .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                    .unwrap_or_default()
             };
             let (ids, numbers) = (strs("call_ids"), strs("mobile_numbers"));
             let (agent, campaign) = (s(b, "agent_id"), s(b, "campaign_id"));
             let all = r.query.get("terminate_all_calls").and_then(Value::as_bool).unwrap_or(false);
             if !all && ids.is_empty() && numbers.is_empty() && agent.is_empty() && campaign.is_empty() {
-                return Err(err(400, "say which calls to terminate: call_ids, mobile_numbers, agent_id or campaign_id"));
+                return Err(err(
+                    400,
+                    "say which calls to terminate: call_ids, mobile_numbers, agent_id or campaign_id",
+                ));
             }
             terminate(st, |c| {
                 all || ids.contains(&c.id)
@@ -214,15 +233,23 @@ pub(crate) fn handle(st: &mut State, op: &str, r: &Req) -> Out {
             })
         }
         "calling.terminate_numbers" => {
-            let numbers: Vec<&str> = r.body["mobile_numbers"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+            let numbers: Vec<&str> = r.body["mobile_numbers"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
             terminate(st, |c| numbers.contains(&c.to.as_str()))
         }
         "campaigns.save" | "campaigns.upload_csv" => save_campaign(st, op, r),
         "campaigns.start" | "campaigns.start_from_pool" => start_campaign(st, r.body),
         "campaigns.list" => {
             let with_counts = r.query.get("call_count").and_then(Value::as_bool).unwrap_or(true);
-            let items: Vec<Value> =
-                st.campaigns.iter().enumerate().filter(|(_, c)| !c.large && !c.deleted).map(|(i, _)| campaign_json(st, i, with_counts)).collect();
+            let items: Vec<Value> = st
+                .campaigns
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| !c.large && !c.deleted)
+                .map(|(i, _)| campaign_json(st, i, with_counts))
+                .collect();
             let total = items.len();
             let (items, limit, offset) = page(&items, r.query);
             let mut out = envelope(op, items);
@@ -249,7 +276,11 @@ pub(crate) fn handle(st: &mut State, op: &str, r: &Req) -> Out {
         "campaigns.start_calls" => start_large(st, r.body),
         "contacts.delete_list" => {
             let id = &r.params["list_id"];
-            let c = st.campaigns.iter().position(|c| &c.id == id && !c.large && !c.deleted).ok_or_else(|| not_found("contact list", id))?;
+            let c = st
+                .campaigns
+                .iter()
+                .position(|c| &c.id == id && !c.large && !c.deleted)
+                .ok_or_else(|| not_found("contact list", id))?;
             if st.campaigns[c].started {
                 return Err(err(400, "the contact list belongs to a started campaign and cannot be deleted"));
             }
@@ -275,7 +306,11 @@ pub(crate) fn handle(st: &mut State, op: &str, r: &Req) -> Out {
         }
         "knowledge_bases.delete" => {
             let id = r.params["kb_id"].clone();
-            let k = st.kbs.iter().position(|k| k["kb_id"] == id.as_str()).ok_or_else(|| not_found("knowledge base", &id))?;
+            let k = st
+                .kbs
+                .iter()
+                .position(|k| k["kb_id"] == id.as_str())
+                .ok_or_else(|| not_found("knowledge base", &id))?;
             // Later events address knowledge bases by index: keep the slot, mark it deleted.
             st.kbs[k] = json!({ "kb_id": Value::Null, "deleted": id });
             for a in &mut st.agents {
@@ -286,9 +321,11 @@ pub(crate) fn handle(st: &mut State, op: &str, r: &Req) -> Out {
             }
             Ok(Reply::Json(json!({ "message": "Knowledge base deleted successfully", "kb_id": id })))
         }
-        "analytics.platform" | "analytics.drill_down" | "analytics.numbers" | "analytics.duration_distribution" | "analytics.classification" => {
-            crate::analytics::analytics(st, op, r.query)
-        }
+        "analytics.platform"
+        | "analytics.drill_down"
+        | "analytics.numbers"
+        | "analytics.duration_distribution"
+        | "analytics.classification" => crate::analytics::analytics(st, op, r.query),
         "speech.transcribe" => transcribe(r),
         other => Err(err(501, format!("the emulator has no behaviour for `{other}`"))),
     }
@@ -301,7 +338,19 @@ fn locked(st: &State) -> f64 {
 
 fn agent_summary(a: &Value) -> Value {
     let mut out = Map::new();
-    for k in ["id", "agent_display_name", "agent_type", "template_name", "template_label", "template_type", "created_at", "updated_at", "secondary_language", "secondary_voice_id", "tools"] {
+    for k in [
+        "id",
+        "agent_display_name",
+        "agent_type",
+        "template_name",
+        "template_label",
+        "template_type",
+        "created_at",
+        "updated_at",
+        "secondary_language",
+        "secondary_voice_id",
+        "tools",
+    ] {
         if let Some(v) = a.get(k).filter(|v| !v.is_null()) {
             out.insert(k.into(), v.clone());
         }
@@ -443,19 +492,34 @@ fn initiate(st: &mut State, op: &str, b: &Value) -> Out {
         return Err(err(400, format!("agent `{agent_id}` is an inbound agent and cannot place calls")));
     }
     let call_config = agent["version_details"][s(agent, "active_agent_version_id")]["call_config"].clone();
-    let sources: Vec<&str> = ["from_number_id", "from_number", "number_pool_id"].into_iter().filter(|k| b.get(*k).is_some_and(|v| !v.is_null())).collect();
+    let sources: Vec<&str> = ["from_number_id", "from_number", "number_pool_id"]
+        .into_iter()
+        .filter(|k| b.get(*k).is_some_and(|v| !v.is_null()))
+        .collect();
     let from = match (op, sources.as_slice()) {
         ("calling.initiate", ["from_number_id"]) | ("calling.initiate_from_pool", ["from_number_id"]) => {
             let id = s(b, "from_number_id");
-            st.numbers.iter().find(|n| n["id"] == id).map(|n| s(n, "number").to_string()).ok_or_else(|| not_found("number", id))?
+            st.numbers
+                .iter()
+                .find(|n| n["id"] == id)
+                .map(|n| s(n, "number").to_string())
+                .ok_or_else(|| not_found("number", id))?
         }
         (_, ["from_number"]) => s(b, "from_number").to_string(),
         ("calling.initiate_from_pool", ["number_pool_id"]) => {
             let id = s(b, "number_pool_id");
-            st.numbers.iter().find(|n| n["number_pool_id"] == id).map(|n| s(n, "number").to_string()).ok_or_else(|| not_found("number pool", id))?
+            st.numbers
+                .iter()
+                .find(|n| n["number_pool_id"] == id)
+                .map(|n| s(n, "number").to_string())
+                .ok_or_else(|| not_found("number pool", id))?
         }
         _ => {
-            let allowed = if op == "calling.initiate" { "`from_number_id` or `from_number`" } else { "`number_pool_id`, `from_number_id` or `from_number`" };
+            let allowed = if op == "calling.initiate" {
+                "`from_number_id` or `from_number`"
+            } else {
+                "`number_pool_id`, `from_number_id` or `from_number`"
+            };
             return Err(ApiError {
                 status: 422,
                 detail: json!([{ "loc": ["body"], "msg": format!("send exactly one of {allowed}; got {}", sources.len()), "type": "value_error" }]),
@@ -464,10 +528,19 @@ fn initiate(st: &mut State, op: &str, b: &Value) -> Out {
     };
     let to = s(b, "mobile_number").to_string();
     if !valid_number(&to) {
-        return Err(err(400, format!("mobile_number `{to}` is not a phone number in E.164 form (+ and 8 to 15 digits)")));
+        return Err(err(
+            400,
+            format!("mobile_number `{to}` is not a phone number in E.164 form (+ and 8 to 15 digits)"),
+        ));
     }
     if st.credits < st.config.credits_per_minute {
-        return Err(err(402, format!("insufficient credits: {} left, a call needs at least {}", st.credits, st.config.credits_per_minute)));
+        return Err(err(
+            402,
+            format!(
+                "insufficient credits: {} left, a call needs at least {}",
+                st.credits, st.config.credits_per_minute
+            ),
+        ));
     }
     let mut args = b.get("custom_args_values").and_then(Value::as_object).cloned().unwrap_or_default();
     args.entry("callee_name").or_insert_with(|| b["name"].clone());
@@ -565,7 +638,10 @@ pub(crate) fn valid_number(n: &str) -> bool {
 fn terminate(st: &mut State, pick: impl Fn(&crate::state::Call) -> bool) -> Out {
     let hit: Vec<usize> = (0..st.calls.len()).filter(|&i| st.calls[i].pending() && pick(&st.calls[i])).collect();
     if hit.is_empty() {
-        return Err(err(400, "no pending calls match; only registered calls and calls waiting to retry can be terminated"));
+        return Err(err(
+            400,
+            "no pending calls match; only registered calls and calls waiting to retry can be terminated",
+        ));
     }
     for i in hit {
         st.cancel(i);
@@ -736,8 +812,23 @@ fn download(st: &State, q: &Map<String, Value>) -> Out {
     let rows = filtered_calls(st, q)?;
     let (rows, _, _) = if q.contains_key(crate::spec::LIMIT) { page(&rows, q) } else { (rows, 0, 0) };
     let mut w = csv::Writer::from_writer(Vec::new());
-    let header = ["id", "created_at", "name", "to_number", "from_number", "status", "sub_status", "call_duration", "call_cost", "agent_id", "bulk_list_id", "voicemail_detected"];
-    let write = |w: &mut csv::Writer<Vec<u8>>, rec: Vec<String>| w.write_record(&rec).map_err(|e| err(500, format!("writing CSV failed: {e}")));
+    let header = [
+        "id",
+        "created_at",
+        "name",
+        "to_number",
+        "from_number",
+        "status",
+        "sub_status",
+        "call_duration",
+        "call_cost",
+        "agent_id",
+        "bulk_list_id",
+        "voicemail_detected",
+    ];
+    let write = |w: &mut csv::Writer<Vec<u8>>, rec: Vec<String>| {
+        w.write_record(&rec).map_err(|e| err(500, format!("writing CSV failed: {e}")))
+    };
     write(&mut w, header.iter().map(|h| h.to_string()).collect())?;
     for i in rows {
         let c = &st.calls[i];
@@ -786,9 +877,13 @@ fn save_campaign(st: &mut State, op: &str, r: &Req) -> Out {
     }
     let part = file(r, "file")?;
     if part.data.len() > MAX_CSV_BYTES {
-        return Err(bad_file("file", format!("the CSV is {} bytes; the emulator takes at most {MAX_CSV_BYTES}", part.data.len())));
+        return Err(bad_file(
+            "file",
+            format!("the CSV is {} bytes; the emulator takes at most {MAX_CSV_BYTES}", part.data.len()),
+        ));
     }
-    let text = std::str::from_utf8(&part.data).map_err(|_| bad_file("file", "the file is not CSV: it is not UTF-8 text".into()))?;
+    let text = std::str::from_utf8(&part.data)
+        .map_err(|_| bad_file("file", "the file is not CSV: it is not UTF-8 text".into()))?;
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
     let headers: Vec<String> = reader
         .headers()
@@ -819,7 +914,8 @@ fn save_campaign(st: &mut State, op: &str, r: &Req) -> Out {
     let mut bad = Vec::new();
     for (n, rec) in reader.records().enumerate() {
         let rec = rec.map_err(|e| bad_file("file", format!("the file is not valid CSV at row {}: {e}", n + 2)))?;
-        let raw: String = rec.get(number_col).unwrap_or("").chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+        let raw: String =
+            rec.get(number_col).unwrap_or("").chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
         let number = if raw.starts_with('+') || raw.is_empty() { raw } else { format!("{prefix}{raw}") };
         if !valid_number(&number) {
             bad.push(n + 2);
@@ -836,7 +932,13 @@ fn save_campaign(st: &mut State, op: &str, r: &Req) -> Out {
     let remove = b["remove_invalid_rows"].as_bool().unwrap_or(false);
     if !bad.is_empty() && !remove {
         let lines: Vec<String> = bad.iter().map(usize::to_string).collect();
-        return Err(bad_file("file", format!("rows {} have no valid mobile number; fix them or send remove_invalid_rows=true to drop them", lines.join(", "))));
+        return Err(bad_file(
+            "file",
+            format!(
+                "rows {} have no valid mobile number; fix them or send remove_invalid_rows=true to drop them",
+                lines.join(", ")
+            ),
+        ));
     }
     let total = rows.len() + bad.len();
     let large = op == "campaigns.upload_csv";
@@ -922,14 +1024,27 @@ fn campaign_json(st: &State, c: usize, counts: bool) -> Value {
 fn launch(st: &mut State, c: usize, from: &str) -> Result<(), ApiError> {
     let needed = st.campaigns[c].rows.len() as f64 * st.config.credits_per_minute;
     if st.credits < needed {
-        return Err(err(402, format!("insufficient credits: the campaign needs {needed}, the workspace has {}", st.credits)));
+        return Err(err(
+            402,
+            format!("insufficient credits: the campaign needs {needed}, the workspace has {}", st.credits),
+        ));
     }
     if st.calls.len() + st.campaigns[c].rows.len() > st.config.max_calls {
-        return Err(err(400, format!("starting this campaign would store more than {} calls, the emulator's cap; start it with a higher max_calls", st.config.max_calls)));
+        return Err(err(
+            400,
+            format!(
+                "starting this campaign would store more than {} calls, the emulator's cap; start it with a higher max_calls",
+                st.config.max_calls
+            ),
+        ));
     }
     st.campaigns[c].started = true;
     let agent_id = st.campaigns[c].agent_id.clone();
-    let retry = retry_delay(&st.agent(&agent_id).map(|a| a["version_details"][s(a, "active_agent_version_id")]["call_config"].clone()).unwrap_or(Value::Null));
+    let retry = retry_delay(
+        &st.agent(&agent_id)
+            .map(|a| a["version_details"][s(a, "active_agent_version_id")]["call_config"].clone())
+            .unwrap_or(Value::Null),
+    );
     for row in st.campaigns[c].rows.clone() {
         let name = row.get("callee_name").and_then(Value::as_str).unwrap_or("").to_string();
         let to = s(&Value::Object(row.clone()), "mobile_number").to_string();
@@ -943,13 +1058,21 @@ fn launch(st: &mut State, c: usize, from: &str) -> Result<(), ApiError> {
 fn first_number(st: &State, b: &Value) -> String {
     b["from_numbers"][0].as_str().map(str::to_string).unwrap_or_else(|| {
         let pool = s(b, "number_pool_id");
-        st.numbers.iter().find(|n| pool.is_empty() || n["number_pool_id"] == pool).map(|n| s(n, "number").to_string()).unwrap_or_default()
+        st.numbers
+            .iter()
+            .find(|n| pool.is_empty() || n["number_pool_id"] == pool)
+            .map(|n| s(n, "number").to_string())
+            .unwrap_or_default()
     })
 }
 
 fn start_campaign(st: &mut State, b: &Value) -> Out {
     let id = s(b, "list_id");
-    let c = st.campaigns.iter().position(|c| c.id == id && !c.large && !c.deleted).ok_or_else(|| not_found("campaign", id))?;
+    let c = st
+        .campaigns
+        .iter()
+        .position(|c| c.id == id && !c.large && !c.deleted)
+        .ok_or_else(|| not_found("campaign", id))?;
     let agent = s(b, "agent_id");
     if st.agent(agent).is_none() {
         return Err(not_found("agent", agent));
@@ -974,7 +1097,10 @@ fn start_large(st: &mut State, b: &Value) -> Out {
     }
     let c = upload(st, s(b, "bulk_list_id"))?;
     if st.campaigns[c].upload_status != "ready" {
-        return Err(err(400, format!("the upload is `{}`, not `ready`; poll upload_status until it is", st.campaigns[c].upload_status)));
+        return Err(err(
+            400,
+            format!("the upload is `{}`, not `ready`; poll upload_status until it is", st.campaigns[c].upload_status),
+        ));
     }
     let agent = s(b, "agent_id");
     if st.agent(agent).is_none() {
@@ -988,7 +1114,9 @@ fn start_large(st: &mut State, b: &Value) -> Out {
     let from = first_number(st, b);
     launch(st, c, &from)?;
     st.campaigns[c].upload_status = "completed";
-    Ok(Reply::Json(json!({ "message": "Campaign calls scheduled", "bulk_list_id": st.campaigns[c].id, "status": "ongoing" })))
+    Ok(Reply::Json(
+        json!({ "message": "Campaign calls scheduled", "bulk_list_id": st.campaigns[c].id, "status": "ongoing" }),
+    ))
 }
 
 /// Largest knowledge-base file, and all files of one request together.
@@ -1005,7 +1133,14 @@ fn kb_items(st: &mut State, r: &Req, files_key: &str, urls_key: &str, faqs_key: 
     }
     let total: usize = parts.iter().map(|p| p.data.len()).sum();
     if let Some(p) = parts.iter().find(|p| p.data.len() > KB_FILE_MAX) {
-        return Err(bad_file(files_key, format!("`{}` is {} bytes; at most {KB_FILE_MAX} per file", p.file_name.as_deref().unwrap_or(""), p.data.len())));
+        return Err(bad_file(
+            files_key,
+            format!(
+                "`{}` is {} bytes; at most {KB_FILE_MAX} per file",
+                p.file_name.as_deref().unwrap_or(""),
+                p.data.len()
+            ),
+        ));
     }
     if total > KB_TOTAL_MAX {
         return Err(bad_file(files_key, format!("the files total {total} bytes; at most {KB_TOTAL_MAX} per request")));
@@ -1021,7 +1156,13 @@ fn kb_items(st: &mut State, r: &Req, files_key: &str, urls_key: &str, faqs_key: 
         return Err(bad_file(urls_key, format!("{} URLs sent; at most 20 per request", urls.len())));
     }
     let urls = urls.into_iter().map(|u| json!({ "file_id": st.new_id(), "file_type": "url", "url": u })).collect();
-    let faqs = r.body[faqs_key].as_array().cloned().unwrap_or_default().into_iter().map(|f| json!({ "file_id": st.new_id(), "file_type": "faq", "content": f })).collect();
+    let faqs = r.body[faqs_key]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|f| json!({ "file_id": st.new_id(), "file_type": "faq", "content": f }))
+        .collect();
     Ok((files, urls, faqs))
 }
 
@@ -1039,7 +1180,9 @@ fn create_kb(st: &mut State, r: &Req) -> Out {
     }));
     let k = st.kbs.len() - 1;
     st.schedule(st.now_ms + PROCESSING_STEP_MS, Event::Kb(k));
-    Ok(Reply::Json(json!({ "kb_id": id, "processing_status": "pending", "files_queued": queued, "message": "Knowledge base created" })))
+    Ok(Reply::Json(
+        json!({ "kb_id": id, "processing_status": "pending", "files_queued": queued, "message": "Knowledge base created" }),
+    ))
 }
 
 fn edit_kb(st: &mut State, r: &Req) -> Out {
@@ -1088,7 +1231,8 @@ fn transcribe(r: &Req) -> Out {
             detail: json!({ "code": "unsupported_format", "message": format!("`{name}` is not WAV, MP3, FLAC or M4A") }),
         });
     }
-    let hash = part.data.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
+    let hash =
+        part.data.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
     let seconds = part.data.len() as f64 / 32_000.0;
     Ok(Reply::Json(json!({
         "status": "success",
@@ -1126,11 +1270,14 @@ pub(crate) fn seed_voices() -> Vec<Value> {
     let a = &agent["agents"];
     let mut voices = Vec::new();
     if let Some(id) = a["voice"]["id"].as_str() {
-        let langs: Vec<Value> = [&a["language"], &a["secondary_language"]].into_iter().filter(|l| l.is_string()).cloned().collect();
+        let langs: Vec<Value> =
+            [&a["language"], &a["secondary_language"]].into_iter().filter(|l| l.is_string()).cloned().collect();
         voices.push(json!({ "id": id, "name": a["voice"]["name"], "languages": langs, "gender": "female" }));
     }
     if let Some(id) = a["secondary_voice_id"].as_str() {
-        voices.push(json!({ "id": id, "name": "Second voice", "languages": [a["secondary_language"]], "gender": "male" }));
+        voices.push(
+            json!({ "id": id, "name": "Second voice", "languages": [a["secondary_language"]], "gender": "male" }),
+        );
     }
     voices
 }
@@ -1146,7 +1293,12 @@ mod tests {
         let config = Config { max_calls: 10, credits_per_minute: 1.0, campaign_concurrency: 1 };
         for route in crate::spec::ROUTES {
             let mut st = State::new("k".into(), 1, 0, None, config.clone());
-            let params = route.path.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')).map(|p| (p, "x".to_string())).collect();
+            let params = route
+                .path
+                .split('/')
+                .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+                .map(|p| (p, "x".to_string()))
+                .collect();
             let r = Req { params: &params, query: &Map::new(), body: &json!({}), files: &HashMap::new() };
             if let Err(e) = handle(&mut st, route.op, &r) {
                 assert_ne!(e.status, 501, "{} has no behaviour", route.op);

@@ -211,7 +211,9 @@ impl EmulatorBuilder {
         let addr = listener.local_addr()?;
         let start_ms = self.start_ms.unwrap_or_else(|| match self.clock {
             Clock::Manual => 1_772_355_600_000,
-            Clock::Real { .. } => std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64),
+            Clock::Real { .. } => {
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+            }
         });
         let config = Config {
             max_calls: self.max_calls,
@@ -474,7 +476,11 @@ impl Emulator {
             "response_guidelines": "Be brief.", "task": "Confirm the payment date.", "primary_language": agent_example["agents"]["language"],
             "voice_id": voice, "intro_message": agent_example["agents"]["agent_config"]["intro_message"], "agent_type": "outbound_inbound",
         });
-        let _ = handlers::handle(&mut st, "assistants.create", &handlers::Req { params: &Default::default(), query: &Map::new(), body: &body, files: &Default::default() });
+        let _ = handlers::handle(
+            &mut st,
+            "assistants.create",
+            &handlers::Req { params: &Default::default(), query: &Map::new(), body: &body, files: &Default::default() },
+        );
         let agent = st.agents.last().cloned().unwrap_or(Value::Null);
         ids.insert("agent_id".into(), agent["id"].clone());
         ids.insert("version_id".into(), agent["active_agent_version_id"].clone());
@@ -489,7 +495,8 @@ impl Emulator {
         st.kbs.push(json!({ "kb_id": kb, "kb_name": "Fixture FAQ", "status": "completed", "created_at": now, "updated_at": now, "files": [], "urls": [], "faqs": [] }));
         ids.insert("kb_id".into(), json!(kb));
         let agent_id = agent["id"].as_str().unwrap_or("").to_string();
-        let row: Map<String, Value> = json!({ "callee_name": "Ada", "mobile_number": "+919876543210" }).as_object().cloned().unwrap_or_default();
+        let row: Map<String, Value> =
+            json!({ "callee_name": "Ada", "mobile_number": "+919876543210" }).as_object().cloned().unwrap_or_default();
         for large in [false, true] {
             let id = st.new_id();
             let created_ms = st.now_ms;
@@ -558,7 +565,9 @@ impl Fixtures {
             // The caller sources of each operation, and those dropped while another one is left.
             let (sources, drop): (&[&str], &[&str]) = match operation {
                 "calling.initiate" => (&["from_number_id", "from_number"], &["from_number"]),
-                "calling.initiate_from_pool" => (&["number_pool_id", "from_number_id", "from_number"], &["from_number_id", "from_number"]),
+                "calling.initiate_from_pool" => {
+                    (&["number_pool_id", "from_number_id", "from_number"], &["from_number_id", "from_number"])
+                }
                 "campaigns.start_calls" => (&["from_numbers", "number_pool_id"], &["number_pool_id"]),
                 _ => (&[], &[]),
             };

@@ -10,7 +10,8 @@ use std::process::ExitCode;
 
 use ringg_emulator::{Clock, Emulator};
 
-const USAGE: &str = "usage: ringg-emulator [--port N] [--key KEY] [--speed FACTOR] [--seed N] [--credits N] [--max-calls N]";
+const USAGE: &str =
+    "usage: ringg-emulator [--port N] [--key KEY] [--speed FACTOR] [--seed N] [--credits N] [--max-calls N]";
 
 fn value<T: std::str::FromStr>(flag: &str, v: Option<String>) -> Result<T, String> {
     let v = v.ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;

@@ -39,7 +39,8 @@ pub(crate) fn parse(body: &Bytes, boundary: &str) -> Result<Vec<Part>, String> {
         let start = at + if body[at..].starts_with(b"\r\n") { 2 } else { 0 };
         let next = find(body, d, start).ok_or("a multipart part is not terminated by the boundary")?;
         let end = if next >= 2 && &body[next - 2..next] == b"\r\n" { next - 2 } else { next };
-        let head_end = find(body, b"\r\n\r\n", start).filter(|&h| h <= end).ok_or("a multipart part has no header block")?;
+        let head_end =
+            find(body, b"\r\n\r\n", start).filter(|&h| h <= end).ok_or("a multipart part has no header block")?;
         let head = String::from_utf8_lossy(&body[start..head_end]);
         let mut name = None;
         let mut file_name = None;

@@ -68,14 +68,16 @@ pub(crate) fn lookup(method: &str, path: &str) -> Lookup {
             }
             let mut params = HashMap::new();
             let mut literal = 0;
-            let fits = route.path.split('/').zip(rest.split('/')).all(|(w, g)| match w.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
-                Some(name) => {
-                    params.insert(name, percent_decode(g));
-                    !g.is_empty()
-                }
-                None => {
-                    literal += 1;
-                    w == g
+            let fits = route.path.split('/').zip(rest.split('/')).all(|(w, g)| {
+                match w.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
+                    Some(name) => {
+                        params.insert(name, percent_decode(g));
+                        !g.is_empty()
+                    }
+                    None => {
+                        literal += 1;
+                        w == g
+                    }
                 }
             });
             if !fits {
@@ -102,16 +104,14 @@ pub(crate) fn percent_decode(s: &str) -> String {
     while i < bytes.len() {
         let hex = |b: u8| (b as char).to_digit(16);
         match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push((h * 16 + l) as u8);
-                        i += 3;
-                        continue;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                    continue;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b => out.push(b),
         }
         i += 1;
@@ -140,6 +140,9 @@ mod tests {
         assert_eq!(percent_decode("a%2Fb%20c"), "a/b c");
         assert_eq!(percent_decode("100%"), "100%");
         assert_eq!(percent_decode("%zz"), "%zz");
-        assert_eq!(query_pairs("a=1&b=x+y&c"), vec![("a".into(), "1".into()), ("b".into(), "x y".into()), ("c".into(), String::new())]);
+        assert_eq!(
+            query_pairs("a=1&b=x+y&c"),
+            vec![("a".into(), "1".into()), ("b".into(), "x y".into()), ("c".into(), String::new())]
+        );
     }
 }

@@ -15,12 +15,12 @@ use hyper_util::rt::TokioIo;
 use serde_json::{Map, Value, json};
 use tokio::net::TcpListener;
 
+use crate::Fault;
 use crate::handlers::{ApiError, Reply, Req};
 use crate::multipart::Part;
 use crate::routes::{BodyKind, Lookup, lookup, query_pairs};
 use crate::state::State;
 use crate::validate::{Problem, check};
-use crate::Fault;
 
 /// Largest request body read; bigger ones get 413 before validation.
 pub(crate) const MAX_BODY: usize = 16 * 1024 * 1024;
@@ -142,14 +142,19 @@ async fn respond(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
     {
         let st = shared.lock();
         if key.as_deref() != Some(st.key.as_str()) {
-            let msg = if key.is_none() { "Missing API key: send it in the X-API-KEY header" } else { "Invalid API key" };
+            let msg =
+                if key.is_none() { "Missing API key: send it in the X-API-KEY header" } else { "Invalid API key" };
             return Ok(error_response(crate::handlers::err(401, msg)));
         }
     }
     let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => {
-            let p = Problem::new(vec![json!("body")], "too_large", format!("the request body is larger than {MAX_BODY} bytes"));
+            let p = Problem::new(
+                vec![json!("body")],
+                "too_large",
+                format!("the request body is larger than {MAX_BODY} bytes"),
+            );
             return Ok(error_response(problems(413, vec![p])));
         }
     };
@@ -221,7 +226,8 @@ fn conform(shared: &Shared, op: &str, body: &Value) {
 fn record(path: &str, op: &str, body: &Value) {
     use std::io::Write as _;
     let line = format!("{}\n", json!({ "operation": op, "body": body }));
-    let written = std::fs::OpenOptions::new().create(true).append(true).open(path).and_then(|mut f| f.write_all(line.as_bytes()));
+    let written =
+        std::fs::OpenOptions::new().create(true).append(true).open(path).and_then(|mut f| f.write_all(line.as_bytes()));
     if let Err(e) = written {
         eprintln!("ringg-emulator: cannot record a response to {path}: {e}");
     }
@@ -242,13 +248,21 @@ fn prepare(op: &str, kind: BodyKind, query: &str, content_type: &str, body: &Byt
         BodyKind::Json(_) => {
             if mime != "application/json" {
                 let got = if mime.is_empty() { "no content type".to_string() } else { format!("`{mime}`") };
-                out.push(Problem::new(vec![json!("body")], "content_type", format!("expected application/json, got {got}")));
+                out.push(Problem::new(
+                    vec![json!("body")],
+                    "content_type",
+                    format!("expected application/json, got {got}"),
+                ));
                 return Err(problems(422, out));
             }
             match serde_json::from_slice::<Value>(body) {
                 Ok(v) => v,
                 Err(e) => {
-                    out.push(Problem::new(vec![json!("body"), json!(e.column())], "json_invalid", format!("JSON decode error: {e}")));
+                    out.push(Problem::new(
+                        vec![json!("body"), json!(e.column())],
+                        "json_invalid",
+                        format!("JSON decode error: {e}"),
+                    ));
                     return Err(problems(422, out));
                 }
             }
@@ -256,10 +270,15 @@ fn prepare(op: &str, kind: BodyKind, query: &str, content_type: &str, body: &Byt
         BodyKind::Multipart(schema) => {
             let Some(boundary) = crate::multipart::boundary(content_type) else {
                 let got = if mime.is_empty() { "no content type".to_string() } else { format!("`{mime}`") };
-                out.push(Problem::new(vec![json!("body")], "content_type", format!("expected multipart/form-data with a boundary, got {got}")));
+                out.push(Problem::new(
+                    vec![json!("body")],
+                    "content_type",
+                    format!("expected multipart/form-data with a boundary, got {got}"),
+                ));
                 return Err(problems(422, out));
             };
-            let parts = crate::multipart::parse(body, &boundary).map_err(|e| problems(422, vec![Problem::new(vec![json!("body")], "multipart_invalid", e)]))?;
+            let parts = crate::multipart::parse(body, &boundary)
+                .map_err(|e| problems(422, vec![Problem::new(vec![json!("body")], "multipart_invalid", e)]))?;
             let v = form_json(&doc.schemas, schema, &parts, &mut out);
             for p in parts.into_iter().filter(|p| p.file_name.is_some()) {
                 files.entry(p.name.clone()).or_insert_with(Vec::new).push(p);
@@ -368,7 +387,11 @@ fn form_json(schemas: &Map<String, Value>, schema: &str, parts: &[Part], out: &m
                 match typed_text(schemas, field, &text) {
                     Some(v) => v,
                     None => {
-                        out.push(Problem::new(vec![json!("body"), json!(p.name)], "parsing", format!("`{text}` does not fit this field")));
+                        out.push(Problem::new(
+                            vec![json!("body"), json!(p.name)],
+                            "parsing",
+                            format!("`{text}` does not fit this field"),
+                        ));
                         continue;
                     }
                 }

@@ -327,10 +327,16 @@ impl State {
 
     /// Dials the queued calls of a campaign while it has free slots.
     pub fn pump_campaign(&mut self, c: usize) {
-        let active = self.campaigns[c].calls.iter().filter(|&&i| !self.calls[i].queued && !self.calls[i].settled()).count();
+        let active =
+            self.campaigns[c].calls.iter().filter(|&&i| !self.calls[i].queued && !self.calls[i].settled()).count();
         let free = self.campaigns[c].concurrency.max(1).saturating_sub(active);
-        let next: Vec<usize> =
-            self.campaigns[c].calls.iter().copied().filter(|&i| self.calls[i].queued && self.calls[i].pending()).take(free).collect();
+        let next: Vec<usize> = self.campaigns[c]
+            .calls
+            .iter()
+            .copied()
+            .filter(|&i| self.calls[i].queued && self.calls[i].pending())
+            .take(free)
+            .collect();
         for i in next {
             self.calls[i].queued = false;
             self.schedule(self.now_ms + DIAL_AFTER_MS, Event::Dial(i));
@@ -376,7 +382,8 @@ impl State {
                 }
                 match step {
                     0 => self.notify(i, "recording_completed"),
-                    1 => [self.notify(i, "platform_analysis_completed"), self.notify(i, "client_analysis_completed")].concat(),
+                    1 => [self.notify(i, "platform_analysis_completed"), self.notify(i, "client_analysis_completed")]
+                        .concat(),
                     _ => self.notify(i, "all_processing_completed"),
                 }
             }

@@ -36,7 +36,13 @@ impl Problem {
 const MAX_DEPTH: usize = 64;
 
 /// Checks `value` against `schema`, appending every problem found below `loc`.
-pub(crate) fn check(schemas: &Map<String, Value>, schema: &Value, value: &Value, loc: &mut Vec<Value>, out: &mut Vec<Problem>) {
+pub(crate) fn check(
+    schemas: &Map<String, Value>,
+    schema: &Value,
+    value: &Value,
+    loc: &mut Vec<Value>,
+    out: &mut Vec<Problem>,
+) {
     if loc.len() > MAX_DEPTH {
         out.push(Problem::new(loc.clone(), "too_deep", "value is nested too deeply"));
         return;
@@ -106,8 +112,17 @@ fn tagged(schemas: &Map<String, Value>, d: &Value, value: &Value, loc: &mut Vec<
     }
 }
 
-fn typed(schemas: &Map<String, Value>, s: &Map<String, Value>, ty: &str, value: &Value, loc: &mut Vec<Value>, out: &mut Vec<Problem>) {
-    let wrong = |kind: &'static str, what: &str| Problem::new(loc.clone(), kind, format!("value must be {what}, not {}", kind_of(value)));
+fn typed(
+    schemas: &Map<String, Value>,
+    s: &Map<String, Value>,
+    ty: &str,
+    value: &Value,
+    loc: &mut Vec<Value>,
+    out: &mut Vec<Problem>,
+) {
+    let wrong = |kind: &'static str, what: &str| {
+        Problem::new(loc.clone(), kind, format!("value must be {what}, not {}", kind_of(value)))
+    };
     match ty {
         "string" if !value.is_string() => out.push(wrong("string_type", "a string")),
         "boolean" if !value.is_boolean() => out.push(wrong("bool_type", "a boolean")),
@@ -141,7 +156,8 @@ fn typed(schemas: &Map<String, Value>, s: &Map<String, Value>, ty: &str, value: 
         "object" => match value.as_object() {
             None => out.push(wrong("model_type", "an object")),
             Some(obj) => {
-                for name in s.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+                for name in s.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
+                {
                     if !obj.contains_key(name) {
                         let mut at = loc.clone();
                         at.push(json!(name));
@@ -150,7 +166,9 @@ fn typed(schemas: &Map<String, Value>, s: &Map<String, Value>, ty: &str, value: 
                 }
                 let props = s.get("properties").and_then(Value::as_object);
                 for (k, v) in obj {
-                    let field = props.and_then(|p| p.get(k)).or_else(|| s.get("additionalProperties").filter(|a| a.is_object()));
+                    let field = props
+                        .and_then(|p| p.get(k))
+                        .or_else(|| s.get("additionalProperties").filter(|a| a.is_object()));
                     if let Some(field) = field {
                         loc.push(json!(k));
                         check(schemas, field, v, loc, out);

@@ -22,11 +22,14 @@ pub(crate) async fn deliver(job: &Job) -> Result<u16, String> {
 
 async fn attempt(job: &Job) -> Result<u16, String> {
     let url = job.url.as_str();
-    let rest = url.strip_prefix("http://").ok_or_else(|| format!("`{url}` is not an http:// URL; the emulator delivers over plain HTTP only"))?;
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("`{url}` is not an http:// URL; the emulator delivers over plain HTTP only"))?;
     let (authority, path) = rest.split_once('/').map_or((rest, "/".to_string()), |(a, p)| (a, format!("/{p}")));
     let host = if authority.contains(':') { authority.to_string() } else { format!("{authority}:80") };
     let stream = tokio::net::TcpStream::connect(&host).await.map_err(|e| format!("cannot connect to {host}: {e}"))?;
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
     tokio::spawn(async move {
         let _ = conn.await;
     });
@@ -38,7 +41,8 @@ async fn attempt(job: &Job) -> Result<u16, String> {
     for (k, v) in &job.headers {
         req = req.header(k.as_str(), v.as_str());
     }
-    let req = req.body(Full::new(Bytes::from(job.body.to_string()))).map_err(|e| format!("bad webhook request: {e}"))?;
+    let req =
+        req.body(Full::new(Bytes::from(job.body.to_string()))).map_err(|e| format!("bad webhook request: {e}"))?;
     let resp = sender.send_request(req).await.map_err(|e| e.to_string())?;
     Ok(resp.status().as_u16())
 }

@@ -107,25 +107,38 @@ async fn every_agent_edit_operation_is_applied() {
     // The seeded number answers for the seeded agent: free it first, as an integration would.
     let numbers = serde_json::to_value(client.numbers().list().await.unwrap()).unwrap();
     let holder = numbers["workspace_numbers"][0]["agent"]["id"].as_str().unwrap().to_string();
-    let free: ringg::types::AgentEdit =
-        serde_json::from_value(json!({ "agent_id": holder, "operation": "remove_inbound_number", "number_id": fx.id::<String>("number_id") })).unwrap();
+    let free: ringg::types::AgentEdit = serde_json::from_value(
+        json!({ "agent_id": holder, "operation": "remove_inbound_number", "number_id": fx.id::<String>("number_id") }),
+    )
+    .unwrap();
     client.assistants().edit(free).await.expect("the seeded agent lets go of its number");
     let mut applied = 0;
     for (op, schema_ref) in mapping {
-        let Value::Object(mut payload) = sample(schemas, &json!({ "$ref": schema_ref }), op, 0) else { panic!("{op}: not an object") };
+        let Value::Object(mut payload) = sample(schemas, &json!({ "$ref": schema_ref }), op, 0) else {
+            panic!("{op}: not an object")
+        };
         fit(&mut payload, &fx);
         payload.insert("operation".into(), json!(op));
         payload.insert("agent_id".into(), json!(agent));
-        let body: ringg::types::AgentEdit = serde_json::from_value(Value::Object(payload.clone())).unwrap_or_else(|e| panic!("{op}: {e}"));
+        let body: ringg::types::AgentEdit =
+            serde_json::from_value(Value::Object(payload.clone())).unwrap_or_else(|e| panic!("{op}: {e}"));
         client.assistants().edit(body).await.unwrap_or_else(|e| panic!("{op}: {e}"));
         if ["edit_secondary_voice", "edit_extract_callee_name"].contains(&op.as_str()) {
             continue; // Accepted and ignored, as by Ringg's backend.
         }
         // Raw JSON: the typed client drops version settings it does not model.
-        let (status, shown) = common::raw(&emulator, "GET", &format!("/ca/api/v0/agent/{agent}"), &[("x-api-key", emulator.api_key())], b"").await;
+        let (status, shown) = common::raw(
+            &emulator,
+            "GET",
+            &format!("/ca/api/v0/agent/{agent}"),
+            &[("x-api-key", emulator.api_key())],
+            b"",
+        )
+        .await;
         assert_eq!(status, 200);
         let shown = shown.to_string();
-        let numbers = serde_json::to_string(&serde_json::to_value(client.numbers().list().await.unwrap()).unwrap()).unwrap();
+        let numbers =
+            serde_json::to_string(&serde_json::to_value(client.numbers().list().await.unwrap()).unwrap()).unwrap();
         match op.as_str() {
             "attach_inbound_number" => assert!(numbers.contains(&agent), "{op}: the number does not name the agent"),
             "remove_inbound_number" => assert!(!numbers.contains(&agent), "{op}: the number still names the agent"),

@@ -43,7 +43,8 @@ async fn each_outcome_ends_where_it_should() {
     // The retry is dialled again after 30 minutes and then reaches the callee.
     emulator.advance(Duration::from_secs(31 * 60)).await;
     assert_eq!(details(&emulator, &retry).await["call_status"], "completed");
-    let voicemails = serde_json::to_value(emulator.client().analytics().platform().voicemail(true).await.unwrap()).unwrap();
+    let voicemails =
+        serde_json::to_value(emulator.client().analytics().platform().voicemail(true).await.unwrap()).unwrap();
     assert_eq!(voicemails["total_calls"], 1, "{voicemails}");
 }
 
@@ -61,14 +62,40 @@ async fn history_filters_and_totals_work_over_the_stored_calls() {
     assert_eq!(all["total"], 7, "five placed and two fixtures");
     assert_eq!(all["count"], 2);
     assert_eq!(all["calls"][0]["to_number"], "+919800000005", "newest first");
-    let mine = serde_json::to_value(client.calling().history().agent_id(AgentId::new(fx.id::<String>("agent_id"))).status(CallStatus::Completed).await.unwrap()).unwrap();
+    let mine = serde_json::to_value(
+        client
+            .calling()
+            .history()
+            .agent_id(AgentId::new(fx.id::<String>("agent_id")))
+            .status(CallStatus::Completed)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(mine["total"], 6);
-    let later = serde_json::to_value(client.calling().history().start_date(ringg::Timestamp::parse(before.as_str()).expect("a timestamp")).await.unwrap()).unwrap();
+    let later = serde_json::to_value(
+        client
+            .calling()
+            .history()
+            .start_date(ringg::Timestamp::parse(before.as_str()).expect("a timestamp"))
+            .await
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(later["total"], 7);
     let after_two_hours = ringg_later(&before, 2);
-    let window = serde_json::to_value(client.calling().history().start_date(ringg::Timestamp::parse(after_two_hours.as_str()).expect("a timestamp")).await.unwrap()).unwrap();
+    let window = serde_json::to_value(
+        client
+            .calling()
+            .history()
+            .start_date(ringg::Timestamp::parse(after_two_hours.as_str()).expect("a timestamp"))
+            .await
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(window["total"], 3, "calls placed at +2 h, +3 h and +4 h");
-    let none = serde_json::to_value(client.calling().history().agent_id(AgentId::new("someone-else")).await.unwrap()).unwrap();
+    let none =
+        serde_json::to_value(client.calling().history().agent_id(AgentId::new("someone-else")).await.unwrap()).unwrap();
     assert_eq!(none["total"], 0);
 }
 
@@ -115,24 +142,41 @@ async fn a_large_campaign_is_processed_checked_and_called() {
     assert_eq!(up["status"], "uploaded");
     let status = |v: Value| v["status"].as_str().unwrap_or("").to_string();
     emulator.advance(Duration::from_secs(5)).await;
-    assert_eq!(status(serde_json::to_value(client.campaigns().upload_status(ListId::new(id.as_str())).await.unwrap()).unwrap()), "verifying");
+    assert_eq!(
+        status(
+            serde_json::to_value(client.campaigns().upload_status(ListId::new(id.as_str())).await.unwrap()).unwrap()
+        ),
+        "verifying"
+    );
     emulator.advance(Duration::from_secs(10)).await;
-    let ready = serde_json::to_value(client.campaigns().upload_status(ListId::new(id.as_str())).await.unwrap()).unwrap();
+    let ready =
+        serde_json::to_value(client.campaigns().upload_status(ListId::new(id.as_str())).await.unwrap()).unwrap();
     assert_eq!((status(ready.clone()), ready["total_callees"].clone()), ("ready".into(), json!(4)));
-    let balance = serde_json::to_value(client.campaigns().check_balance(ListId::new(id.as_str())).await.unwrap()).unwrap();
-    assert_eq!((balance["required_credits"].as_f64(), balance["sufficient_balance"].as_bool()), (Some(4.0), Some(true)));
+    let balance =
+        serde_json::to_value(client.campaigns().check_balance(ListId::new(id.as_str())).await.unwrap()).unwrap();
+    assert_eq!(
+        (balance["required_credits"].as_f64(), balance["sufficient_balance"].as_bool()),
+        (Some(4.0), Some(true))
+    );
     let start: ringg::types::StartLargeCampaign = serde_json::from_value(json!({
         "bulk_list_id": id, "agent_id": fx.id::<String>("agent_id"), "number_pool_id": fx.id::<String>("number_pool_id"), "concurrency_percentage": 25,
     }))
     .unwrap();
     client.campaigns().start_calls(start).await.unwrap();
     emulator.advance(Duration::from_secs(3)).await;
-    let ongoing = serde_json::to_value(client.calling().history().bulk_list_id(ListId::new(id.as_str())).status(CallStatus::Ongoing).await.unwrap()).unwrap();
+    let ongoing = serde_json::to_value(
+        client.calling().history().bulk_list_id(ListId::new(id.as_str())).status(CallStatus::Ongoing).await.unwrap(),
+    )
+    .unwrap();
     assert_eq!(ongoing["total"], 1, "25% of four rows ring at once");
     emulator.settle().await;
-    let done = serde_json::to_value(client.calling().history().bulk_list_id(ListId::new(id.as_str())).status(CallStatus::Completed).await.unwrap()).unwrap();
+    let done = serde_json::to_value(
+        client.calling().history().bulk_list_id(ListId::new(id.as_str())).status(CallStatus::Completed).await.unwrap(),
+    )
+    .unwrap();
     assert_eq!(done["total"], 4);
-    let analytics = serde_json::to_value(client.analytics().drill_down(ListId::new(id.as_str())).await.unwrap()).unwrap();
+    let analytics =
+        serde_json::to_value(client.analytics().drill_down(ListId::new(id.as_str())).await.unwrap()).unwrap();
     assert_eq!(analytics["by_sub_status"]["ACCEPTED"], 4, "{analytics}");
 }
 
@@ -150,7 +194,16 @@ async fn all_eight_webhook_events_arrive_and_decode() {
             let _ = s.write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n").await;
         }
     });
-    let events = ["call_started", "call_ringing", "call_ongoing", "call_completed", "recording_completed", "platform_analysis_completed", "client_analysis_completed", "all_processing_completed"];
+    let events = [
+        "call_started",
+        "call_ringing",
+        "call_ongoing",
+        "call_completed",
+        "recording_completed",
+        "platform_analysis_completed",
+        "client_analysis_completed",
+        "all_processing_completed",
+    ];
     let edit: ringg::types::AgentEdit = serde_json::from_value(json!({
         "agent_id": fx.id::<String>("agent_id"), "operation": "edit_event_subscriptions",
         "event_subscriptions": [{ "event_type": events, "callback_url": url }],
@@ -207,9 +260,14 @@ async fn per_call_callbacks_follow_every_status_change() {
             .headers([("X-Token".to_string(), "t0k3n".to_string())].into())
             .params([("source".to_string(), "api test".to_string()), ("v".to_string(), "1".to_string())].into());
         let pool = PoolId::new(fx.id::<String>("number_pool_id"));
-        let call = InitiateCallFromPool::new("Ada", PhoneNumber::new(to), AgentId::new(fx.id::<String>("agent_id")), CallFrom::Pool(pool))
-            .callback_url(url.clone())
-            .callback_args(args);
+        let call = InitiateCallFromPool::new(
+            "Ada",
+            PhoneNumber::new(to),
+            AgentId::new(fx.id::<String>("agent_id")),
+            CallFrom::Pool(pool),
+        )
+        .callback_url(url.clone())
+        .callback_args(args);
         let client = emulator.client();
         async move {
             let placed = client.calling().initiate_from_pool(call).await.expect("placed");
@@ -294,7 +352,12 @@ async fn concurrent_clients_are_safe() {
         let client = emulator.client();
         let (agent, pool) = (fx.id::<String>("agent_id"), fx.id::<String>("number_pool_id"));
         tasks.push(tokio::spawn(async move {
-            let call = InitiateCallFromPool::new("Ada", PhoneNumber::new(format!("+9198000001{n:02}")), AgentId::new(agent), CallFrom::Pool(PoolId::new(pool)));
+            let call = InitiateCallFromPool::new(
+                "Ada",
+                PhoneNumber::new(format!("+9198000001{n:02}")),
+                AgentId::new(agent),
+                CallFrom::Pool(PoolId::new(pool)),
+            );
             client.calling().initiate_from_pool(call).await.expect("placed");
             client.calling().history().limit(100).await.expect("read")
         }));
@@ -303,6 +366,9 @@ async fn concurrent_clients_are_safe() {
         t.await.unwrap();
     }
     emulator.settle().await;
-    let page = serde_json::to_value(emulator.client().calling().history().status(CallStatus::Completed).limit(100).await.unwrap()).unwrap();
+    let page = serde_json::to_value(
+        emulator.client().calling().history().status(CallStatus::Completed).limit(100).await.unwrap(),
+    )
+    .unwrap();
     assert_eq!(page["total"], 17, "sixteen placed and the completed fixture");
 }

@@ -4,7 +4,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ringg::types::{AgentCreate, AgentEdit, AgentId, CallFrom, CallId, InitiateCallFromPool, KnowledgeBaseId, ListId, PhoneNumber, PoolId};
+use ringg::types::{
+    AgentCreate, AgentEdit, AgentId, CallFrom, CallId, InitiateCallFromPool, KnowledgeBaseId, ListId, PhoneNumber,
+    PoolId,
+};
 use ringg_emulator::{Emulator, Fault, Outcome};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -32,7 +35,11 @@ async fn receiver(status: u16) -> (String, Arc<Mutex<Vec<(String, Value)>>>) {
                 if let Some(end) = text.find("\r\n\r\n") {
                     let len = text[..end]
                         .lines()
-                        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
                         .unwrap_or(0);
                     if buf.len() >= end + 4 + len {
                         let head = text[..end].to_string();
@@ -70,7 +77,12 @@ async fn pool(client: &ringg::Client) -> String {
 }
 
 async fn place(client: &ringg::Client, agent: &str, pool_id: &str, to: &str) -> Result<String, ringg::Error> {
-    let call = InitiateCallFromPool::new("Ada", PhoneNumber::new(to), AgentId::new(agent), CallFrom::Pool(PoolId::new(pool_id)));
+    let call = InitiateCallFromPool::new(
+        "Ada",
+        PhoneNumber::new(to),
+        AgentId::new(agent),
+        CallFrom::Pool(PoolId::new(pool_id)),
+    );
     let placed = client.calling().initiate_from_pool(call).await?;
     Ok(serde_json::to_value(placed).unwrap()["data"]["call_id"].as_str().unwrap().to_string())
 }
@@ -97,7 +109,9 @@ async fn a_call_completes_on_the_manual_clock_and_posts_its_webhooks() {
     assert_eq!(history["calls"][0]["status"], "ongoing");
     emulator.settle().await;
 
-    let history = serde_json::to_value(client.calling().history().status(ringg::types::CallStatus::Completed).await.unwrap()).unwrap();
+    let history =
+        serde_json::to_value(client.calling().history().status(ringg::types::CallStatus::Completed).await.unwrap())
+            .unwrap();
     assert_eq!(history["total"], 1);
     assert_eq!(history["calls"][0]["id"], call.as_str());
     let details = serde_json::to_value(client.calling().details(CallId::new(call.as_str())).await.unwrap()).unwrap();
@@ -141,7 +155,11 @@ async fn failed_deliveries_are_retried_a_bounded_number_of_times() {
 }
 
 /// A campaign upload of `csv` for `agent`, dialling prefix `+91`.
-fn campaign(agent: &str, csv: &'static str, map: std::collections::BTreeMap<String, String>) -> ringg::types::SaveCampaign {
+fn campaign(
+    agent: &str,
+    csv: &'static str,
+    map: std::collections::BTreeMap<String, String>,
+) -> ringg::types::SaveCampaign {
     ringg::types::SaveCampaign::new(ringg::types::SaveCampaignRequired {
         file: ringg::Upload::from_bytes(csv, "contacts.csv"),
         agent_id: AgentId::new(agent),
@@ -166,15 +184,25 @@ async fn a_campaign_of_three_rows_with_one_failing_call() {
     map.insert("mobile_number".to_string(), "Phone".to_string());
     let save = campaign(&agent, csv, map).remove_invalid_rows(true);
     let saved = serde_json::to_value(client.campaigns().save(save).await.expect("saved")).unwrap();
-    assert_eq!((saved["total_rows"].as_i64(), saved["successful_rows"].as_i64(), saved["failed_rows"].as_i64()), (Some(4), Some(3), Some(1)));
+    assert_eq!(
+        (saved["total_rows"].as_i64(), saved["successful_rows"].as_i64(), saved["failed_rows"].as_i64()),
+        (Some(4), Some(3), Some(1))
+    );
     let list = saved["list_id"].as_str().unwrap().to_string();
-    let start = ringg::types::StartCampaignFromPool::new(AgentId::new(agent.as_str()), ListId::new(list.as_str()), PoolId::new(pool(&client).await));
+    let start = ringg::types::StartCampaignFromPool::new(
+        AgentId::new(agent.as_str()),
+        ListId::new(list.as_str()),
+        PoolId::new(pool(&client).await),
+    );
     client.campaigns().start_from_pool(start).await.expect("started");
     emulator.advance(Duration::from_secs(3)).await;
-    let ongoing = serde_json::to_value(client.calling().history().status(ringg::types::CallStatus::Ongoing).await.unwrap()).unwrap();
+    let ongoing =
+        serde_json::to_value(client.calling().history().status(ringg::types::CallStatus::Ongoing).await.unwrap())
+            .unwrap();
     assert_eq!(ongoing["total"], 2, "concurrency 2: two of three ring at once");
     emulator.settle().await;
-    let all = serde_json::to_value(client.calling().history().bulk_list_id(ListId::new(list.as_str())).await.unwrap()).unwrap();
+    let all = serde_json::to_value(client.calling().history().bulk_list_id(ListId::new(list.as_str())).await.unwrap())
+        .unwrap();
     assert_eq!(all["total"], 3);
     let statuses: Vec<&str> = all["calls"].as_array().unwrap().iter().map(|c| c["status"].as_str().unwrap()).collect();
     assert_eq!(statuses.iter().filter(|s| **s == "completed").count(), 2);
@@ -184,7 +212,8 @@ async fn a_campaign_of_three_rows_with_one_failing_call() {
     assert_eq!(campaigns["campaigns"][0]["completed_count"], 2);
 
     // Without remove_invalid_rows the bad row is an error naming the row.
-    let save = campaign(&agent, csv, std::collections::BTreeMap::from([("mobile_number".to_string(), "Phone".to_string())]));
+    let save =
+        campaign(&agent, csv, std::collections::BTreeMap::from([("mobile_number".to_string(), "Phone".to_string())]));
     let err = client.campaigns().save(save).await.unwrap_err();
     assert_eq!(err.status(), Some(400));
     assert!(err.to_string().contains("rows 5"), "{err}");
@@ -243,7 +272,13 @@ async fn injected_faults_reach_the_client_then_stop() {
     let err = client.calling().history().retry_policy(ringg::RetryPolicy::none()).await.unwrap_err();
     assert!(err.status().is_none(), "a dropped connection has no status: {err}");
     emulator.inject("voices.list", Fault::Stall(Duration::from_millis(300)), 1);
-    let err = client.voices().list().timeout(Duration::from_millis(50)).retry_policy(ringg::RetryPolicy::none()).await.unwrap_err();
+    let err = client
+        .voices()
+        .list()
+        .timeout(Duration::from_millis(50))
+        .retry_policy(ringg::RetryPolicy::none())
+        .await
+        .unwrap_err();
     assert!(err.is_timeout(), "{err}");
 }
 
@@ -255,9 +290,21 @@ async fn knowledge_base_ingestion_moves_on_the_clock() {
     let created = serde_json::to_value(client.knowledge_bases().create(kb).await.unwrap()).unwrap();
     let id = created["kb_id"].as_str().unwrap().to_string();
     let status = |v: Value| v["status"].as_str().unwrap_or("").to_string();
-    assert_eq!(status(serde_json::to_value(client.knowledge_bases().get(KnowledgeBaseId::new(id.as_str())).await.unwrap()).unwrap()), "pending");
+    assert_eq!(
+        status(
+            serde_json::to_value(client.knowledge_bases().get(KnowledgeBaseId::new(id.as_str())).await.unwrap())
+                .unwrap()
+        ),
+        "pending"
+    );
     emulator.settle().await;
-    assert_eq!(status(serde_json::to_value(client.knowledge_bases().get(KnowledgeBaseId::new(id.as_str())).await.unwrap()).unwrap()), "completed");
+    assert_eq!(
+        status(
+            serde_json::to_value(client.knowledge_bases().get(KnowledgeBaseId::new(id.as_str())).await.unwrap())
+                .unwrap()
+        ),
+        "completed"
+    );
 }
 
 #[tokio::test]

@@ -5,9 +5,12 @@ use serde_json::Value;
 
 /// Drops what documents rather than constrains, as the generator does for the emulator.
 fn strip(v: &Value) -> Value {
-    const PROSE: &[&str] = &["description", "example", "examples", "x-examples", "x-enumDescriptions", "title", "summary", "default"];
+    const PROSE: &[&str] =
+        &["description", "example", "examples", "x-examples", "x-enumDescriptions", "title", "summary", "default"];
     match v {
-        Value::Object(m) => Value::Object(m.iter().filter(|(k, _)| !PROSE.contains(&k.as_str())).map(|(k, v)| (k.clone(), strip(v))).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter().filter(|(k, _)| !PROSE.contains(&k.as_str())).map(|(k, v)| (k.clone(), strip(v))).collect(),
+        ),
         Value::Array(a) => Value::Array(a.iter().map(strip).collect()),
         other => other.clone(),
     }

@@ -35,7 +35,8 @@ async fn missing_or_wrong_key_is_401() {
 #[tokio::test]
 async fn a_missing_required_field_is_named() {
     let e = Emulator::start().await.unwrap();
-    let (status, body) = raw(&e, "POST", CALL, &[key(&e), json_ct()], br#"{"name":"Ada","agent_id":"x","number_pool_id":"p"}"#).await;
+    let (status, body) =
+        raw(&e, "POST", CALL, &[key(&e), json_ct()], br#"{"name":"Ada","agent_id":"x","number_pool_id":"p"}"#).await;
     assert_eq!(status, 422);
     assert_eq!(locs(&body), vec![json!(["body", "mobile_number"])]);
     assert_eq!(body["detail"][0]["type"], "missing");
@@ -44,7 +45,14 @@ async fn a_missing_required_field_is_named() {
 #[tokio::test]
 async fn a_wrong_type_is_named() {
     let e = Emulator::start().await.unwrap();
-    let (status, body) = raw(&e, "POST", CALL, &[key(&e), json_ct()], br#"{"name":"Ada","mobile_number":919876543210,"agent_id":"x","number_pool_id":"p"}"#).await;
+    let (status, body) = raw(
+        &e,
+        "POST",
+        CALL,
+        &[key(&e), json_ct()],
+        br#"{"name":"Ada","mobile_number":919876543210,"agent_id":"x","number_pool_id":"p"}"#,
+    )
+    .await;
     assert_eq!(status, 422);
     assert_eq!(locs(&body), vec![json!(["body", "mobile_number"])]);
     assert_eq!(body["detail"][0]["type"], "string_type");
@@ -100,8 +108,12 @@ fn form(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
     for (name, file, data) in parts {
         body.extend_from_slice(b"--B0UND\r\n");
         match file {
-            Some(f) => body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\n\r\n").as_bytes()),
-            None => body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
+            Some(f) => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\n\r\n").as_bytes(),
+            ),
+            None => {
+                body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes())
+            }
         }
         body.extend_from_slice(data);
         body.extend_from_slice(b"\r\n");

@@ -74,28 +74,17 @@ impl Runtime {
                 let _ = runtime.block_on(stopped);
             })
             .map_err(|e| Error::io("could not start the blocking client's thread", e))?;
-        Ok(Runtime {
-            shared: Arc::new(RuntimeThread {
-                handle,
-                _stop: stop,
-            }),
-        })
+        Ok(Runtime { shared: Arc::new(RuntimeThread { handle, _stop: stop }) })
     }
 
     /// Runs `future` on the runtime thread and waits for its output.
-    fn run<T: Send + 'static>(
-        &self,
-        future: impl Future<Output = T> + Send + 'static,
-    ) -> Result<T, Error> {
+    fn run<T: Send + 'static>(&self, future: impl Future<Output = T> + Send + 'static) -> Result<T, Error> {
         let (tx, rx) = mpsc::sync_channel(1);
         self.shared.handle.spawn(async move {
             let _ = tx.send(future.await);
         });
         rx.recv().map_err(|_| {
-            Error::io(
-                "the blocking client's runtime thread stopped",
-                std::io::Error::other("runtime thread stopped"),
-            )
+            Error::io("the blocking client's runtime thread stopped", std::io::Error::other("runtime thread stopped"))
         })
     }
 }
@@ -124,18 +113,13 @@ impl Client {
     /// Connections are pooled per runtime: build the async client for this purpose rather
     /// than sharing one that also serves an async runtime.
     pub fn from_async(client: AsyncClient) -> Result<Client, Error> {
-        Ok(Client {
-            inner: client,
-            runtime: Runtime::start()?,
-        })
+        Ok(Client { inner: client, runtime: Runtime::start()? })
     }
 
     /// Wraps a request made by the async client's resource methods (for generated code).
     #[doc(hidden)]
     pub fn adopt<O: Operation>(&self, request: Request<O>) -> Request<O, Blocking> {
-        request.with_mode(Blocking {
-            runtime: self.runtime.clone(),
-        })
+        request.with_mode(Blocking { runtime: self.runtime.clone() })
     }
 
     /// Wraps a download request made by the async client's resource methods (for generated
@@ -145,9 +129,7 @@ impl Client {
         &self,
         request: Request<O>,
     ) -> Request<O, BlockingDownload> {
-        request.with_mode(BlockingDownload {
-            runtime: self.runtime.clone(),
-        })
+        request.with_mode(BlockingDownload { runtime: self.runtime.clone() })
     }
 
     /// The async client underneath, for generated code.
@@ -159,9 +141,7 @@ impl Client {
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("blocking::Client")
-            .field("client", &self.inner)
-            .finish_non_exhaustive()
+        f.debug_struct("blocking::Client").field("client", &self.inner).finish_non_exhaustive()
     }
 }
 
@@ -212,11 +192,7 @@ impl<O: Operation<Output = ByteStream>> Request<O, BlockingDownload> {
     pub fn send(self) -> Result<Download, Error> {
         let (client, op, timeout, retry, mode) = self.into_parts();
         let stream = send_on(&mode.runtime, client, op, timeout, retry)?;
-        Ok(Download {
-            stream: Some(stream),
-            chunk: Bytes::new(),
-            runtime: mode.runtime,
-        })
+        Ok(Download { stream: Some(stream), chunk: Bytes::new(), runtime: mode.runtime })
     }
 }
 
@@ -234,10 +210,7 @@ impl<O: Paginated> Request<O, Blocking> {
         if let Some(retry) = retry {
             request = request.retry_policy(retry);
         }
-        Iter {
-            pages: Some(request.stream()),
-            runtime: mode.runtime,
-        }
+        Iter { pages: Some(request.stream()), runtime: mode.runtime }
     }
 }
 
@@ -287,9 +260,7 @@ impl<T: Send + 'static> Iterator for Iter<T> {
 
 impl<T> fmt::Debug for Iter<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Iter")
-            .field("pages", &self.pages)
-            .finish_non_exhaustive()
+        f.debug_struct("Iter").field("pages", &self.pages).finish_non_exhaustive()
     }
 }
 
@@ -351,8 +322,8 @@ impl Download {
     /// On failure the partial file is removed.
     pub fn save(self, path: impl AsRef<Path>) -> Result<u64, Error> {
         let path = path.as_ref();
-        let file = std::fs::File::create(path)
-            .map_err(|e| Error::io(format!("could not create `{}`", path.display()), e))?;
+        let file =
+            std::fs::File::create(path).map_err(|e| Error::io(format!("could not create `{}`", path.display()), e))?;
         let mut writer = std::io::BufWriter::with_capacity(256 * 1024, file);
         let result = self.write_to(&mut writer).and_then(|written| {
             let file = writer.into_inner().map_err(|e| e.into_error());

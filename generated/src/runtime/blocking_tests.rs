@@ -46,66 +46,37 @@ fn rate_limited_then_ok_honours_retry_after() {
     let agent = get_agent_blocking(&client, "x").send().unwrap();
     assert_eq!(agent["id"], "x");
     assert_eq!(server.request_count(), 2);
-    assert!(
-        started.elapsed() >= Duration::from_secs(1),
-        "Retry-After not honoured"
-    );
+    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After not honoured");
 }
 
 #[test]
 fn server_errors_are_retried_for_safe_requests_only() {
-    let (_rt, server) = serve(vec![
-        Reply::status(503),
-        Reply::status(503),
-        Reply::json(200, r#"{"id": "x"}"#),
-    ]);
-    let agent = get_agent_blocking(&blocking_for(&server), "x")
-        .send()
-        .unwrap();
+    let (_rt, server) = serve(vec![Reply::status(503), Reply::status(503), Reply::json(200, r#"{"id": "x"}"#)]);
+    let agent = get_agent_blocking(&blocking_for(&server), "x").send().unwrap();
     assert_eq!(agent["id"], "x");
     assert_eq!(server.request_count(), 3);
 
-    let (_rt, server) = serve(vec![
-        Reply::status(503),
-        Reply::json(200, r#"{"call_id": "c1"}"#),
-    ]);
-    let err = initiate_blocking(&blocking_for(&server))
-        .send()
-        .unwrap_err();
+    let (_rt, server) = serve(vec![Reply::status(503), Reply::json(200, r#"{"call_id": "c1"}"#)]);
+    let err = initiate_blocking(&blocking_for(&server)).send().unwrap_err();
     assert_eq!(err.status(), Some(503));
     assert!(!err.is_retryable());
     std::thread::sleep(Duration::from_millis(100));
-    assert_eq!(
-        server.request_count(),
-        1,
-        "a call-placing POST was sent twice"
-    );
+    assert_eq!(server.request_count(), 1, "a call-placing POST was sent twice");
 }
 
 #[test]
 fn a_drop_after_send_is_retried_only_when_safe() {
     let (_rt, server) = serve(vec![Reply::close(), Reply::json(200, r#"{"id": "x"}"#)]);
-    let agent = get_agent_blocking(&blocking_for(&server), "x")
-        .send()
-        .unwrap();
+    let agent = get_agent_blocking(&blocking_for(&server), "x").send().unwrap();
     assert_eq!(agent["id"], "x");
     assert_eq!(server.request_count(), 2);
 
-    let (_rt, server) = serve(vec![
-        Reply::close(),
-        Reply::json(200, r#"{"call_id": "c1"}"#),
-    ]);
-    let err = initiate_blocking(&blocking_for(&server))
-        .send()
-        .unwrap_err();
+    let (_rt, server) = serve(vec![Reply::close(), Reply::json(200, r#"{"call_id": "c1"}"#)]);
+    let err = initiate_blocking(&blocking_for(&server)).send().unwrap_err();
     assert!(err.is_connection(), "{err}");
     assert!(!err.is_not_sent(), "{err}");
     std::thread::sleep(Duration::from_millis(100));
-    assert_eq!(
-        server.request_count(),
-        1,
-        "a call-placing POST was sent twice"
-    );
+    assert_eq!(server.request_count(), 1, "a call-placing POST was sent twice");
 }
 
 #[test]
@@ -128,10 +99,8 @@ fn a_call_placing_post_that_times_out_is_sent_exactly_once() {
 
 #[test]
 fn a_call_placing_post_is_retried_on_rate_limit() {
-    let (_rt, server) = serve(vec![
-        Reply::json(429, "{}").header("retry-after", "0"),
-        Reply::json(200, r#"{"call_id": "c9"}"#),
-    ]);
+    let (_rt, server) =
+        serve(vec![Reply::json(429, "{}").header("retry-after", "0"), Reply::json(200, r#"{"call_id": "c9"}"#)]);
     let out = initiate_blocking(&blocking_for(&server)).send().unwrap();
     assert_eq!(out.call_id, "c9");
     assert_eq!(server.request_count(), 2);
@@ -139,14 +108,9 @@ fn a_call_placing_post_is_retried_on_rate_limit() {
 
 #[test]
 fn pages_iterate_lazily() {
-    let (_rt, server) = serve(vec![
-        Reply::json(200, &page_body(0..2, "3")),
-        Reply::json(200, &page_body(2..3, "3")),
-    ]);
+    let (_rt, server) = serve(vec![Reply::json(200, &page_body(0..2, "3")), Reply::json(200, &page_body(2..3, "3"))]);
     let client = blocking_for(&server);
-    let mut items = client
-        .adopt(history(client.async_client(), Some(2), None))
-        .iter();
+    let mut items = client.adopt(history(client.async_client(), Some(2), None)).iter();
     let first = items.next().unwrap().unwrap();
     assert_eq!(first["id"], "c0");
     assert_eq!(items.pages_fetched(), 1);
@@ -154,24 +118,17 @@ fn pages_iterate_lazily() {
     assert_eq!(ids(&rest), ["c1", "c2"]);
     assert_eq!(items.total(), Some(3));
     assert!(items.next().is_none());
-    let offsets: Vec<String> = server
-        .requests()
-        .iter()
-        .map(|r| r.query_one("offset").unwrap_or_default().to_owned())
-        .collect();
+    let offsets: Vec<String> =
+        server.requests().iter().map(|r| r.query_one("offset").unwrap_or_default().to_owned()).collect();
     assert_eq!(offsets, ["0", "2"]);
 }
 
 #[test]
 fn an_error_ends_the_iterator() {
-    let (_rt, server) = serve(vec![
-        Reply::json(200, &page_body(0..2, "5")),
-        Reply::json(400, r#"{"detail": "bad offset"}"#),
-    ]);
+    let (_rt, server) =
+        serve(vec![Reply::json(200, &page_body(0..2, "5")), Reply::json(400, r#"{"detail": "bad offset"}"#)]);
     let client = blocking_for(&server);
-    let items = client
-        .adopt(history(client.async_client(), Some(2), None))
-        .iter();
+    let items = client.adopt(history(client.async_client(), Some(2), None)).iter();
     let results: Vec<Result<serde_json::Value, Error>> = items.take(10).collect();
     assert_eq!(results.len(), 3);
     assert_eq!(results[2].as_ref().unwrap_err().status(), Some(400));
@@ -180,16 +137,11 @@ fn an_error_ends_the_iterator() {
 #[test]
 fn downloads_read_through_std_io() {
     let data: Vec<u8> = (0..300_000).map(|i| (i % 251) as u8).collect();
-    let reply = Reply::status(200)
-        .header("content-type", "application/zip")
-        .body(data.clone());
+    let reply = Reply::status(200).header("content-type", "application/zip").body(data.clone());
     let (_rt, server) = serve(vec![reply.clone(), reply, Reply::json(404, "{}")]);
     let client = blocking_for(&server);
     let download = || -> Request<DownloadHistory, BlockingDownload> {
-        let request = Request::new(
-            client.async_client().clone(),
-            DownloadHistory { agent_ids: vec![] },
-        );
+        let request = Request::new(client.async_client().clone(), DownloadHistory { agent_ids: vec![] });
         client.adopt_download(request)
     };
     let mut body = download().send().unwrap();
@@ -203,10 +155,7 @@ fn downloads_read_through_std_io() {
     assert_eq!(rest[..], data[7..]);
 
     let path = temp_path("blocking.zip");
-    assert_eq!(
-        download().send().unwrap().save(&path).unwrap(),
-        data.len() as u64
-    );
+    assert_eq!(download().send().unwrap().save(&path).unwrap(), data.len() as u64);
     assert!(std::fs::read(&path).unwrap() == data);
     std::fs::remove_file(&path).unwrap();
     assert_eq!(download().send().unwrap_err().status(), Some(404));
@@ -225,10 +174,7 @@ async fn works_inside_an_async_runtime() {
     let agent = get_agent_blocking(&client, "x").send().unwrap();
     assert_eq!(agent["id"], "x");
     drop(client);
-    let built = BlockingClient::builder()
-        .api_key(KEY)
-        .base_url(server.url())
-        .build_blocking();
+    let built = BlockingClient::builder().api_key(KEY).base_url(server.url()).build_blocking();
     drop(built.expect("builds inside a runtime"));
     std::thread::spawn(move || drop(server_rt)).join().unwrap();
 }

@@ -65,8 +65,7 @@ impl Form {
 
     /// Adds a text field.
     pub fn text(mut self, name: impl Into<String>, value: impl Into<String>) -> Form {
-        self.parts
-            .push((name.into(), PartValue::Text(value.into())));
+        self.parts.push((name.into(), PartValue::Text(value.into())));
         self
     }
 
@@ -146,32 +145,19 @@ impl Upload {
     /// A file on disk; its name is the path's last component.
     pub fn from_path(path: impl AsRef<Path>) -> Upload {
         let path = path.as_ref().to_path_buf();
-        let file_name = path
-            .file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "file".to_owned());
-        Upload {
-            source: Source::Path(path),
-            file_name,
-            mime_type: None,
-        }
+        let file_name =
+            path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_else(|| "file".to_owned());
+        Upload { source: Source::Path(path), file_name, mime_type: None }
     }
 
     /// Bytes in memory, sent under `file_name`.
     pub fn from_bytes(bytes: impl Into<Bytes>, file_name: impl Into<String>) -> Upload {
-        Upload {
-            source: Source::Bytes(bytes.into()),
-            file_name: file_name.into(),
-            mime_type: None,
-        }
+        Upload { source: Source::Bytes(bytes.into()), file_name: file_name.into(), mime_type: None }
     }
 
     /// A one-shot stream, sent under `file_name`. Clones share the stream: whichever is sent
     /// first consumes it, and a request carrying it is never retried.
-    pub fn from_reader(
-        reader: impl AsyncRead + Send + 'static,
-        file_name: impl Into<String>,
-    ) -> Upload {
+    pub fn from_reader(reader: impl AsyncRead + Send + 'static, file_name: impl Into<String>) -> Upload {
         Upload {
             source: Source::Reader(Arc::new(Mutex::new(Some(Box::pin(reader))))),
             file_name: file_name.into(),
@@ -193,9 +179,7 @@ impl Upload {
 
     /// The MIME type that will be sent: the one set, or a guess from the file name.
     pub fn content_type(&self) -> &str {
-        self.mime_type
-            .as_deref()
-            .unwrap_or_else(|| guess_mime(&self.file_name))
+        self.mime_type.as_deref().unwrap_or_else(|| guess_mime(&self.file_name))
     }
 
     fn is_spent(&self) -> bool {
@@ -210,24 +194,16 @@ impl Upload {
         let part = match &self.source {
             Source::Path(path) => {
                 let open_error = |e: io::Error| {
-                    Error::invalid_request(format!(
-                        "could not open the upload file `{}`: {e}",
-                        path.display()
-                    ))
+                    Error::invalid_request(format!("could not open the upload file `{}`: {e}", path.display()))
                 };
                 let file = tokio::fs::File::open(path).await.map_err(open_error)?;
                 let metadata = file.metadata().await.map_err(open_error)?;
                 if !metadata.is_file() {
-                    return Err(Error::invalid_request(format!(
-                        "the upload path `{}` is not a file",
-                        path.display()
-                    )));
+                    return Err(Error::invalid_request(format!("the upload path `{}` is not a file", path.display())));
                 }
                 Part::stream_with_length(file, metadata.len())
             }
-            Source::Bytes(bytes) => {
-                Part::stream_with_length(reqwest::Body::from(bytes.clone()), bytes.len() as u64)
-            }
+            Source::Bytes(bytes) => Part::stream_with_length(reqwest::Body::from(bytes.clone()), bytes.len() as u64),
             Source::Reader(shared) => {
                 let reader = shared.lock().ok().and_then(|mut r| r.take());
                 let Some(reader) = reader else {
@@ -237,20 +213,14 @@ impl Upload {
             }
         };
         // No control characters in a header line.
-        let file_name: String = self
-            .file_name
-            .chars()
-            .map(|c| if c.is_control() { '_' } else { c })
-            .collect();
-        part.file_name(file_name)
-            .mime_str(self.content_type())
-            .map_err(|_| {
-                Error::invalid_request(format!(
-                    "invalid MIME type `{}` for the upload `{}`",
-                    self.content_type(),
-                    self.file_name
-                ))
-            })
+        let file_name: String = self.file_name.chars().map(|c| if c.is_control() { '_' } else { c }).collect();
+        part.file_name(file_name).mime_str(self.content_type()).map_err(|_| {
+            Error::invalid_request(format!(
+                "invalid MIME type `{}` for the upload `{}`",
+                self.content_type(),
+                self.file_name
+            ))
+        })
     }
 }
 
@@ -260,21 +230,11 @@ impl fmt::Debug for Upload {
         match &self.source {
             Source::Path(path) => s.field("path", path),
             Source::Bytes(bytes) => s.field("bytes", &format_args!("<{} bytes>", bytes.len())),
-            Source::Reader(_) => s.field(
-                "reader",
-                &format_args!(
-                    "{}",
-                    if self.is_spent() {
-                        "<spent>"
-                    } else {
-                        "<unread>"
-                    }
-                ),
-            ),
+            Source::Reader(_) => {
+                s.field("reader", &format_args!("{}", if self.is_spent() { "<spent>" } else { "<unread>" }))
+            }
         };
-        s.field("file_name", &self.file_name)
-            .field("mime_type", &self.content_type())
-            .finish()
+        s.field("file_name", &self.file_name).field("mime_type", &self.content_type()).finish()
     }
 }
 
@@ -326,11 +286,7 @@ impl ReaderStream {
     const CHUNK: usize = 64 * 1024;
 
     fn new(reader: Pin<Box<dyn AsyncRead + Send>>) -> ReaderStream {
-        ReaderStream {
-            reader,
-            buf: vec![0; Self::CHUNK],
-            done: false,
-        }
+        ReaderStream { reader, buf: vec![0; Self::CHUNK], done: false }
     }
 }
 
@@ -370,10 +326,7 @@ mod tests {
         assert_eq!(guess_mime("x.unknown"), "application/octet-stream");
         let upload = Upload::from_bytes(&b"a,b"[..], "list.csv");
         assert_eq!(upload.content_type(), "text/csv");
-        assert_eq!(
-            upload.clone().mime_type("text/plain").content_type(),
-            "text/plain"
-        );
+        assert_eq!(upload.clone().mime_type("text/plain").content_type(), "text/plain");
     }
 
     #[test]
@@ -400,10 +353,7 @@ mod tests {
             .unwrap()
             .file("csv_file", &Upload::from_bytes(&b"x"[..], "a.csv"))
             .unwrap();
-        assert_eq!(
-            form.field_names().collect::<Vec<_>>(),
-            ["name", "variables_map", "csv_file"]
-        );
+        assert_eq!(form.field_names().collect::<Vec<_>>(), ["name", "variables_map", "csv_file"]);
         assert!(Body::Multipart(form.clone()).is_replayable());
         let reader = Upload::from_reader(&b"abc"[..], "r.txt");
         let form = form.file("other", &reader).unwrap();
@@ -424,23 +374,12 @@ mod tests {
 
     #[tokio::test]
     async fn missing_file_is_a_clear_error() {
-        let form = Form::new()
-            .file("f", &Upload::from_path("/definitely/not/here.csv"))
-            .unwrap();
+        let form = Form::new().file("f", &Upload::from_path("/definitely/not/here.csv")).unwrap();
         let err = form.into_reqwest().await.unwrap_err();
         assert!(err.is_config());
-        assert!(
-            err.to_string().contains("/definitely/not/here.csv"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("/definitely/not/here.csv"), "{err}");
         let dir = Form::new().file("f", &Upload::from_path("/")).unwrap();
-        assert!(
-            dir.into_reqwest()
-                .await
-                .unwrap_err()
-                .to_string()
-                .contains("not a file")
-        );
+        assert!(dir.into_reqwest().await.unwrap_err().to_string().contains("not a file"));
     }
 
     #[tokio::test]
@@ -449,8 +388,7 @@ mod tests {
         let mut stream = ReaderStream::new(Box::pin(std::io::Cursor::new(data.clone())));
         let mut out = Vec::new();
         while let Some(chunk) =
-            std::future::poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut stream), cx))
-                .await
+            std::future::poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut stream), cx)).await
         {
             out.extend_from_slice(&chunk.unwrap());
         }

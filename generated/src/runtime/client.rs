@@ -71,14 +71,10 @@ impl ApiKey {
         if raw.is_empty() {
             return Err(Error::config("the API key is empty"));
         }
-        let mut header = HeaderValue::from_str(raw).map_err(|_| {
-            Error::config("the API key contains characters that cannot be sent in an HTTP header")
-        })?;
+        let mut header = HeaderValue::from_str(raw)
+            .map_err(|_| Error::config("the API key contains characters that cannot be sent in an HTTP header"))?;
         header.set_sensitive(true);
-        Ok(ApiKey {
-            header,
-            raw: raw.into(),
-        })
+        Ok(ApiKey { header, raw: raw.into() })
     }
 
     /// The header value, marked sensitive.
@@ -155,14 +151,7 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &self.inner;
         f.debug_struct("Client")
-            .field(
-                "base_urls",
-                &inner
-                    .base_urls
-                    .iter()
-                    .map(|(name, url, _)| (*name, url.as_str()))
-                    .collect::<Vec<_>>(),
-            )
+            .field("base_urls", &inner.base_urls.iter().map(|(name, url, _)| (*name, url.as_str())).collect::<Vec<_>>())
             .field("api_key", &inner.key)
             .field("timeout", &inner.timeout)
             .field("connect_timeout", &inner.connect_timeout)
@@ -282,16 +271,12 @@ impl ClientBuilder {
         let key = ApiKey::new(raw_key)?;
         let auth_header = HeaderName::from_bytes(api.auth_header.as_bytes())
             .map_err(|_| Error::config("invalid authentication header name"))?;
-        let user_agent = HeaderValue::from_str(api.user_agent)
-            .map_err(|_| Error::config("invalid User-Agent"))?;
+        let user_agent = HeaderValue::from_str(api.user_agent).map_err(|_| Error::config("invalid User-Agent"))?;
 
         for (name, _) in &self.base_urls {
             if !api.base_urls.iter().any(|(known, _)| known == name) {
                 let known: Vec<&str> = api.base_urls.iter().map(|(n, _)| *n).collect();
-                return Err(Error::config(format!(
-                    "unknown base URL name `{name}` (known: {})",
-                    known.join(", ")
-                )));
+                return Err(Error::config(format!("unknown base URL name `{name}` (known: {})", known.join(", "))));
             }
         }
         // A client whose base URL was changed (a local fake, a staging server) must not send
@@ -317,9 +302,7 @@ impl ClientBuilder {
         let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
         let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         let custom_http_client = self.http.is_some();
-        let needs_tls = base_urls
-            .iter()
-            .any(|(_, url, _): &(_, String, _)| url.starts_with("https:"));
+        let needs_tls = base_urls.iter().any(|(_, url, _): &(_, String, _)| url.starts_with("https:"));
         let http = match self.http {
             Some(http) => http,
             None => reqwest::Client::builder()
@@ -353,11 +336,7 @@ impl fmt::Debug for ClientBuilder {
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field(
                 "base_urls",
-                &self
-                    .base_urls
-                    .iter()
-                    .map(|(name, url)| (name.as_str(), without_credentials(url)))
-                    .collect::<Vec<_>>(),
+                &self.base_urls.iter().map(|(name, url)| (name.as_str(), without_credentials(url))).collect::<Vec<_>>(),
             )
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
@@ -390,11 +369,7 @@ fn tls_config(needs_tls: bool) -> Result<rustls::ClientConfig, Error> {
         Err(_) if !needs_tls => rustls::ClientConfig::builder_with_provider(ring_provider())
             .with_safe_default_protocol_versions()
             .map(|builder| {
-                with_alpn(
-                    builder
-                        .with_root_certificates(rustls::RootCertStore::empty())
-                        .with_no_client_auth(),
-                )
+                with_alpn(builder.with_root_certificates(rustls::RootCertStore::empty()).with_no_client_auth())
             })
             .map_err(|e| Error::config(format!("could not set up TLS: {e}"))),
         Err(e) => Err(Error::config(format!(
@@ -417,41 +392,27 @@ fn with_alpn(mut config: rustls::ClientConfig) -> rustls::ClientConfig {
 /// The environment variable `Client::from_env` reads for the base URL called `name`.
 pub(crate) fn base_url_env_var(name: &str) -> String {
     let prefix = crate::API.base_url_env;
-    if name == "default" {
-        prefix.to_owned()
-    } else {
-        format!("{prefix}_{}", name.to_ascii_uppercase())
-    }
+    if name == "default" { prefix.to_owned() } else { format!("{prefix}_{}", name.to_ascii_uppercase()) }
 }
 
 /// A base URL as given, unless it carries credentials.
 fn without_credentials(url: &str) -> &str {
     match Url::parse(url.trim()) {
-        Ok(parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
-            "<URL with credentials>"
-        }
+        Ok(parsed) if !parsed.username().is_empty() || parsed.password().is_some() => "<URL with credentials>",
         _ => url,
     }
 }
 
 /// Validates a base URL; returns it without trailing slash, and its path likewise.
-fn check_base_url(
-    name: &str,
-    raw: &str,
-    allow_insecure_http: bool,
-) -> Result<(String, String), Error> {
-    let url = Url::parse(raw.trim())
-        .map_err(|e| Error::config(format!("the base URL `{name}` is not a valid URL: {e}")))?;
+fn check_base_url(name: &str, raw: &str, allow_insecure_http: bool) -> Result<(String, String), Error> {
+    let url =
+        Url::parse(raw.trim()).map_err(|e| Error::config(format!("the base URL `{name}` is not a valid URL: {e}")))?;
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::config(format!(
-            "the base URL `{name}` must not contain credentials"
-        )));
+        return Err(Error::config(format!("the base URL `{name}` must not contain credentials")));
     }
     let shown = url.as_str().trim_end_matches('/').to_owned();
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::config(format!(
-            "the base URL `{shown}` must not have a query or fragment"
-        )));
+        return Err(Error::config(format!("the base URL `{shown}` must not have a query or fragment")));
     }
     let Some(host) = url.host_str() else {
         return Err(Error::config(format!("the base URL `{shown}` has no host")));

@@ -94,27 +94,12 @@ struct Inner {
 #[derive(Debug)]
 enum Repr {
     Api(ApiFailure),
-    Timeout {
-        after: Option<Duration>,
-        source: Option<reqwest::Error>,
-    },
-    Connection {
-        not_sent: bool,
-        source: Option<reqwest::Error>,
-    },
-    Decode {
-        status: u16,
-        request_id: Option<String>,
-        path: Option<String>,
-        detail: String,
-        snippet: Option<String>,
-    },
+    Timeout { after: Option<Duration>, source: Option<reqwest::Error> },
+    Connection { not_sent: bool, source: Option<reqwest::Error> },
+    Decode { status: u16, request_id: Option<String>, path: Option<String>, detail: String, snippet: Option<String> },
     Config(String),
     InvalidRequest(String),
-    Io {
-        context: String,
-        source: std::io::Error,
-    },
+    Io { context: String, source: std::io::Error },
 }
 
 /// What became of a request that failed: [`Error::outcome`].
@@ -184,13 +169,7 @@ struct ApiFailure {
 
 impl Error {
     fn new(repr: Repr) -> Error {
-        Error {
-            inner: Box::new(Inner {
-                repr,
-                endpoint: None,
-                safety: None,
-            }),
-        }
+        Error { inner: Box::new(Inner { repr, endpoint: None, safety: None }) }
     }
 
     /// Records which endpoint failed and how safe it is to repeat, unless already known.
@@ -212,10 +191,7 @@ impl Error {
 
     /// A local I/O failure, e.g. while saving a download.
     pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Error {
-        Error::new(Repr::Io {
-            context: context.into(),
-            source,
-        })
+        Error::new(Repr::Io { context: context.into(), source })
     }
 
     /// A transport failure reported by reqwest. `timeout` is the deadline that applied.
@@ -224,22 +200,13 @@ impl Error {
         let err = err.without_url();
         if err.is_connect() {
             // Includes connect timeouts: the request was never written.
-            Error::new(Repr::Connection {
-                not_sent: true,
-                source: Some(err),
-            })
+            Error::new(Repr::Connection { not_sent: true, source: Some(err) })
         } else if err.is_timeout() {
-            Error::new(Repr::Timeout {
-                after: timeout,
-                source: Some(err),
-            })
+            Error::new(Repr::Timeout { after: timeout, source: Some(err) })
         } else if err.is_builder() {
             Error::invalid_request(chain(&err))
         } else {
-            Error::new(Repr::Connection {
-                not_sent: false,
-                source: Some(err),
-            })
+            Error::new(Repr::Connection { not_sent: false, source: Some(err) })
         }
     }
 
@@ -251,13 +218,7 @@ impl Error {
         detail: String,
         snippet: Option<String>,
     ) -> Error {
-        Error::new(Repr::Decode {
-            status,
-            request_id,
-            path,
-            detail,
-            snippet,
-        })
+        Error::new(Repr::Decode { status, request_id, path, detail, snippet })
     }
 
     /// An error status with its (possibly empty) body. `secret` is scrubbed from the body.
@@ -359,9 +320,7 @@ impl Error {
     /// endpoint that places calls.
     pub fn outcome(&self) -> Outcome {
         match &self.inner.repr {
-            Repr::Connection { not_sent: true, .. } | Repr::Config(_) | Repr::InvalidRequest(_) => {
-                Outcome::NotSent
-            }
+            Repr::Connection { not_sent: true, .. } | Repr::Config(_) | Repr::InvalidRequest(_) => Outcome::NotSent,
             Repr::Api(api) if (400..500).contains(&api.status) => Outcome::Rejected,
             Repr::Api(_) | Repr::Timeout { .. } | Repr::Connection { .. } => Outcome::Unknown,
             // Status 0: a webhook payload that did not decode; no request was involved.
@@ -383,10 +342,7 @@ impl Error {
     /// Whether the request certainly never reached the server: the connection could not be
     /// established, or the client refused to send it (invalid configuration or request).
     pub fn is_not_sent(&self) -> bool {
-        matches!(
-            self.inner.repr,
-            Repr::Connection { not_sent: true, .. } | Repr::Config(_) | Repr::InvalidRequest(_)
-        )
+        matches!(self.inner.repr, Repr::Connection { not_sent: true, .. } | Repr::Config(_) | Repr::InvalidRequest(_))
     }
 
     /// Whether a success response could not be decoded into the expected type.
@@ -493,21 +449,11 @@ impl fmt::Display for Error {
                     f.write_str(" (the request may have reached the server)")
                 }
             }
-            Repr::Decode {
-                status,
-                request_id,
-                path,
-                detail,
-                snippet,
-            } => {
+            Repr::Decode { status, request_id, path, detail, snippet } => {
                 match (*status, self.inner.endpoint) {
                     (0, None) => write!(f, "could not decode the JSON body")?,
-                    (0, Some(endpoint)) => {
-                        write!(f, "could not decode the JSON body for {endpoint}")?
-                    }
-                    (status, _) => {
-                        write!(f, "could not decode the {status} response of {endpoint}")?
-                    }
+                    (0, Some(endpoint)) => write!(f, "could not decode the JSON body for {endpoint}")?,
+                    (status, _) => write!(f, "could not decode the {status} response of {endpoint}")?,
                 }
                 if let Some(path) = path {
                     write!(f, " at `{path}`")?;
@@ -533,14 +479,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.inner.repr {
-            Repr::Timeout {
-                source: Some(source),
-                ..
-            }
-            | Repr::Connection {
-                source: Some(source),
-                ..
-            } => Some(source),
+            Repr::Timeout { source: Some(source), .. } | Repr::Connection { source: Some(source), .. } => Some(source),
             Repr::Io { source, .. } => Some(source),
             _ => None,
         }
@@ -550,11 +489,9 @@ impl std::error::Error for Error {
 /// What a person can do about an API error.
 fn api_hint(api: &ApiFailure, unsafe_endpoint: bool) -> Option<Cow<'static, str>> {
     Some(match api.kind {
-        ErrorKind::Unauthorized => format!(
-            "check {} or regenerate the key in the dashboard",
-            crate::API.api_key_env
-        )
-        .into(),
+        ErrorKind::Unauthorized => {
+            format!("check {} or regenerate the key in the dashboard", crate::API.api_key_env).into()
+        }
         ErrorKind::PaymentRequired => "the workspace is out of credits".into(),
         ErrorKind::Forbidden => "the API key may not do this".into(),
         ErrorKind::PayloadTooLarge => "the upload is too large".into(),
@@ -674,11 +611,7 @@ pub(crate) fn parse_error_body(body: &[u8], secret: &str) -> ParsedBody {
         }
         Ok(_) => parsed.snippet = Some(snippet_of(text)),
         Err(_) => {
-            let readable = if text.starts_with('<') {
-                html_text(text)
-            } else {
-                text.to_owned()
-            };
+            let readable = if text.starts_with('<') { html_text(text) } else { text.to_owned() };
             let readable = clean(&readable);
             if !readable.is_empty() {
                 parsed.snippet = Some(truncate(&readable, SNIPPET_CHARS));
@@ -688,9 +621,7 @@ pub(crate) fn parse_error_body(body: &[u8], secret: &str) -> ParsedBody {
     parsed
 }
 
-fn message_from_object(
-    map: &serde_json::Map<String, serde_json::Value>,
-) -> (Option<String>, Option<String>) {
+fn message_from_object(map: &serde_json::Map<String, serde_json::Value>) -> (Option<String>, Option<String>) {
     use serde_json::Value;
     let mut message = None;
     let mut code = None;
@@ -725,28 +656,16 @@ fn message_from_object(
     (message, code)
 }
 
-fn string_field(
-    map: &serde_json::Map<String, serde_json::Value>,
-    names: &[&str],
-) -> Option<String> {
-    names
-        .iter()
-        .filter_map(|name| map.get(*name))
-        .find_map(|value| value.as_str().map(str::to_owned))
+fn string_field(map: &serde_json::Map<String, serde_json::Value>, names: &[&str]) -> Option<String> {
+    names.iter().filter_map(|name| map.get(*name)).find_map(|value| value.as_str().map(str::to_owned))
 }
 
-fn scalar_field(
-    map: &serde_json::Map<String, serde_json::Value>,
-    names: &[&str],
-) -> Option<String> {
-    names
-        .iter()
-        .filter_map(|name| map.get(*name))
-        .find_map(|value| match value {
-            serde_json::Value::String(s) => Some(s.clone()),
-            serde_json::Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        })
+fn scalar_field(map: &serde_json::Map<String, serde_json::Value>, names: &[&str]) -> Option<String> {
+    names.iter().filter_map(|name| map.get(*name)).find_map(|value| match value {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
 }
 
 /// `body.name: Field required; query.limit: ...` from FastAPI's 422 list.
@@ -778,10 +697,7 @@ fn validation_message(items: &[serde_json::Value]) -> Option<String> {
     }
     let mut message = parts.join("; ");
     if items.len() > MAX_VALIDATION_ITEMS {
-        message.push_str(&format!(
-            " (and {} more)",
-            items.len() - MAX_VALIDATION_ITEMS
-        ));
+        message.push_str(&format!(" (and {} more)", items.len() - MAX_VALIDATION_ITEMS));
     }
     Some(message)
 }
@@ -966,9 +882,7 @@ mod tests {
             p.message.as_deref(),
             Some("body.agent_id: Field required; query.limit.0: Input should be a valid integer")
         );
-        let many: Vec<String> = (0..8)
-            .map(|i| format!(r#"{{"loc": ["body", "f{i}"], "msg": "bad"}}"#))
-            .collect();
+        let many: Vec<String> = (0..8).map(|i| format!(r#"{{"loc": ["body", "f{i}"], "msg": "bad"}}"#)).collect();
         let p = parse(&format!(r#"{{"detail": [{}]}}"#, many.join(",")));
         let message = p.message.unwrap();
         assert!(message.ends_with("body.f4: bad (and 3 more)"), "{message}");
@@ -1009,10 +923,7 @@ mod tests {
         assert_eq!(parse(""), ParsedBody::default());
         assert_eq!(parse("  \n "), ParsedBody::default());
         let p = parse("upstream connect error\r\nor disconnect");
-        assert_eq!(
-            p.snippet.as_deref(),
-            Some("upstream connect error or disconnect")
-        );
+        assert_eq!(p.snippet.as_deref(), Some("upstream connect error or disconnect"));
         let p = parse_error_body(&[0xff, 0xfe, b'o', b'k'], KEY);
         assert!(p.snippet.unwrap().ends_with("ok"));
     }
@@ -1032,26 +943,11 @@ mod tests {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_480); // 2015-10-21 07:28:00
         assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
         assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
-        assert_eq!(
-            parse_retry_after("99999999999999999999999", now),
-            Some(Duration::from_secs(u64::MAX))
-        );
-        assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
-            Some(Duration::from_secs(30))
-        );
-        assert_eq!(
-            parse_retry_after("Wednesday, 21-Oct-15 07:28:10 GMT", now),
-            Some(Duration::from_secs(10))
-        );
-        assert_eq!(
-            parse_retry_after("Wed Oct 21 07:28:05 2015", now),
-            Some(Duration::from_secs(5))
-        );
-        assert_eq!(
-            parse_retry_after("Tue, 20 Oct 2015 07:28:00 GMT", now),
-            Some(Duration::ZERO)
-        );
+        assert_eq!(parse_retry_after("99999999999999999999999", now), Some(Duration::from_secs(u64::MAX)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now), Some(Duration::from_secs(30)));
+        assert_eq!(parse_retry_after("Wednesday, 21-Oct-15 07:28:10 GMT", now), Some(Duration::from_secs(10)));
+        assert_eq!(parse_retry_after("Wed Oct 21 07:28:05 2015", now), Some(Duration::from_secs(5)));
+        assert_eq!(parse_retry_after("Tue, 20 Oct 2015 07:28:00 GMT", now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("-1", now), None);
         assert_eq!(parse_retry_after("1.5", now), None);
         assert_eq!(parse_retry_after("soon", now), None);
@@ -1091,27 +987,20 @@ mod tests {
         assert_eq!(err.endpoint(), Some("calling.history"));
         assert!(!err.is_retryable());
 
-        let err = Error::api(500, &HeaderMap::new(), b"", KEY)
-            .with_endpoint("calling.initiate", RetrySafety::Unsafe);
+        let err = Error::api(500, &HeaderMap::new(), b"", KEY).with_endpoint("calling.initiate", RetrySafety::Unsafe);
         assert_eq!(
             err.to_string(),
             "500 Internal Server Error from calling.initiate (the request may have been \
              processed: check before sending it again)"
         );
         assert!(!err.is_retryable());
-        let err = Error::api(500, &HeaderMap::new(), b"", KEY)
-            .with_endpoint("calling.history", RetrySafety::Safe);
+        let err = Error::api(500, &HeaderMap::new(), b"", KEY).with_endpoint("calling.history", RetrySafety::Safe);
         assert!(err.is_retryable());
 
         let mut headers = HeaderMap::new();
         headers.insert("retry-after", HeaderValue::from_static("3"));
-        let err = Error::api(
-            429,
-            &headers,
-            br#"{"error": {"code": "rate", "message": "Slow down"}}"#,
-            KEY,
-        )
-        .with_endpoint("calling.initiate", RetrySafety::Unsafe);
+        let err = Error::api(429, &headers, br#"{"error": {"code": "rate", "message": "Slow down"}}"#, KEY)
+            .with_endpoint("calling.initiate", RetrySafety::Unsafe);
         assert_eq!(err.retry_after(), Some(Duration::from_secs(3)));
         assert_eq!(err.code(), Some("rate"));
         assert!(err.is_retryable());
@@ -1142,32 +1031,20 @@ mod tests {
         assert!(!err.is_retryable());
 
         let err = Error::decode(0, None, None, "expected value".into(), None);
-        assert_eq!(
-            err.to_string(),
-            "could not decode the JSON body: expected value"
-        );
+        assert_eq!(err.to_string(), "could not decode the JSON body: expected value");
         assert_eq!(err.status(), None);
 
         let err = Error::config("no API key");
         assert!(err.is_config() && err.is_not_sent());
         assert_eq!(err.to_string(), "invalid client configuration: no API key");
 
-        let err = Error::new(Repr::Timeout {
-            after: Some(Duration::from_millis(1500)),
-            source: None,
-        })
-        .with_endpoint("calling.initiate", RetrySafety::Unsafe);
+        let err = Error::new(Repr::Timeout { after: Some(Duration::from_millis(1500)), source: None })
+            .with_endpoint("calling.initiate", RetrySafety::Unsafe);
         assert!(err.is_timeout() && !err.is_retryable() && !err.is_not_sent());
-        assert!(
-            err.to_string()
-                .starts_with("calling.initiate timed out after 1.5s (the request may")
-        );
+        assert!(err.to_string().starts_with("calling.initiate timed out after 1.5s (the request may"));
 
-        let err = Error::new(Repr::Connection {
-            not_sent: true,
-            source: None,
-        })
-        .with_endpoint("calling.initiate", RetrySafety::Unsafe);
+        let err = Error::new(Repr::Connection { not_sent: true, source: None })
+            .with_endpoint("calling.initiate", RetrySafety::Unsafe);
         assert!(err.is_retryable() && err.is_not_sent() && err.is_connection());
 
         let err = Error::io("could not write", std::io::Error::other("disk full"));
@@ -1183,16 +1060,10 @@ mod tests {
         assert_eq!(truncate("ééé", 2), "éé…");
         let text = format!("{}X{}", "a".repeat(300), "b".repeat(300));
         let s = snippet_around(&text, 300);
-        assert!(
-            s.starts_with('…') && s.ends_with('…') && s.contains('X'),
-            "{s}"
-        );
+        assert!(s.starts_with('…') && s.ends_with('…') && s.contains('X'), "{s}");
         assert_eq!(snippet_around("short", 2), "short");
         assert_eq!(snippet_around("é", 1), "é");
-        assert_eq!(
-            DisplayDuration(Duration::from_millis(250)).to_string(),
-            "250ms"
-        );
+        assert_eq!(DisplayDuration(Duration::from_millis(250)).to_string(), "250ms");
         assert_eq!(DisplayDuration(Duration::from_secs(60)).to_string(), "60s");
     }
 }

@@ -40,7 +40,8 @@ pub fn payload_value<T: serde::Serialize>(payload: &T) -> Result<serde_json::Val
 /// compiles once for every crate.
 #[inline(never)]
 fn value_of(text: Vec<u8>) -> Result<serde_json::Value, serde_json::Error> {
-    let text = String::from_utf8(text).map_err(|_| serde_json::Error::custom("serde_json wrote text that is not UTF-8"))?;
+    let text =
+        String::from_utf8(text).map_err(|_| serde_json::Error::custom("serde_json wrote text that is not UTF-8"))?;
     text.parse()
 }
 

@@ -150,11 +150,8 @@ pub trait Operation: Send + Sync + 'static {
 }
 
 /// The characters kept as they are in a path segment: RFC 3986 "unreserved".
-const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+const SEGMENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// Percent-encodes one path segment: everything but RFC 3986 unreserved characters
 /// (`A-Z a-z 0-9 - . _ ~`), so `/`, `?`, `#` and `%` in an id stay inside its segment.

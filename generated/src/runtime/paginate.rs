@@ -47,21 +47,14 @@ impl<O: Paginated> Request<O> {
     pub fn stream(self) -> Paginator<O::Item> {
         let (client, op, timeout, retry, Async) = self.into_parts();
         let api = &crate::API;
-        let limit = op
-            .page_limit()
-            .unwrap_or(api.default_page_size)
-            .clamp(1, api.max_page_size.max(1));
+        let limit = op.page_limit().unwrap_or(api.default_page_size).clamp(1, api.max_page_size.max(1));
         let offset = op.page_offset().unwrap_or(0);
         let fetch = move |limit: u32, offset: u64| -> PageFuture<O::Item> {
             let mut op = op.clone();
             op.set_page(limit, offset);
             let client = client.clone();
             let retry = retry.clone();
-            Box::pin(async move {
-                execute(&client, &op, timeout, retry.as_ref())
-                    .await
-                    .map(O::into_page)
-            })
+            Box::pin(async move { execute(&client, &op, timeout, retry.as_ref()).await.map(O::into_page) })
         };
         Paginator {
             fetch: Box::new(fetch),
@@ -101,9 +94,7 @@ impl<T> Unpin for Paginator<T> {}
 impl<T> Paginator<T> {
     /// The next item, fetching the next page when needed; `None` after the last one.
     pub async fn try_next(&mut self) -> Result<Option<T>, Error> {
-        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx))
-            .await
-            .transpose()
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await.transpose()
     }
 
     /// Fetches every remaining item into a vector.

@@ -131,11 +131,7 @@ mod tests {
 
     #[test]
     fn three_states_on_the_wire() {
-        let update = Update {
-            name: "Ada".to_owned().into(),
-            webhook: None.into(),
-            retries: Patch::Absent,
-        };
+        let update = Update { name: "Ada".to_owned().into(), webhook: None.into(), retries: Patch::Absent };
         let json = serde_json::to_string(&update).unwrap();
         assert_eq!(json, r#"{"name":"Ada","webhook":null}"#);
         let back: Update = serde_json::from_str(&json).unwrap();
@@ -156,9 +152,6 @@ mod tests {
         assert!(n.is_null());
         assert_eq!(n.as_option(), None);
         assert_eq!(Patch::<u32>::default(), Patch::Absent);
-        assert_eq!(
-            serde_json::to_string(&Patch::<u32>::Absent).unwrap(),
-            "null"
-        );
+        assert_eq!(serde_json::to_string(&Patch::<u32>::Absent).unwrap(), "null");
     }
 }

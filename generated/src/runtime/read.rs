@@ -223,7 +223,9 @@ impl<'a> Reader<'a> {
                 }
                 Some(0..=0x1f) => {
                     self.pos = i;
-                    return Err(self.error("control character (\\u0000-\\u001F) found while parsing a string".to_owned()));
+                    return Err(
+                        self.error("control character (\\u0000-\\u001F) found while parsing a string".to_owned())
+                    );
                 }
                 Some(_) => i += 1,
                 None => {
@@ -590,7 +592,10 @@ mod tests {
         assert!(matches!(reader.str().unwrap(), Cow::Borrowed("plain")));
         let text = read::<String>(r#""a\"b\\c\u00e9\ud83d\ude00\n""#).unwrap();
         assert_eq!(text, "a\"b\\cé😀\n");
-        assert_eq!(message::<String>("\"a\u{1}\"").1, "control character (\\u0000-\\u001F) found while parsing a string");
+        assert_eq!(
+            message::<String>("\"a\u{1}\"").1,
+            "control character (\\u0000-\\u001F) found while parsing a string"
+        );
         assert_eq!(message::<String>(r#""open"#).1, "EOF while parsing a string");
         assert!(message::<String>(r#""\q""#).1.starts_with("invalid escape"));
     }
@@ -603,12 +608,21 @@ mod tests {
         let tricky = "0.30000000000000004441";
         assert_eq!(read::<f64>(tricky).unwrap(), serde_json::from_str::<f64>(tricky).unwrap());
         assert_eq!(message::<i64>("1.5").1, "invalid type: floating point `1.5`, expected i64");
-        assert_eq!(message::<i64>("9223372036854775808").1, "invalid type: integer `9223372036854775808`, expected i64");
+        assert_eq!(
+            message::<i64>("9223372036854775808").1,
+            "invalid type: integer `9223372036854775808`, expected i64"
+        );
         assert_eq!(message::<i64>(r#""5""#).1, "invalid type: string \"5\", expected i64");
         assert_eq!(message::<bool>("1"), (0, "invalid type: integer `1`, expected a boolean".to_owned()));
         // The short paths give what serde_json gives, and leave what they cannot read to it.
-        for text in ["0", "-0", "7", "-123456789012345678", "42.5", "0.1", "-0.000123", "123456789.12345", "3.14159265358979"] {
-            assert_eq!(read::<f64>(text).unwrap().to_bits(), serde_json::from_str::<f64>(text).unwrap().to_bits(), "{text}");
+        for text in
+            ["0", "-0", "7", "-123456789012345678", "42.5", "0.1", "-0.000123", "123456789.12345", "3.14159265358979"]
+        {
+            assert_eq!(
+                read::<f64>(text).unwrap().to_bits(),
+                serde_json::from_str::<f64>(text).unwrap().to_bits(),
+                "{text}"
+            );
         }
         for text in ["0", "-7", "123456789012345678", "-999999999999999999"] {
             assert_eq!(read::<i64>(text).unwrap(), serde_json::from_str::<i64>(text).unwrap(), "{text}");
@@ -617,7 +631,10 @@ mod tests {
         assert!(read::<i64>("01").is_err());
         assert!(read::<f64>("1.").is_err());
         assert!(read::<f64>(".5").is_err());
-        assert_eq!(read::<f64>("1234567890123456789.5").unwrap(), serde_json::from_str::<f64>("1234567890123456789.5").unwrap());
+        assert_eq!(
+            read::<f64>("1234567890123456789.5").unwrap(),
+            serde_json::from_str::<f64>("1234567890123456789.5").unwrap()
+        );
     }
 
     #[test]

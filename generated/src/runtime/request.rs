@@ -40,25 +40,13 @@ impl<O: Operation> Request<O> {
     /// A request of `op` through `client` (called by generated code).
     #[allow(dead_code)] // A spec without endpoints never calls it.
     pub(crate) fn new(client: Client, op: O) -> Request<O> {
-        Request {
-            client,
-            op,
-            timeout: None,
-            retry: None,
-            mode: Async,
-        }
+        Request { client, op, timeout: None, retry: None, mode: Async }
     }
 
     /// The same request, sent in another mode.
     #[allow(dead_code)] // Used by the blocking client only.
     pub(crate) fn with_mode<M>(self, mode: M) -> Request<O, M> {
-        Request {
-            client: self.client,
-            op: self.op,
-            timeout: self.timeout,
-            retry: self.retry,
-            mode,
-        }
+        Request { client: self.client, op: self.op, timeout: self.timeout, retry: self.retry, mode }
     }
 
     /// Sends the request (retrying as the policy and the endpoint allow) and decodes the
@@ -88,10 +76,7 @@ impl<O: Operation, M> Request<O, M> {
     }
 
     /// The client, the operation, the options and the mode.
-    #[allow(
-        clippy::type_complexity,
-        reason = "taken apart once by each way of sending"
-    )]
+    #[allow(clippy::type_complexity, reason = "taken apart once by each way of sending")]
     pub(crate) fn into_parts(self) -> (Client, O, Option<Duration>, Option<RetryPolicy>, M) {
         (self.client, self.op, self.timeout, self.retry, self.mode)
     }
@@ -128,10 +113,8 @@ pub(crate) async fn execute<O: Operation>(
     let inner = client.inner();
     let policy = retry.unwrap_or(&inner.retry);
     let timeout = timeout.unwrap_or(inner.timeout);
-    op.check()
-        .map_err(|e| e.with_endpoint(endpoint.name, endpoint.retry))?;
-    let url = build_url(inner, &endpoint, op)
-        .map_err(|e| e.with_endpoint(endpoint.name, endpoint.retry))?;
+    op.check().map_err(|e| e.with_endpoint(endpoint.name, endpoint.retry))?;
+    let url = build_url(inner, &endpoint, op).map_err(|e| e.with_endpoint(endpoint.name, endpoint.retry))?;
     let mut retries = 0u32;
     loop {
         let span = tracing::info_span!(
@@ -143,20 +126,14 @@ pub(crate) async fn execute<O: Operation>(
             status = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        let outcome = attempt::<O>(inner, &endpoint, op, &url, timeout, &span)
-            .instrument(span.clone())
-            .await;
+        let outcome = attempt::<O>(inner, &endpoint, op, &url, timeout, &span).instrument(span.clone()).await;
         let (err, replayable) = match outcome {
             Ok(output) => return Ok(output),
-            Err((err, replayable)) => {
-                (err.with_endpoint(endpoint.name, endpoint.retry), replayable)
-            }
+            Err((err, replayable)) => (err.with_endpoint(endpoint.name, endpoint.retry), replayable),
         };
         // `is_retryable` knows the endpoint's safety: an unsafe endpoint is only retried
         // when the request never reached the server, or on 429.
-        let delay = (replayable && err.is_retryable())
-            .then(|| policy.delay(retries, &err))
-            .flatten();
+        let delay = (replayable && err.is_retryable()).then(|| policy.delay(retries, &err)).flatten();
         let Some(delay) = delay else {
             span.in_scope(|| tracing::debug!(error = %err, "request failed"));
             return Err(err);
@@ -184,10 +161,7 @@ async fn attempt<O: Operation>(
 ) -> Result<O::Output, (Error, bool)> {
     let (body, problem) = check_inputs(|| op.body());
     if let Some(problem) = problem {
-        return Err((
-            Error::invalid_request(format!("request body: {problem}")),
-            false,
-        ));
+        return Err((Error::invalid_request(format!("request body: {problem}")), false));
     }
     let body = body.map_err(|e| (e, false))?;
     let replayable = body.is_replayable();
@@ -201,17 +175,12 @@ async fn attempt<O: Operation>(
     request = match body {
         Body::Empty => request,
         Body::Json(json) => request.header(CONTENT_TYPE, "application/json").body(json),
-        Body::Multipart(form) => {
-            request.multipart(form.into_reqwest().await.map_err(|e| (e, false))?)
-        }
+        Body::Multipart(form) => request.multipart(form.into_reqwest().await.map_err(|e| (e, false))?),
     };
 
     let started = Instant::now();
     let sent = request.send().await;
-    span.record(
-        "latency_ms",
-        u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-    );
+    span.record("latency_ms", u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
     let response = sent.map_err(|e| (Error::transport(e, Some(timeout)), replayable))?;
     let status = response.status();
     span.record("status", status.as_u16());
@@ -223,13 +192,7 @@ async fn attempt<O: Operation>(
         let err = Error::api(status.as_u16(), &headers, &body, inner.key.secret());
         return Err((err, replayable));
     }
-    let response = Response::new(
-        response,
-        endpoint.name,
-        endpoint.retry,
-        timeout,
-        inner.key.secret().clone(),
-    );
+    let response = Response::new(response, endpoint.name, endpoint.retry, timeout, inner.key.secret().clone());
     O::decode(response).await.map_err(|e| (e, replayable))
 }
 
@@ -249,11 +212,7 @@ async fn read_error_body(mut response: reqwest::Response) -> Vec<u8> {
 }
 
 /// Base URL + filled path + query, after checking the path against its template.
-pub(crate) fn build_url<O: Operation>(
-    inner: &ClientInner,
-    endpoint: &Endpoint,
-    op: &O,
-) -> Result<Url, Error> {
+pub(crate) fn build_url<O: Operation>(inner: &ClientInner, endpoint: &Endpoint, op: &O) -> Result<Url, Error> {
     let (base, base_path) = inner.base_url(endpoint.base_url)?;
     let (path, problem) = check_inputs(|| op.path());
     if let Some(problem) = problem {
@@ -264,9 +223,7 @@ pub(crate) fn build_url<O: Operation>(
         .map_err(|e| Error::invalid_request(format!("could not build the URL: {e}")))?;
     // The URL parser resolves dot segments; it must not have changed the path.
     if url.path() != format!("{base_path}{path}") {
-        return Err(Error::invalid_request(
-            "a path parameter changed the request path (empty, `.` or `..` segment)",
-        ));
+        return Err(Error::invalid_request("a path parameter changed the request path (empty, `.` or `..` segment)"));
     }
     let mut query = Query::new();
     if let ((), Some(problem)) = check_inputs(|| op.query(&mut query)) {
@@ -284,11 +241,7 @@ pub(crate) fn build_url<O: Operation>(
 /// Checks that `path` has the template's shape: literal segments equal, parameter segments
 /// neither empty nor `.` / `..` (which would reach another endpoint).
 pub(crate) fn check_path(template: &str, path: &str) -> Result<(), Error> {
-    let wrong_shape = || {
-        Error::invalid_request(format!(
-            "the path `{path}` does not match the template `{template}`"
-        ))
-    };
+    let wrong_shape = || Error::invalid_request(format!("the path `{path}` does not match the template `{template}`"));
     if !path.starts_with('/') {
         return Err(wrong_shape());
     }

@@ -39,14 +39,7 @@ impl Response {
         secret: Arc<str>,
     ) -> Response {
         let request_id = request_id(inner.headers());
-        Response {
-            inner,
-            endpoint,
-            safety,
-            timeout,
-            request_id,
-            secret,
-        }
+        Response { inner, endpoint, safety, timeout, request_id, secret }
     }
 
     /// The HTTP status code.
@@ -86,19 +79,13 @@ impl fmt::Debug for Response {
 /// snippet of the body around that point, with the API key scrubbed. An empty body decodes
 /// as `null` (so `()`, `Option` and `serde_json::Value` accept it).
 pub fn decode_json<T: DeserializeOwned + Send + 'static>(response: Response) -> DecodeFuture<T> {
-    Box::pin(DecodeJson {
-        body: Box::pin(read_json_body(response)),
-        decode: decode_body::<T>,
-    })
+    Box::pin(DecodeJson { body: Box::pin(read_json_body(response)), decode: decode_body::<T> })
 }
 
 /// Reads the whole body and decodes it with the crate's own reader into `T`
 /// ([`read`](super::read)); failures are reported as by [`decode_json`].
 pub fn decode_read<T: super::read::FromJson + Send + 'static>(response: Response) -> DecodeFuture<T> {
-    Box::pin(ReadJson {
-        body: Box::pin(read_json_body(response)),
-        read: T::read,
-    })
+    Box::pin(ReadJson { body: Box::pin(read_json_body(response)), read: T::read })
 }
 
 /// The future of [`decode_read`]: the shared body read, then one typed read. Written out for
@@ -146,9 +133,8 @@ pub(crate) fn read_json_slice<T: super::read::FromJson>(bytes: &[u8]) -> Result<
 
 /// The JSON text of `bytes`: `null` for a blank body; not UTF-8 is an error.
 fn json_text(bytes: &[u8]) -> Result<&str, super::read::ReadError> {
-    std::str::from_utf8(json_input(bytes)).map_err(|err| {
-        super::read::ReadError::new(err.valid_up_to(), "the body is not valid UTF-8".to_owned(), false)
-    })
+    std::str::from_utf8(json_input(bytes))
+        .map_err(|err| super::read::ReadError::new(err.valid_up_to(), "the body is not valid UTF-8".to_owned(), false))
 }
 
 /// The future of [`decode_json`]: the shared body read, then one typed decode.
@@ -226,27 +212,10 @@ pub(crate) fn read_failure(
 }
 
 async fn read_json_body(response: Response) -> Result<JsonBody, Error> {
-    let Response {
-        inner,
-        endpoint,
-        safety,
-        timeout,
-        request_id,
-        secret,
-    } = response;
+    let Response { inner, endpoint, safety, timeout, request_id, secret } = response;
     let status = inner.status().as_u16();
-    let bytes = inner
-        .bytes()
-        .await
-        .map_err(|e| Error::transport(e, Some(timeout)).with_endpoint(endpoint, safety))?;
-    Ok(JsonBody {
-        bytes,
-        status,
-        request_id,
-        secret,
-        endpoint,
-        safety,
-    })
+    let bytes = inner.bytes().await.map_err(|e| Error::transport(e, Some(timeout)).with_endpoint(endpoint, safety))?;
+    Ok(JsonBody { bytes, status, request_id, secret, endpoint, safety })
 }
 
 /// The JSON to decode from `bytes`: `null` for a blank body.
@@ -309,8 +278,7 @@ fn failure_at(
     let text = String::from_utf8_lossy(bytes);
     let text = scrub(&text, secret);
     let detail = scrub(&detail, secret).into_owned();
-    let snippet = (!text.trim().is_empty())
-        .then(|| snippet_around(&text, offset.unwrap_or(0).min(text.len())));
+    let snippet = (!text.trim().is_empty()).then(|| snippet_around(&text, offset.unwrap_or(0).min(text.len())));
     Error::decode(status, request_id, path, detail, snippet)
 }
 
@@ -404,12 +372,7 @@ fn byte_offset(bytes: &[u8], line: usize, column: usize) -> Option<usize> {
     let line_start = if line == 1 {
         0
     } else {
-        bytes
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| **b == b'\n')
-            .nth(line - 2)
-            .map(|(i, _)| i + 1)?
+        bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').nth(line - 2).map(|(i, _)| i + 1)?
     };
     Some((line_start + column.saturating_sub(1)).min(bytes.len()))
 }
@@ -455,10 +418,7 @@ pub struct ByteStream {
 impl ByteStream {
     fn new(response: Response) -> ByteStream {
         let headers = response.inner.headers();
-        let content_type = headers
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let content_type = headers.get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let content_length = response.inner.content_length();
         ByteStream {
             endpoint: response.endpoint,
@@ -489,25 +449,17 @@ impl ByteStream {
 
     /// The next chunk, or `None` at the end of the body.
     pub async fn next_chunk(&mut self) -> Result<Option<Bytes>, Error> {
-        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx))
-            .await
-            .transpose()
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await.transpose()
     }
 
     /// Writes the whole body to `writer` and flushes it; returns the number of bytes.
     pub async fn write_to(mut self, mut writer: impl AsyncWrite + Unpin) -> Result<u64, Error> {
         let mut written = 0u64;
         while let Some(chunk) = self.next_chunk().await? {
-            writer
-                .write_all(&chunk)
-                .await
-                .map_err(|e| Error::io("could not write the download", e))?;
+            writer.write_all(&chunk).await.map_err(|e| Error::io("could not write the download", e))?;
             written += chunk.len() as u64;
         }
-        writer
-            .flush()
-            .await
-            .map_err(|e| Error::io("could not write the download", e))?;
+        writer.flush().await.map_err(|e| Error::io("could not write the download", e))?;
         Ok(written)
     }
 
@@ -552,8 +504,7 @@ impl Stream for ByteStream {
             Poll::Ready(Some(Ok(chunk))) => Poll::Ready(Some(Ok(chunk))),
             Poll::Ready(Some(Err(e))) => {
                 self.done = true;
-                let err = Error::transport(e, Some(self.timeout))
-                    .with_endpoint(self.endpoint, self.safety);
+                let err = Error::transport(e, Some(self.timeout)).with_endpoint(self.endpoint, self.safety);
                 Poll::Ready(Some(Err(err)))
             }
         }
@@ -593,8 +544,7 @@ mod tests {
     #[test]
     fn decode_error_has_path_and_snippet() {
         let body = br#"{"calls": [{"id": "a", "status": "completed"}, {"id": "b", "status": 7}], "total": 2}"#;
-        let err = decode_json_slice::<History>(body, 200, Some("r1".into()), "key_0123456789")
-            .unwrap_err();
+        let err = decode_json_slice::<History>(body, 200, Some("r1".into()), "key_0123456789").unwrap_err();
         assert!(err.is_decode());
         assert_eq!(err.decode_path(), Some("calls[1].status"));
         assert_eq!(err.status(), Some(200));
@@ -602,10 +552,7 @@ mod tests {
         let snippet = err.body_snippet().unwrap();
         assert!(snippet.contains(r#""status": 7"#), "{snippet}");
         let text = err.to_string();
-        assert!(
-            text.contains("calls[1].status") && text.contains("invalid type"),
-            "{text}"
-        );
+        assert!(text.contains("calls[1].status") && text.contains("invalid type"), "{text}");
     }
 
     #[test]
@@ -625,10 +572,7 @@ mod tests {
         let err = decode_json_slice::<History>(b"  ", 200, None, "").unwrap_err();
         assert!(err.to_string().contains("empty"), "{err}");
         assert!(decode_json_slice::<()>(b"", 204, None, "").is_ok());
-        assert_eq!(
-            decode_json_slice::<Option<u32>>(b"\n", 200, None, "").unwrap(),
-            None
-        );
+        assert_eq!(decode_json_slice::<Option<u32>>(b"\n", 200, None, "").unwrap(), None);
         let err = decode_json_slice::<History>(b"<html>oops</html>", 200, None, "").unwrap_err();
         assert_eq!(err.body_snippet(), Some("<html>oops</html>"));
     }
@@ -636,7 +580,9 @@ mod tests {
     #[test]
     fn paths_from_positions() {
         let body = br#"{"a": [1, {"b\"c": "x", "d": {}}], "e": 2}"#;
-        let at = |needle: &str| json_path_at(body, body.windows(needle.len()).position(|w| w == needle.as_bytes()).unwrap(), true);
+        let at = |needle: &str| {
+            json_path_at(body, body.windows(needle.len()).position(|w| w == needle.as_bytes()).unwrap(), true)
+        };
         assert_eq!(at("1,"), Some("a[0]".into()));
         assert_eq!(at(r#"{"b"#), Some("a[1]".into()), "an object before its first key");
         assert_eq!(at(r#""x""#), Some("a[1].b\"c".into()), "an escaped key");
@@ -646,8 +592,7 @@ mod tests {
         assert_eq!(json_path_at(body, body.len() - 1, true), None);
         assert_eq!(json_path_at(body, body.len() - 1, false), Some("e".into()), "the last value's error");
         // A missing field is reported after the object closed: the object's own path.
-        let err = decode_json_slice::<History>(br#"{"calls": [{"id": "a"}], "total": 1}"#, 200, None, "")
-            .unwrap_err();
+        let err = decode_json_slice::<History>(br#"{"calls": [{"id": "a"}], "total": 1}"#, 200, None, "").unwrap_err();
         assert_eq!(err.decode_path(), Some("calls[0]"), "{err}");
     }
 

@@ -41,10 +41,7 @@ impl RetryPolicy {
     /// Never retry.
     #[must_use]
     pub fn none() -> Self {
-        RetryPolicy {
-            max_retries: 0,
-            ..RetryPolicy::default()
-        }
+        RetryPolicy { max_retries: 0, ..RetryPolicy::default() }
     }
 
     /// How many times a request may be sent again after its first attempt.
@@ -95,10 +92,7 @@ impl RetryPolicy {
     /// The backoff ceiling for retry number `retry`.
     pub(crate) fn backoff_cap(&self, retry: u32) -> Duration {
         let factor = 1u32.checked_shl(retry.min(31)).unwrap_or(u32::MAX);
-        self.initial_backoff
-            .checked_mul(factor)
-            .unwrap_or(self.max_backoff)
-            .min(self.max_backoff)
+        self.initial_backoff.checked_mul(factor).unwrap_or(self.max_backoff).min(self.max_backoff)
     }
 }
 
@@ -118,10 +112,7 @@ fn next_random() -> u64 {
     static SEED: OnceLock<u64> = OnceLock::new();
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let seed = *SEED.get_or_init(|| {
-        let clock = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0);
+        let clock = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
         let local = 0u8;
         let stack = std::ptr::addr_of!(local) as usize as u64;
         clock ^ stack.rotate_left(32) ^ u64::from(std::process::id()).rotate_left(16)
@@ -174,11 +165,7 @@ mod tests {
                 distinct.insert(d);
             }
         }
-        assert!(
-            distinct.len() > 100,
-            "jitter looks constant: {}",
-            distinct.len()
-        );
+        assert!(distinct.len() > 100, "jitter looks constant: {}", distinct.len());
         assert_eq!(p.delay(10, &plain_error()), None);
         let zero = RetryPolicy::default().initial_backoff(Duration::ZERO);
         assert_eq!(zero.delay(0, &plain_error()), Some(Duration::ZERO));
@@ -187,10 +174,7 @@ mod tests {
     #[test]
     fn retry_after_is_honoured_up_to_the_limit() {
         let p = RetryPolicy::default().max_retry_after(Duration::from_secs(5));
-        assert_eq!(
-            p.delay(0, &error_with_retry_after("5")),
-            Some(Duration::from_secs(5))
-        );
+        assert_eq!(p.delay(0, &error_with_retry_after("5")), Some(Duration::from_secs(5)));
         assert_eq!(p.delay(0, &error_with_retry_after("6")), None);
         assert_eq!(p.delay(3, &error_with_retry_after("1")), None);
     }

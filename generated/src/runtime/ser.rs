@@ -37,11 +37,7 @@ pub fn patch<S: SerializeStruct, T: Serialize>(
     name: &'static str,
     value: &Patch<T>,
 ) -> Result<(), S::Error> {
-    if value.is_absent() {
-        object.skip_field(name)
-    } else {
-        object.serialize_field(name, value)
-    }
+    if value.is_absent() { object.skip_field(name) } else { object.serialize_field(name, value) }
 }
 
 #[cfg(test)]

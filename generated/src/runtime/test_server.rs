@@ -43,19 +43,12 @@ impl Recorded {
     /// The first value of a header.
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
-        self.headers
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
     }
 
     /// Every value of a query parameter.
     pub(crate) fn query_all(&self, name: &str) -> Vec<&str> {
-        self.query
-            .iter()
-            .filter(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
+        self.query.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect()
     }
 
     /// The first value of a query parameter.
@@ -84,20 +77,12 @@ pub(crate) enum Reply {
 impl Reply {
     /// An empty answer with this status.
     pub(crate) fn status(status: u16) -> Reply {
-        Reply::Respond {
-            status,
-            headers: Vec::new(),
-            body: Vec::new(),
-            delay: Duration::ZERO,
-            trickle: None,
-        }
+        Reply::Respond { status, headers: Vec::new(), body: Vec::new(), delay: Duration::ZERO, trickle: None }
     }
 
     /// A JSON answer.
     pub(crate) fn json(status: u16, body: &str) -> Reply {
-        Reply::status(status)
-            .header("content-type", "application/json")
-            .body(body.as_bytes().to_vec())
+        Reply::status(status).header("content-type", "application/json").body(body.as_bytes().to_vec())
     }
 
     /// Closes the connection after reading the request.
@@ -154,18 +139,14 @@ pub(crate) struct TestServer {
 impl TestServer {
     /// Starts a server on a free loopback port answering with `script`.
     pub(crate) async fn start(script: Vec<Reply>) -> TestServer {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind loopback");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
         TestServer::serve(listener, script)
     }
 
     /// Starts a server with `script` on a runtime of its own, so that the calling thread can
     /// block (the blocking client's tests). Keep the runtime as long as the server.
     #[cfg(feature = "blocking")]
-    pub(crate) fn start_on_own_runtime(
-        script: Vec<Reply>,
-    ) -> (tokio::runtime::Runtime, TestServer) {
+    pub(crate) fn start_on_own_runtime(script: Vec<Reply>) -> (tokio::runtime::Runtime, TestServer) {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -177,18 +158,13 @@ impl TestServer {
 
     /// Starts a server on a given loopback port.
     pub(crate) async fn start_on(port: u16, script: Vec<Reply>) -> TestServer {
-        let listener = TcpListener::bind(("127.0.0.1", port))
-            .await
-            .expect("bind loopback port");
+        let listener = TcpListener::bind(("127.0.0.1", port)).await.expect("bind loopback port");
         TestServer::serve(listener, script)
     }
 
     fn serve(listener: TcpListener, script: Vec<Reply>) -> TestServer {
         let addr = listener.local_addr().expect("local addr");
-        let state = Arc::new(State {
-            script: Mutex::new(script.into()),
-            requests: Mutex::new(Vec::new()),
-        });
+        let state = Arc::new(State { script: Mutex::new(script.into()), requests: Mutex::new(Vec::new()) });
         let task_state = state.clone();
         let task = tokio::spawn(async move {
             let mut connections = JoinSet::new();
@@ -279,35 +255,26 @@ impl Conn {
 }
 
 async fn handle(stream: TcpStream, state: Arc<State>) {
-    let mut conn = Conn {
-        stream,
-        buf: Vec::new(),
-    };
+    let mut conn = Conn { stream, buf: Vec::new() };
     for _ in 0..MAX_REQUESTS {
         let Some(request) = read_request(&mut conn).await else {
             return;
         };
         state.requests.lock().unwrap().push(request);
-        let reply = state.script.lock().unwrap().pop_front().unwrap_or_else(|| {
-            Reply::json(418, r#"{"detail": "test server: no scripted reply left"}"#)
-        });
+        let reply = state
+            .script
+            .lock()
+            .unwrap()
+            .pop_front()
+            .unwrap_or_else(|| Reply::json(418, r#"{"detail": "test server: no scripted reply left"}"#));
         match reply {
             Reply::Close => {
                 let _ = conn.stream.shutdown().await;
                 return;
             }
-            Reply::Respond {
-                status,
-                headers,
-                body,
-                delay,
-                trickle,
-            } => {
+            Reply::Respond { status, headers, body, delay, trickle } => {
                 tokio::time::sleep(delay).await;
-                let mut head = format!(
-                    "HTTP/1.1 {status} Scripted\r\ncontent-length: {}\r\n",
-                    body.len()
-                );
+                let mut head = format!("HTTP/1.1 {status} Scripted\r\ncontent-length: {}\r\n", body.len());
                 for (name, value) in &headers {
                     head.push_str(&format!("{name}: {value}\r\n"));
                 }
@@ -359,12 +326,7 @@ async fn read_request(conn: &mut Conn) -> Option<Recorded> {
         let (name, value) = line.split_once(':')?;
         headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
     }
-    let header = |name: &str| {
-        headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
-    };
+    let header = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
     let body = if let Some(length) = header("content-length") {
         let length: usize = length.parse().ok()?;
         if length > MAX_BODY {
@@ -392,14 +354,7 @@ async fn read_request(conn: &mut Conn) -> Option<Recorded> {
                 .collect()
         })
         .unwrap_or_default();
-    Some(Recorded {
-        method,
-        path,
-        raw_query,
-        query,
-        headers,
-        body,
-    })
+    Some(Recorded { method, path, raw_query, query, headers, body })
 }
 
 async fn read_chunked(conn: &mut Conn) -> Option<Vec<u8>> {
@@ -428,7 +383,5 @@ async fn read_chunked(conn: &mut Conn) -> Option<Vec<u8>> {
 /// Decodes `application/x-www-form-urlencoded` text.
 pub(crate) fn form_decode(text: &str) -> String {
     let text = text.replace('+', " ");
-    percent_encoding::percent_decode_str(&text)
-        .decode_utf8_lossy()
-        .into_owned()
+    percent_encoding::percent_decode_str(&text).decode_utf8_lossy().into_owned()
 }

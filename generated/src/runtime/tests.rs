@@ -45,13 +45,7 @@ impl Operation for GetAgent {
 }
 
 fn get_agent(client: &Client, id: &str) -> Request<GetAgent> {
-    Request::new(
-        client.clone(),
-        GetAgent {
-            agent_id: id.to_owned(),
-            ..GetAgent::default()
-        },
-    )
+    Request::new(client.clone(), GetAgent { agent_id: id.to_owned(), ..GetAgent::default() })
 }
 
 #[derive(Debug, Clone)]
@@ -290,11 +284,7 @@ impl Operation for Transcribe {
         "/transcriptions".to_owned()
     }
     fn body(&self) -> Result<Body, Error> {
-        Ok(Body::Multipart(
-            Form::new()
-                .file("file", &self.audio)?
-                .text("language", "en"),
-        ))
+        Ok(Body::Multipart(Form::new().file("file", &self.audio)?.text("language", "en")))
     }
     fn decode(response: Response) -> DecodeFuture<Self::Output> {
         decode_json(response)
@@ -348,20 +338,14 @@ fn closed_port_client() -> Client {
 
 fn assert_no_key(text: &str) {
     assert!(!text.contains(KEY), "the API key leaked into: {text}");
-    assert!(
-        !text.contains(&KEY[8..]),
-        "part of the API key leaked into: {text}"
-    );
+    assert!(!text.contains(&KEY[8..]), "part of the API key leaked into: {text}");
 }
 
 fn temp_path(name: &str) -> std::path::PathBuf {
     let unique = format!(
         "sdk-runtime-{}-{}-{name}",
         std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
     );
     std::env::temp_dir().join(unique)
 }
@@ -409,9 +393,7 @@ fn encode_segment_keeps_only_unreserved() {
 async fn path_parameters_cannot_reach_another_endpoint() {
     let server = TestServer::start(vec![Reply::json(200, "{}")]).await;
     let client = client_for(&server);
-    get_agent(&client, "../workspace/api-key?x=1#f")
-        .await
-        .unwrap();
+    get_agent(&client, "../workspace/api-key?x=1#f").await.unwrap();
     let r = &server.requests()[0];
     assert_eq!(r.path, "/agent/..%2Fworkspace%2Fapi-key%3Fx%3D1%23f");
     assert_eq!(r.raw_query, None);
@@ -441,9 +423,7 @@ fn path_shape_checks() {
 async fn second_base_url_is_used() {
     let server = TestServer::start(vec![Reply::json(200, r#"{"transcription": "hi"}"#)]).await;
     let client = client_for(&server);
-    let op = Transcribe {
-        audio: Upload::from_bytes(&b"RIFF...."[..], "hello.wav"),
-    };
+    let op = Transcribe { audio: Upload::from_bytes(&b"RIFF...."[..], "hello.wav") };
     let out = Request::new(client, op).await.unwrap();
     assert_eq!(out["transcription"], "hi");
     let r = &server.requests()[0];
@@ -467,20 +447,14 @@ async fn rate_limited_then_ok_honours_retry_after() {
     let elapsed = started.elapsed();
     assert_eq!(agent["id"], "x");
     assert_eq!(server.request_count(), 2);
-    assert!(
-        elapsed >= Duration::from_secs(1),
-        "Retry-After not honoured: {elapsed:?}"
-    );
+    assert!(elapsed >= Duration::from_secs(1), "Retry-After not honoured: {elapsed:?}");
     assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
 }
 
 #[tokio::test]
 async fn too_long_retry_after_gives_up_at_once() {
-    let server = TestServer::start(vec![
-        Reply::json(429, "{}").header("retry-after", "120"),
-        Reply::json(200, "{}"),
-    ])
-    .await;
+    let server =
+        TestServer::start(vec![Reply::json(429, "{}").header("retry-after", "120"), Reply::json(200, "{}")]).await;
     let client = client_for(&server);
     let started = Instant::now();
     let err = get_agent(&client, "x").await.unwrap_err();
@@ -500,10 +474,7 @@ async fn server_errors_exhaust_the_retries() {
     ])
     .await;
     let client = client_for(&server);
-    let err = get_agent(&client, "x")
-        .retry_policy(fast_retries(2))
-        .await
-        .unwrap_err();
+    let err = get_agent(&client, "x").retry_policy(fast_retries(2)).await.unwrap_err();
     assert_eq!(server.request_count(), 3);
     assert_eq!(err.status(), Some(503));
     assert_eq!(err.kind(), Some(ErrorKind::Server));
@@ -517,21 +488,15 @@ async fn server_errors_exhaust_the_retries() {
 async fn per_request_policy_overrides_the_client() {
     let server = TestServer::start(vec![Reply::status(503), Reply::json(200, "{}")]).await;
     let client = client_for(&server);
-    let err = get_agent(&client, "x")
-        .retry_policy(RetryPolicy::none())
-        .await
-        .unwrap_err();
+    let err = get_agent(&client, "x").retry_policy(RetryPolicy::none()).await.unwrap_err();
     assert_eq!(err.status(), Some(503));
     assert_eq!(server.request_count(), 1);
 }
 
 #[tokio::test]
 async fn client_errors_are_not_retried() {
-    let server = TestServer::start(vec![
-        Reply::json(404, r#"{"detail": "Agent not found"}"#),
-        Reply::json(200, "{}"),
-    ])
-    .await;
+    let server =
+        TestServer::start(vec![Reply::json(404, r#"{"detail": "Agent not found"}"#), Reply::json(200, "{}")]).await;
     let err = get_agent(&client_for(&server), "x").await.unwrap_err();
     assert_eq!(err.kind(), Some(ErrorKind::NotFound));
     assert_eq!(server.request_count(), 1);
@@ -546,10 +511,7 @@ async fn safe_requests_retry_after_dropped_connections_and_timeouts() {
     ])
     .await;
     let client = client_for(&server);
-    let out = get_agent(&client, "x")
-        .timeout(Duration::from_millis(300))
-        .await
-        .unwrap();
+    let out = get_agent(&client, "x").timeout(Duration::from_millis(300)).await.unwrap();
     assert_eq!(out["ok"], true);
     assert_eq!(server.request_count(), 3);
 }
@@ -565,10 +527,7 @@ async fn unsafe_post_is_sent_once_on_server_error() {
     let err = initiate(&client).await.unwrap_err();
     assert_eq!(err.status(), Some(500));
     assert!(!err.is_retryable());
-    assert!(
-        err.to_string().contains("check before sending it again"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("check before sending it again"), "{err}");
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(server.request_count(), 1);
     let r = &server.requests()[0];
@@ -580,11 +539,7 @@ async fn unsafe_post_is_sent_once_on_server_error() {
 
 #[tokio::test]
 async fn unsafe_post_is_sent_once_when_the_connection_drops() {
-    let server = TestServer::start(vec![
-        Reply::close(),
-        Reply::json(200, r#"{"call_id": "c1"}"#),
-    ])
-    .await;
+    let server = TestServer::start(vec![Reply::close(), Reply::json(200, r#"{"call_id": "c1"}"#)]).await;
     let client = client_for(&server);
     let err = initiate(&client).await.unwrap_err();
     assert!(err.is_connection(), "{err}");
@@ -602,10 +557,7 @@ async fn unsafe_post_is_sent_once_on_timeout() {
     ])
     .await;
     let client = client_for(&server);
-    let err = initiate(&client)
-        .timeout(Duration::from_millis(200))
-        .await
-        .unwrap_err();
+    let err = initiate(&client).timeout(Duration::from_millis(200)).await.unwrap_err();
     assert!(err.is_timeout(), "{err}");
     assert!(!err.is_retryable());
     assert!(err.to_string().contains("timed out after 200ms"), "{err}");
@@ -641,14 +593,8 @@ async fn unsafe_post_to_a_closed_port_is_retried() {
         .unwrap();
     let err = initiate(&client).await.unwrap_err();
     assert!(err.is_connection() && err.is_not_sent(), "{err}");
-    assert!(
-        err.is_retryable(),
-        "a refused connection is safe to retry: {err}"
-    );
-    assert!(
-        err.to_string().contains("the request was not sent"),
-        "{err}"
-    );
+    assert!(err.is_retryable(), "a refused connection is safe to retry: {err}");
+    assert!(err.to_string().contains("the request was not sent"), "{err}");
 
     // With retries, the request goes through once the server comes up.
     let client = Client::builder()
@@ -665,11 +611,7 @@ async fn unsafe_post_to_a_closed_port_is_retried() {
     let call = tokio::spawn(async move { initiate(&client).await });
     tokio::time::sleep(Duration::from_millis(150)).await;
     let server = TestServer::start_on(port, vec![Reply::json(200, r#"{"call_id": "late"}"#)]).await;
-    let out = tokio::time::timeout(Duration::from_secs(10), call)
-        .await
-        .expect("bounded")
-        .unwrap()
-        .unwrap();
+    let out = tokio::time::timeout(Duration::from_secs(10), call).await.expect("bounded").unwrap().unwrap();
     assert_eq!(out.call_id, "late");
     assert_eq!(server.request_count(), 1);
 }
@@ -699,53 +641,28 @@ async fn malformed_json_is_a_decode_error_with_path() {
 async fn html_error_page_keeps_a_snippet() {
     let page = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1>\
                 <hr>nginx</body></html>";
-    let server = TestServer::start(vec![
-        Reply::status(502)
-            .header("content-type", "text/html")
-            .body(page.as_bytes().to_vec()),
-    ])
-    .await;
-    let err = get_agent(&client_for(&server), "x")
-        .retry_policy(RetryPolicy::none())
-        .await
-        .unwrap_err();
+    let server =
+        TestServer::start(vec![Reply::status(502).header("content-type", "text/html").body(page.as_bytes().to_vec())])
+            .await;
+    let err = get_agent(&client_for(&server), "x").retry_policy(RetryPolicy::none()).await.unwrap_err();
     assert_eq!(err.kind(), Some(ErrorKind::Server));
     assert_eq!(err.body_snippet(), Some("502 Bad Gateway"));
     assert_eq!(err.message(), Some("502 Bad Gateway"));
-    assert!(
-        err.to_string()
-            .starts_with("502 Bad Gateway from agent.get: 502 Bad Gateway"),
-        "{err}"
-    );
+    assert!(err.to_string().starts_with("502 Bad Gateway from agent.get: 502 Bad Gateway"), "{err}");
 }
 
 #[tokio::test]
 async fn error_body_shapes_through_the_wire() {
     let shapes = [
-        (
-            400,
-            r#"{"detail": "Voice does not match language"}"#,
-            "Voice does not match language",
-            None,
-        ),
-        (
-            413,
-            r#"{"detail": {"code": "FILE_TOO_LARGE", "message": "Too big"}}"#,
-            "Too big",
-            Some("FILE_TOO_LARGE"),
-        ),
+        (400, r#"{"detail": "Voice does not match language"}"#, "Voice does not match language", None),
+        (413, r#"{"detail": {"code": "FILE_TOO_LARGE", "message": "Too big"}}"#, "Too big", Some("FILE_TOO_LARGE")),
         (
             401,
             r#"{"error": {"code": "unauthorized", "message": "Invalid API key"}}"#,
             "Invalid API key",
             Some("unauthorized"),
         ),
-        (
-            402,
-            r#"{"message": "Insufficient credits"}"#,
-            "Insufficient credits",
-            None,
-        ),
+        (402, r#"{"message": "Insufficient credits"}"#, "Insufficient credits", None),
         (
             422,
             r#"{"detail": [{"loc": ["body", "from_numbers"], "msg": "Field required"}]}"#,
@@ -754,10 +671,8 @@ async fn error_body_shapes_through_the_wire() {
         ),
         (403, "Forbidden", "Forbidden", None),
     ];
-    let script = shapes
-        .iter()
-        .map(|(status, body, _, _)| Reply::json(*status, body).header("request-id", "rid"))
-        .collect();
+    let script =
+        shapes.iter().map(|(status, body, _, _)| Reply::json(*status, body).header("request-id", "rid")).collect();
     let server = TestServer::start(script).await;
     let client = client_for(&server);
     for (status, _, message, code) in shapes {
@@ -773,21 +688,11 @@ async fn error_body_shapes_through_the_wire() {
 
 #[tokio::test]
 async fn empty_bodies() {
-    let server = TestServer::start(vec![
-        Reply::status(204),
-        Reply::json(200, r#"{"message": "deleted"}"#),
-        Reply::status(200),
-    ])
-    .await;
+    let server =
+        TestServer::start(vec![Reply::status(204), Reply::json(200, r#"{"message": "deleted"}"#), Reply::status(200)])
+            .await;
     let client = client_for(&server);
-    let delete = |id: &str| {
-        Request::new(
-            client.clone(),
-            DeleteAgent {
-                agent_id: id.to_owned(),
-            },
-        )
-    };
+    let delete = |id: &str| Request::new(client.clone(), DeleteAgent { agent_id: id.to_owned() });
     delete("a").await.unwrap();
     delete("b").await.unwrap();
     // An empty body where JSON is expected decodes as `null`.
@@ -800,8 +705,7 @@ async fn empty_bodies() {
 #[tokio::test]
 async fn slow_body_times_out() {
     let server = TestServer::start(vec![
-        Reply::json(200, &format!(r#"{{"pad": "{}"}}"#, "x".repeat(400)))
-            .trickle(10, Duration::from_millis(50)),
+        Reply::json(200, &format!(r#"{{"pad": "{}"}}"#, "x".repeat(400))).trickle(10, Duration::from_millis(50)),
     ])
     .await;
     let err = get_agent(&client_for(&server), "x")
@@ -821,24 +725,15 @@ fn page_body(range: std::ops::Range<u32>, total: &str) -> String {
 }
 
 fn ids(items: &[serde_json::Value]) -> Vec<String> {
-    items
-        .iter()
-        .map(|c| c["id"].as_str().unwrap().to_owned())
-        .collect()
+    items.iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect()
 }
 
 #[tokio::test]
 async fn pagination_stops_on_a_short_page() {
-    let server = TestServer::start(vec![
-        Reply::json(200, &page_body(0..2, "null")),
-        Reply::json(200, &page_body(2..3, "null")),
-    ])
-    .await;
-    let items = history(&client_for(&server), Some(2), None)
-        .stream()
-        .collect_all()
-        .await
-        .unwrap();
+    let server =
+        TestServer::start(vec![Reply::json(200, &page_body(0..2, "null")), Reply::json(200, &page_body(2..3, "null"))])
+            .await;
+    let items = history(&client_for(&server), Some(2), None).stream().collect_all().await.unwrap();
     assert_eq!(ids(&items), ["c0", "c1", "c2"]);
     let requests = server.requests();
     assert_eq!(requests.len(), 2);
@@ -880,10 +775,8 @@ async fn pagination_with_unknown_total_stops_on_an_empty_page() {
     let mut stream = history(&client_for(&server), Some(2), None).stream();
     // Through the `Stream` implementation.
     let mut seen = Vec::new();
-    while let Some(item) = std::future::poll_fn(|cx| {
-        futures_core::Stream::poll_next(std::pin::Pin::new(&mut stream), cx)
-    })
-    .await
+    while let Some(item) =
+        std::future::poll_fn(|cx| futures_core::Stream::poll_next(std::pin::Pin::new(&mut stream), cx)).await
     {
         seen.push(item.unwrap());
     }
@@ -903,29 +796,12 @@ async fn pagination_page_size_defaults_and_clamps() {
     .await;
     let client = client_for(&server);
     for limit in [None, Some(u32::MAX), Some(0)] {
-        assert!(
-            history(&client, limit, None)
-                .stream()
-                .collect_all()
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert!(history(&client, limit, None).stream().collect_all().await.unwrap().is_empty());
     }
-    let limits: Vec<String> = server
-        .requests()
-        .iter()
-        .map(|r| r.query_one("limit").unwrap().to_owned())
-        .collect();
+    let limits: Vec<String> = server.requests().iter().map(|r| r.query_one("limit").unwrap().to_owned()).collect();
     assert_eq!(
         limits,
-        [
-            api.default_page_size
-                .clamp(1, api.max_page_size)
-                .to_string(),
-            api.max_page_size.to_string(),
-            "1".to_owned()
-        ]
+        [api.default_page_size.clamp(1, api.max_page_size).to_string(), api.max_page_size.to_string(), "1".to_owned()]
     );
 }
 
@@ -953,11 +829,7 @@ async fn pagination_ends_after_an_error() {
 async fn multipart_parts_from_path_and_bytes_reach_the_server() {
     let path = temp_path("contacts.csv");
     std::fs::write(&path, "name,mobile_number\nAda,+15550100\n").unwrap();
-    let server = TestServer::start(vec![
-        Reply::status(503),
-        Reply::json(200, r#"{"list_id": "l1"}"#),
-    ])
-    .await;
+    let server = TestServer::start(vec![Reply::status(503), Reply::json(200, r#"{"list_id": "l1"}"#)]).await;
     let op = SaveCampaign {
         name: "March".into(),
         variables: serde_json::json!({"callee_name": "name"}),
@@ -971,29 +843,15 @@ async fn multipart_parts_from_path_and_bytes_reach_the_server() {
     assert_eq!(requests.len(), 2);
     for r in &requests {
         let content_type = r.header("content-type").unwrap();
-        assert!(
-            content_type.starts_with("multipart/form-data; boundary="),
-            "{content_type}"
-        );
+        assert!(content_type.starts_with("multipart/form-data; boundary="), "{content_type}");
         let body = String::from_utf8_lossy(&r.body);
         assert!(body.contains("name=\"name\"\r\n\r\nMarch\r\n"), "{body}");
-        assert!(
-            body.contains("name=\"variables_map\"\r\n\r\n{\"callee_name\":\"name\"}\r\n"),
-            "{body}"
-        );
+        assert!(body.contains("name=\"variables_map\"\r\n\r\n{\"callee_name\":\"name\"}\r\n"), "{body}");
         let file_name = path.file_name().unwrap().to_string_lossy();
+        assert!(body.contains(&format!("name=\"csv_file\"; filename=\"{file_name}\"")), "{body}");
+        assert!(body.contains("Content-Type: text/csv\r\n\r\nname,mobile_number\nAda,+15550100\n"), "{body}");
         assert!(
-            body.contains(&format!("name=\"csv_file\"; filename=\"{file_name}\"")),
-            "{body}"
-        );
-        assert!(
-            body.contains("Content-Type: text/csv\r\n\r\nname,mobile_number\nAda,+15550100\n"),
-            "{body}"
-        );
-        assert!(
-            body.contains(
-                "filename=\"notes.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4 bytes"
-            ),
+            body.contains("filename=\"notes.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4 bytes"),
             "{body}"
         );
     }
@@ -1026,10 +884,7 @@ async fn missing_upload_file_is_reported_before_sending() {
     };
     let err = Request::new(client_for(&server), op).await.unwrap_err();
     assert!(err.is_config() && err.is_not_sent(), "{err}");
-    assert!(
-        err.to_string().contains("/nonexistent/contacts.csv"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("/nonexistent/contacts.csv"), "{err}");
     assert_eq!(server.request_count(), 0);
 }
 
@@ -1037,19 +892,10 @@ async fn missing_upload_file_is_reported_before_sending() {
 async fn byte_stream_download_of_10_mb() {
     const SIZE: usize = 10 * 1024 * 1024;
     let data: Vec<u8> = (0..SIZE).map(|i| (i % 251) as u8).collect();
-    let reply = Reply::status(200)
-        .header("content-type", "application/zip")
-        .body(data.clone());
+    let reply = Reply::status(200).header("content-type", "application/zip").body(data.clone());
     let server = TestServer::start(vec![reply.clone(), reply]).await;
     let client = client_for(&server);
-    let download = || {
-        Request::new(
-            client.clone(),
-            DownloadHistory {
-                agent_ids: vec!["a1".into(), "a2".into()],
-            },
-        )
-    };
+    let download = || Request::new(client.clone(), DownloadHistory { agent_ids: vec!["a1".into(), "a2".into()] });
 
     let mut stream = download().await.unwrap();
     assert_eq!(stream.content_type(), Some("application/zip"));
@@ -1062,10 +908,7 @@ async fn byte_stream_download_of_10_mb() {
         chunks += 1;
     }
     assert_eq!(total, SIZE);
-    assert!(
-        chunks > 1,
-        "the body must arrive in chunks, not buffered whole"
-    );
+    assert!(chunks > 1, "the body must arrive in chunks, not buffered whole");
     assert_eq!(stream.next_chunk().await.unwrap(), None);
 
     let path = temp_path("history.zip");
@@ -1078,12 +921,7 @@ async fn byte_stream_download_of_10_mb() {
     assert_eq!(r.method, "POST");
     assert_eq!(r.header("accept"), Some("*/*"));
     assert_eq!(r.query_all("agent_id[]"), ["a1", "a2"]);
-    assert!(
-        r.raw_query
-            .as_deref()
-            .unwrap()
-            .contains("agent_id%5B%5D=a1")
-    );
+    assert!(r.raw_query.as_deref().unwrap().contains("agent_id%5B%5D=a1"));
 }
 
 #[tokio::test]
@@ -1096,12 +934,7 @@ async fn download_write_to_and_error_status() {
     let client = client_for(&server);
     let op = DownloadHistory { agent_ids: vec![] };
     let mut out = Vec::new();
-    let n = Request::new(client.clone(), op.clone())
-        .await
-        .unwrap()
-        .write_to(&mut out)
-        .await
-        .unwrap();
+    let n = Request::new(client.clone(), op.clone()).await.unwrap().write_to(&mut out).await.unwrap();
     assert_eq!(n, 22);
     assert_eq!(out, b"id,status\n1,completed\n");
     let err = Request::new(client, op).await.unwrap_err();
@@ -1113,13 +946,8 @@ async fn download_write_to_and_error_status() {
 
 #[test]
 fn insecure_and_invalid_base_urls_are_refused() {
-    let build = |url: &str, insecure: bool| {
-        Client::builder()
-            .api_key(KEY)
-            .base_url(url)
-            .allow_insecure_http(insecure)
-            .build()
-    };
+    let build =
+        |url: &str, insecure: bool| Client::builder().api_key(KEY).base_url(url).allow_insecure_http(insecure).build();
     for ok in [
         "https://api.example.com/ca/api/v0/",
         "http://127.0.0.1:8080",
@@ -1143,35 +971,19 @@ fn insecure_and_invalid_base_urls_are_refused() {
     assert!(!err.to_string().contains("hunter2"), "{err}");
     let builder = Client::builder().base_url("https://user:hunter2@example.com");
     assert!(!format!("{builder:?}").contains("hunter2"));
-    let err = Client::builder()
-        .api_key(KEY)
-        .base_url_for("nope", "https://example.com")
-        .build()
-        .unwrap_err();
-    assert!(
-        err.to_string().contains("nope") && err.to_string().contains("default"),
-        "{err}"
-    );
+    let err = Client::builder().api_key(KEY).base_url_for("nope", "https://example.com").build().unwrap_err();
+    assert!(err.to_string().contains("nope") && err.to_string().contains("default"), "{err}");
 }
 
 #[test]
 fn api_key_is_required_and_validated() {
     let err = Client::builder().build().unwrap_err();
-    assert!(
-        err.is_config() && err.to_string().contains(crate::API.api_key_env),
-        "{err}"
-    );
+    assert!(err.is_config() && err.to_string().contains(crate::API.api_key_env), "{err}");
     assert!(Client::builder().api_key("  ").build().is_err());
-    let err = Client::builder()
-        .api_key("bad\nkey-0123456789")
-        .build()
-        .unwrap_err();
+    let err = Client::builder().api_key("bad\nkey-0123456789").build().unwrap_err();
     assert_no_key(&err.to_string());
     // Surrounding whitespace (a pasted newline) is ignored.
-    let client = Client::builder()
-        .api_key(format!(" {KEY}\n"))
-        .build()
-        .unwrap();
+    let client = Client::builder().api_key(format!(" {KEY}\n")).build().unwrap();
     assert!(client.inner().key.header().is_sensitive());
     assert_eq!(client.inner().key.header().to_str().unwrap(), KEY);
     if std::env::var_os(crate::API.api_key_env).is_none() {
@@ -1182,13 +994,11 @@ fn api_key_is_required_and_validated() {
 
 #[tokio::test]
 async fn the_api_key_never_leaks() {
-    let echo =
-        format!(r#"{{"detail": "Invalid API key: {KEY}", "headers": {{"x-api-key": "{KEY}"}}}}"#);
+    let echo = format!(r#"{{"detail": "Invalid API key: {KEY}", "headers": {{"x-api-key": "{KEY}"}}}}"#);
     let server = TestServer::start(vec![
         Reply::json(401, &echo),
         Reply::json(200, &format!(r#"{{"calls": "{KEY}", "total": 1}}"#)),
-        Reply::status(500)
-            .body(format!("<html><title>Error for {KEY}</title></html>").into_bytes()),
+        Reply::status(500).body(format!("<html><title>Error for {KEY}</title></html>").into_bytes()),
         Reply::close(),
         Reply::json(200, "{}").delay(Duration::from_secs(2)),
     ])
@@ -1207,10 +1017,7 @@ async fn the_api_key_never_leaks() {
         history(&client, None, None).await.unwrap_err(),
         initiate(&client).await.unwrap_err(),
         initiate(&client).await.unwrap_err(),
-        initiate(&client)
-            .timeout(Duration::from_millis(100))
-            .await
-            .unwrap_err(),
+        initiate(&client).timeout(Duration::from_millis(100)).await.unwrap_err(),
     ];
     let unreachable = closed_port_client();
     errors.push(get_agent(&unreachable, "x").await.unwrap_err());
@@ -1231,12 +1038,7 @@ async fn the_api_key_never_leaks() {
         assert_no_key(text);
     }
     // The key was sent, though.
-    assert!(
-        server
-            .requests()
-            .iter()
-            .all(|r| r.header("x-api-key") == Some(KEY))
-    );
+    assert!(server.requests().iter().all(|r| r.header("x-api-key") == Some(KEY)));
 }
 
 #[test]
@@ -1247,10 +1049,7 @@ fn query_builder() {
     query.push_opt("b", None::<u32>);
     query.push_opt("c", Some("x"));
     query.push("a", true);
-    assert_eq!(
-        query.pairs().collect::<Vec<_>>(),
-        [("a", "1"), ("c", "x"), ("a", "true")]
-    );
+    assert_eq!(query.pairs().collect::<Vec<_>>(), [("a", "1"), ("c", "x"), ("a", "true")]);
     assert_eq!(form_decode("a+b%2Bc"), "a b+c");
 }
 
@@ -1263,17 +1062,9 @@ async fn pagination_with_total_goes_past_a_capped_page() {
         Reply::json(200, &page_body(4..5, "5")),
     ])
     .await;
-    let items = history(&client_for(&server), Some(3), None)
-        .stream()
-        .collect_all()
-        .await
-        .unwrap();
+    let items = history(&client_for(&server), Some(3), None).stream().collect_all().await.unwrap();
     assert_eq!(ids(&items), ["c0", "c1", "c2", "c3", "c4"]);
-    let offsets: Vec<String> = server
-        .requests()
-        .iter()
-        .map(|r| r.query_one("offset").unwrap().to_owned())
-        .collect();
+    let offsets: Vec<String> = server.requests().iter().map(|r| r.query_one("offset").unwrap().to_owned()).collect();
     assert_eq!(offsets, ["0", "2", "4"]);
 }
 
@@ -1315,10 +1106,7 @@ impl tracing::Subscriber for CaptureSubscriber {
         let mut text = FieldText(format!("span {}:", span.metadata().name()));
         span.record(&mut text);
         self.lines.lock().unwrap().push(text.0);
-        let id = self
-            .next_id
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-            + 1;
+        let id = self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         tracing::span::Id::from_u64(id)
     }
     fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
@@ -1341,30 +1129,20 @@ async fn tracing_spans_carry_the_template_and_no_secret() {
     let subscriber = CaptureSubscriber::default();
     let lines = subscriber.lines.clone();
     let _guard = tracing::subscriber::set_default(subscriber);
-    let server = TestServer::start(vec![
-        Reply::json(503, &format!(r#"{{"detail": "down {KEY}"}}"#)),
-        Reply::json(200, "{}"),
-    ])
-    .await;
-    get_agent(&client_for(&server), "secret-id-42")
-        .await
-        .unwrap();
+    let server =
+        TestServer::start(vec![Reply::json(503, &format!(r#"{{"detail": "down {KEY}"}}"#)), Reply::json(200, "{}")])
+            .await;
+    get_agent(&client_for(&server), "secret-id-42").await.unwrap();
     let lines = lines.lock().unwrap().clone();
     let text = lines.join("\n");
     assert_no_key(&text);
-    assert!(
-        !text.contains("secret-id-42"),
-        "the filled path must not be traced:\n{text}"
-    );
+    assert!(!text.contains("secret-id-42"), "the filled path must not be traced:\n{text}");
     assert!(
         text.contains(r#"span request: endpoint="agent.get" method=GET path="/agent/{agent_id}" attempt=1"#),
         "{text}"
     );
     assert!(text.contains("attempt=2"), "{text}");
-    assert!(
-        text.contains("record: status=503") && text.contains("record: status=200"),
-        "{text}"
-    );
+    assert!(text.contains("record: status=503") && text.contains("record: status=200"), "{text}");
     assert!(text.contains("latency_ms="), "{text}");
     assert!(text.contains("retrying"), "{text}");
 }
@@ -1394,15 +1172,8 @@ async fn tls_handshake_failure_counts_as_not_sent() {
 async fn a_changed_base_url_leaves_the_others_unset_and_nothing_is_sent() {
     let server = TestServer::start(vec![Reply::json(200, r#"{"transcription": "hi"}"#)]).await;
     // Only the default base is pointed at the local server; `files` is not set.
-    let client = Client::builder()
-        .api_config(&TEST_API)
-        .api_key(KEY)
-        .base_url(server.url())
-        .build()
-        .unwrap();
-    let op = Transcribe {
-        audio: Upload::from_bytes(&b"RIFF...."[..], "hello.wav"),
-    };
+    let client = Client::builder().api_config(&TEST_API).api_key(KEY).base_url(server.url()).build().unwrap();
+    let op = Transcribe { audio: Upload::from_bytes(&b"RIFF...."[..], "hello.wav") };
     let err = Request::new(client, op).await.unwrap_err();
     assert_eq!(err.outcome(), Outcome::NotSent);
     assert!(err.is_config(), "{err}");
@@ -1422,9 +1193,7 @@ async fn a_base_url_set_explicitly_is_used_even_when_others_changed() {
         .base_url_for("files", format!("{}/files/v1", server.url()))
         .build()
         .unwrap();
-    let op = Transcribe {
-        audio: Upload::from_bytes(&b"RIFF...."[..], "hello.wav"),
-    };
+    let op = Transcribe { audio: Upload::from_bytes(&b"RIFF...."[..], "hello.wav") };
     Request::new(client.clone(), op).await.unwrap();
     assert_eq!(server.requests()[0].path, "/files/v1/transcriptions");
     // The default base was not set, so it is refused too.
@@ -1447,11 +1216,7 @@ fn without_overrides_every_base_keeps_its_production_url() {
 fn the_environment_sets_the_key_and_each_base_url() {
     let vars = |pairs: Vec<(String, &'static str)>| {
         move |name: &str| {
-            pairs
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| (*v).to_owned())
-                .ok_or(std::env::VarError::NotPresent)
+            pairs.iter().find(|(n, _)| n == name).map(|(_, v)| (*v).to_owned()).ok_or(std::env::VarError::NotPresent)
         }
     };
     let key_var = crate::API.api_key_env.to_string();
@@ -1459,10 +1224,11 @@ fn the_environment_sets_the_key_and_each_base_url() {
     // Another base than `default`, when the API has one.
     let other = crate::API.base_urls.iter().map(|(n, _)| *n).find(|n| *n != "default");
 
-    let client = Client::builder_from(vars(vec![(key_var.clone(), KEY), (base_var.clone(), "http://127.0.0.1:9/ca/api/v0")]))
-        .unwrap()
-        .build()
-        .unwrap();
+    let client =
+        Client::builder_from(vars(vec![(key_var.clone(), KEY), (base_var.clone(), "http://127.0.0.1:9/ca/api/v0")]))
+            .unwrap()
+            .build()
+            .unwrap();
     assert_eq!(client.inner().base_url("default").unwrap().0, "http://127.0.0.1:9/ca/api/v0");
     if let Some(other) = other {
         assert!(client.inner().base_url(other).is_err(), "{other} is unset once default changed");
@@ -1479,10 +1245,7 @@ fn the_environment_sets_the_key_and_each_base_url() {
     }
 
     // An empty variable counts as unset.
-    let client = Client::builder_from(vars(vec![(key_var.clone(), KEY), (base_var, " ")]))
-        .unwrap()
-        .build()
-        .unwrap();
+    let client = Client::builder_from(vars(vec![(key_var.clone(), KEY), (base_var, " ")])).unwrap().build().unwrap();
     assert!(client.inner().base_url("default").unwrap().0.starts_with("https://"));
 
     let err = Client::builder_from(vars(Vec::new())).unwrap_err();
@@ -1501,12 +1264,8 @@ async fn outcome_tells_not_sent_rejected_unknown_and_accepted_apart() {
         Reply::json(200, r#"{"unexpected": true}"#),
     ])
     .await;
-    let client = Client::builder()
-        .api_key(KEY)
-        .base_url(server.url())
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let client =
+        Client::builder().api_key(KEY).base_url(server.url()).retry_policy(RetryPolicy::none()).build().unwrap();
     let rejected = initiate(&client).await.unwrap_err();
     assert_eq!(rejected.outcome(), Outcome::Rejected);
     let limited = initiate(&client).await.unwrap_err();
@@ -1518,12 +1277,8 @@ async fn outcome_tells_not_sent_rejected_unknown_and_accepted_apart() {
     assert_eq!(unreadable.outcome(), Outcome::Accepted);
 
     let dropped = TestServer::start(vec![Reply::close()]).await;
-    let client = Client::builder()
-        .api_key(KEY)
-        .base_url(dropped.url())
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let client =
+        Client::builder().api_key(KEY).base_url(dropped.url()).retry_policy(RetryPolicy::none()).build().unwrap();
     let err = initiate(&client).await.unwrap_err();
     assert_eq!(err.outcome(), Outcome::Unknown, "{err}");
 

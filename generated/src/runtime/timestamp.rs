@@ -163,9 +163,7 @@ impl Timestamp {
     ///
     /// When the text is not a date-time, or gives no offset (inputs are absolute moments).
     pub fn parse(text: &str) -> Result<Timestamp, TimestampError> {
-        let timestamp = Timestamp {
-            raw: text.to_owned(),
-        };
+        let timestamp = Timestamp { raw: text.to_owned() };
         timestamp.absolute()?;
         Ok(timestamp)
     }
@@ -209,10 +207,7 @@ impl Timestamp {
             return Err(TimestampError::new(&self.raw, Problem::NoOffset));
         };
         let days = days_from_civil(parts.date);
-        let local = days * 86_400
-            + i64::from(time.hour) * 3600
-            + i64::from(time.minute) * 60
-            + i64::from(time.second);
+        let local = days * 86_400 + i64::from(time.hour) * 3600 + i64::from(time.minute) * 60 + i64::from(time.second);
         Ok((local - i64::from(offset), time.nanosecond, offset))
     }
 
@@ -225,14 +220,8 @@ impl Timestamp {
         let (seconds, nanos, _) = self.absolute()?;
         let out_of_range = || TimestampError::new(&self.raw, Problem::OutOfRange("for SystemTime"));
         let since = Duration::new(seconds.unsigned_abs(), 0);
-        let whole = if seconds >= 0 {
-            UNIX_EPOCH.checked_add(since)
-        } else {
-            UNIX_EPOCH.checked_sub(since)
-        };
-        whole
-            .and_then(|t| t.checked_add(Duration::from_nanos(u64::from(nanos))))
-            .ok_or_else(out_of_range)
+        let whole = if seconds >= 0 { UNIX_EPOCH.checked_add(since) } else { UNIX_EPOCH.checked_sub(since) };
+        whole.and_then(|t| t.checked_add(Duration::from_nanos(u64::from(nanos)))).ok_or_else(out_of_range)
     }
 
     /// The RFC 3339 text of a moment, `offset` seconds east of UTC.
@@ -240,13 +229,7 @@ impl Timestamp {
         let local = seconds + i64::from(offset);
         let date = civil_from_days(local.div_euclid(86_400));
         let in_day = local.rem_euclid(86_400);
-        let mut raw = format!(
-            "{}T{:02}:{:02}:{:02}",
-            format_date(date),
-            in_day / 3600,
-            in_day / 60 % 60,
-            in_day % 60
-        );
+        let mut raw = format!("{}T{:02}:{:02}:{:02}", format_date(date), in_day / 3600, in_day / 60 % 60, in_day % 60);
         if nanos > 0 {
             let fraction = format!("{nanos:09}");
             raw.push('.');
@@ -270,9 +253,7 @@ impl Date {
     ///
     /// When the text is not a valid date.
     pub fn parse(text: &str) -> Result<Date, TimestampError> {
-        let date = Date {
-            raw: text.to_owned(),
-        };
+        let date = Date { raw: text.to_owned() };
         date.parts()?;
         Ok(date)
     }
@@ -329,10 +310,7 @@ impl From<SystemTime> for Timestamp {
     /// The moment in UTC, as RFC 3339 with `Z`.
     fn from(time: SystemTime) -> Timestamp {
         let (seconds, nanos) = match time.duration_since(UNIX_EPOCH) {
-            Ok(d) => (
-                i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-                d.subsec_nanos(),
-            ),
+            Ok(d) => (i64::try_from(d.as_secs()).unwrap_or(i64::MAX), d.subsec_nanos()),
             Err(before) => {
                 let d = before.duration();
                 let seconds = -i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
@@ -474,11 +452,7 @@ fn parse_date(bytes: &[u8]) -> Result<DateParts, Problem> {
     if day == 0 || day > days_in_month(year, month as u8) {
         return Err(Problem::OutOfRange("that day does not exist in that month"));
     }
-    Ok(DateParts {
-        year,
-        month: month as u8,
-        day: day as u8,
-    })
+    Ok(DateParts { year, month: month as u8, day: day as u8 })
 }
 
 /// A date, a date-time with or without offset.
@@ -487,23 +461,13 @@ fn parse_timestamp(text: &str) -> Result<TimestampParts, Problem> {
     let date = parse_date(bytes)?;
     let rest = &bytes[10..];
     if rest.is_empty() {
-        return Ok(TimestampParts {
-            date,
-            time: None,
-            offset: Offset::NotGiven,
-        });
+        return Ok(TimestampParts { date, time: None, offset: Offset::NotGiven });
     }
     if !matches!(rest[0], b'T' | b't' | b' ') {
-        return Err(Problem::Syntax(
-            "expected `T` between the date and the time",
-        ));
+        return Err(Problem::Syntax("expected `T` between the date and the time"));
     }
     let rest = &rest[1..];
-    let field = |at: usize, what: &'static str| {
-        rest.get(at..at + 2)
-            .and_then(digits)
-            .ok_or(Problem::Syntax(what))
-    };
+    let field = |at: usize, what: &'static str| rest.get(at..at + 2).and_then(digits).ok_or(Problem::Syntax(what));
     let hour = field(0, "expected the hour as two digits")?;
     if rest.get(2) != Some(&b':') {
         return Err(Problem::Syntax("expected `:` after the hour"));
@@ -523,18 +487,14 @@ fn parse_timestamp(text: &str) -> Result<TimestampParts, Problem> {
             }
             let fraction = &rest[start..at];
             if fraction.is_empty() || fraction.len() > 9 {
-                return Err(Problem::Syntax(
-                    "the fraction of a second has 1 to 9 digits",
-                ));
+                return Err(Problem::Syntax("the fraction of a second has 1 to 9 digits"));
             }
             let scale = 10u32.pow(9 - fraction.len() as u32);
             nanosecond = digits(fraction).ok_or(Problem::Syntax("bad fraction"))? * scale;
         }
     }
     if hour > 23 || minute > 59 || second > 59 {
-        return Err(Problem::OutOfRange(
-            "the time of day must be 00:00:00 to 23:59:59",
-        ));
+        return Err(Problem::OutOfRange("the time of day must be 00:00:00 to 23:59:59"));
     }
     let offset = match &rest[at..] {
         [] => Offset::NotGiven,
@@ -550,29 +510,16 @@ fn parse_timestamp(text: &str) -> Result<TimestampParts, Problem> {
             Offset::Given(if *sign == b'-' { -seconds } else { seconds })
         }
         _ => {
-            return Err(Problem::Syntax(
-                "expected `Z`, an offset like `+05:30`, or nothing",
-            ));
+            return Err(Problem::Syntax("expected `Z`, an offset like `+05:30`, or nothing"));
         }
     };
-    let time = TimeParts {
-        hour: hour as u8,
-        minute: minute as u8,
-        second: second as u8,
-        nanosecond,
-    };
-    Ok(TimestampParts {
-        date,
-        time: Some(time),
-        offset,
-    })
+    let time = TimeParts { hour: hour as u8, minute: minute as u8, second: second as u8, nanosecond };
+    Ok(TimestampParts { date, time: Some(time), offset })
 }
 
 /// ASCII digits as a number; `None` when any byte is not a digit.
 fn digits(bytes: &[u8]) -> Option<u32> {
-    bytes.iter().try_fold(0u32, |n, b| {
-        b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
-    })
+    bytes.iter().try_fold(0u32, |n, b| b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0')))
 }
 
 fn is_leap(year: i32) -> bool {
@@ -613,8 +560,7 @@ fn civil_from_days(days: i64) -> DateParts {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let mp = (5 * day_of_year + 2) / 153;
     let day = day_of_year - (153 * mp + 2) / 5 + 1;
@@ -663,12 +609,7 @@ mod with_jiff {
         /// When the text is not a date or date-time.
         pub fn to_jiff_civil(&self) -> Result<jiff::civil::DateTime, TimestampError> {
             let parts = self.parts()?;
-            let time = parts.time.unwrap_or(super::TimeParts {
-                hour: 0,
-                minute: 0,
-                second: 0,
-                nanosecond: 0,
-            });
+            let time = parts.time.unwrap_or(super::TimeParts { hour: 0, minute: 0, second: 0, nanosecond: 0 });
             jiff::civil::DateTime::new(
                 parts.date.year as i16,
                 parts.date.month as i8,
@@ -700,11 +641,7 @@ mod with_jiff {
         /// The moment with its zone's offset at that moment, as RFC 3339.
         fn from(z: &jiff::Zoned) -> Timestamp {
             let t = z.timestamp();
-            Timestamp::from_unix(
-                t.as_second(),
-                t.subsec_nanosecond() as u32,
-                z.offset().seconds(),
-            )
+            Timestamp::from_unix(t.as_second(), t.subsec_nanosecond() as u32, z.offset().seconds())
         }
     }
 
@@ -849,8 +786,7 @@ mod with_time {
             let out_of_range = |_| TimestampError::new(&self.raw, Problem::OutOfRange("for time"));
             let date = to_time_date(parts.date).map_err(out_of_range)?;
             let time = match parts.time {
-                Some(t) => time::Time::from_hms_nano(t.hour, t.minute, t.second, t.nanosecond)
-                    .map_err(out_of_range)?,
+                Some(t) => time::Time::from_hms_nano(t.hour, t.minute, t.second, t.nanosecond).map_err(out_of_range)?,
                 None => time::Time::MIDNIGHT,
             };
             Ok(time::PrimitiveDateTime::new(date, time))
@@ -865,11 +801,7 @@ mod with_time {
     impl From<time::OffsetDateTime> for Timestamp {
         /// The moment with its offset, as RFC 3339.
         fn from(t: time::OffsetDateTime) -> Timestamp {
-            Timestamp::from_unix(
-                t.unix_timestamp(),
-                t.nanosecond(),
-                t.offset().whole_seconds(),
-            )
+            Timestamp::from_unix(t.unix_timestamp(), t.nanosecond(), t.offset().whole_seconds())
         }
     }
 
@@ -881,19 +813,14 @@ mod with_time {
         /// When the text is not a valid date.
         pub fn to_time(&self) -> Result<time::Date, TimestampError> {
             let d = self.parts()?;
-            to_time_date(d)
-                .map_err(|_| TimestampError::new(&self.raw, Problem::OutOfRange("for time")))
+            to_time_date(d).map_err(|_| TimestampError::new(&self.raw, Problem::OutOfRange("for time")))
         }
     }
 
     impl From<time::Date> for Date {
         fn from(d: time::Date) -> Date {
             Date {
-                raw: super::format_date(super::DateParts {
-                    year: d.year(),
-                    month: u8::from(d.month()),
-                    day: d.day(),
-                }),
+                raw: super::format_date(super::DateParts { year: d.year(), month: u8::from(d.month()), day: d.day() }),
             }
         }
     }
@@ -910,26 +837,10 @@ mod tests {
     #[test]
     fn every_form_parses_and_round_trips() {
         let cases = [
-            (
-                "2025-11-24T07:33:49.629642",
-                Some((7, 33, 49, 629_642_000)),
-                Offset::NotGiven,
-            ),
-            (
-                "2025-11-24T07:33:49Z",
-                Some((7, 33, 49, 0)),
-                Offset::Given(0),
-            ),
-            (
-                "2025-11-24T07:33:49+05:30",
-                Some((7, 33, 49, 0)),
-                Offset::Given(19_800),
-            ),
-            (
-                "2025-11-24T07:33:49.5-08:00",
-                Some((7, 33, 49, 500_000_000)),
-                Offset::Given(-28_800),
-            ),
+            ("2025-11-24T07:33:49.629642", Some((7, 33, 49, 629_642_000)), Offset::NotGiven),
+            ("2025-11-24T07:33:49Z", Some((7, 33, 49, 0)), Offset::Given(0)),
+            ("2025-11-24T07:33:49+05:30", Some((7, 33, 49, 0)), Offset::Given(19_800)),
+            ("2025-11-24T07:33:49.5-08:00", Some((7, 33, 49, 500_000_000)), Offset::Given(-28_800)),
             ("2025-11-24 07:33", Some((7, 33, 0, 0)), Offset::NotGiven),
             ("2025-11-24", None, Offset::NotGiven),
         ];
@@ -937,22 +848,10 @@ mod tests {
             let value = ts(text);
             assert_eq!(value.as_str(), text);
             assert_eq!(value.to_string(), text);
-            assert_eq!(
-                serde_json::to_value(&value).unwrap(),
-                serde_json::json!(text)
-            );
+            assert_eq!(serde_json::to_value(&value).unwrap(), serde_json::json!(text));
             let parts = value.parts().unwrap_or_else(|e| panic!("{text}: {e}"));
-            assert_eq!(
-                parts.date,
-                DateParts {
-                    year: 2025,
-                    month: 11,
-                    day: 24
-                }
-            );
-            let got = parts
-                .time
-                .map(|t| (t.hour, t.minute, t.second, t.nanosecond));
+            assert_eq!(parts.date, DateParts { year: 2025, month: 11, day: 24 });
+            let got = parts.time.map(|t| (t.hour, t.minute, t.second, t.nanosecond));
             assert_eq!(got, time, "{text}");
             assert_eq!(parts.offset, offset, "{text}");
         }
@@ -986,11 +885,7 @@ mod tests {
         let err = Timestamp::parse("2025-11-24T07:33:49.629642").unwrap_err();
         assert!(err.is_missing_offset());
         assert!(err.to_string().contains("no UTC offset"), "{err}");
-        assert!(
-            Timestamp::parse("2025-11-24")
-                .unwrap_err()
-                .is_missing_offset()
-        );
+        assert!(Timestamp::parse("2025-11-24").unwrap_err().is_missing_offset());
         assert!(Timestamp::parse("not a time").is_err());
         let ok = Timestamp::parse("2025-09-25T00:00:00+05:30").unwrap();
         assert_eq!(ok.as_str(), "2025-09-25T00:00:00+05:30");
@@ -1008,29 +903,20 @@ mod tests {
         let (json, problem) = check_inputs(|| serde_json::to_string(&[&strict, &loose]));
         assert!(json.is_ok());
         let problem = problem.expect("the offset-less value is refused");
-        assert!(
-            problem.contains("`2025-11-24T07:33:49` has no UTC offset"),
-            "{problem}"
-        );
+        assert!(problem.contains("`2025-11-24T07:33:49` has no UTC offset"), "{problem}");
         // The crate's own writer, which request bodies use, checks the same way.
-        let (json, problem) = check_inputs(|| super::super::write::Writer::to_vec(&vec![strict.clone(), loose.clone()]));
+        let (json, problem) =
+            check_inputs(|| super::super::write::Writer::to_vec(&vec![strict.clone(), loose.clone()]));
         assert_eq!(json.unwrap(), br#"["2025-11-24T07:33:49Z","2025-11-24T07:33:49"]"#);
         assert!(problem.expect("the offset-less value is refused").contains("has no UTC offset"));
         let date = Date { raw: "2026-02-30".into() };
         let (_, problem) = check_inputs(|| super::super::write::Writer::to_vec(&date));
         assert!(problem.unwrap().starts_with("`2026-02-30`"));
         let ((), problem) = check_inputs(|| {
-            let _ = Date {
-                raw: "2026-02-30".into(),
-            }
-            .to_string();
+            let _ = Date { raw: "2026-02-30".into() }.to_string();
             locate_input_problem("start_date");
         });
-        assert!(
-            problem
-                .unwrap()
-                .starts_with("query parameter `start_date`: `2026-02-30`")
-        );
+        assert!(problem.unwrap().starts_with("query parameter `start_date`: `2026-02-30`"));
         // Outside a check nothing is recorded, and a later check starts clean.
         let _ = loose.to_string();
         assert_eq!(check_inputs(|| ()).1, None);
@@ -1067,12 +953,7 @@ mod tests {
         let t = Timestamp::from(before);
         assert_eq!(t.as_str(), "1969-12-31T23:59:58.5Z");
         assert_eq!(t.to_system_time().unwrap(), before);
-        assert!(
-            ts("2025-11-24T07:33:49")
-                .to_system_time()
-                .unwrap_err()
-                .is_missing_offset()
-        );
+        assert!(ts("2025-11-24T07:33:49").to_system_time().unwrap_err().is_missing_offset());
     }
 
     #[test]
@@ -1114,9 +995,7 @@ mod tests {
         fn body(&self) -> Result<crate::runtime::Body, crate::Error> {
             crate::runtime::Body::json(&self.body)
         }
-        fn decode(
-            response: crate::runtime::Response,
-        ) -> crate::runtime::DecodeFuture<Self::Output> {
+        fn decode(response: crate::runtime::Response) -> crate::runtime::DecodeFuture<Self::Output> {
             crate::runtime::decode_json(response)
         }
     }
@@ -1125,62 +1004,32 @@ mod tests {
     async fn requests_refuse_inputs_without_an_offset_before_sending() {
         use crate::runtime::test_server::{Reply, TestServer};
         let server = TestServer::start(vec![Reply::json(200, "{}")]).await;
-        let client = crate::Client::builder()
-            .api_key("rk_test_timestamps")
-            .base_url(server.url())
-            .build()
-            .unwrap();
+        let client = crate::Client::builder().api_key("rk_test_timestamps").base_url(server.url()).build().unwrap();
         let send = |op: Filtered| crate::Request::new(client.clone(), op).send();
         let absolute = Timestamp::from_static("2025-09-25T00:00:00+05:30");
         let day = Date::from_static("2025-09-25");
         // A value taken from a response, such as `created_at`, may lack the offset.
         let local = ts("2025-11-24T07:33:49.629642");
 
-        let op = Filtered {
-            since: Some(local.clone()),
-            day: day.clone(),
-            body: Default::default(),
-        };
+        let op = Filtered { since: Some(local.clone()), day: day.clone(), body: Default::default() };
         let err = send(op).await.unwrap_err();
         assert!(err.is_not_sent(), "{err}");
         assert!(
-            err.to_string().contains(
-                "query parameter `since`: `2025-11-24T07:33:49.629642` has no UTC offset"
-            ),
+            err.to_string().contains("query parameter `since`: `2025-11-24T07:33:49.629642` has no UTC offset"),
             "{err}"
         );
 
-        let op = Filtered {
-            since: None,
-            day: day.clone(),
-            body: [("at".to_owned(), local)].into(),
-        };
+        let op = Filtered { since: None, day: day.clone(), body: [("at".to_owned(), local)].into() };
         let err = send(op).await.unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("request body: `2025-11-24T07:33:49.629642`"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("request body: `2025-11-24T07:33:49.629642`"), "{err}");
 
         let bad_day: Date = serde_json::from_str("\"2025-02-30\"").unwrap();
-        let op = Filtered {
-            since: None,
-            day: bad_day,
-            body: Default::default(),
-        };
+        let op = Filtered { since: None, day: bad_day, body: Default::default() };
         let err = send(op).await.unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("query parameter `day`: `2025-02-30`"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("query parameter `day`: `2025-02-30`"), "{err}");
         assert_eq!(server.request_count(), 0, "nothing was sent");
 
-        let op = Filtered {
-            since: Some(absolute.clone()),
-            day,
-            body: [("at".to_owned(), absolute)].into(),
-        };
+        let op = Filtered { since: Some(absolute.clone()), day, body: [("at".to_owned(), absolute)].into() };
         send(op).await.expect("an absolute moment is sent");
         let sent = &server.requests()[0];
         assert_eq!(sent.query_one("since"), Some("2025-09-25T00:00:00+05:30"));
@@ -1197,19 +1046,8 @@ mod tests {
         assert_eq!(Timestamp::from(j).as_str(), "2025-09-24T18:30:00.25Z");
         let zoned = t.to_jiff_zoned().unwrap();
         assert_eq!(Timestamp::from(zoned).as_str(), t.as_str());
-        assert_eq!(
-            ts("2025-11-24T07:33:49.629642")
-                .to_jiff_civil()
-                .unwrap()
-                .to_string(),
-            "2025-11-24T07:33:49.629642"
-        );
-        assert!(
-            ts("2025-11-24T07:33:49")
-                .to_jiff()
-                .unwrap_err()
-                .is_missing_offset()
-        );
+        assert_eq!(ts("2025-11-24T07:33:49.629642").to_jiff_civil().unwrap().to_string(), "2025-11-24T07:33:49.629642");
+        assert!(ts("2025-11-24T07:33:49").to_jiff().unwrap_err().is_missing_offset());
         let d = Date::parse("2026-03-01").unwrap();
         assert_eq!(Date::from(d.to_jiff().unwrap()), d);
     }
@@ -1221,18 +1059,10 @@ mod tests {
         let c = t.to_chrono().unwrap();
         assert_eq!(c.to_rfc3339(), "2025-09-25T00:00:00.250+05:30");
         assert_eq!(Timestamp::from(c).as_str(), t.as_str());
-        assert_eq!(
-            Timestamp::from(c.to_utc()).as_str(),
-            "2025-09-24T18:30:00.25Z"
-        );
+        assert_eq!(Timestamp::from(c.to_utc()).as_str(), "2025-09-24T18:30:00.25Z");
         let naive = ts("2025-11-24T07:33:49.629642").to_chrono_naive().unwrap();
         assert_eq!(naive.to_string(), "2025-11-24 07:33:49.629642");
-        assert!(
-            ts("2025-11-24T07:33:49")
-                .to_chrono()
-                .unwrap_err()
-                .is_missing_offset()
-        );
+        assert!(ts("2025-11-24T07:33:49").to_chrono().unwrap_err().is_missing_offset());
         let d = Date::parse("2026-03-01").unwrap();
         assert_eq!(Date::from(d.to_chrono().unwrap()), d);
     }
@@ -1245,16 +1075,9 @@ mod tests {
         assert_eq!(o.unix_timestamp(), 1_758_738_600);
         assert_eq!(o.offset().whole_seconds(), 19_800);
         assert_eq!(Timestamp::from(o).as_str(), t.as_str());
-        let p = ts("2025-11-24T07:33:49.629642")
-            .to_time_primitive()
-            .unwrap();
+        let p = ts("2025-11-24T07:33:49.629642").to_time_primitive().unwrap();
         assert_eq!((p.hour(), p.nanosecond()), (7, 629_642_000));
-        assert!(
-            ts("2025-11-24T07:33:49")
-                .to_time()
-                .unwrap_err()
-                .is_missing_offset()
-        );
+        assert!(ts("2025-11-24T07:33:49").to_time().unwrap_err().is_missing_offset());
         let d = Date::parse("2026-03-01").unwrap();
         assert_eq!(Date::from(d.to_time().unwrap()), d);
     }

@@ -94,7 +94,14 @@ impl Writer {
             start = i + 1;
             if escape == b'u' {
                 const HEX: &[u8; 16] = b"0123456789abcdef";
-                self.out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 0xf)]]);
+                self.out.extend_from_slice(&[
+                    b'\\',
+                    b'u',
+                    b'0',
+                    b'0',
+                    HEX[usize::from(byte >> 4)],
+                    HEX[usize::from(byte & 0xf)],
+                ]);
             } else {
                 self.out.extend_from_slice(&[b'\\', escape]);
             }
@@ -322,8 +329,21 @@ mod tests {
             assert_eq!(text(&n), serde_json::to_string(&n).unwrap());
         }
         let floats = [
-            0.0, -0.0, 1.0, -1.5, 0.1, 1e20, 1e21, 1.5e-7, 123456789.125, f64::MIN_POSITIVE, f64::MAX, f64::MIN,
-            f64::NAN, f64::INFINITY, f64::NEG_INFINITY,
+            0.0,
+            -0.0,
+            1.0,
+            -1.5,
+            0.1,
+            1e20,
+            1e21,
+            1.5e-7,
+            123456789.125,
+            f64::MIN_POSITIVE,
+            f64::MAX,
+            f64::MIN,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
         ];
         for x in floats {
             assert_eq!(text(&x), serde_json::to_string(&x).unwrap(), "{x}");

@@ -210,7 +210,6 @@ impl Kind {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -207,7 +207,6 @@ impl Wire {
     }
 }
 
-
 /// One change, classified.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
@@ -310,16 +309,15 @@ impl Cx<'_> {
     /// and a newtype over it), else compatible only in the directions that widen.
     fn retyped_wire(&self, role: Role, b: &TypeRef, h: &TypeRef) -> Wire {
         let (bw, hw) = (wire_ty(self.base, b), wire_ty(self.head, h));
-        if bw == hw {
-            Wire::None
-        } else {
-            role.wire(!widens(&bw, &hw), !widens(&hw, &bw))
-        }
+        if bw == hw { Wire::None } else { role.wire(!widens(&bw, &hw), !widens(&hw, &bw)) }
     }
 
     /// The Rust name of a type, as the head spells it.
     fn rust_name(&self, name: &str) -> String {
-        self.head.type_def(name).or_else(|| self.base.type_def(name)).map_or_else(|| name.to_string(), |t| t.rust.clone())
+        self.head
+            .type_def(name)
+            .or_else(|| self.base.type_def(name))
+            .map_or_else(|| name.to_string(), |t| t.rust.clone())
     }
 
     fn type_group(&self, name: &str, fallback: &str) -> String {

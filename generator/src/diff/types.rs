@@ -60,7 +60,8 @@ impl Cx<'_> {
         if (lost.is_empty() && gained.is_empty()) || rows.iter().any(said) {
             return;
         }
-        let Some(row) = rows.iter_mut().filter(|c| c.subject == h.name).reduce(|a, c| if c.rust > a.rust { c } else { a })
+        let Some(row) =
+            rows.iter_mut().filter(|c| c.subject == h.name).reduce(|a, c| if c.rust > a.rust { c } else { a })
         else {
             return;
         };
@@ -431,7 +432,11 @@ impl Cx<'_> {
                         group,
                         subject,
                         Kind::FieldAdded,
-                        format!("{label} {} added ({}): gathers optional fields into exactly one", code(&f.wire), describe_field(f)),
+                        format!(
+                            "{label} {} added ({}): gathers optional fields into exactly one",
+                            code(&f.wire),
+                            describe_field(f)
+                        ),
                         Wire::None,
                         Bump::Major,
                     );

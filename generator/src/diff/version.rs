@@ -46,7 +46,6 @@ pub(super) fn next_version(base: [u64; 3], bump: Bump) -> [u64; 3] {
     }
 }
 
-
 impl SpecDiff {
     /// The version verdict: required against made bump.
     pub fn version_check(&self) -> VersionCheck {

@@ -105,7 +105,6 @@ pub(super) fn list(names: &[&str]) -> String {
     names.iter().map(|n| code(n)).collect::<Vec<_>>().join(", ")
 }
 
-
 pub(super) fn kind_name(k: &TypeKind) -> &'static str {
     match k {
         TypeKind::Object(_) => "object",

@@ -103,10 +103,7 @@ fn resource(api: &Api, r: &Resource) -> TokenStream {
         r.name,
         r.name
     ));
-    let module_doc = docs::inner_attrs(&format!(
-        "The blocking `{}` resource: [`{}`].",
-        r.name, r.rust
-    ));
+    let module_doc = docs::inner_attrs(&format!("The blocking `{}` resource: [`{}`].", r.name, r.rust));
     let methods = r.endpoints.iter().map(|e| method(api, r, e));
     quote! {
         pub mod #name {
@@ -138,7 +135,11 @@ fn method(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
         _ => (quote! { super::Request<crate::#res::#op> }, quote! { adopt }),
     };
     let deprecated = deprecated_attr(e);
-    let allow = if e.deprecated.is_some() { quote! { #[allow(deprecated)] } } else { quote! {} };
+    let allow = if e.deprecated.is_some() {
+        quote! { #[allow(deprecated)] }
+    } else {
+        quote! {}
+    };
     let doc = docs::attrs(&method_doc(api, r, e, &inputs.samples));
     quote! {
         #doc
@@ -163,7 +164,9 @@ fn method_doc(api: &Api, r: &Resource, e: &Endpoint, samples: &[TokenStream]) ->
         text.push_str(" **Deprecated**: see there for the replacement.");
     }
     if e.places_calls {
-        text.push_str("\n\n**Places calls.** Never re-sent once it may have reached Ringg: a retry never rings anyone twice.");
+        text.push_str(
+            "\n\n**Places calls.** Never re-sent once it may have reached Ringg: a retry never rings anyone twice.",
+        );
     }
     text.push_str("\n\n# Example\n\n");
     let krate = krate(api);

@@ -17,10 +17,10 @@ use serde_json::{Map, Value};
 
 use super::emulator::sample_json;
 use super::rust::{Imports, format_file, lit, raw_lit, ty};
-use proc_macro2::TokenTree;
 use super::{GeneratedFile, docs, header};
 use crate::ident::ident;
 use crate::ir::{Api, Encoding, Endpoint, Field, Param, Presence, Resource, Response, TypeKind, TypeRef};
+use proc_macro2::TokenTree;
 
 /// Where the CLI crate lives, relative to the repository root.
 const DIR: &str = "generated/cli";
@@ -44,7 +44,8 @@ const DEPENDENCIES: &[&str] = &[
 ];
 
 /// Flags every endpoint command has or inherits; spec inputs with these names get a prefix.
-const RESERVED: &[&str] = &["all", "api-key", "base-url", "body", "help", "output", "retries", "timeout", "verbose", "version"];
+const RESERVED: &[&str] =
+    &["all", "api-key", "base-url", "body", "help", "output", "retries", "timeout", "verbose", "version"];
 
 /// The spec-shaped files of the CLI crate; the rest of it is the hand-written core beside them in `generated/cli/`.
 pub(crate) fn cli(api: &Api) -> Vec<GeneratedFile> {
@@ -72,11 +73,14 @@ fn cargo_toml(api: &Api) -> GeneratedFile {
 /// A command or flag name: `snake_case` becomes `kebab-case`, and characters a shell user
 /// would have to quote (`agent_id[]`) are dropped.
 fn kebab(name: &str) -> String {
-    let kebab: String = name.chars().filter_map(|c| match c {
-        '_' | '-' => Some('-'),
-        c if c.is_ascii_alphanumeric() => Some(c.to_ascii_lowercase()),
-        _ => None,
-    }).collect();
+    let kebab: String = name
+        .chars()
+        .filter_map(|c| match c {
+            '_' | '-' => Some('-'),
+            c if c.is_ascii_alphanumeric() => Some(c.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect();
     kebab.trim_matches('-').to_string()
 }
 
@@ -137,12 +141,18 @@ fn body_flags<'a>(api: &'a Api, e: &Endpoint, inputs: &[Input<'_>]) -> Vec<BodyF
     let mut flags = Vec::new();
     for f in fields.iter().filter(|f| !is_file(&f.ty)) {
         if !f.flatten {
-            flags.push(BodyFlag { field: std::borrow::Cow::Borrowed(f), name: unique(&f.wire, "body", &mut taken), text: is_text(api, &f.ty) });
+            flags.push(BodyFlag {
+                field: std::borrow::Cow::Borrowed(f),
+                name: unique(&f.wire, "body", &mut taken),
+                text: is_text(api, &f.ty),
+            });
             continue;
         }
         // Each field of a flattened `one_of` is a flag of its own; the body's check rejects
         // none or several of them.
-        let Some(TypeKind::OneOf(members)) = f.ty.named().and_then(|n| api.type_def(n)).map(|d| &d.kind) else { continue };
+        let Some(TypeKind::OneOf(members)) = f.ty.named().and_then(|n| api.type_def(n)).map(|d| &d.kind) else {
+            continue;
+        };
         let all: Vec<String> = members.iter().map(|m| format!("`{}`", m.wire)).collect();
         for m in members {
             let field = Field {
@@ -185,9 +195,10 @@ fn is_file(t: &TypeRef) -> bool {
 fn is_text(api: &Api, t: &TypeRef) -> bool {
     match t {
         TypeRef::String | TypeRef::Date | TypeRef::DateTime => true,
-        TypeRef::Named(n) => {
-            !matches!(api.type_def(n).map(|d| &d.kind), Some(TypeKind::Object(_) | TypeKind::Union(_) | TypeKind::Tagged(_)))
-        }
+        TypeRef::Named(n) => !matches!(
+            api.type_def(n).map(|d| &d.kind),
+            Some(TypeKind::Object(_) | TypeKind::Union(_) | TypeKind::Tagged(_))
+        ),
         _ => false,
     }
 }
@@ -260,12 +271,17 @@ fn endpoint_command(api: &Api, e: &Endpoint) -> TokenStream {
     let mut long = one_line(&e.doc);
     long.push_str(&format!("\n\n{} {}", e.method.as_str(), e.path));
     if let Some(d) = &e.deprecated {
-        let instead = d.replacement.as_ref().map(|(res, ep)| format!(" Use `{} {} {}` instead.", api.name, kebab(res), kebab(ep)));
+        let instead = d
+            .replacement
+            .as_ref()
+            .map(|(res, ep)| format!(" Use `{} {} {}` instead.", api.name, kebab(res), kebab(ep)));
         about = format!("[deprecated] {about}");
         long.push_str(&format!("\n\nDeprecated: {}{}", one_line(&d.doc), instead.unwrap_or_default()));
     }
     if e.places_calls {
-        long.push_str("\n\nPlaces calls: never re-sent once it may have reached Ringg, so a retry never rings anyone twice.");
+        long.push_str(
+            "\n\nPlaces calls: never re-sent once it may have reached Ringg, so a retry never rings anyone twice.",
+        );
     }
     let name = lit(&kebab(&e.name));
     let (about, long) = (lit(&about), lit(&long));
@@ -279,7 +295,11 @@ fn endpoint_command(api: &Api, e: &Endpoint) -> TokenStream {
         } else {
             let values = str_slice(&enum_values(api, &i.param.ty));
             let shown = value_name(api, &i.param.ty);
-            let build = if matches!(i.param.ty, TypeRef::List(_)) { quote! { app::list_flag } } else { quote! { app::flag } };
+            let build = if matches!(i.param.ty, TypeRef::List(_)) {
+                quote! { app::list_flag }
+            } else {
+                quote! { app::flag }
+            };
             args.push(quote! { #build(#id, #shown, #help, #values) });
         }
     }
@@ -289,7 +309,8 @@ fn endpoint_command(api: &Api, e: &Endpoint) -> TokenStream {
             quote! { app::body_arg(#t) }
         });
         for f in body_flags(api, e, &inputs) {
-            let (id, help) = (lit(&f.name), lit(&format!("`{}` ({}): {}", f.field.wire, f.field.ty.spec(), one_line(&f.field.doc))));
+            let (id, help) =
+                (lit(&f.name), lit(&format!("`{}` ({}): {}", f.field.wire, f.field.ty.spec(), one_line(&f.field.doc))));
             let values = str_slice(&enum_values(api, &f.field.ty));
             let shown = value_name(api, &f.field.ty);
             args.push(quote! { app::body_flag(#id, #shown, #help, #values) });
@@ -323,13 +344,10 @@ fn table(api: &Api, e: &Endpoint) -> (Vec<String>, Vec<String>) {
             let mut wires = Vec::new();
             let mut current = response.clone();
             for step in &paging.items {
-                let field = current
-                    .named()
-                    .and_then(|n| api.type_def(n))
-                    .and_then(|d| match &d.kind {
-                        TypeKind::Object(fields) => fields.iter().find(|f| f.rust == step.rust),
-                        _ => None,
-                    });
+                let field = current.named().and_then(|n| api.type_def(n)).and_then(|d| match &d.kind {
+                    TypeKind::Object(fields) => fields.iter().find(|f| f.rust == step.rust),
+                    _ => None,
+                });
                 let Some(field) = field else { return (Vec::new(), Vec::new()) };
                 wires.push(field.wire.clone());
                 current = field.ty.clone();
@@ -344,7 +362,10 @@ fn table(api: &Api, e: &Endpoint) -> (Vec<String>, Vec<String>) {
     let columns = match item.named().and_then(|n| api.type_def(n)).map(|d| &d.kind) {
         Some(TypeKind::Object(fields)) => fields
             .iter()
-            .filter(|f| !f.flatten && (is_text(api, &f.ty) || matches!(f.ty, TypeRef::Integer | TypeRef::Number | TypeRef::Boolean)))
+            .filter(|f| {
+                !f.flatten
+                    && (is_text(api, &f.ty) || matches!(f.ty, TypeRef::Integer | TypeRef::Number | TypeRef::Boolean))
+            })
             .map(|f| f.wire.clone())
             .collect(),
         _ => Vec::new(),
@@ -363,14 +384,22 @@ fn endpoint_fn(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> 
     let mut setters = Vec::new();
     for i in &inputs {
         let id = lit(&i.name);
-        let shown = if i.positional { format!("<{}>", i.name.to_ascii_uppercase().replace('-', "_")) } else { format!("--{}", i.name) };
+        let shown = if i.positional {
+            format!("<{}>", i.name.to_ascii_uppercase().replace('-', "_"))
+        } else {
+            format!("--{}", i.name)
+        };
         let (shown, expected) = (lit(&shown), lit(&i.param.ty.spec()));
         let setter = ident(&i.param.rust);
         match (&i.param.ty, i.positional) {
             (TypeRef::List(inner), positional) => {
                 let t = client_ty(api, inner, imports);
                 let read = quote! { app::list::<#t>(m, #id, #shown, #expected)? };
-                if positional { call_args.push(read) } else { setters.push(quote! { request = request.#setter(#read); }) }
+                if positional {
+                    call_args.push(read)
+                } else {
+                    setters.push(quote! { request = request.#setter(#read); })
+                }
             }
             (t, true) => {
                 let t = client_ty(api, t, imports);
@@ -411,9 +440,13 @@ fn endpoint_fn(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> 
                     if let Some((_, id_name)) = files.iter().find(|(file, _)| file.wire == f.wire) {
                         let (id, flag) = (lit(id_name), lit(&format!("--{id_name}")));
                         match (&f.ty, f.presence) {
-                            (TypeRef::File, Presence::Required) => new_args.push((fname, quote! { app::upload(m, #id, #flag)? })),
+                            (TypeRef::File, Presence::Required) => {
+                                new_args.push((fname, quote! { app::upload(m, #id, #flag)? }))
+                            }
                             (_, Presence::Required) => new_args.push((fname, quote! { app::uploads(m, #id, #flag)? })),
-                            (TypeRef::File, _) => assigns.push(quote! { body.#fname = app::uploads(m, #id, #flag)?.into_iter().next(); }),
+                            (TypeRef::File, _) => {
+                                assigns.push(quote! { body.#fname = app::uploads(m, #id, #flag)?.into_iter().next(); })
+                            }
                             _ => assigns.push(quote! {
                                 let files = app::uploads(m, #id, #flag)?;
                                 if !files.is_empty() {
@@ -424,12 +457,21 @@ fn endpoint_fn(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> 
                         continue;
                     }
                     let t = client_ty(api, &f.ty, imports);
-                    let flag = flag_names.iter().find(|(w, _)| *w == f.wire).map_or_else(|| "--body".to_string(), |(_, n)| format!("--{n}"));
+                    let flag = flag_names
+                        .iter()
+                        .find(|(w, _)| *w == f.wire)
+                        .map_or_else(|| "--body".to_string(), |(_, n)| format!("--{n}"));
                     let flag = lit(&flag);
                     match f.presence {
-                        Presence::Required => new_args.push((fname, quote! { app::form_field::<#t>(&fields, #wire, #flag, #type_name)? })),
-                        Presence::Nullable => new_args.push((fname, quote! { app::form_opt::<#t>(&fields, #wire, #type_name)? })),
-                        Presence::Optional => assigns.push(quote! { body.#fname = app::form_opt::<#t>(&fields, #wire, #type_name)?; }),
+                        Presence::Required => {
+                            new_args.push((fname, quote! { app::form_field::<#t>(&fields, #wire, #flag, #type_name)? }))
+                        }
+                        Presence::Nullable => {
+                            new_args.push((fname, quote! { app::form_opt::<#t>(&fields, #wire, #type_name)? }))
+                        }
+                        Presence::Optional => {
+                            assigns.push(quote! { body.#fname = app::form_opt::<#t>(&fields, #wire, #type_name)?; })
+                        }
                         Presence::OptionalNullable => assigns.push(quote! {
                             if let Some(value) = app::form_opt::<#t>(&fields, #wire, #type_name)? {
                                 body.#fname = #krate::Patch::Value(value);
@@ -437,7 +479,11 @@ fn endpoint_fn(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> 
                         }),
                     }
                 }
-                let mutable = if assigns.is_empty() { quote! {} } else { quote! { mut } };
+                let mutable = if assigns.is_empty() {
+                    quote! {}
+                } else {
+                    quote! { mut }
+                };
                 // Past four arguments (or with two of one type) `new` takes a struct of them.
                 let new = match super::rust::required_struct(api, def) {
                     Some(required) => {
@@ -471,8 +517,16 @@ fn endpoint_fn(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> 
         }
         None => quote! {},
     };
-    let allow = if e.deprecated.is_some() { quote! { #[allow(deprecated)] } } else { quote! {} };
-    let mutable = if setters.is_empty() { quote! {} } else { quote! { mut } };
+    let allow = if e.deprecated.is_some() {
+        quote! { #[allow(deprecated)] }
+    } else {
+        quote! {}
+    };
+    let mutable = if setters.is_empty() {
+        quote! {}
+    } else {
+        quote! { mut }
+    };
     let all = if e.paging.is_some() {
         quote! {
             if app::all(m) {
@@ -495,8 +549,13 @@ fn endpoint_fn(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> 
         }
     };
     let doc = lit(&format!(" `{} {}`: `{} {}`.", api.name, command_path(r, e), e.method.as_str(), e.path));
-    let reads_args = !inputs.is_empty() || e.body.is_some() || e.paging.is_some() || matches!(e.response, Response::Binary { .. });
-    let m = if reads_args { quote! { m } } else { quote! { _m } };
+    let reads_args =
+        !inputs.is_empty() || e.body.is_some() || e.paging.is_some() || matches!(e.response, Response::Binary { .. });
+    let m = if reads_args {
+        quote! { m }
+    } else {
+        quote! { _m }
+    };
     quote! {
         #[doc = #doc]
         #allow
@@ -516,7 +575,9 @@ fn endpoint_fn(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> 
 /// call, agent and workspace) and from the examples of their types, plus samples of required
 /// fields that none of those give.
 fn webhook_events(api: &Api) -> (String, Vec<(String, Value)>) {
-    let Some(def) = api.webhooks.as_ref().and_then(|w| api.type_def(&w.event)) else { return ("event_type".into(), Vec::new()) };
+    let Some(def) = api.webhooks.as_ref().and_then(|w| api.type_def(&w.event)) else {
+        return ("event_type".into(), Vec::new());
+    };
     let TypeKind::Tagged(tagged) = &def.kind else { return ("event_type".into(), Vec::new()) };
     let tag = tagged.tag.clone();
     let events = tagged
@@ -533,9 +594,10 @@ fn webhook_events(api: &Api) -> (String, Vec<(String, Value)>) {
                 _ => None,
             });
             for f in fields.into_iter().flatten() {
-                let known = def.examples.iter().find_map(|x| x.get(&f.wire)).cloned().or_else(|| {
-                    f.ty.named().and_then(|n| api.type_def(n)).and_then(|d| d.examples.first().cloned())
-                });
+                let known =
+                    def.examples.iter().find_map(|x| x.get(&f.wire)).cloned().or_else(|| {
+                        f.ty.named().and_then(|n| api.type_def(n)).and_then(|d| d.examples.first().cloned())
+                    });
                 match known {
                     Some(value) => {
                         out.insert(f.wire.clone(), value);
@@ -570,16 +632,22 @@ fn spec_rs(api: &Api) -> GeneratedFile {
             fns.push(endpoint_fn(api, r, e, &mut imports));
         }
     }
-    let btree = if imports.btree_map { quote! { use std::collections::BTreeMap; } } else { quote! {} };
+    let btree = if imports.btree_map {
+        quote! { use std::collections::BTreeMap; }
+    } else {
+        quote! {}
+    };
     let version = lit(&format!("{} ({} API {})", api.version, api.title, api.api_version));
-    let about = lit(&format!("The {} API from a shell: every endpoint, webhook tools and a local emulator.", api.title));
+    let about =
+        lit(&format!("The {} API from a shell: every endpoint, webhook tools and a local emulator.", api.title));
     let key_env = lit(&api.auth_env);
     let bases = api.base_urls.iter().map(|b| {
         let flag = if b.name == "default" { String::new() } else { format!("base-url-{}", kebab(&b.name)) };
         let (n, u, f) = (lit(&b.name), lit(&b.url), lit(&flag));
         quote! { (#n, #u, #f) }
     });
-    let default_base = lit(&api.base_urls.iter().find(|b| b.name == "default").map(|b| b.url.clone()).unwrap_or_default());
+    let default_base =
+        lit(&api.base_urls.iter().find(|b| b.name == "default").map(|b| b.url.clone()).unwrap_or_default());
     let (tag, events) = webhook_events(api);
     let tag = lit(&tag);
     let events = events.iter().map(|(t, v)| {
@@ -685,7 +753,9 @@ fn endpoint_test(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
         .unwrap_or_else(|| sample_json(api, &TypeRef::Named(b.ty.clone()), "body"));
         let mut example = example;
         if b.encoding == Encoding::Multipart {
-            if let (Value::Object(o), Some(TypeKind::Object(fields))) = (&mut example, api.type_def(&b.ty).map(|d| &d.kind)) {
+            if let (Value::Object(o), Some(TypeKind::Object(fields))) =
+                (&mut example, api.type_def(&b.ty).map(|d| &d.kind))
+            {
                 for f in fields.iter().filter(|f| is_file(&f.ty)) {
                     o.remove(&f.wire);
                 }
@@ -732,9 +802,21 @@ fn endpoint_test(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
         quote! {}
     };
     let uses_fixtures = !steps.is_empty();
-    let fixtures = if uses_fixtures { quote! { fixtures } } else { quote! { _fixtures } };
-    let mutable = if uses_fixtures || matches!(e.response, Response::Binary { .. }) { quote! { mut } } else { quote! {} };
-    let no_body = if e.body.is_none() { quote! { let stdin: Option<String> = None; } } else { quote! {} };
+    let fixtures = if uses_fixtures {
+        quote! { fixtures }
+    } else {
+        quote! { _fixtures }
+    };
+    let mutable = if uses_fixtures || matches!(e.response, Response::Binary { .. }) {
+        quote! { mut }
+    } else {
+        quote! {}
+    };
+    let no_body = if e.body.is_none() {
+        quote! { let stdin: Option<String> = None; }
+    } else {
+        quote! {}
+    };
     quote! {
         #[doc = #doc]
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

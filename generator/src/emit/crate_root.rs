@@ -73,7 +73,13 @@ pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
         .base_urls
         .iter()
         .enumerate()
-        .map(|(i, b)| format!("\n    .base_url_for({krate_ident}::base_url::{}, \"http://127.0.0.1:{}\")", b.name.to_ascii_uppercase(), 8080 + i))
+        .map(|(i, b)| {
+            format!(
+                "\n    .base_url_for({krate_ident}::base_url::{}, \"http://127.0.0.1:{}\")",
+                b.name.to_ascii_uppercase(),
+                8080 + i
+            )
+        })
         .collect();
     let base_url_doc = docs::attrs(&format!(
         "Names of the API's base URLs, for [`ClientBuilder::base_url_for`].\n\nOnce any base URL is overridden, requests to a base that was not set are refused instead of being sent to production; set every base an application uses. Pointing every base at a local server:\n\n```\nlet client = {krate_ident}::Client::builder()\n    .api_key(\"test-key\"){setters}\n    .build()?;\n# Ok::<(), {krate_ident}::Error>(())\n```"
@@ -145,7 +151,8 @@ pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
 /// A "Typed ids" section: a constructor taking two values of different typed-string types,
 /// called right and, as a `compile_fail` doc test, with the two swapped.
 fn typed_ids_section(api: &Api) -> Option<String> {
-    let is_newtype = |t: &TypeRef| t.named().is_some_and(|n| matches!(api.type_def(n).map(|d| &d.kind), Some(TypeKind::Newtype)));
+    let is_newtype =
+        |t: &TypeRef| t.named().is_some_and(|n| matches!(api.type_def(n).map(|d| &d.kind), Some(TypeKind::Newtype)));
     let (def, fields) = api.types.iter().find_map(|t| {
         let TypeKind::Object(fields) = &t.kind else { return None };
         let required: Vec<&Field> = fields.iter().filter(|f| !f.presence.may_be_absent()).collect();
@@ -163,7 +170,8 @@ fn typed_ids_section(api: &Api) -> Option<String> {
     let krate = krate(api);
     let at = quote! { #krate::types };
     let right = construct(api, def, &values, &at);
-    let slots: Vec<usize> = values.iter().enumerate().filter(|(_, (f, _))| is_newtype(&f.ty)).map(|(i, _)| i).take(2).collect();
+    let slots: Vec<usize> =
+        values.iter().enumerate().filter(|(_, (f, _))| is_newtype(&f.ty)).map(|(i, _)| i).take(2).collect();
     let mut swapped = values.clone();
     let (a, b) = (swapped[slots[0]].1.clone(), swapped[slots[1]].1.clone());
     swapped[slots[0]].1 = b;
@@ -205,10 +213,15 @@ fn overview(api: &Api) -> String {
     text.push_str(&format!("let client = {}::Client::from_env()?;\n", api.name));
     if let Some((r, e)) = first {
         let output = match &e.response {
-            crate::ir::Response::Json(TypeRef::Named(n)) => format!(": {}::types::{}", api.name, api.type_def(n).expect("validated").rust),
+            crate::ir::Response::Json(TypeRef::Named(n)) => {
+                format!(": {}::types::{}", api.name, api.type_def(n).expect("validated").rust)
+            }
             _ => String::new(),
         };
-        text.push_str(&format!("let response{output} = client.{}().{}().await?;\nprintln!(\"{{response:?}}\");\n", r.name, e.rust_method));
+        text.push_str(&format!(
+            "let response{output} = client.{}().{}().await?;\nprintln!(\"{{response:?}}\");\n",
+            r.name, e.rust_method
+        ));
     }
     text.push_str("# Ok(())\n# }\n```\n\n");
     text.push_str(&format!(
@@ -247,7 +260,9 @@ fn overview(api: &Api) -> String {
         text.push_str("\n\n# Webhooks\n\n[`webhooks::Event::from_slice`] decodes what the API posts to your endpoint; unknown event types are kept, not rejected.");
     }
     if api.webcall.is_some() {
-        text.push_str("\n\n# The web widget\n\n[`webcall`] renders the embed snippet of the web-call widget from typed options.");
+        text.push_str(
+            "\n\n# The web widget\n\n[`webcall`] renders the embed snippet of the web-call widget from typed options.",
+        );
     }
     text
 }
@@ -261,9 +276,11 @@ pub(crate) fn webhooks(api: &Api) -> Option<GeneratedFile> {
     let krate = krate(api);
     let mut text = docs::sanitize(&w.doc);
     text.push_str("\n\n# Example\n\n```\n");
-    let sample = def.examples.first().cloned().unwrap_or_else(|| {
-        serde_json::json!({ tagged.tag.clone(): tagged.variants[0].tag_value.clone() })
-    });
+    let sample = def
+        .examples
+        .first()
+        .cloned()
+        .unwrap_or_else(|| serde_json::json!({ tagged.tag.clone(): tagged.variants[0].tag_value.clone() }));
     let tag_value = sample.get(&tagged.tag).and_then(|v| v.as_str()).unwrap_or_default().to_string();
     let variant = tagged.variants.iter().find(|v| v.tag_value == tag_value).unwrap_or(&tagged.variants[0]);
     let body = serde_json::to_string_pretty(&sample).expect("JSON always serializes");
@@ -319,7 +336,8 @@ pub(crate) fn webcall(api: &Api) -> Option<GeneratedFile> {
     let default_version = lit(&w.default_version);
     let script = lit(&w.script_url);
     let style = lit(&w.style_url);
-    let version_doc = docs::attrs(&format!("The widget version used by [`embed_snippet`]({}::embed_snippet).", def.rust));
+    let version_doc =
+        docs::attrs(&format!("The widget version used by [`embed_snippet`]({}::embed_snippet).", def.rust));
     let tokens = quote! {
         #module_doc
 

@@ -70,9 +70,7 @@ fn url_len(s: &str) -> Option<usize> {
     if !(s.starts_with("https://") || s.starts_with("http://")) {
         return None;
     }
-    let mut len = s
-        .find(|c: char| c.is_whitespace() || matches!(c, ')' | '>' | '"' | '\''))
-        .unwrap_or(s.len());
+    let mut len = s.find(|c: char| c.is_whitespace() || matches!(c, ')' | '>' | '"' | '\'')).unwrap_or(s.len());
     while s[..len].ends_with(['.', ',', ';', ':']) {
         len -= 1;
     }
@@ -192,10 +190,7 @@ fn flush(para: &mut Option<(String, String, String)>, out: &mut Vec<String>) {
 
 /// The lines of already-rustdoc-safe text as doc attribute values (wrapped, one leading space).
 fn doc_lines(text: &str) -> Vec<String> {
-    wrap(text)
-        .lines()
-        .map(|l| if l.is_empty() { String::new() } else { format!(" {l}") })
-        .collect()
+    wrap(text).lines().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") }).collect()
 }
 
 /// `#[doc = "..."]` attributes for each line of already-rustdoc-safe text.
@@ -237,7 +232,10 @@ mod tests {
         assert_eq!(sanitize("see https://docs.ringg.ai/x."), "see <https://docs.ringg.ai/x>.");
         assert_eq!(sanitize("keep `list<T>` and [`Client`]"), "keep `list<T>` and \\[`Client`\\]");
         assert_eq!(sanitize("```\n{\"a\": 1}\n```"), "```text\n{\"a\": 1}\n```");
-        assert_eq!(sanitize("read [the guide](https://example.com/g) first"), "read [the guide](https://example.com/g) first");
+        assert_eq!(
+            sanitize("read [the guide](https://example.com/g) first"),
+            "read [the guide](https://example.com/g) first"
+        );
     }
 
     #[test]

@@ -39,7 +39,8 @@ const DEPENDENCIES: &[&str] = &[
 
 /// `[dev-dependencies]`: the YAML reader the schema test reads `generated/openapi.yaml` with
 /// (the generator's own, so nothing new is built).
-const DEV_DEPENDENCIES: &[&str] = &[r#"serde-saphyr = { version = "2", default-features = false, features = ["deserialize"] }"#];
+const DEV_DEPENDENCIES: &[&str] =
+    &[r#"serde-saphyr = { version = "2", default-features = false, features = ["deserialize"] }"#];
 
 /// The spec-shaped files of the emulator crate; the rest of it is the hand-written core beside them in `generated/emulator/`.
 pub(crate) fn emulator(api: &Api) -> Vec<GeneratedFile> {
@@ -350,8 +351,16 @@ fn endpoint_test(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
         _ => quote! { let _ = response; },
     };
     let uses_fixtures = !args.is_empty();
-    let fixtures = if uses_fixtures { quote! { fixtures } } else { quote! { _fixtures } };
-    let allow = if e.deprecated.is_some() { quote! { #[allow(deprecated)] } } else { quote! {} };
+    let fixtures = if uses_fixtures {
+        quote! { fixtures }
+    } else {
+        quote! { _fixtures }
+    };
+    let allow = if e.deprecated.is_some() {
+        quote! { #[allow(deprecated)] }
+    } else {
+        quote! {}
+    };
     let opl = lit(&op);
     quote! {
         #[doc = #doc]
@@ -401,7 +410,8 @@ pub(super) fn sample_json(api: &Api, t: &TypeRef, hint: &str) -> Value {
             TypeKind::Object(fields) => {
                 let mut out = Map::new();
                 for f in fields.iter().filter(|f| !f.presence.may_be_absent()) {
-                    let v = if f.presence == Presence::Nullable { Value::Null } else { sample_json(api, &f.ty, &f.wire) };
+                    let v =
+                        if f.presence == Presence::Nullable { Value::Null } else { sample_json(api, &f.ty, &f.wire) };
                     match (f.flatten, v) {
                         (true, Value::Object(m)) => out.extend(m),
                         (_, v) => {

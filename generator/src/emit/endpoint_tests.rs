@@ -21,9 +21,7 @@ use serde_json::{Map, Value};
 use super::rust::{Imports, construct, format_file, krate, lit, raw_lit, sample, sample_text, ty};
 use super::{GeneratedFile, header};
 use crate::ident::ident;
-use crate::ir::{
-    Api, Encoding, Endpoint, Field, Param, Presence, Resource, Response, TypeDef, TypeKind, TypeRef,
-};
+use crate::ir::{Api, Encoding, Endpoint, Field, Param, Presence, Resource, Response, TypeDef, TypeKind, TypeRef};
 use crate::load::conform;
 
 /// The API key the tests use; it must never appear in any text the crate produces.
@@ -116,7 +114,11 @@ pub(crate) fn endpoint_tests(api: &Api) -> GeneratedFile {
     };
     // `rust::sample` writes paths from the crate's name, as doc examples see it.
     let krate = krate(api);
-    let alias = if body.to_string().contains(&format!("{krate} ::")) { quote! { use crate as #krate; } } else { quote! {} };
+    let alias = if body.to_string().contains(&format!("{krate} ::")) {
+        quote! { use crate as #krate; }
+    } else {
+        quote! {}
+    };
     let tokens = quote! {
         //! Every endpoint of the spec, called through the public API against the scripted loopback
         //! server: what reaches the server (method, encoded path, query, key, content type, body)
@@ -249,11 +251,8 @@ fn support(api: &Api, any_endpoint: bool, used: &Used) -> TokenStream {
         quote! {}
     };
     // `Sent::Nothing` alone borrows nothing.
-    let (lifetime, elided) = if used.json || used.multipart {
-        (quote! { <'a> }, quote! { <'_> })
-    } else {
-        (quote! {}, quote! {})
-    };
+    let (lifetime, elided) =
+        if used.json || used.multipart { (quote! { <'a> }, quote! { <'_> }) } else { (quote! {}, quote! {}) };
     let multipart_variant = if used.multipart {
         quote! {
             /// `multipart/form-data` with these part names, in order, these file contents, and
@@ -467,8 +466,7 @@ fn support(api: &Api, any_endpoint: bool, used: &Used) -> TokenStream {
 fn has_offset(text: &str) -> bool {
     let b = text.as_bytes();
     text.len() > 10
-        && (b.ends_with(b"Z")
-            || (b.len() >= 6 && matches!(b[b.len() - 6], b'+' | b'-') && b[b.len() - 3] == b':'))
+        && (b.ends_with(b"Z") || (b.len() >= 6 && matches!(b[b.len() - 6], b'+' | b'-') && b[b.len() - 3] == b':'))
 }
 
 /// Whether a JSON value holds a date-time text without an offset anywhere.
@@ -647,13 +645,17 @@ impl Cx<'_> {
                     TypeKind::Newtype => Value::String(sample_text(hint)),
                     TypeKind::OneOf(members) => {
                         let m = &members[0];
-                        Value::Object(Map::from_iter([(m.wire.clone(), self.sample_json(&m.ty, &m.wire, depth + 1, fill))]))
+                        Value::Object(Map::from_iter([(
+                            m.wire.clone(),
+                            self.sample_json(&m.ty, &m.wire, depth + 1, fill),
+                        )]))
                     }
                     TypeKind::Tagged(tagged) => {
                         let v = &tagged.variants[0];
                         let mut out = Map::new();
                         if let Some(pty) = &v.ty
-                            && let Value::Object(m) = self.sample_json(&TypeRef::Named(pty.clone()), "value", depth + 1, fill)
+                            && let Value::Object(m) =
+                                self.sample_json(&TypeRef::Named(pty.clone()), "value", depth + 1, fill)
                         {
                             out.extend(m);
                         }
@@ -742,10 +744,7 @@ impl Cx<'_> {
     /// The argument for a query parameter (the spec example's value, else a sample) and the
     /// pairs it puts on the wire. `None` for types a query cannot carry as text.
     fn query_arg(&self, e: &Endpoint, p: &Param) -> Option<(TokenStream, Vec<String>)> {
-        let example = e
-            .examples
-            .iter()
-            .find_map(|x| x.query.as_ref().and_then(|q| q.get(&p.wire)).cloned());
+        let example = e.examples.iter().find_map(|x| x.query.as_ref().and_then(|q| q.get(&p.wire)).cloned());
         match &p.ty {
             TypeRef::List(inner) => {
                 let values = match example {
@@ -773,7 +772,9 @@ impl Cx<'_> {
 
     fn two_samples(&self, t: &TypeRef, hint: &str) -> Vec<Value> {
         match t {
-            TypeRef::String => vec![format!("{}-1", sample_text(hint)).into(), format!("{}-2", sample_text(hint)).into()],
+            TypeRef::String => {
+                vec![format!("{}-1", sample_text(hint)).into(), format!("{}-2", sample_text(hint)).into()]
+            }
             TypeRef::Integer => vec![10.into(), 11.into()],
             TypeRef::Named(_) => match self.enum_values(t).map(|d| &d.kind) {
                 Some(TypeKind::Enum(values)) => values.iter().take(2).map(|v| Value::String(v.wire.clone())).collect(),
@@ -870,34 +871,45 @@ impl Cx<'_> {
                 args.push(quote! { body });
                 match b.encoding {
                     // An example with an offset-less date-time would be refused as an input.
-                    Encoding::Json => match e.examples.iter().filter_map(|x| x.request.as_ref()).find(|x| !has_local_datetime(x)) {
-                        Some(example) => {
-                            let expected = self.conform(&bt, example, "the request example");
-                            let example = json_const("EXAMPLE", example);
-                            (
-                                quote! {
-                                    #example
-                                    let body: #bty = serde_json::from_str(EXAMPLE).expect("the request example decodes");
-                                },
-                                Sent::Json(expected),
-                            )
+                    Encoding::Json => {
+                        match e.examples.iter().filter_map(|x| x.request.as_ref()).find(|x| !has_local_datetime(x)) {
+                            Some(example) => {
+                                let expected = self.conform(&bt, example, "the request example");
+                                let example = json_const("EXAMPLE", example);
+                                (
+                                    quote! {
+                                        #example
+                                        let body: #bty = serde_json::from_str(EXAMPLE).expect("the request example decodes");
+                                    },
+                                    Sent::Json(expected),
+                                )
+                            }
+                            None => {
+                                let expr = sample(api, &bt, "body", 0);
+                                let expected = self.sample_json(&bt, "body", 0, false);
+                                let conformed = self.conform(&bt, &expected, "the sample body");
+                                assert_eq!(
+                                    conformed, expected,
+                                    "endpoint tests: the sample body of `{}` does not round-trip",
+                                    e.name
+                                );
+                                (quote! { let body = #expr; }, Sent::Json(expected))
+                            }
                         }
-                        None => {
-                            let expr = sample(api, &bt, "body", 0);
-                            let expected = self.sample_json(&bt, "body", 0, false);
-                            let conformed = self.conform(&bt, &expected, "the sample body");
-                            assert_eq!(conformed, expected, "endpoint tests: the sample body of `{}` does not round-trip", e.name);
-                            (quote! { let body = #expr; }, Sent::Json(expected))
-                        }
-                    },
+                    }
                     Encoding::Multipart => {
-                        let (stmt, names, files, values) = self.multipart_body(&bty, &bt, &format!("{}.{}", r.name, e.name));
+                        let (stmt, names, files, values) =
+                            self.multipart_body(&bty, &bt, &format!("{}.{}", r.name, e.name));
                         (stmt, Sent::Multipart(names, files, values))
                     }
                 }
             }
         };
-        let allow = if e.deprecated.is_some() { quote! { #[allow(deprecated)] } } else { quote! {} };
+        let allow = if e.deprecated.is_some() {
+            quote! { #[allow(deprecated)] }
+        } else {
+            quote! {}
+        };
         Call {
             helper: ident(&format!("request_{}_{}", r.name, e.name)),
             op: quote! { crate::#res::#op_ident },
@@ -919,7 +931,12 @@ impl Cx<'_> {
     /// A multipart body: required fields through `new`, optional ones through their setters,
     /// files from memory. Returns the statement, the expected part names and file contents.
     #[allow(clippy::type_complexity, reason = "the statement and the three expectations it implies")]
-    fn multipart_body(&self, bty: &TokenStream, bt: &TypeRef, endpoint: &str) -> (TokenStream, Vec<String>, Vec<String>, Vec<(String, String, bool)>) {
+    fn multipart_body(
+        &self,
+        bty: &TokenStream,
+        bt: &TypeRef,
+        endpoint: &str,
+    ) -> (TokenStream, Vec<String>, Vec<String>, Vec<(String, String, bool)>) {
         let fields = self.object_fields(bt).expect("validated: multipart bodies are objects");
         let mut args = Vec::new();
         let mut setters = Vec::new();
@@ -975,16 +992,24 @@ impl Cx<'_> {
     fn part_text(&self, t: &TypeRef, wire: &str) -> (String, String, bool) {
         // The same split as the body's `to_form`: scalars, enums and typed ids are text, the
         // rest JSON.
-        let is_enum = |n: &str| matches!(self.api.type_def(n).map(|d| &d.kind), Some(TypeKind::Enum(_) | TypeKind::Newtype));
+        let is_enum =
+            |n: &str| matches!(self.api.type_def(n).map(|d| &d.kind), Some(TypeKind::Enum(_) | TypeKind::Newtype));
         let text_part = match t {
-            TypeRef::String | TypeRef::Date | TypeRef::DateTime | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean => true,
+            TypeRef::String
+            | TypeRef::Date
+            | TypeRef::DateTime
+            | TypeRef::Integer
+            | TypeRef::Number
+            | TypeRef::Boolean => true,
             TypeRef::Named(n) => is_enum(n),
             _ => false,
         };
         let value = self.sample_json(t, wire, 1, false);
         let text = match (&value, text_part) {
             (Value::String(s), true) => s.clone(),
-            (Value::Number(n), true) => n.as_i64().map(|i| i.to_string()).or_else(|| n.as_f64().map(|f| f.to_string())).unwrap_or_default(),
+            (Value::Number(n), true) => {
+                n.as_i64().map(|i| i.to_string()).or_else(|| n.as_f64().map(|f| f.to_string())).unwrap_or_default()
+            }
             (v, _) => v.to_string(),
         };
         (wire.to_owned(), text, !text_part)
@@ -1229,7 +1254,8 @@ impl Cx<'_> {
         let page1 = self.build_page(&base, &fields, items[..2].to_vec(), total.clone());
         let page2 = self.build_page(&base, &fields, items[2..].to_vec(), total);
         let expected: Vec<Value> = items.iter().map(|i| self.conform(&item_ty, i, "a page item")).collect();
-        let consts = [json_const("PAGE_1", &page1), json_const("PAGE_2", &page2), json_const("ITEMS", &Value::Array(expected))];
+        let consts =
+            [json_const("PAGE_1", &page1), json_const("PAGE_2", &page2), json_const("ITEMS", &Value::Array(expected))];
         let name = ident(&format!("{}_{}_stream_two_pages", r.name, e.name));
         let limit_setter = ident(&limit.rust);
         let (limit_wire, offset_wire) = (lit(&limit.wire), lit(&offset.wire));
@@ -1321,7 +1347,9 @@ impl Cx<'_> {
             let fname = ident(&f.rust);
             items_expr = match f.presence {
                 Presence::Required => quote! { #items_expr.#fname },
-                Presence::Optional | Presence::Nullable => quote! { #items_expr.#fname.as_ref().expect("the page has items") },
+                Presence::Optional | Presence::Nullable => {
+                    quote! { #items_expr.#fname.as_ref().expect("the page has items") }
+                }
                 Presence::OptionalNullable => {
                     reachable = false;
                     items_expr
@@ -1399,7 +1427,11 @@ impl Cx<'_> {
             let pattern = match tagged.variants.iter().find(|v| v.tag_value == tag) {
                 Some(v) => {
                     let id = ident(&v.rust);
-                    if v.ty.is_some() { quote! { Event::#id(_) } } else { quote! { Event::#id } }
+                    if v.ty.is_some() {
+                        quote! { Event::#id(_) }
+                    } else {
+                        quote! { Event::#id }
+                    }
                 }
                 None => quote! { Event::Unknown(_) },
             };
@@ -1460,7 +1492,8 @@ impl Cx<'_> {
             while tagged.variants.iter().any(|v| v.tag_value == unknown_tag) {
                 unknown_tag.push('_');
             }
-            let body = serde_json::json!({ tagged.tag.clone(): unknown_tag, "call_id": "abc", "extra": { "nested": [1, 2] } });
+            let body =
+                serde_json::json!({ tagged.tag.clone(): unknown_tag, "call_id": "abc", "extra": { "nested": [1, 2] } });
             let body = json_const("EVENT", &body);
             let tag = lit(&unknown_tag);
             tests.push(quote! {
@@ -1519,7 +1552,8 @@ fn enum_value(def: &TypeDef, wire: &str) -> TokenStream {
 fn distinct(item: &Value, n: usize) -> Value {
     let mut item = item.clone();
     if let Value::Object(m) = &mut item {
-        let key = m.iter().find(|(k, v)| v.is_string() && (k.as_str() == "id" || k.ends_with("_id"))).map(|(k, _)| k.clone());
+        let key =
+            m.iter().find(|(k, v)| v.is_string() && (k.as_str() == "id" || k.ends_with("_id"))).map(|(k, _)| k.clone());
         if let Some(key) = key
             && let Some(Value::String(s)) = m.get_mut(&key)
         {

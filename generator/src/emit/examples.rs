@@ -46,7 +46,12 @@ pub(crate) fn examples(api: &Api) -> GeneratedFile {
     };
     for t in &api.types {
         for (i, ex) in t.examples.iter().enumerate() {
-            case(format!("type_{}_{}", snake(&t.name).trim_start_matches("r#"), i + 1), &TypeRef::Named(t.name.clone()), ex, &mut imports);
+            case(
+                format!("type_{}_{}", snake(&t.name).trim_start_matches("r#"), i + 1),
+                &TypeRef::Named(t.name.clone()),
+                ex,
+                &mut imports,
+            );
         }
     }
     for r in &api.resources {
@@ -228,14 +233,20 @@ pub(crate) fn examples(api: &Api) -> GeneratedFile {
 
 /// The call of `object_rules` for an example of an object whose `Deserialize` is written out, or
 /// nothing for other types.
-fn wire_rules(types: &HashMap<&str, &TypeDef>, t: &TypeRef, value: &serde_json::Value, rust_ty: &TokenStream) -> TokenStream {
+fn wire_rules(
+    types: &HashMap<&str, &TypeDef>,
+    t: &TypeRef,
+    value: &serde_json::Value,
+    rust_ty: &TokenStream,
+) -> TokenStream {
     let TypeRef::Named(name) = t else { return quote! {} };
     let Some(def) = types.get(name.as_str()) else { return quote! {} };
     let TypeKind::Object(fields) = &def.kind else { return quote! {} };
     if !super::models::writes_deserialize(def, fields) || !value.is_object() {
         return quote! {};
     }
-    let (required, optional): (Vec<_>, Vec<_>) = fields.iter().partition(|f| def.rust_presence(f) == Presence::Required);
+    let (required, optional): (Vec<_>, Vec<_>) =
+        fields.iter().partition(|f| def.rust_presence(f) == Presence::Required);
     let required = required.iter().map(|f| f.wire.as_str());
     let optional = optional.iter().map(|f| f.wire.as_str());
     quote! {
@@ -262,7 +273,8 @@ fn reading_rules(
     if !super::models::writes_deserialize(def, fields) || !value.is_object() {
         return matches;
     }
-    let (required, optional): (Vec<_>, Vec<_>) = fields.iter().partition(|f| def.rust_presence(f) == Presence::Required);
+    let (required, optional): (Vec<_>, Vec<_>) =
+        fields.iter().partition(|f| def.rust_presence(f) == Presence::Required);
     let required = required.iter().map(|f| f.wire.as_str());
     let optional = optional.iter().map(|f| f.wire.as_str());
     quote! {

@@ -13,8 +13,8 @@ mod emulator;
 mod endpoint_tests;
 mod examples;
 mod models;
-mod reading;
 pub mod openapi;
+mod reading;
 mod resources;
 mod runtime;
 mod rust;
@@ -127,7 +127,10 @@ mod tests {
 
     #[test]
     fn a_sealed_file_detects_edits() {
-        let mut file = GeneratedFile { path: "x.rs".into(), contents: format!("// {}\nfn a() {{}}\n", header_from("spec/x.yaml")) };
+        let mut file = GeneratedFile {
+            path: "x.rs".into(),
+            contents: format!("// {}\nfn a() {{}}\n", header_from("spec/x.yaml")),
+        };
         seal(&mut file);
         assert!(!file.contents.contains('?'));
         assert_eq!(seal_intact(&file.contents), Some(true));

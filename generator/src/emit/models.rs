@@ -40,7 +40,11 @@ pub(crate) fn module_file(api: &Api, module: &str, defs: &[&TypeDef]) -> Generat
             } else {
                 quote! {}
             };
-            let writing = if write.contains(&t.name) { super::writing::to_json(t) } else { quote! {} };
+            let writing = if write.contains(&t.name) {
+                super::writing::to_json(t)
+            } else {
+                quote! {}
+            };
             quote! { #def #reading #writing }
         })
         .collect();
@@ -148,11 +152,31 @@ fn object(api: &Api, t: &TypeDef, fields: &[Field], imports: &mut Imports) -> To
         .collect();
 
     let derive = derive_except(t, has_secret, written_de);
-    let ser_impl = if written_de { object_serialize(t, fields) } else { quote! {} };
-    let debug_impl = if has_secret { secret_debug(t, fields) } else { quote! {} };
-    let de_impl = if written_de { object_deserialize(t, fields) } else { quote! {} };
-    let ctor = if t.input { constructor(api, t, fields, imports) } else { quote! {} };
-    let form = if t.multipart { to_form(api, t, fields) } else { quote! {} };
+    let ser_impl = if written_de {
+        object_serialize(t, fields)
+    } else {
+        quote! {}
+    };
+    let debug_impl = if has_secret {
+        secret_debug(t, fields)
+    } else {
+        quote! {}
+    };
+    let de_impl = if written_de {
+        object_deserialize(t, fields)
+    } else {
+        quote! {}
+    };
+    let ctor = if t.input {
+        constructor(api, t, fields, imports)
+    } else {
+        quote! {}
+    };
+    let form = if t.multipart {
+        to_form(api, t, fields)
+    } else {
+        quote! {}
+    };
 
     quote! {
         #doc
@@ -270,7 +294,9 @@ fn object_deserialize(t: &TypeDef, fields: &[Field]) -> TokenStream {
             }
             Presence::Optional | Presence::Nullable => {
                 slots.push(quote! { let mut #local = None; });
-                arms.push(quote! { Some(#index) => #de::optional(&mut #map, &mut #local, &mut #seen_local[#index], #wire), });
+                arms.push(
+                    quote! { Some(#index) => #de::optional(&mut #map, &mut #local, &mut #seen_local[#index], #wire), },
+                );
             }
             Presence::OptionalNullable => {
                 slots.push(quote! { let mut #local = crate::Patch::Absent; });
@@ -414,7 +440,11 @@ fn constructor(api: &Api, t: &TypeDef, fields: &[Field], imports: &mut Imports) 
             Presence::Required => {
                 let (pty, into) = arg(api, &f.ty, imports);
                 params.push(quote! { #fname: #pty });
-                inits.push(if into { quote! { #fname: #fname.into() } } else { quote! { #fname } });
+                inits.push(if into {
+                    quote! { #fname: #fname.into() }
+                } else {
+                    quote! { #fname }
+                });
                 required_names.push(format!("`{}`", plain(&f.rust)));
             }
             Presence::Nullable => {
@@ -426,7 +456,11 @@ fn constructor(api: &Api, t: &TypeDef, fields: &[Field], imports: &mut Imports) 
             Presence::Optional => {
                 inits.push(quote! { #fname: None });
                 let (pty, into) = arg(api, &f.ty, imports);
-                let value = if into { quote! { value.into() } } else { quote! { value } };
+                let value = if into {
+                    quote! { value.into() }
+                } else {
+                    quote! { value }
+                };
                 let sdoc = docs::attrs(&format!("Sets [`{}`](Self::{}).", plain(&f.rust), plain(&f.rust)));
                 setters.push(quote! {
                     #sdoc
@@ -455,11 +489,15 @@ fn constructor(api: &Api, t: &TypeDef, fields: &[Field], imports: &mut Imports) 
             }
         }
     }
-    let optional_note = if setters.is_empty() { "" } else { " Optional fields start unset; set them with the setters." };
+    let optional_note =
+        if setters.is_empty() { "" } else { " Optional fields start unset; set them with the setters." };
     let new_doc = if required_names.is_empty() {
         docs::attrs(&format!("Creates the value with every field unset.{optional_note}"))
     } else {
-        docs::attrs(&format!("Creates the value from its required fields: {}.{optional_note}", required_names.join(", ")))
+        docs::attrs(&format!(
+            "Creates the value from its required fields: {}.{optional_note}",
+            required_names.join(", ")
+        ))
     };
     let required = required_struct(api, t);
     let new_fn = if let Some(req) = &required {
@@ -528,7 +566,11 @@ fn required_def(api: &Api, t: &TypeDef, req: &str, fields: &[Field], imports: &m
         let fdoc = field_doc(f);
         quote! { #fdoc pub #fname: #fty, }
     });
-    let derives = if fields.iter().any(|f| f.secret) { quote! { Clone } } else { quote! { Debug, Clone } };
+    let derives = if fields.iter().any(|f| f.secret) {
+        quote! { Clone }
+    } else {
+        quote! { Debug, Clone }
+    };
     quote! {
         #doc
         #[derive(#derives)]
@@ -560,7 +602,9 @@ pub(crate) fn form_part(api: &Api, t: &TypeRef) -> FormPart {
         TypeRef::File => FormPart::File,
         TypeRef::List(inner) if **inner == TypeRef::File => FormPart::Files,
         TypeRef::String => FormPart::Str,
-        TypeRef::Named(n) if matches!(api.type_def(n).map(|d| &d.kind), Some(TypeKind::Enum(_) | TypeKind::Newtype)) => {
+        TypeRef::Named(n)
+            if matches!(api.type_def(n).map(|d| &d.kind), Some(TypeKind::Enum(_) | TypeKind::Newtype)) =>
+        {
             FormPart::Str
         }
         TypeRef::Date | TypeRef::DateTime | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean => FormPart::Display,
@@ -819,7 +863,8 @@ fn tagged_union(api: &Api, t: &TypeDef, tagged: &Tagged, imports: &mut Imports) 
             Some(pty) => {
                 let pty = ty(api, &TypeRef::Named(pty.clone()), imports);
                 variants.push(quote! { #vdoc #id(#pty), });
-                ser_arms.push(quote! { Self::#id(payload) => (#value, Some(crate::runtime::payload_value(payload)?)), });
+                ser_arms
+                    .push(quote! { Self::#id(payload) => (#value, Some(crate::runtime::payload_value(payload)?)), });
                 de_arms.push(quote! { #value => crate::runtime::payload_from_value::<#pty>(&value).map(Self::#id), });
             }
             None => {

@@ -12,9 +12,7 @@
 use serde_json::{Map, Value, json};
 
 use super::GeneratedFile;
-use crate::ir::{
-    Api, Encoding, Endpoint, Field, Presence, Resource, Response, Retry, TypeDef, TypeKind, TypeRef,
-};
+use crate::ir::{Api, Encoding, Endpoint, Field, Presence, Resource, Response, Retry, TypeDef, TypeKind, TypeRef};
 
 /// Where the document goes, relative to the repository root. It ships with the generated crate.
 pub const PATH: &str = "generated/openapi.yaml";
@@ -113,11 +111,8 @@ fn operation(api: &Api, r: &Resource, e: &Endpoint) -> Value {
         description.push_str("\n\n**Deprecated.** ");
         description.push_str(d.doc.trim());
         if let Some((res, ep)) = &d.replacement {
-            let target = api
-                .resources
-                .iter()
-                .find(|x| &x.name == res)
-                .and_then(|x| x.endpoints.iter().find(|y| &y.name == ep));
+            let target =
+                api.resources.iter().find(|x| &x.name == res).and_then(|x| x.endpoints.iter().find(|y| &y.name == ep));
             match target {
                 Some(t) => description.push_str(&format!(
                     " Use `{} {}` (`{}`) instead.",
@@ -279,7 +274,9 @@ fn responses(api: &Api, e: &Endpoint) -> Value {
                 media.insert("examples".into(), Value::Object(examples));
             }
             let description = match ty.named().and_then(|n| api.type_def(n)) {
-                Some(t) if matches!(ty, TypeRef::Named(_)) => format!("Success: {}", lower_first(&super::docs::summary(&t.doc))),
+                Some(t) if matches!(ty, TypeRef::Named(_)) => {
+                    format!("Success: {}", lower_first(&super::docs::summary(&t.doc)))
+                }
                 _ => "Success.".to_string(),
             };
             json!({ "description": description, "content": { "application/json": Value::Object(media) } })
@@ -535,10 +532,7 @@ fn type_def_schema(api: &Api, t: &TypeDef) -> Value {
             s.insert("description".into(), json!(doc));
         }
         TypeKind::OneOf(members) => {
-            s.insert(
-                "description".into(),
-                json!(format!("{doc}\n\nExactly one of these fields is present.")),
-            );
+            s.insert("description".into(), json!(format!("{doc}\n\nExactly one of these fields is present.")));
             let one_of = members
                 .iter()
                 .map(|m| {
@@ -837,8 +831,7 @@ fn write_string(out: &mut String, s: &str, indent: usize, key: bool) {
 
 /// Plain scalars: simple words, paths and names that no YAML version reads as anything else.
 fn is_plain(s: &str) -> bool {
-    const RESERVED: &[&str] =
-        &["y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf"];
+    const RESERVED: &[&str] = &["y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf"];
     let Some(first) = s.chars().next() else { return false };
     (first.is_ascii_alphabetic() || first == '_' || first == '/' || first == '$')
         && !s.ends_with(' ')

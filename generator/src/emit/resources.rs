@@ -109,7 +109,11 @@ pub(super) fn inputs(api: &Api, e: &Endpoint, imports: &mut Imports) -> Inputs {
             t => {
                 let (pty, into) = arg(api, t, imports);
                 out.params.push(quote! { #name: #pty });
-                out.inits.push(if into { quote! { #name: #name.into() } } else { quote! { #name } });
+                out.inits.push(if into {
+                    quote! { #name: #name.into() }
+                } else {
+                    quote! { #name }
+                });
                 out.samples.push(sample(api, t, &p.wire, 0));
             }
         }
@@ -164,11 +168,7 @@ pub(super) fn deprecated_attr(e: &Endpoint) -> TokenStream {
 
 fn method_doc(api: &Api, r: &Resource, e: &Endpoint, samples: &[TokenStream]) -> String {
     let mut text = docs::sanitize(&e.doc);
-    let base = if e.base_url == "default" {
-        String::new()
-    } else {
-        format!(" (on the `{}` base URL)", e.base_url)
-    };
+    let base = if e.base_url == "default" { String::new() } else { format!(" (on the `{}` base URL)", e.base_url) };
     text.push_str(&format!("\n\n`{} {}`{base}", e.method.as_str(), e.path));
     if let Some(d) = &e.deprecated {
         text.push_str("\n\n**Deprecated.** ");
@@ -181,7 +181,10 @@ fn method_doc(api: &Api, r: &Resource, e: &Endpoint, samples: &[TokenStream]) ->
     text.push_str("\n\n");
     text.push_str(&match &e.response {
         Response::Json(t) => format!("`.await` (or `.send()`) gives {}.", type_link(api, t)),
-        Response::Binary { .. } => "`.await` gives a [`ByteStream`](crate::ByteStream) of the file; `.save(path)` writes it to disk.".to_string(),
+        Response::Binary { .. } => {
+            "`.await` gives a [`ByteStream`](crate::ByteStream) of the file; `.save(path)` writes it to disk."
+                .to_string()
+        }
         Response::Empty => "`.await` gives `()`: Ringg documents no response body.".to_string(),
     });
     if let Some(p) = &e.paging {
@@ -238,8 +241,15 @@ fn shown_field<'a>(api: &'a Api, t: &TypeRef) -> Option<&'a crate::ir::Field> {
             && !f.flatten
             && !f.secret
             && match &f.ty {
-                TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean | TypeRef::Date | TypeRef::DateTime => true,
-                TypeRef::Named(m) => matches!(api.type_def(m).map(|d| &d.kind), Some(TypeKind::Enum(_) | TypeKind::Newtype)),
+                TypeRef::String
+                | TypeRef::Integer
+                | TypeRef::Number
+                | TypeRef::Boolean
+                | TypeRef::Date
+                | TypeRef::DateTime => true,
+                TypeRef::Named(m) => {
+                    matches!(api.type_def(m).map(|d| &d.kind), Some(TypeKind::Enum(_) | TypeKind::Newtype))
+                }
                 _ => false,
             }
     })
@@ -302,7 +312,11 @@ fn example(api: &Api, r: &Resource, e: &Endpoint, samples: &[TokenStream]) -> St
 /// A `no_run` doc example from a function `f`, showing only its body (the signature, and the
 /// `#[allow(deprecated)]` a deprecated endpoint needs, are hidden lines).
 pub(super) fn doc_example(e: &Endpoint, f: TokenStream) -> String {
-    let deprecated = if e.deprecated.is_some() { quote! { #[allow(deprecated)] } } else { quote! {} };
+    let deprecated = if e.deprecated.is_some() {
+        quote! { #[allow(deprecated)] }
+    } else {
+        quote! {}
+    };
     let file: syn::File = syn::parse2(quote! { #deprecated #f }).expect("example parses");
     let text = prettyplease::unparse(&file);
     let lines: Vec<&str> = text.trim_end().lines().collect();
@@ -340,7 +354,11 @@ fn operation(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> To
     for p in e.path_params.iter().chain(&e.query) {
         let name = ident(&p.rust);
         let pty = page_param_ty(api, e, p).unwrap_or_else(|| ty(api, &p.ty, imports));
-        let pty = if p.optional && !matches!(p.ty, TypeRef::List(_)) { quote! { Option<#pty> } } else { pty };
+        let pty = if p.optional && !matches!(p.ty, TypeRef::List(_)) {
+            quote! { Option<#pty> }
+        } else {
+            pty
+        };
         fields.push(quote! { #name: #pty, });
     }
     if let Some(b) = &e.body {
@@ -533,7 +551,11 @@ fn setter(api: &Api, e: &Endpoint, q: &Param, imports: &mut Imports) -> TokenStr
         }
         t => {
             let (pty, into) = arg(api, t, imports);
-            let value = if into { quote! { value.into() } } else { quote! { value } };
+            let value = if into {
+                quote! { value.into() }
+            } else {
+                quote! { value }
+            };
             quote! {
                 #doc
                 pub fn #name(mut self, value: #pty) -> Self {
@@ -567,8 +589,7 @@ fn path_fn(api: &Api, e: &Endpoint) -> TokenStream {
                 let f = ident(&p.rust);
                 // A plain local name, so it can appear inline in the format string.
                 let plain = crate::ident::plain(&p.rust);
-                let local_name =
-                    if crate::ident::is_keyword(plain) { format!("{plain}_") } else { plain.to_string() };
+                let local_name = if crate::ident::is_keyword(plain) { format!("{plain}_") } else { plain.to_string() };
                 let local = ident(&local_name);
                 fmt.push('{');
                 fmt.push_str(&local_name);
@@ -706,7 +727,11 @@ fn paginated(api: &Api, e: &Endpoint, imports: &mut Imports) -> TokenStream {
         };
         is_opt = is_opt || step.optional;
     }
-    let items = if is_opt { quote! { #expr.unwrap_or_default() } } else { expr };
+    let items = if is_opt {
+        quote! { #expr.unwrap_or_default() }
+    } else {
+        expr
+    };
     quote! {
         impl Paginated for #op {
             type Item = #item;

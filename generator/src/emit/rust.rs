@@ -32,12 +32,7 @@ impl Imports {
 impl Imports {
     /// `use` items; `from_types` is the path types are imported from (`super` or `crate::types`).
     pub fn tokens(&self, from_types: TokenStream, local: &BTreeSet<String>) -> TokenStream {
-        let names: Vec<_> = self
-            .types
-            .iter()
-            .filter(|n| !local.contains(*n))
-            .map(|n| ident(n))
-            .collect();
+        let names: Vec<_> = self.types.iter().filter(|n| !local.contains(*n)).map(|n| ident(n)).collect();
         let types = if self.prefixed {
             quote! { use crate::types; }
         } else if names.is_empty() || self.prefix.is_some() {
@@ -122,9 +117,7 @@ pub(crate) fn raw_lit(s: &str) -> TokenStream {
     while s.contains(&format!("\"{hashes}")) {
         hashes.push('#');
     }
-    format!("r{hashes}\"{s}\"{hashes}")
-        .parse()
-        .expect("a raw string literal always parses")
+    format!("r{hashes}\"{s}\"{hashes}").parse().expect("a raw string literal always parses")
 }
 
 /// Formats a whole file with prettyplease and puts the generated-file header on top.
@@ -140,9 +133,26 @@ pub(crate) fn format_file(header: &str, tokens: TokenStream) -> String {
 /// The kind of item a line starts (`pub mod`, `use`, `fn`, ...), if it starts one.
 fn item_kind(line: &str) -> Option<&'static str> {
     const KINDS: &[&str] = &[
-        "pub use ", "pub mod ", "pub type ", "pub const ", "pub fn ", "pub struct ", "pub enum ",
-        "pub(crate) fn ", "pub(crate) const ", "pub(crate) struct ", "use ", "mod ", "type ",
-        "const ", "fn ", "impl", "struct ", "enum ", "static ", "pub static ",
+        "pub use ",
+        "pub mod ",
+        "pub type ",
+        "pub const ",
+        "pub fn ",
+        "pub struct ",
+        "pub enum ",
+        "pub(crate) fn ",
+        "pub(crate) const ",
+        "pub(crate) struct ",
+        "use ",
+        "mod ",
+        "type ",
+        "const ",
+        "fn ",
+        "impl",
+        "struct ",
+        "enum ",
+        "static ",
+        "pub static ",
     ];
     KINDS.iter().copied().find(|k| line.starts_with(k))
 }
@@ -161,7 +171,8 @@ pub(crate) fn space_items(text: &str) -> String {
         let starts_item = item_kind(cur).is_some();
         let starts_doc = (cur.starts_with("///") || cur.starts_with("#[")) && !cur.starts_with("#![");
         // `)]` closes an attribute that prettyplease spread over several lines.
-        let prev_is_doc = p.starts_with("///") || p.starts_with("#[") || p.starts_with("//!") || p.starts_with("#![") || p == ")]";
+        let prev_is_doc =
+            p.starts_with("///") || p.starts_with("#[") || p.starts_with("//!") || p.starts_with("#![") || p == ")]";
         // One-line items (`mod a;`, `type Item = T;`, `const X: u32 = 1;`) group with their
         // own kind and are set apart from the next kind of item.
         let after_one_line_item = p.ends_with(';')
@@ -262,14 +273,22 @@ fn sample_named(api: &Api, def: &TypeDef, hint: &str, depth: usize) -> TokenStre
             let m = &members[0];
             let v = ident(&m.rust);
             let inner = sample(api, &m.ty, "value", depth + 1);
-            let inner = if is_stringy(&m.ty) { quote! { #inner.to_owned() } } else { inner };
+            let inner = if is_stringy(&m.ty) {
+                quote! { #inner.to_owned() }
+            } else {
+                inner
+            };
             quote! { #krate::types::#name::#v(#inner) }
         }
         TypeKind::OneOf(members) => {
             let m = &members[0];
             let v = ident(&m.rust);
             let inner = sample(api, &m.ty, &m.wire, depth + 1);
-            let inner = if is_stringy(&m.ty) { quote! { #inner.to_owned() } } else { inner };
+            let inner = if is_stringy(&m.ty) {
+                quote! { #inner.to_owned() }
+            } else {
+                inner
+            };
             quote! { #krate::types::#name::#v(#inner) }
         }
         TypeKind::Tagged(tagged) => {
@@ -343,11 +362,7 @@ pub(crate) fn statement_text(statements: TokenStream) -> String {
     let file: syn::File = syn::parse2(quote! { fn f() { #statements } }).expect("statements parse");
     let text = prettyplease::unparse(&file);
     let lines: Vec<&str> = text.trim_end().lines().collect();
-    lines[1..lines.len() - 1]
-        .iter()
-        .map(|l| l.strip_prefix("    ").unwrap_or(l))
-        .collect::<Vec<_>>()
-        .join("\n")
+    lines[1..lines.len() - 1].iter().map(|l| l.strip_prefix("    ").unwrap_or(l)).collect::<Vec<_>>().join("\n")
 }
 
 /// A readable placeholder for a string named `hint` (`agent_id` gives `"your-agent-id"`).

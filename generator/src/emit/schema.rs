@@ -13,10 +13,7 @@ use crate::raw::RawFile;
 /// `spec/schema.json`.
 pub(crate) fn schema() -> GeneratedFile {
     let mut schema = schemars::schema_for!(RawFile);
-    schema.insert(
-        "$comment".into(),
-        header_from("generator/src/raw.rs").into(),
-    );
+    schema.insert("$comment".into(), header_from("generator/src/raw.rs").into());
     let mut value = schema.to_value();
     drop_null_alternatives(&mut value);
     let mut contents = serde_json::to_string_pretty(&value).expect("a schema always serializes");

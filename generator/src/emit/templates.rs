@@ -37,10 +37,7 @@ struct ResourceRows {
 pub(crate) fn render(name: &str, template: &str, ctx: Value) -> String {
     let mut env = Environment::new();
     env.add_template(name, template).expect("templates are checked by the generator's tests");
-    let out = env
-        .get_template(name)
-        .and_then(|t| t.render(ctx))
-        .expect("templates render from precomputed values");
+    let out = env.get_template(name).and_then(|t| t.render(ctx)).expect("templates render from precomputed values");
     format!("{}\n", out.trim_end())
 }
 
@@ -142,9 +139,13 @@ fn timestamp_filter(api: &Api) -> Option<String> {
 /// A whole program using the blocking client: the first call, then the first list.
 fn blocking_example(api: &Api) -> String {
     let name = &api.name;
-    let mut out = format!("fn main() -> Result<(), {name}::Error> {{\n    let client = {name}::blocking::Client::from_env()?;\n");
+    let mut out =
+        format!("fn main() -> Result<(), {name}::Error> {{\n    let client = {name}::blocking::Client::from_env()?;\n");
     if let Some((r, e)) = api.first_simple_endpoint() {
-        out.push_str(&format!("    let response = client.{}().{}().send()?;\n    println!(\"{{response:?}}\");\n", r.name, e.rust_method));
+        out.push_str(&format!(
+            "    let response = client.{}().{}().send()?;\n    println!(\"{{response:?}}\");\n",
+            r.name, e.rust_method
+        ));
     }
     if let Some((r, e)) = lists(api).next() {
         out.push_str(&format!(

@@ -90,11 +90,7 @@ impl fmt::Display for Mismatches {
 pub(crate) fn conform(types: &Types<'_>, ty: &TypeRef, value: &Value, what: &str) -> Result<Value, Mismatches> {
     let mut walk = Walk { types, steps: Vec::new(), found: Vec::new() };
     let out = walk.value(ty, value);
-    if walk.found.is_empty() {
-        Ok(out)
-    } else {
-        Err(Mismatches { what: what.to_string(), list: walk.found })
-    }
+    if walk.found.is_empty() { Ok(out) } else { Err(Mismatches { what: what.to_string(), list: walk.found }) }
 }
 
 struct Walk<'t, 'a> {
@@ -110,11 +106,7 @@ impl Walk<'_, '_> {
     }
 
     fn expect(&mut self, ok: bool, value: &Value, what: &str) -> Value {
-        if ok {
-            value.clone()
-        } else {
-            self.fail(format!("expected {what}, found {}", show(value)), None)
-        }
+        if ok { value.clone() } else { self.fail(format!("expected {what}, found {}", show(value)), None) }
     }
 
     fn at<T>(&mut self, step: Step, f: impl FnOnce(&mut Self) -> T) -> T {
@@ -187,7 +179,8 @@ impl Walk<'_, '_> {
                 let mut out = Map::new();
                 let used = self.one_of(def, object, &mut out);
                 for extra in object.keys().filter(|k| !used.contains(k)) {
-                    let message = format!("`{}` holds exactly one field, and `{extra}` is not one of its fields", def.name);
+                    let message =
+                        format!("`{}` holds exactly one field, and `{extra}` is not one of its fields", def.name);
                     self.at(Step::Key(extra.clone()), |w| w.fail(message, None));
                 }
                 Value::Object(out)
@@ -228,7 +221,14 @@ impl Walk<'_, '_> {
 
     /// A tagged union read from `object` into `out`; `Some` for an unknown tag of an open
     /// union, which is kept as it is.
-    fn tagged(&mut self, def: &TypeDef, object: &Map<String, Value>, out: &mut Map<String, Value>, known: &mut Vec<String>, top: bool) -> Option<Value> {
+    fn tagged(
+        &mut self,
+        def: &TypeDef,
+        object: &Map<String, Value>,
+        out: &mut Map<String, Value>,
+        known: &mut Vec<String>,
+        top: bool,
+    ) -> Option<Value> {
         let TypeKind::Tagged(tagged) = &def.kind else { return None };
         let Some(tag) = object.get(&tagged.tag).and_then(Value::as_str) else {
             self.fail(format!("missing the `{}` tag of `{}`", tagged.tag, def.name), None);
@@ -241,7 +241,8 @@ impl Walk<'_, '_> {
             }
             let known_tags: Vec<&str> = tagged.variants.iter().map(|v| v.tag_value.as_str()).collect();
             let hint = did_you_mean(tag, known_tags.iter().copied());
-            let message = format!("`{tag}` is not a known `{}` of `{}` (known: {})", tagged.tag, def.name, known_tags.join(", "));
+            let message =
+                format!("`{tag}` is not a known `{}` of `{}` (known: {})", tagged.tag, def.name, known_tags.join(", "));
             self.at(Step::Key(tagged.tag.clone()), |w| w.fail(message, hint));
             return None;
         };
@@ -256,7 +257,14 @@ impl Walk<'_, '_> {
     /// Conforms the fields of an object type, flattening where the spec says so. `known`
     /// collects the keys some field takes; at the top of the walk over one object, a key that
     /// no field takes and that looks like a misspelt field is a mismatch.
-    fn fields(&mut self, def: &TypeDef, object: &Map<String, Value>, out: &mut Map<String, Value>, known: &mut Vec<String>, top: bool) {
+    fn fields(
+        &mut self,
+        def: &TypeDef,
+        object: &Map<String, Value>,
+        out: &mut Map<String, Value>,
+        known: &mut Vec<String>,
+        top: bool,
+    ) {
         let TypeKind::Object(fields) = &def.kind else {
             self.fail(format!("`{}` is not an object", def.name), None);
             return;
@@ -290,7 +298,10 @@ impl Walk<'_, '_> {
                 (Some(Value::Null), Presence::Optional) => {}
                 (Some(Value::Null), Presence::Required) => {
                     self.at(step, |w| {
-                        w.fail("null is not allowed".into(), Some("mark the field `nullable: true`, or give a value".into()))
+                        w.fail(
+                            "null is not allowed".into(),
+                            Some("mark the field `nullable: true`, or give a value".into()),
+                        )
                     });
                 }
                 (Some(v), _) => {
@@ -369,11 +380,7 @@ impl Walk<'_, '_> {
 
 fn show(value: &Value) -> String {
     let s = value.to_string();
-    if s.chars().count() > 40 {
-        format!("{}...", s.chars().take(40).collect::<String>())
-    } else {
-        s
-    }
+    if s.chars().count() > 40 { format!("{}...", s.chars().take(40).collect::<String>()) } else { s }
 }
 
 /// The forms `ringg::Timestamp::parts` reads: a date, or a date, `T`, `HH:MM`, optional
@@ -424,15 +431,28 @@ mod tests {
 
     #[test]
     fn datetimes_in_examples_are_the_forms_the_crate_reads() {
-        for ok in ["2025-11-24", "2025-11-24T07:33", "2025-11-24T07:33:49.629642", "2025-11-24T07:33:49Z",
-            "2025-11-24 07:33:49+05:30", "2025-11-24T07:33:49.5-08:00"]
-        {
+        for ok in [
+            "2025-11-24",
+            "2025-11-24T07:33",
+            "2025-11-24T07:33:49.629642",
+            "2025-11-24T07:33:49Z",
+            "2025-11-24 07:33:49+05:30",
+            "2025-11-24T07:33:49.5-08:00",
+        ] {
             assert!(is_datetime(ok), "{ok}");
         }
-        for bad in ["", "2025-11-24T", "2025-11-24T7:33", "2025-11-24T07:33:4", "2025-11-24T07:33:49.",
-            "2025-11-24T07:33:49+0530", "2025-11-24T07:33:49 UTC", "2025-11-24X07:33", "yesterday",
-            "2025-11-24T07:33:49.1234567890Z"]
-        {
+        for bad in [
+            "",
+            "2025-11-24T",
+            "2025-11-24T7:33",
+            "2025-11-24T07:33:4",
+            "2025-11-24T07:33:49.",
+            "2025-11-24T07:33:49+0530",
+            "2025-11-24T07:33:49 UTC",
+            "2025-11-24X07:33",
+            "yesterday",
+            "2025-11-24T07:33:49.1234567890Z",
+        ] {
             assert!(!is_datetime(bad), "{bad}");
         }
     }

@@ -48,20 +48,13 @@ impl<'a> Ctx<'a> {
     }
 
     fn loc<T>(&self, file: usize, s: &Spanned<T>) -> Loc {
-        Loc {
-            file,
-            line: s.referenced.line() as u32,
-            column: s.referenced.column() as u32,
-        }
+        Loc { file, line: s.referenced.line() as u32, column: s.referenced.column() as u32 }
     }
 
     fn error(&mut self, loc: Loc, path: &str, message: impl Into<String>, hint: Option<String>) {
         let (file, text) = &self.files[loc.file];
         let source_line = line_of(text, loc.line);
-        let width = source_line
-            .as_deref()
-            .map(|l| token_width(l, loc.column))
-            .unwrap_or(1);
+        let width = source_line.as_deref().map(|l| token_width(l, loc.column)).unwrap_or(1);
         self.diags.push(Diagnostic {
             file: file.clone(),
             line: loc.line,
@@ -78,11 +71,7 @@ impl<'a> Ctx<'a> {
 /// Parses a type expression: a primitive, `list<T>`, `map<T>` or a type name.
 pub(crate) fn parse_type(s: &str) -> Result<TypeRef, String> {
     let s = s.trim();
-    let inner = |prefix: &str| {
-        s.strip_prefix(prefix)
-            .and_then(|r| r.strip_suffix('>'))
-            .map(str::trim)
-    };
+    let inner = |prefix: &str| s.strip_prefix(prefix).and_then(|r| r.strip_suffix('>')).map(str::trim);
     if let Some(t) = inner("list<") {
         return Ok(TypeRef::List(Box::new(parse_type(t)?)));
     }
@@ -105,16 +94,12 @@ pub(crate) fn parse_type(s: &str) -> Result<TypeRef, String> {
             TypeRef::Named(s.to_string())
         }
         _ => {
-            return Err(format!(
-                "`{s}` is not a type expression"
-            ));
+            return Err(format!("`{s}` is not a type expression"));
         }
     })
 }
 
-const PRIMITIVES: &[&str] = &[
-    "string", "integer", "number", "boolean", "date", "datetime", "json", "file",
-];
+const PRIMITIVES: &[&str] = &["string", "integer", "number", "boolean", "date", "datetime", "json", "file"];
 
 /// Known `ErrorKind` variants of the runtime; the spec's error names must be among them.
 pub const ERROR_KINDS: &[&str] = &[
@@ -184,17 +169,32 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             let path = format!("types.{}", key.value);
             let loc = ctx.loc(*file, key);
             if PRIMITIVES.contains(&key.value.as_str()) || parse_type(&key.value).is_err() {
-                ctx.error(loc, &path, format!("`{}` cannot name a type", key.value), Some("use an UpperCamelCase name such as `CallStatus`".into()));
+                ctx.error(
+                    loc,
+                    &path,
+                    format!("`{}` cannot name a type", key.value),
+                    Some("use an UpperCamelCase name such as `CallStatus`".into()),
+                );
                 continue;
             }
             if let Some(&first) = seen_types.get(&key.value) {
                 let first_path = sources[entries[first].file].path.clone();
-                ctx.error(loc, &path, format!("type `{}` is defined twice", key.value), Some(format!("the first definition is in {first_path}; rename or remove one")));
+                ctx.error(
+                    loc,
+                    &path,
+                    format!("type `{}` is defined twice", key.value),
+                    Some(format!("the first definition is in {first_path}; rename or remove one")),
+                );
                 continue;
             }
             let rust = ident::camel(&key.value);
             if let Some(other) = seen_rust_types.get(&rust) {
-                ctx.error(loc, &path, format!("type `{}` and type `{other}` both become `{rust}` in Rust", key.value), Some("rename one of them".into()));
+                ctx.error(
+                    loc,
+                    &path,
+                    format!("type `{}` and type `{other}` both become `{rust}` in Rust", key.value),
+                    Some("rename one of them".into()),
+                );
                 continue;
             }
             seen_rust_types.insert(rust, key.value.clone());
@@ -205,27 +205,34 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
     let list: Vec<&str> = entries.iter().map(|e| e.key.value.as_str()).collect();
     let type_names = Names { set: list.iter().copied().collect(), list };
 
-    let mut types: Vec<TypeDef> = entries
-        .iter()
-        .map(|e| lower_type(ctx, e, &type_names))
-        .collect();
+    let mut types: Vec<TypeDef> = entries.iter().map(|e| lower_type(ctx, e, &type_names)).collect();
 
     // Errors table.
     let mut errors = Vec::new();
     for (file, raw) in raws {
         for (status, case) in raw.errors.iter().flat_map(|m| m.iter()) {
             let path = format!("errors.{}", status.value);
-            let valid_status = status.value == "5xx"
-                || status.value.parse::<u16>().is_ok_and(|s| (400..600).contains(&s));
+            let valid_status =
+                status.value == "5xx" || status.value.parse::<u16>().is_ok_and(|s| (400..600).contains(&s));
             if !valid_status {
                 let loc = ctx.loc(*file, status);
-                ctx.error(loc, &path, format!("`{}` is not an error status", status.value), Some("use a status from 400 to 599 such as \"404\", or \"5xx\"".into()));
+                ctx.error(
+                    loc,
+                    &path,
+                    format!("`{}` is not an error status", status.value),
+                    Some("use a status from 400 to 599 such as \"404\", or \"5xx\"".into()),
+                );
             }
             if !ERROR_KINDS.contains(&case.name.value.as_str()) {
                 let loc = ctx.loc(*file, &case.name);
                 let hint = did_you_mean(&case.name.value, ERROR_KINDS.iter().copied())
                     .unwrap_or_else(|| format!("use one of: {}", ERROR_KINDS.join(", ")));
-                ctx.error(loc, &format!("{path}.name"), format!("`{}` is not an error kind of the runtime", case.name.value), Some(hint));
+                ctx.error(
+                    loc,
+                    &format!("{path}.name"),
+                    format!("`{}` is not an error kind of the runtime", case.name.value),
+                    Some(hint),
+                );
             }
             errors.push(ErrorCase {
                 status: status.value.clone(),
@@ -243,20 +250,41 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             let u = url.value.trim_end_matches('/').to_string();
             if !(u.starts_with("https://") || u.starts_with("http://")) {
                 let loc = ctx.loc(file, url);
-                ctx.error(loc, &format!("api.base_urls.{}", name.value), format!("`{}` is not an http(s) URL", url.value), Some("write the full URL, e.g. `https://prod-api.ringg.ai/ca/api/v0`".into()));
+                ctx.error(
+                    loc,
+                    &format!("api.base_urls.{}", name.value),
+                    format!("`{}` is not an http(s) URL", url.value),
+                    Some("write the full URL, e.g. `https://prod-api.ringg.ai/ca/api/v0`".into()),
+                );
             }
             // The name becomes a constant (`ringg::base_url::STT`) and part of an environment
             // variable (`RINGG_BASE_URL_STT`).
             let n = &name.value;
-            if !n.starts_with(|c: char| c.is_ascii_lowercase()) || !n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') || ident::is_keyword(&n.to_ascii_uppercase()) {
+            if !n.starts_with(|c: char| c.is_ascii_lowercase())
+                || !n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                || ident::is_keyword(&n.to_ascii_uppercase())
+            {
                 let loc = ctx.loc(file, name);
-                ctx.error(loc, &format!("api.base_urls.{n}"), format!("base URL name `{n}` is not a snake_case name"), Some(format!("write it as `{}`: it becomes a constant and an environment variable suffix", ident::plain(&ident::snake(n)))));
+                ctx.error(
+                    loc,
+                    &format!("api.base_urls.{n}"),
+                    format!("base URL name `{n}` is not a snake_case name"),
+                    Some(format!(
+                        "write it as `{}`: it becomes a constant and an environment variable suffix",
+                        ident::plain(&ident::snake(n))
+                    )),
+                );
             }
             base_urls.push(BaseUrl { name: name.value.clone(), url: u });
         }
         if !base_urls.iter().any(|b| b.name == "default") {
             let loc = ctx.loc(file, &api.name);
-            ctx.error(loc, "api.base_urls", "no `default` base URL", Some("add `default: https://...` under `base_urls`".into()));
+            ctx.error(
+                loc,
+                "api.base_urls",
+                "no `default` base URL",
+                Some("add `default: https://...` under `base_urls`".into()),
+            );
         }
         base_urls.sort_by_key(|b| b.name != "default");
         let name = &api.name.value;
@@ -265,15 +293,30 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             && !ident::is_keyword(&name.replace('-', "_"));
         if !crate_name_ok {
             let loc = ctx.loc(file, &api.name);
-            ctx.error(loc, "api.name", format!("`{name}` is not a crate name"), Some("use lowercase letters, digits, `_` and `-`, starting with a letter, e.g. `ringg`".into()));
+            ctx.error(
+                loc,
+                "api.name",
+                format!("`{name}` is not a crate name"),
+                Some("use lowercase letters, digits, `_` and `-`, starting with a letter, e.g. `ringg`".into()),
+            );
         }
         if !is_semver(&api.version.value) {
             let loc = ctx.loc(file, &api.version);
-            ctx.error(loc, "api.version", format!("`{}` is not a semver version", api.version.value), Some("write it as MAJOR.MINOR.PATCH, e.g. `0.1.0`".into()));
+            ctx.error(
+                loc,
+                "api.version",
+                format!("`{}` is not a semver version", api.version.value),
+                Some("write it as MAJOR.MINOR.PATCH, e.g. `0.1.0`".into()),
+            );
         }
         if api.pagination.max_limit.value == 0 || api.pagination.default_limit > api.pagination.max_limit.value {
             let loc = ctx.loc(file, &api.pagination.max_limit);
-            ctx.error(loc, "api.pagination", "`default_limit` must be between 1 and `max_limit`", Some("lower `default_limit` or raise `max_limit`".into()));
+            ctx.error(
+                loc,
+                "api.pagination",
+                "`default_limit` must be between 1 and `max_limit`",
+                Some("lower `default_limit` or raise `max_limit`".into()),
+            );
         }
     } else if !raws.is_empty() && !ctx.unloaded.api {
         ctx.diags.push(Diagnostic {
@@ -306,11 +349,21 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             let loc = ctx.loc(*file, key);
             let method = ident::snake(&key.value);
             if method != key.value {
-                ctx.error(loc, &path, format!("resource name `{}` is not snake_case", key.value), Some(format!("write it as `{}`", ident::plain(&method))));
+                ctx.error(
+                    loc,
+                    &path,
+                    format!("resource name `{}` is not snake_case", key.value),
+                    Some(format!("write it as `{}`", ident::plain(&method))),
+                );
             }
             if let Some(&first) = seen_resources.get(&key.value) {
                 let first_path = sources[resource_files[first]].path.clone();
-                ctx.error(loc, &path, format!("resource `{}` is defined twice", key.value), Some(format!("the first definition is in {first_path}")));
+                ctx.error(
+                    loc,
+                    &path,
+                    format!("resource `{}` is defined twice", key.value),
+                    Some(format!("the first definition is in {first_path}")),
+                );
                 continue;
             }
             seen_resources.insert(key.value.clone(), resources.len());
@@ -322,11 +375,21 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
                 let eloc = ctx.loc(*file, ekey);
                 let rust_method = ident::snake(&ekey.value);
                 if ident::plain(&rust_method) != ekey.value {
-                    ctx.error(eloc, &epath, format!("endpoint name `{}` is not snake_case", ekey.value), Some(format!("write it as `{}`", ident::plain(&rust_method))));
+                    ctx.error(
+                        eloc,
+                        &epath,
+                        format!("endpoint name `{}` is not snake_case", ekey.value),
+                        Some(format!("write it as `{}`", ident::plain(&rust_method))),
+                    );
                 }
                 let rust_op = ident::camel(&ekey.value);
                 if let Some(other) = seen_ops.insert(rust_op.clone(), ekey.value.clone()) {
-                    ctx.error(eloc, &epath, format!("endpoints `{other}` and `{}` both become `{rust_op}` in Rust", ekey.value), Some("rename one of them".into()));
+                    ctx.error(
+                        eloc,
+                        &epath,
+                        format!("endpoints `{other}` and `{}` both become `{rust_op}` in Rust", ekey.value),
+                        Some("rename one of them".into()),
+                    );
                 }
                 let known = Known {
                     types: &types,
@@ -354,10 +417,8 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
     }
 
     // Deprecation replacements refer to endpoints that exist.
-    let all_endpoints: Vec<String> = resources
-        .iter()
-        .flat_map(|r| r.endpoints.iter().map(move |e| format!("{}.{}", r.name, e.name)))
-        .collect();
+    let all_endpoints: Vec<String> =
+        resources.iter().flat_map(|r| r.endpoints.iter().map(move |e| format!("{}.{}", r.name, e.name))).collect();
     for (ri, r) in resources.iter_mut().enumerate() {
         for (ei, e) in r.endpoints.iter_mut().enumerate() {
             let (file, raw) = raw_endpoints[ri][ei];
@@ -385,11 +446,21 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             let loc = ctx.loc(*file, &w.event);
             match seen_types.get(&w.event.value).map(|&i| &types[i].kind) {
                 Some(TypeKind::Tagged(t)) if t.open => {}
-                Some(_) => ctx.error(loc, "webhooks.event", format!("`{}` must be a tagged union with `open: true`", w.event.value), Some("webhook payloads come from Ringg: unknown event types must be kept, not rejected".into())),
+                Some(_) => ctx.error(
+                    loc,
+                    "webhooks.event",
+                    format!("`{}` must be a tagged union with `open: true`", w.event.value),
+                    Some("webhook payloads come from Ringg: unknown event types must be kept, not rejected".into()),
+                ),
                 None => unknown_type(ctx, loc, "webhooks.event", &w.event.value, &type_names),
             }
             if webhooks.is_some() {
-                ctx.error(loc, "webhooks", "a second `webhooks` block", Some("keep one `webhooks` block, in webhooks.yaml".into()));
+                ctx.error(
+                    loc,
+                    "webhooks",
+                    "a second `webhooks` block",
+                    Some("keep one `webhooks` block, in webhooks.yaml".into()),
+                );
             }
             webhooks = Some(Webhooks { doc: w.doc.clone(), event: w.event.value.clone() });
         }
@@ -397,11 +468,18 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             let loc = ctx.loc(*file, &w.options);
             match seen_types.get(&w.options.value).map(|&i| &types[i].kind) {
                 Some(TypeKind::Object(_)) => {}
-                Some(_) => ctx.error(loc, "webcall.options", format!("`{}` must be an object type", w.options.value), None),
+                Some(_) => {
+                    ctx.error(loc, "webcall.options", format!("`{}` must be an object type", w.options.value), None)
+                }
                 None => unknown_type(ctx, loc, "webcall.options", &w.options.value, &type_names),
             }
             if webcall.is_some() {
-                ctx.error(loc, "webcall", "a second `webcall` block", Some("keep one `webcall` block, in webcall.yaml".into()));
+                ctx.error(
+                    loc,
+                    "webcall",
+                    "a second `webcall` block",
+                    Some("keep one `webcall` block, in webcall.yaml".into()),
+                );
             }
             webcall = Some(Webcall {
                 doc: w.doc.clone(),
@@ -440,7 +518,12 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             }
             Some(_) => {
                 let loc = ctx.loc(file, s);
-                ctx.error(loc, "api.start_with", format!("`{}` needs inputs, so it cannot be the first example", s.value), Some("name an endpoint without required inputs, such as `workspace.get`".into()));
+                ctx.error(
+                    loc,
+                    "api.start_with",
+                    format!("`{}` needs inputs, so it cannot be the first example", s.value),
+                    Some("name an endpoint without required inputs, such as `workspace.get`".into()),
+                );
                 None
             }
             None if s.value.split('.').next().is_some_and(|res| ctx.unloaded.resources.contains(res)) => None,
@@ -502,12 +585,26 @@ fn unknown_type(ctx: &mut Ctx<'_>, loc: Loc, path: &str, name: &str, type_names:
 
 /// The Rust name of a field, parameter or variant: `rust_name` when given (it must be a valid
 /// identifier), else the name derived from the wire name.
-fn rust_name(ctx: &mut Ctx<'_>, file: usize, path: &str, given: Option<&Spanned<String>>, derive: impl FnOnce() -> String) -> String {
+fn rust_name(
+    ctx: &mut Ctx<'_>,
+    file: usize,
+    path: &str,
+    given: Option<&Spanned<String>>,
+    derive: impl FnOnce() -> String,
+) -> String {
     match given {
         Some(r) => {
             if !ident::is_valid(&r.value) {
                 let loc = ctx.loc(file, r);
-                ctx.error(loc, &format!("{path}.rust_name"), format!("`{}` is not a Rust identifier", r.value), Some("use letters, digits and underscores, not starting with a digit; prefix keywords with `r#`".into()));
+                ctx.error(
+                    loc,
+                    &format!("{path}.rust_name"),
+                    format!("`{}` is not a Rust identifier", r.value),
+                    Some(
+                        "use letters, digits and underscores, not starting with a digit; prefix keywords with `r#`"
+                            .into(),
+                    ),
+                );
             }
             r.value.clone()
         }
@@ -529,7 +626,12 @@ fn resolve(ctx: &mut Ctx<'_>, file: usize, path: &str, s: &Spanned<String>, type
             Some(t)
         }
         Err(_) => {
-            ctx.error(loc, path, format!("`{}` is not a type expression", s.value), Some("write a primitive, `list<T>`, `map<T>` or a type name".into()));
+            ctx.error(
+                loc,
+                path,
+                format!("`{}` is not a type expression", s.value),
+                Some("write a primitive, `list<T>`, `map<T>` or a type name".into()),
+            );
             None
         }
     }
@@ -556,10 +658,20 @@ fn lower_type(ctx: &mut Ctx<'_>, e: &TypeEntry<'_>, type_names: &Names<'_>) -> T
         } else {
             format!("type `{name}` has more than one shape")
         };
-        ctx.error(loc, &path, msg, Some("give exactly one of `fields`, `enum`, `union`, `one_of`, `newtype`, or `tag` with `variants`".into()));
+        ctx.error(
+            loc,
+            &path,
+            msg,
+            Some("give exactly one of `fields`, `enum`, `union`, `one_of`, `newtype`, or `tag` with `variants`".into()),
+        );
     }
     if raw.open && raw.tag.is_none() {
-        ctx.error(loc, &format!("{path}.open"), "`open` applies to tagged unions only", Some("remove it; enums are always open".into()));
+        ctx.error(
+            loc,
+            &format!("{path}.open"),
+            "`open` applies to tagged unions only",
+            Some("remove it; enums are always open".into()),
+        );
     }
 
     let kind = if let Some(fields) = &raw.fields {
@@ -572,21 +684,44 @@ fn lower_type(ctx: &mut Ctx<'_>, e: &TypeEntry<'_>, type_names: &Names<'_>) -> T
             let rust = ident::camel(&wire.value);
             let vloc = ctx.loc(e.file, wire);
             if rust.is_empty() {
-                ctx.error(vloc, &vpath, format!("enum value `{}` gives no Rust name", wire.value), Some("enum values need at least one letter or digit".into()));
+                ctx.error(
+                    vloc,
+                    &vpath,
+                    format!("enum value `{}` gives no Rust name", wire.value),
+                    Some("enum values need at least one letter or digit".into()),
+                );
                 continue;
             }
             if rust == "Unknown" {
-                ctx.error(vloc, &vpath, format!("enum value `{}` collides with the `Unknown` variant that keeps unlisted values", wire.value), Some("this value needs no entry: it is kept as `Unknown(\"...\")`, or ask for a rename".into()));
+                ctx.error(
+                    vloc,
+                    &vpath,
+                    format!(
+                        "enum value `{}` collides with the `Unknown` variant that keeps unlisted values",
+                        wire.value
+                    ),
+                    Some("this value needs no entry: it is kept as `Unknown(\"...\")`, or ask for a rename".into()),
+                );
                 continue;
             }
             if let Some(other) = seen.insert(rust.clone(), wire.value.clone()) {
-                ctx.error(vloc, &vpath, format!("enum values `{other}` and `{}` both become `{rust}` in Rust", wire.value), Some("remove the duplicate, or keep only one spelling".into()));
+                ctx.error(
+                    vloc,
+                    &vpath,
+                    format!("enum values `{other}` and `{}` both become `{rust}` in Rust", wire.value),
+                    Some("remove the duplicate, or keep only one spelling".into()),
+                );
                 continue;
             }
             out.push(EnumValue { wire: wire.value.clone(), rust, doc: doc.clone() });
         }
         if out.is_empty() && ctx.diags.is_empty() {
-            ctx.error(loc, &path, format!("enum `{name}` has no values"), Some("list its values under `enum:` as `value: what it means`".into()));
+            ctx.error(
+                loc,
+                &path,
+                format!("enum `{name}` has no values"),
+                Some("list its values under `enum:` as `value: what it means`".into()),
+            );
         }
         TypeKind::Enum(out)
     } else if let Some(members) = &raw.union {
@@ -596,27 +731,52 @@ fn lower_type(ctx: &mut Ctx<'_>, e: &TypeEntry<'_>, type_names: &Names<'_>) -> T
             let mpath = format!("{path}.union.{}", key.value);
             let mloc = ctx.loc(e.file, key);
             if !ident::is_valid(&key.value) || ident::camel(&key.value) != key.value {
-                ctx.error(mloc, &mpath, format!("union member `{}` is not an UpperCamelCase Rust name", key.value), Some(format!("write it as `{}`", ident::camel(&key.value))));
+                ctx.error(
+                    mloc,
+                    &mpath,
+                    format!("union member `{}` is not an UpperCamelCase Rust name", key.value),
+                    Some(format!("write it as `{}`", ident::camel(&key.value))),
+                );
             }
             if !seen.insert(key.value.clone()) {
-                ctx.error(mloc, &mpath, format!("union member `{}` is defined twice", key.value), Some("give each member its own name".into()));
+                ctx.error(
+                    mloc,
+                    &mpath,
+                    format!("union member `{}` is defined twice", key.value),
+                    Some("give each member its own name".into()),
+                );
             }
             if let Some(ty) = resolve(ctx, e.file, &format!("{mpath}.type"), &m.ty, type_names) {
                 if ty == TypeRef::File {
                     let tloc = ctx.loc(e.file, &m.ty);
-                    ctx.error(tloc, &format!("{mpath}.type"), "a union member cannot be a file", Some("files are fields of multipart bodies only".into()));
+                    ctx.error(
+                        tloc,
+                        &format!("{mpath}.type"),
+                        "a union member cannot be a file",
+                        Some("files are fields of multipart bodies only".into()),
+                    );
                 }
                 out.push(UnionMember { rust: key.value.clone(), ty, doc: m.doc.clone() });
             }
         }
         if out.len() < 2 && ctx.diags.is_empty() {
-            ctx.error(loc, &path, format!("union `{name}` needs at least two members"), Some("with one member, use its type directly".into()));
+            ctx.error(
+                loc,
+                &path,
+                format!("union `{name}` needs at least two members"),
+                Some("with one member, use its type directly".into()),
+            );
         }
         TypeKind::Union(out)
     } else if let Some(base) = &raw.newtype {
         if base.value != "string" {
             let bloc = ctx.loc(e.file, base);
-            ctx.error(bloc, &format!("{path}.newtype"), format!("a newtype over `{}` is not supported", base.value), Some("write `newtype: string`: typed ids and phone numbers are text".into()));
+            ctx.error(
+                bloc,
+                &format!("{path}.newtype"),
+                format!("a newtype over `{}` is not supported", base.value),
+                Some("write `newtype: string`: typed ids and phone numbers are text".into()),
+            );
         }
         TypeKind::Newtype
     } else if let Some(members) = &raw.one_of {
@@ -627,23 +787,43 @@ fn lower_type(ctx: &mut Ctx<'_>, e: &TypeEntry<'_>, type_names: &Names<'_>) -> T
             let mloc = ctx.loc(e.file, wire);
             let rust = rust_name(ctx, e.file, &mpath, m.rust_name.as_ref(), || ident::camel(&wire.value));
             if rust.is_empty() {
-                ctx.error(mloc, &mpath, format!("field `{}` gives no Rust name", wire.value), Some("set `rust_name`".into()));
+                ctx.error(
+                    mloc,
+                    &mpath,
+                    format!("field `{}` gives no Rust name", wire.value),
+                    Some("set `rust_name`".into()),
+                );
                 continue;
             }
             if let Some(other) = seen.insert(rust.clone(), wire.value.clone()) {
-                ctx.error(mloc, &mpath, format!("fields `{other}` and `{}` both become `{rust}` in Rust", wire.value), Some("set `rust_name` on one of them".into()));
+                ctx.error(
+                    mloc,
+                    &mpath,
+                    format!("fields `{other}` and `{}` both become `{rust}` in Rust", wire.value),
+                    Some("set `rust_name` on one of them".into()),
+                );
                 continue;
             }
             if let Some(ty) = resolve(ctx, e.file, &format!("{mpath}.type"), &m.ty, type_names) {
                 if contains_file(&ty) {
                     let tloc = ctx.loc(e.file, &m.ty);
-                    ctx.error(tloc, &format!("{mpath}.type"), "a `one_of` field cannot be a file", Some("files are fields of multipart bodies only".into()));
+                    ctx.error(
+                        tloc,
+                        &format!("{mpath}.type"),
+                        "a `one_of` field cannot be a file",
+                        Some("files are fields of multipart bodies only".into()),
+                    );
                 }
                 out.push(OneOfMember { wire: wire.value.clone(), rust, ty, doc: m.doc.clone() });
             }
         }
         if members.iter().count() < 2 {
-            ctx.error(loc, &format!("{path}.one_of"), format!("`one_of` type `{name}` needs at least two fields"), Some("with one field, make it a required field of the object".into()));
+            ctx.error(
+                loc,
+                &format!("{path}.one_of"),
+                format!("`one_of` type `{name}` needs at least two fields"),
+                Some("with one field, make it a required field of the object".into()),
+            );
         }
         TypeKind::OneOf(out)
     } else if raw.tag.is_none() && raw.variants.is_none() {
@@ -651,7 +831,12 @@ fn lower_type(ctx: &mut Ctx<'_>, e: &TypeEntry<'_>, type_names: &Names<'_>) -> T
     } else {
         let tag = raw.tag.as_ref().map(|t| t.value.clone()).unwrap_or_default();
         if raw.tag.is_none() {
-            ctx.error(loc, &path, format!("tagged union `{name}` has no `tag`"), Some("name the field that selects the variant, e.g. `tag: event_type`".into()));
+            ctx.error(
+                loc,
+                &path,
+                format!("tagged union `{name}` has no `tag`"),
+                Some("name the field that selects the variant, e.g. `tag: event_type`".into()),
+            );
         }
         let mut variants = Vec::new();
         let mut seen: HashMap<String, String> = HashMap::new();
@@ -660,10 +845,20 @@ fn lower_type(ctx: &mut Ctx<'_>, e: &TypeEntry<'_>, type_names: &Names<'_>) -> T
             let vloc = ctx.loc(e.file, key);
             let rust = rust_name(ctx, e.file, &vpath, v.rust_name.as_ref(), || ident::camel(&key.value));
             if raw.open && rust == "Unknown" {
-                ctx.error(vloc, &vpath, format!("variant `{}` collides with the `Unknown` variant of an open union", key.value), Some("set `rust_name`".into()));
+                ctx.error(
+                    vloc,
+                    &vpath,
+                    format!("variant `{}` collides with the `Unknown` variant of an open union", key.value),
+                    Some("set `rust_name`".into()),
+                );
             }
             if let Some(other) = seen.insert(rust.clone(), key.value.clone()) {
-                ctx.error(vloc, &vpath, format!("variants `{other}` and `{}` both become `{rust}` in Rust", key.value), Some("set `rust_name` on one of them".into()));
+                ctx.error(
+                    vloc,
+                    &vpath,
+                    format!("variants `{other}` and `{}` both become `{rust}` in Rust", key.value),
+                    Some("set `rust_name` on one of them".into()),
+                );
             }
             let ty = v.ty.as_ref().and_then(|t| {
                 let tpath = format!("{vpath}.type");
@@ -672,7 +867,12 @@ fn lower_type(ctx: &mut Ctx<'_>, e: &TypeEntry<'_>, type_names: &Names<'_>) -> T
                     TypeRef::Named(n) => Some(n),
                     other => {
                         let tloc = ctx.loc(e.file, t);
-                        ctx.error(tloc, &tpath, format!("variant payload `{}` must be a named object type", other.spec()), Some("declare an object type with the variant's fields and name it here".into()));
+                        ctx.error(
+                            tloc,
+                            &tpath,
+                            format!("variant payload `{}` must be a named object type", other.spec()),
+                            Some("declare an object type with the variant's fields and name it here".into()),
+                        );
                         None
                     }
                 }
@@ -680,7 +880,12 @@ fn lower_type(ctx: &mut Ctx<'_>, e: &TypeEntry<'_>, type_names: &Names<'_>) -> T
             variants.push(TaggedVariant { tag_value: key.value.clone(), rust, ty, doc: v.doc.clone() });
         }
         if variants.is_empty() {
-            ctx.error(loc, &path, format!("tagged union `{name}` has no variants"), Some("list them under `variants:` as `tag_value: { type: Payload, doc: ... }`".into()));
+            ctx.error(
+                loc,
+                &path,
+                format!("tagged union `{name}` has no variants"),
+                Some("list them under `variants:` as `tag_value: { type: Payload, doc: ... }`".into()),
+            );
         }
         TypeKind::Tagged(Tagged { tag, open: raw.open, variants })
     };
@@ -698,7 +903,13 @@ fn lower_type(ctx: &mut Ctx<'_>, e: &TypeEntry<'_>, type_names: &Names<'_>) -> T
 }
 
 /// Field names are unique after conversion to snake_case, and their types resolve.
-fn lower_fields(ctx: &mut Ctx<'_>, file: usize, path: &str, fields: &OrderedMap<RawField>, type_names: &Names<'_>) -> Vec<Field> {
+fn lower_fields(
+    ctx: &mut Ctx<'_>,
+    file: usize,
+    path: &str,
+    fields: &OrderedMap<RawField>,
+    type_names: &Names<'_>,
+) -> Vec<Field> {
     let mut out = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
     for (wire, f) in fields.iter() {
@@ -706,21 +917,41 @@ fn lower_fields(ctx: &mut Ctx<'_>, file: usize, path: &str, fields: &OrderedMap<
         let floc = ctx.loc(file, wire);
         let rust = rust_name(ctx, file, &fpath, f.rust_name.as_ref(), || ident::snake(&wire.value));
         if rust.is_empty() {
-            ctx.error(floc, &fpath, format!("field `{}` gives no Rust name", wire.value), Some("set `rust_name`".into()));
+            ctx.error(
+                floc,
+                &fpath,
+                format!("field `{}` gives no Rust name", wire.value),
+                Some("set `rust_name`".into()),
+            );
             continue;
         }
         if let Some(other) = seen.insert(rust.clone(), wire.value.clone()) {
-            ctx.error(floc, &fpath, format!("fields `{other}` and `{}` both become `{}` in Rust", wire.value, ident::plain(&rust)), Some("set `rust_name` on one of them".into()));
+            ctx.error(
+                floc,
+                &fpath,
+                format!("fields `{other}` and `{}` both become `{}` in Rust", wire.value, ident::plain(&rust)),
+                Some("set `rust_name` on one of them".into()),
+            );
             continue;
         }
         let Some(ty) = resolve(ctx, file, &format!("{fpath}.type"), &f.ty, type_names) else {
             continue;
         };
         if f.flatten && (f.optional || f.nullable || !matches!(ty, TypeRef::Named(_))) {
-            ctx.error(floc, &format!("{fpath}.flatten"), "only a required field of a named object, tagged union or `one_of` type can be flattened", Some("remove `flatten`, or make the field required and give it a named type".into()));
+            ctx.error(
+                floc,
+                &format!("{fpath}.flatten"),
+                "only a required field of a named object, tagged union or `one_of` type can be flattened",
+                Some("remove `flatten`, or make the field required and give it a named type".into()),
+            );
         }
         if f.secret && ty != TypeRef::String {
-            ctx.error(floc, &format!("{fpath}.secret"), "only string fields can be secret", Some("remove `secret`, and say in `doc` that the value is sensitive".into()));
+            ctx.error(
+                floc,
+                &format!("{fpath}.secret"),
+                "only string fields can be secret",
+                Some("remove `secret`, and say in `doc` that the value is sensitive".into()),
+            );
         }
         out.push(Field {
             wire: wire.value.clone(),
@@ -758,7 +989,12 @@ fn lower_endpoint(
         "DELETE" => Method::Delete,
         other => {
             let hint = did_you_mean(&other.to_ascii_uppercase(), ["GET", "POST", "PUT", "PATCH", "DELETE"]);
-            ctx.error(mloc, &format!("{path}.method"), format!("`{other}` is not an HTTP method"), hint.or(Some("use GET, POST, PUT, PATCH or DELETE".into())));
+            ctx.error(
+                mloc,
+                &format!("{path}.method"),
+                format!("`{other}` is not an HTTP method"),
+                hint.or(Some("use GET, POST, PUT, PATCH or DELETE".into())),
+            );
             Method::Get
         }
     };
@@ -767,14 +1003,24 @@ fn lower_endpoint(
     let ploc = ctx.loc(file, &e.path);
     let template = &e.path.value;
     if !template.starts_with('/') {
-        ctx.error(ploc, &format!("{path}.path"), format!("path `{template}` does not start with `/`"), Some(format!("write it as `/{}`", template.trim_start_matches('/'))));
+        ctx.error(
+            ploc,
+            &format!("{path}.path"),
+            format!("path `{template}` does not start with `/`"),
+            Some(format!("write it as `/{}`", template.trim_start_matches('/'))),
+        );
     }
     let mut in_template = Vec::new();
     for seg in template.split('/') {
         if let Some(name) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
             in_template.push(name.to_string());
         } else if seg.contains(['{', '}']) {
-            ctx.error(ploc, &format!("{path}.path"), format!("segment `{seg}` mixes text and a parameter"), Some("a parameter must be a whole segment: `/agent/{agent_id}`".into()));
+            ctx.error(
+                ploc,
+                &format!("{path}.path"),
+                format!("segment `{seg}` mixes text and a parameter"),
+                Some("a parameter must be a whole segment: `/agent/{agent_id}`".into()),
+            );
         }
     }
     let declared: Vec<&str> = e.path_params.iter().map(|(k, _)| k.value.as_str()).collect();
@@ -783,7 +1029,12 @@ fn lower_endpoint(
             let hint = did_you_mean(name, declared.iter().copied())
                 .map(|h| format!("{h} (rename it in the path or in `path_params`)"))
                 .unwrap_or_else(|| format!("declare it: `path_params: {{ {name}: {{ type: string, doc: ... }} }}`"));
-            ctx.error(ploc, &format!("{path}.path"), format!("path parameter `{{{name}}}` is not declared in `path_params`"), Some(hint));
+            ctx.error(
+                ploc,
+                &format!("{path}.path"),
+                format!("path parameter `{{{name}}}` is not declared in `path_params`"),
+                Some(hint),
+            );
         }
     }
     let mut path_params = Vec::new();
@@ -791,15 +1042,30 @@ fn lower_endpoint(
         let ppath = format!("{path}.path_params.{}", k.value);
         let kloc = ctx.loc(file, k);
         if !in_template.contains(&k.value) {
-            ctx.error(kloc, &ppath, format!("path parameter `{}` does not appear in the path `{template}`", k.value), Some(format!("add `{{{}}}` to the path or remove the parameter", k.value)));
+            ctx.error(
+                kloc,
+                &ppath,
+                format!("path parameter `{}` does not appear in the path `{template}`", k.value),
+                Some(format!("add `{{{}}}` to the path or remove the parameter", k.value)),
+            );
         }
         if p.optional.as_ref().is_some_and(|o| o.value) {
-            ctx.error(kloc, &format!("{ppath}.optional"), "a path parameter cannot be optional", Some("remove `optional`; make it a query parameter if it may be left out".into()));
+            ctx.error(
+                kloc,
+                &format!("{ppath}.optional"),
+                "a path parameter cannot be optional",
+                Some("remove `optional`; make it a query parameter if it may be left out".into()),
+            );
         }
         if let Some(param) = lower_param(ctx, known, file, &ppath, k, p) {
             if matches!(param.ty, TypeRef::List(_)) {
                 let tloc = ctx.loc(file, &p.ty);
-                ctx.error(tloc, &format!("{ppath}.type"), format!("a path parameter cannot be `{}`", param.ty.spec()), Some("a path segment holds one value: use a scalar, an enum or a newtype".into()));
+                ctx.error(
+                    tloc,
+                    &format!("{ppath}.type"),
+                    format!("a path parameter cannot be `{}`", param.ty.spec()),
+                    Some("a path segment holds one value: use a scalar, an enum or a newtype".into()),
+                );
             }
             path_params.push(param);
         }
@@ -819,7 +1085,12 @@ fn lower_endpoint(
         };
         if let Some(other) = seen.insert(param.rust.clone(), k.value.clone()) {
             let kloc = ctx.loc(file, k);
-            ctx.error(kloc, &qpath, format!("parameters `{other}` and `{}` both become `{}` in Rust", k.value, ident::plain(&param.rust)), Some("set `rust_name` on one of them".into()));
+            ctx.error(
+                kloc,
+                &qpath,
+                format!("parameters `{other}` and `{}` both become `{}` in Rust", k.value, ident::plain(&param.rust)),
+                Some("set `rust_name` on one of them".into()),
+            );
             continue;
         }
         query.push(param);
@@ -845,7 +1116,12 @@ fn lower_endpoint(
             Some("multipart") => Encoding::Multipart,
             Some(other) => {
                 let eloc = ctx.loc(file, b.encoding.as_ref().unwrap_or(&b.ty));
-                ctx.error(eloc, &format!("{bpath}.encoding"), format!("unknown body encoding `{other}`"), Some("use `json` or `multipart`".into()));
+                ctx.error(
+                    eloc,
+                    &format!("{bpath}.encoding"),
+                    format!("unknown body encoding `{other}`"),
+                    Some("use `json` or `multipart`".into()),
+                );
                 Encoding::Json
             }
         };
@@ -853,9 +1129,19 @@ fn lower_endpoint(
         let tloc = ctx.loc(file, &b.ty);
         match &ty {
             TypeRef::Named(n) if matches!(index.get(n).map(|&i| &types[i].kind), Some(TypeKind::Object(_))) => {}
-            TypeRef::Named(n) if encoding == Encoding::Json && matches!(index.get(n).map(|&i| &types[i].kind), Some(TypeKind::Tagged(_) | TypeKind::Union(_))) => {}
+            TypeRef::Named(n)
+                if encoding == Encoding::Json
+                    && matches!(
+                        index.get(n).map(|&i| &types[i].kind),
+                        Some(TypeKind::Tagged(_) | TypeKind::Union(_))
+                    ) => {}
             _ => {
-                ctx.error(tloc, &format!("{bpath}.type"), format!("a request body must be a named object type, not `{}`", ty.spec()), Some("declare an object type with the body's fields".into()));
+                ctx.error(
+                    tloc,
+                    &format!("{bpath}.type"),
+                    format!("a request body must be a named object type, not `{}`", ty.spec()),
+                    Some("declare an object type with the body's fields".into()),
+                );
                 return None;
             }
         }
@@ -863,7 +1149,12 @@ fn lower_endpoint(
         Some(Body { ty: name, encoding })
     });
     if body.is_some() && method == Method::Get {
-        ctx.error(mloc, &format!("{path}.body"), "a GET endpoint cannot have a body", Some("send the values as `query` parameters".into()));
+        ctx.error(
+            mloc,
+            &format!("{path}.body"),
+            "a GET endpoint cannot have a body",
+            Some("send the values as `query` parameters".into()),
+        );
     }
 
     let response = match &e.response {
@@ -875,7 +1166,12 @@ fn lower_endpoint(
                 (Some(t), false) => match resolve(ctx, file, &format!("{rpath}.type"), t, type_names) {
                     Some(TypeRef::File) => {
                         let tloc = ctx.loc(file, t);
-                        ctx.error(tloc, &format!("{rpath}.type"), "a response cannot be `file`", Some("use `binary: true` for a file download".into()));
+                        ctx.error(
+                            tloc,
+                            &format!("{rpath}.type"),
+                            "a response cannot be `file`",
+                            Some("use `binary: true` for a file download".into()),
+                        );
                         Response::Empty
                     }
                     Some(t) => Response::Json(t),
@@ -883,14 +1179,20 @@ fn lower_endpoint(
                 },
                 (None, true) => Response::Binary { media_type: r.media_type.clone() },
                 _ => {
-                    ctx.error(ploc, &rpath, "a response needs exactly one of `type` and `binary: true`", Some("use `{ type: Name }` for JSON or `{ binary: true }` for a file".into()));
+                    ctx.error(
+                        ploc,
+                        &rpath,
+                        "a response needs exactly one of `type` and `binary: true`",
+                        Some("use `{ type: Name }` for JSON or `{ binary: true }` for a file".into()),
+                    );
                     Response::Empty
                 }
             }
         }
     };
 
-    let retry_default = if matches!(method, Method::Get | Method::Put | Method::Delete) { Retry::Safe } else { Retry::Unsafe };
+    let retry_default =
+        if matches!(method, Method::Get | Method::Put | Method::Delete) { Retry::Safe } else { Retry::Unsafe };
     let retry = match &e.retry {
         None => retry_default,
         Some(r) => match r.value.as_str() {
@@ -898,7 +1200,12 @@ fn lower_endpoint(
             "unsafe" => Retry::Unsafe,
             other => {
                 let rloc = ctx.loc(file, r);
-                ctx.error(rloc, &format!("{path}.retry"), format!("unknown retry class `{other}`"), Some("use `safe` or `unsafe`".into()));
+                ctx.error(
+                    rloc,
+                    &format!("{path}.retry"),
+                    format!("unknown retry class `{other}`"),
+                    Some("use `safe` or `unsafe`".into()),
+                );
                 retry_default
             }
         },
@@ -907,9 +1214,17 @@ fn lower_endpoint(
     if places_calls && retry == Retry::Safe {
         let (loc, why) = match &e.retry {
             Some(r) => (ctx.loc(file, r), "is marked `retry: safe`"),
-            None => (ctx.loc(file, e.places_calls.as_ref().expect("places_calls is set")), "defaults to `retry: safe` for its method"),
+            None => (
+                ctx.loc(file, e.places_calls.as_ref().expect("places_calls is set")),
+                "defaults to `retry: safe` for its method",
+            ),
         };
-        ctx.error(loc, &format!("{path}.retry"), format!("endpoint `{}` places calls but {why}", key.value), Some("a retry must never ring a person twice: set `retry: unsafe`".into()));
+        ctx.error(
+            loc,
+            &format!("{path}.retry"),
+            format!("endpoint `{}` places calls but {why}", key.value),
+            Some("a retry must never ring a person twice: set `retry: unsafe`".into()),
+        );
     }
 
     let deprecated = e.deprecated.as_ref().map(|d| Deprecation { replacement: None, doc: d.doc.clone() });
@@ -918,16 +1233,23 @@ fn lower_endpoint(
     for (status, doc) in e.errors.iter() {
         if !error_statuses.contains(&status.value) && !ctx.unloaded.api {
             let sloc = ctx.loc(file, status);
-            let hint = did_you_mean(&status.value, error_statuses.iter().map(String::as_str))
-                .unwrap_or_else(|| format!("add it to the top-level `errors` table; known: {}", error_statuses.join(", ")));
-            ctx.error(sloc, &format!("{path}.errors.{}", status.value), format!("status `{}` is not in the top-level `errors` table", status.value), Some(hint));
+            let hint = did_you_mean(&status.value, error_statuses.iter().map(String::as_str)).unwrap_or_else(|| {
+                format!("add it to the top-level `errors` table; known: {}", error_statuses.join(", "))
+            });
+            ctx.error(
+                sloc,
+                &format!("{path}.errors.{}", status.value),
+                format!("status `{}` is not in the top-level `errors` table", status.value),
+                Some(hint),
+            );
         }
         errors.push((status.value.clone(), doc.clone()));
     }
 
-    let paging = e.paginated.as_ref().and_then(|p| {
-        lower_paging(ctx, known, file, &format!("{path}.paginated"), p, &response, &query)
-    });
+    let paging = e
+        .paginated
+        .as_ref()
+        .and_then(|p| lower_paging(ctx, known, file, &format!("{path}.paginated"), p, &response, &query));
 
     Some(Endpoint {
         name: key.value.clone(),
@@ -972,8 +1294,12 @@ fn lower_param(
     let Known { types, index, names: type_names, .. } = known;
     let ty = resolve(ctx, file, &format!("{path}.type"), &p.ty, type_names)?;
     let scalar = |t: &TypeRef| match t {
-        TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean | TypeRef::Date | TypeRef::DateTime => true,
-        TypeRef::Named(n) => matches!(index.get(n).map(|&i| &types[i].kind), Some(TypeKind::Enum(_) | TypeKind::Newtype)),
+        TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean | TypeRef::Date | TypeRef::DateTime => {
+            true
+        }
+        TypeRef::Named(n) => {
+            matches!(index.get(n).map(|&i| &types[i].kind), Some(TypeKind::Enum(_) | TypeKind::Newtype))
+        }
         _ => false,
     };
     let ok = match &ty {
@@ -982,7 +1308,12 @@ fn lower_param(
     };
     if !ok {
         let tloc = ctx.loc(file, &p.ty);
-        ctx.error(tloc, &format!("{path}.type"), format!("a parameter cannot be `{}`", ty.spec()), Some("use a scalar, an enum, a newtype, or a list of those".into()));
+        ctx.error(
+            tloc,
+            &format!("{path}.type"),
+            format!("a parameter cannot be `{}`", ty.spec()),
+            Some("use a scalar, an enum, a newtype, or a list of those".into()),
+        );
         return None;
     }
     let rust = rust_name(ctx, file, path, p.rust_name.as_ref(), || ident::snake(&key.value));
@@ -1016,11 +1347,21 @@ fn lower_paging(
     for name in page_params.iter().map(String::as_str) {
         let found = query.iter().any(|q| q.wire == name && q.optional && q.ty == TypeRef::Integer);
         if !found {
-            ctx.error(iloc, path, format!("a paginated endpoint needs an optional integer `{name}` query parameter"), Some(format!("add `{name}: {{ type: integer, optional: true, doc: ... }}` under `query`")));
+            ctx.error(
+                iloc,
+                path,
+                format!("a paginated endpoint needs an optional integer `{name}` query parameter"),
+                Some(format!("add `{name}: {{ type: integer, optional: true, doc: ... }}` under `query`")),
+            );
         }
     }
     let Response::Json(TypeRef::Named(root)) = response else {
-        ctx.error(iloc, path, "a paginated endpoint must answer with a named object type", Some("set `response: { type: PageType }` with the item list as a field".into()));
+        ctx.error(
+            iloc,
+            path,
+            "a paginated endpoint must answer with a named object type",
+            Some("set `response: { type: PageType }` with the item list as a field".into()),
+        );
         return None;
     };
     // Walk the items path.
@@ -1030,7 +1371,12 @@ fn lower_paging(
     let parts: Vec<&str> = p.items.value.split('.').collect();
     for (i, part) in parts.iter().enumerate() {
         let Some(TypeKind::Object(fields)) = index.get(&current).map(|&i| &types[i].kind) else {
-            ctx.error(iloc, &format!("{path}.items"), format!("`{current}` is not an object, so it has no field `{part}`"), Some("`items` is a dotted path of object fields ending at a list".into()));
+            ctx.error(
+                iloc,
+                &format!("{path}.items"),
+                format!("`{current}` is not an object, so it has no field `{part}`"),
+                Some("`items` is a dotted path of object fields ending at a list".into()),
+            );
             return None;
         };
         let Some(field) = fields.iter().find(|f| f.wire == *part) else {
@@ -1044,11 +1390,21 @@ fn lower_paging(
             (TypeRef::List(t), true) => item = Some((**t).clone()),
             (TypeRef::Named(n), false) => current = n.clone(),
             (t, true) => {
-                ctx.error(iloc, &format!("{path}.items"), format!("`{}` is `{}`, not a list", p.items.value, t.spec()), Some("point `items` at the field that holds the list".into()));
+                ctx.error(
+                    iloc,
+                    &format!("{path}.items"),
+                    format!("`{}` is `{}`, not a list", p.items.value, t.spec()),
+                    Some("point `items` at the field that holds the list".into()),
+                );
                 return None;
             }
             (t, false) => {
-                ctx.error(iloc, &format!("{path}.items"), format!("`{part}` is `{}`, not an object", t.spec()), Some("`items` is a dotted path of object fields ending at a list".into()));
+                ctx.error(
+                    iloc,
+                    &format!("{path}.items"),
+                    format!("`{part}` is `{}`, not an object", t.spec()),
+                    Some("`items` is a dotted path of object fields ending at a list".into()),
+                );
                 return None;
             }
         }
@@ -1074,10 +1430,18 @@ fn lower_paging(
                 _ => false,
             };
             if !counts {
-                ctx.error(tloc, &format!("{path}.total"), format!("`{}` must be an integer or a union with an integer member", t.value), Some("leave `total` out if the response has no count".into()));
+                ctx.error(
+                    tloc,
+                    &format!("{path}.total"),
+                    format!("`{}` must be an integer or a union with an integer member", t.value),
+                    Some("leave `total` out if the response has no count".into()),
+                );
                 return None;
             }
-            Some((PathStep { rust: field.rust.clone(), optional: field.presence != Presence::Required }, field.ty.clone()))
+            Some((
+                PathStep { rust: field.rust.clone(), optional: field.presence != Presence::Required },
+                field.ty.clone(),
+            ))
         }
     };
     Some(Paging { items: steps, item: item?, total })
@@ -1096,7 +1460,9 @@ fn check_type_graph(ctx: &mut Ctx<'_>, entries: &[TypeEntry<'_>], types: &[TypeD
         match &t.kind {
             TypeKind::Object(fields) => fields.iter().for_each(|f| push(&f.ty)),
             TypeKind::Union(members) => members.iter().for_each(|m| push(&m.ty)),
-            TypeKind::Tagged(tg) => tg.variants.iter().filter_map(|v| v.ty.as_ref()).for_each(|n| out.push(index[n.as_str()])),
+            TypeKind::Tagged(tg) => {
+                tg.variants.iter().filter_map(|v| v.ty.as_ref()).for_each(|n| out.push(index[n.as_str()]))
+            }
             TypeKind::OneOf(members) => members.iter().for_each(|m| push(&m.ty)),
             TypeKind::Enum(_) | TypeKind::Newtype => {}
         }
@@ -1123,7 +1489,12 @@ fn check_type_graph(ctx: &mut Ctx<'_>, entries: &[TypeEntry<'_>], types: &[TypeD
                     1 => {
                         let e = &entries[to];
                         let loc = ctx.loc(e.file, e.key);
-                        ctx.error(loc, &format!("types.{}", e.key.value), format!("type `{}` contains itself", e.key.value), Some("put a `list<...>` or `map<...>` on the way back to it".into()));
+                        ctx.error(
+                            loc,
+                            &format!("types.{}", e.key.value),
+                            format!("type `{}` contains itself", e.key.value),
+                            Some("put a `list<...>` or `map<...>` on the way back to it".into()),
+                        );
                     }
                     _ => {}
                 }
@@ -1136,7 +1507,12 @@ fn check_type_graph(ctx: &mut Ctx<'_>, entries: &[TypeEntry<'_>], types: &[TypeD
 
 /// Marks the types reachable from request bodies (and the widget options) as inputs, and
 /// multipart body types.
-fn mark_inputs(types: &mut [TypeDef], resources: &[Resource], webcall: Option<&Webcall>, index: &HashMap<String, usize>) {
+fn mark_inputs(
+    types: &mut [TypeDef],
+    resources: &[Resource],
+    webcall: Option<&Webcall>,
+    index: &HashMap<String, usize>,
+) {
     // The widget options are built by the application, like a request body.
     let mut stack: Vec<usize> = webcall.map(|w| index[&w.options]).into_iter().collect();
     for e in resources.iter().flat_map(|r| &r.endpoints) {
@@ -1193,7 +1569,12 @@ fn check_files(ctx: &mut Ctx<'_>, entries: &[TypeEntry<'_>], types: &[TypeDef]) 
         for (f, (wire, raw)) in fields.iter().zip(e.raw.fields.iter().flat_map(|m| m.iter())) {
             if contains_file(&f.ty) && !(t.multipart && has_file(&f.ty)) {
                 let loc = ctx.loc(e.file, &raw.ty);
-                ctx.error(loc, &format!("types.{}.fields.{}.type", t.name, wire.value), format!("`{}` is a file, but `{}` is not sent as a multipart body", f.ty.spec(), t.name), Some("files can only be fields of a type used as `body: { encoding: multipart }`".into()));
+                ctx.error(
+                    loc,
+                    &format!("types.{}.fields.{}.type", t.name, wire.value),
+                    format!("`{}` is a file, but `{}` is not sent as a multipart body", f.ty.spec(), t.name),
+                    Some("files can only be fields of a type used as `body: { encoding: multipart }`".into()),
+                );
             }
         }
     }
@@ -1210,10 +1591,20 @@ fn check_flatten(ctx: &mut Ctx<'_>, entries: &[TypeEntry<'_>], types: &[TypeDef]
             let loc = ctx.loc(e.file, &raw.ty);
             let kind = &types[index[n]].kind;
             if f.flatten && !matches!(kind, TypeKind::Object(_) | TypeKind::Tagged(_) | TypeKind::OneOf(_)) {
-                ctx.error(loc, &format!("{fpath}.flatten"), format!("`{n}` cannot be flattened: it is not an object, a tagged union or a `one_of` type"), Some("remove `flatten`".into()));
+                ctx.error(
+                    loc,
+                    &format!("{fpath}.flatten"),
+                    format!("`{n}` cannot be flattened: it is not an object, a tagged union or a `one_of` type"),
+                    Some("remove `flatten`".into()),
+                );
             }
             if t.multipart && (f.flatten || matches!(kind, TypeKind::OneOf(_))) {
-                ctx.error(loc, &format!("{fpath}.type"), format!("multipart body `{}` cannot hold a flattened or `one_of` field", t.name), Some("list the fields one by one, optional, and say in `doc` which one to send".into()));
+                ctx.error(
+                    loc,
+                    &format!("{fpath}.type"),
+                    format!("multipart body `{}` cannot hold a flattened or `one_of` field", t.name),
+                    Some("list the fields one by one, optional, and say in `doc` which one to send".into()),
+                );
             }
         }
     }
@@ -1321,12 +1712,24 @@ fn check_examples(
             let path = format!("types.{}.examples[{i}]", t.name);
             if t.multipart {
                 let loc = ctx.loc(e.file, ex);
-                ctx.error(loc, &path, "a multipart body type cannot have a JSON example", Some("remove the example; describe the parts in `doc`".into()));
+                ctx.error(
+                    loc,
+                    &path,
+                    "a multipart body type cannot have a JSON example",
+                    Some("remove the example; describe the parts in `doc`".into()),
+                );
                 continue;
             }
             if let Err(found) = conform(&by_name, &TypeRef::Named(t.name.clone()), &ex.value, "example") {
                 let loc = ctx.loc(e.file, ex);
-                report_mismatches(ctx, loc, &path, &format!("example does not fit `{}`", t.name), "fix the example or the type", &found);
+                report_mismatches(
+                    ctx,
+                    loc,
+                    &path,
+                    &format!("example does not fit `{}`", t.name),
+                    "fix the example or the type",
+                    &found,
+                );
             }
         }
     }
@@ -1338,12 +1741,30 @@ fn check_examples(
                     let loc = ctx.loc(*file, req);
                     match &ep.body {
                         Some(b) if b.encoding == Encoding::Json => {
-                            if let Err(found) = conform(&by_name, &TypeRef::Named(b.ty.clone()), &req.value, "request") {
-                                report_mismatches(ctx, loc, &format!("{base}.request"), &format!("request example does not fit `{}`", b.ty), "fix the example or the body type", &found);
+                            if let Err(found) = conform(&by_name, &TypeRef::Named(b.ty.clone()), &req.value, "request")
+                            {
+                                report_mismatches(
+                                    ctx,
+                                    loc,
+                                    &format!("{base}.request"),
+                                    &format!("request example does not fit `{}`", b.ty),
+                                    "fix the example or the body type",
+                                    &found,
+                                );
                             }
                         }
-                        Some(_) => ctx.error(loc, &format!("{base}.request"), "a multipart body cannot have a JSON request example", None),
-                        None => ctx.error(loc, &format!("{base}.request"), "a request example for an endpoint without a body", Some("remove it or declare `body`".into())),
+                        Some(_) => ctx.error(
+                            loc,
+                            &format!("{base}.request"),
+                            "a multipart body cannot have a JSON request example",
+                            None,
+                        ),
+                        None => ctx.error(
+                            loc,
+                            &format!("{base}.request"),
+                            "a request example for an endpoint without a body",
+                            Some("remove it or declare `body`".into()),
+                        ),
                     }
                 }
                 if let Some(resp) = &ex.response {
@@ -1351,10 +1772,22 @@ fn check_examples(
                     match &ep.response {
                         Response::Json(ty) => {
                             if let Err(found) = conform(&by_name, ty, &resp.value, "response") {
-                                report_mismatches(ctx, loc, &format!("{base}.response"), &format!("response example does not fit `{}`", ty.spec()), "fix the example or the response type", &found);
+                                report_mismatches(
+                                    ctx,
+                                    loc,
+                                    &format!("{base}.response"),
+                                    &format!("response example does not fit `{}`", ty.spec()),
+                                    "fix the example or the response type",
+                                    &found,
+                                );
                             }
                         }
-                        _ => ctx.error(loc, &format!("{base}.response"), "a JSON response example for an endpoint without a JSON response", None),
+                        _ => ctx.error(
+                            loc,
+                            &format!("{base}.response"),
+                            "a JSON response example for an endpoint without a JSON response",
+                            None,
+                        ),
                     }
                 }
                 if let Some(q) = &ex.query {
@@ -1364,7 +1797,12 @@ fn check_examples(
                             for k in m.keys() {
                                 if !ep.query.iter().any(|p| &p.wire == k) {
                                     let hint = did_you_mean(k, ep.query.iter().map(|p| p.wire.as_str()));
-                                    ctx.error(loc, &format!("{base}.query"), format!("`{k}` is not a query parameter of `{}`", ep.name), hint);
+                                    ctx.error(
+                                        loc,
+                                        &format!("{base}.query"),
+                                        format!("`{k}` is not a query parameter of `{}`", ep.name),
+                                        hint,
+                                    );
                                 }
                             }
                         }

@@ -47,13 +47,7 @@ pub fn load(sources: &[SourceFile]) -> Result<Api, Diagnostics> {
     let mut raws = Vec::new();
     let mut infos = Vec::new();
     for s in &sorted {
-        let stem = s
-            .path
-            .rsplit('/')
-            .next()
-            .unwrap_or(&s.path)
-            .trim_end_matches(".yaml")
-            .trim_end_matches(".yml");
+        let stem = s.path.rsplit('/').next().unwrap_or(&s.path).trim_end_matches(".yaml").trim_end_matches(".yml");
         let module = crate::ident::snake(stem);
         if module != stem || module.is_empty() {
             diags.push(Diagnostic {
@@ -67,11 +61,7 @@ pub fn load(sources: &[SourceFile]) -> Result<Api, Diagnostics> {
                 source_line: None,
             });
         }
-        infos.push(SourceInfo {
-            path: s.path.clone(),
-            module,
-            hash: content_hash(s.text.as_bytes()),
-        });
+        infos.push(SourceInfo { path: s.path.clone(), module, hash: content_hash(s.text.as_bytes()) });
     }
     // Parsing is the costly part of loading and each file is independent.
     let parsed = crate::par::map(&sorted, |s| parse::parse_file(&s.path, &s.text));

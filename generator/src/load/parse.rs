@@ -12,10 +12,7 @@ pub(crate) fn parse_file(path: &str, text: &str) -> Result<RawFile, Box<Diagnost
         with_snippet: false,
     };
     serde_saphyr::from_str_with_options::<RawFile>(text, options).map_err(|err| {
-        let (line, column) = err
-            .location()
-            .map(|l| (l.line() as u32, l.column() as u32))
-            .unwrap_or((0, 0));
+        let (line, column) = err.location().map(|l| (l.line() as u32, l.column() as u32)).unwrap_or((0, 0));
         let raw_message = err.without_snippet().to_string();
         let hint = hint_for(raw_message.split(" at line ").next().unwrap_or(&raw_message)).or_else(|| {
             Some(if raw_message.contains("invalid type") || raw_message.contains("invalid value") {
@@ -26,10 +23,7 @@ pub(crate) fn parse_file(path: &str, text: &str) -> Result<RawFile, Box<Diagnost
         });
         let message = clean_message(&raw_message);
         let source_line = line_of(text, line);
-        let width = source_line
-            .as_deref()
-            .map(|l| token_width(l, column))
-            .unwrap_or(1);
+        let width = source_line.as_deref().map(|l| token_width(l, column)).unwrap_or(1);
         Box::new(Diagnostic {
             file: path.to_string(),
             line,
@@ -68,7 +62,8 @@ pub(crate) fn declared(text: &str) -> Declared {
         }
         let depth = line.len() - trimmed.len();
         let key = trimmed.split(':').next().unwrap_or("").trim().trim_matches(['"', '\'']);
-        let is_key = trimmed.contains(':') && !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let is_key =
+            trimmed.contains(':') && !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if depth == 0 {
             section = if is_key { key } else { "" };
             if section == "api" {
@@ -110,8 +105,7 @@ fn clean_message(message: &str) -> String {
 
 /// A hint for serde's "unknown field `x`, expected one of `a`, `b`" and similar messages.
 fn hint_for(message: &str) -> Option<String> {
-    let name = between(message, "unknown field `", "`")
-        .or_else(|| between(message, "unknown variant `", "`"))?;
+    let name = between(message, "unknown field `", "`").or_else(|| between(message, "unknown variant `", "`"))?;
     let expected: Vec<&str> = message
         .split_once("expected one of ")
         .or_else(|| message.split_once("expected "))
@@ -131,10 +125,7 @@ fn hint_for(message: &str) -> Option<String> {
         );
     }
     Some(did_you_mean(name, expected.iter().copied()).unwrap_or_else(|| {
-        format!(
-            "allowed here: {}",
-            expected.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
-        )
+        format!("allowed here: {}", expected.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", "))
     }))
 }
 
@@ -155,10 +146,7 @@ pub(crate) fn line_of(text: &str, line: u32) -> Option<String> {
 /// Width of the token starting at a 1-based column: up to the next delimiter.
 pub(crate) fn token_width(line: &str, column: u32) -> u32 {
     let rest: String = line.chars().skip(column.saturating_sub(1) as usize).collect();
-    let n = rest
-        .chars()
-        .take_while(|c| !matches!(c, ':' | ',' | '}' | ']' | '#') && !c.is_whitespace())
-        .count();
+    let n = rest.chars().take_while(|c| !matches!(c, ':' | ',' | '}' | ']' | '#') && !c.is_whitespace()).count();
     n.max(1) as u32
 }
 
@@ -182,7 +170,9 @@ pub(crate) fn yaml_path_at(text: &str, line: u32, column: u32) -> String {
     let at_column = keys_in_line(&current.chars().skip(column.saturating_sub(1) as usize).collect::<String>())
         .into_iter()
         .next()
-        .filter(|k| current.chars().skip(column.saturating_sub(1) as usize).collect::<String>().starts_with(k.as_str()));
+        .filter(|k| {
+            current.chars().skip(column.saturating_sub(1) as usize).collect::<String>().starts_with(k.as_str())
+        });
     let mut own: Vec<String> = Vec::new();
     if let Some(first) = line_keys.first()
         && keys_before.first() == Some(first)
@@ -210,11 +200,7 @@ pub(crate) fn yaml_path_at(text: &str, line: u32, column: u32) -> String {
         }
     }
     keys.reverse();
-    if keys.is_empty() {
-        "(file)".into()
-    } else {
-        keys.join(".")
-    }
+    if keys.is_empty() { "(file)".into() } else { keys.join(".") }
 }
 
 fn indent_of(line: &str) -> usize {
@@ -257,14 +243,8 @@ mod tests {
     #[test]
     fn path_heuristic() {
         let text = "resources:\n  calling:\n    endpoints:\n      history:\n        query:\n          limit: { type: integer, optinal: true }\n";
-        assert_eq!(
-            yaml_path_at(text, 6, 35),
-            "resources.calling.endpoints.history.query.limit.optinal"
-        );
-        assert_eq!(
-            yaml_path_at(text, 6, 26),
-            "resources.calling.endpoints.history.query.limit.type"
-        );
+        assert_eq!(yaml_path_at(text, 6, 35), "resources.calling.endpoints.history.query.limit.optinal");
+        assert_eq!(yaml_path_at(text, 6, 26), "resources.calling.endpoints.history.query.limit.type");
         assert_eq!(yaml_path_at(text, 4, 7), "resources.calling.endpoints.history");
     }
 }

@@ -77,7 +77,14 @@ pub fn binary() -> PathBuf {
 
 /// Runs `ringg --base-url <emulator> ARGS` with the key in `RINGG_API_KEY`.
 pub async fn run(emulator: &Emulator, args: &[String], stdin: Option<&str>) -> Output {
-    let mut all = vec!["--base-url".to_string(), emulator.base_url(), "--timeout".into(), "20".into(), "--retries".into(), "0".into()];
+    let mut all = vec![
+        "--base-url".to_string(),
+        emulator.base_url(),
+        "--timeout".into(),
+        "20".into(),
+        "--retries".into(),
+        "0".into(),
+    ];
     all.extend(args.iter().cloned());
     run_with(&all, &[("RINGG_API_KEY", KEY)], stdin).await
 }
