@@ -23,13 +23,14 @@ use bytes::Bytes;
 use super::Client as AsyncClient;
 use super::paginate::Paginator;
 use super::request::execute;
-use super::{ByteStream, ClientBuilder, Error, Operation, Paginated, Request, RetryPolicy};
+use super::{ByteStream, ClientBuilder as AsyncClientBuilder, Error, Operation, Paginated, Request, RetryPolicy};
 
 /// The blocking API client: the same resources and methods as [`crate::Client`], each
 /// request returning its result directly.
 ///
-/// Build one with [`Client::from_env`], or with [`Client::builder`] and
-/// [`ClientBuilder::build_blocking`]. Cheap to clone: clones share the connection pool and
+/// Build one with [`Client::from_env`], or with [`Client::builder`] (whose `build` gives this
+/// client, as `reqwest::blocking` does), or from async settings with
+/// [`crate::ClientBuilder::build_blocking`]. Cheap to clone: clones share the connection pool and
 /// the runtime thread. Its `Debug` output never shows the API key.
 ///
 /// ```no_run
@@ -96,10 +97,10 @@ impl fmt::Debug for Runtime {
 }
 
 impl Client {
-    /// A builder for a client with explicit settings; finish it with
-    /// [`ClientBuilder::build_blocking`].
+    /// A builder for a blocking client with explicit settings: the same settings as the async
+    /// client's [`crate::ClientBuilder`], and [`build`](ClientBuilder::build) gives this client.
     pub fn builder() -> ClientBuilder {
-        ClientBuilder::new()
+        ClientBuilder { inner: AsyncClientBuilder::new() }
     }
 
     /// A client with default settings, its API key read from the environment variable
@@ -145,10 +146,70 @@ impl fmt::Debug for Client {
     }
 }
 
-impl ClientBuilder {
+impl AsyncClientBuilder {
     /// Checks the settings and builds a [blocking client](Client).
     pub fn build_blocking(self) -> Result<Client, Error> {
         Client::from_async(self.build()?)
+    }
+}
+
+/// Builds a blocking [`Client`], as `reqwest::blocking::ClientBuilder` does for reqwest: every
+/// setting of the async [`crate::ClientBuilder`], and a [`build`](ClientBuilder::build) that
+/// returns the blocking client. Its `Debug` output never shows the API key.
+#[derive(Debug, Default)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct ClientBuilder {
+    inner: AsyncClientBuilder,
+}
+
+/// Forwards one setting to the async builder, with its docs.
+macro_rules! forward {
+    ($(#[$doc:meta])* $name:ident($($arg:ident: $ty:ty),*)) => {
+        $(#[$doc])*
+        pub fn $name(self, $($arg: $ty),*) -> ClientBuilder {
+            ClientBuilder { inner: self.inner.$name($($arg),*) }
+        }
+    };
+}
+
+impl ClientBuilder {
+    forward!(
+        /// The workspace API key (required): [`crate::ClientBuilder::api_key`].
+        api_key(key: impl Into<String>)
+    );
+    forward!(
+        /// Overrides the `default` base URL: [`crate::ClientBuilder::base_url`].
+        base_url(url: impl AsRef<str>)
+    );
+    forward!(
+        /// Overrides the base URL called `name`: [`crate::ClientBuilder::base_url_for`].
+        base_url_for(name: &str, url: impl AsRef<str>)
+    );
+    forward!(
+        /// The time allowed for a whole request: [`crate::ClientBuilder::timeout`].
+        timeout(timeout: Duration)
+    );
+    forward!(
+        /// The time allowed to connect: [`crate::ClientBuilder::connect_timeout`].
+        connect_timeout(timeout: Duration)
+    );
+    forward!(
+        /// The retry policy for every request: [`crate::ClientBuilder::retry_policy`].
+        retry_policy(policy: RetryPolicy)
+    );
+    forward!(
+        /// Uses this `reqwest::Client`: [`crate::ClientBuilder::http_client`].
+        http_client(client: reqwest::Client)
+    );
+    forward!(
+        /// Allows plain `http://` base URLs for hosts that are not loopback:
+        /// [`crate::ClientBuilder::allow_insecure_http`].
+        allow_insecure_http(allow: bool)
+    );
+
+    /// Checks the settings and builds the blocking client.
+    pub fn build(self) -> Result<Client, Error> {
+        self.inner.build_blocking()
     }
 }
 

@@ -174,9 +174,19 @@ async fn works_inside_an_async_runtime() {
     let agent = get_agent_blocking(&client, "x").send().unwrap();
     assert_eq!(agent["id"], "x");
     drop(client);
-    let built = BlockingClient::builder().api_key(KEY).base_url(server.url()).build_blocking();
+    let built = BlockingClient::builder().api_key(KEY).base_url(server.url()).build();
     drop(built.expect("builds inside a runtime"));
     std::thread::spawn(move || drop(server_rt)).join().unwrap();
+}
+
+#[test]
+fn the_blocking_builder_builds_a_blocking_client() {
+    let (_rt, server) = serve(vec![Reply::json(200, r#"{"id": "x"}"#)]);
+    // `build` on the blocking client's builder gives the blocking client, as in reqwest.
+    let client: BlockingClient = BlockingClient::builder().api_key(KEY).base_url(server.url()).build().unwrap();
+    let agent = get_agent_blocking(&client, "x").send().unwrap();
+    assert_eq!(agent["id"], "x");
+    assert!(!format!("{:?}", BlockingClient::builder().api_key(KEY)).contains(KEY));
 }
 
 #[test]

@@ -49,7 +49,10 @@ impl ClientInner {
         if self.unset_base_urls.contains(&name) {
             let changed: Vec<&str> = self.base_urls.iter().map(|(n, _, _)| *n).collect();
             return Err(Error::config(format!(
-                "the `{name}` base URL is not set: this client's `{}` base URL was changed, so                  requests to `{name}` are not sent to the production host; set it with                  ClientBuilder::base_url_for(\"{name}\", ...) (or {}), passing the production URL                  if that is really meant",
+                "the `{name}` base URL is not set: this client's `{}` base URL was changed, so \
+                 requests to `{name}` are not sent to the production host; set it with \
+                 ClientBuilder::base_url_for(\"{name}\", ...) (or {}), passing the production URL \
+                 if that is really meant",
                 changed.join("`, `"),
                 base_url_env_var(name)
             )));
@@ -191,6 +194,11 @@ impl ClientBuilder {
 
     /// Overrides the `default` base URL (e.g. a staging server or a local mock).
     ///
+    /// A URL without a path gets the production URL's path: `http://127.0.0.1:8080` means
+    /// `http://127.0.0.1:8080/ca/api/v0` (see [`crate::base_url`] for each base's path), which
+    /// is where the emulator serves the API too. A URL with a path is used as given, so
+    /// `http://127.0.0.1:8080/` is the server's root.
+    ///
     /// Once any base URL is overridden, every other base URL must be set too before
     /// requests to it are sent: an endpoint on a base left unset fails with a configuration
     /// error (see [`Error::outcome`]) instead of reaching the production host with your key.
@@ -295,7 +303,7 @@ impl ClientBuilder {
                 }
                 None => default,
             };
-            let (url, path) = check_base_url(name, raw, self.allow_insecure_http)?;
+            let (url, path) = check_base_url(name, raw, default, self.allow_insecure_http)?;
             base_urls.push((*name, url, path));
         }
 
@@ -404,9 +412,28 @@ fn without_credentials(url: &str) -> &str {
 }
 
 /// Validates a base URL; returns it without trailing slash, and its path likewise.
-fn check_base_url(name: &str, raw: &str, allow_insecure_http: bool) -> Result<(String, String), Error> {
-    let url =
-        Url::parse(raw.trim()).map_err(|e| Error::config(format!("the base URL `{name}` is not a valid URL: {e}")))?;
+///
+/// A URL without a path, not even `/` (`http://127.0.0.1:8080`), gets the path of the
+/// production URL `default` (`/ca/api/v0`), so a local server that serves the API below the
+/// same path as production is reached with its address alone; `http://127.0.0.1:8080/` is
+/// the server's root.
+fn check_base_url(
+    name: &str,
+    raw: &str,
+    default: &str,
+    allow_insecure_http: bool,
+) -> Result<(String, String), Error> {
+    let given = raw.trim();
+    let mut url = Url::parse(given).map_err(|e| {
+        let shown = without_credentials(given);
+        let fix = if given.contains("://") { String::new() } else { format!("; missing scheme; use https://{shown}") };
+        Error::config(format!("the `{name}` base URL `{shown}` is not a valid URL: {e}{fix}"))
+    })?;
+    // No path at all, not even `/`, after `scheme://host[:port]`.
+    let no_path = given.split_once("://").is_some_and(|(_, rest)| !rest.contains('/'));
+    if no_path && let Ok(production) = Url::parse(default) {
+        url.set_path(production.path());
+    }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(Error::config(format!("the base URL `{name}` must not contain credentials")));
     }

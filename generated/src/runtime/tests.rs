@@ -973,6 +973,35 @@ fn insecure_and_invalid_base_urls_are_refused() {
     assert!(!format!("{builder:?}").contains("hunter2"));
     let err = Client::builder().api_key(KEY).base_url_for("nope", "https://example.com").build().unwrap_err();
     assert!(err.to_string().contains("nope") && err.to_string().contains("default"), "{err}");
+    // A URL without a scheme is named, with the fix.
+    let err = build("api.example.com", false).unwrap_err().to_string();
+    assert!(err.contains("`api.example.com`") && err.contains("missing scheme; use https://api.example.com"), "{err}");
+}
+
+#[tokio::test]
+async fn a_base_url_without_a_path_gets_the_production_path() {
+    let server = TestServer::start(vec![
+        Reply::json(200, r#"{"transcription": "hi"}"#),
+        Reply::json(200, r#"{"transcription": "hi"}"#),
+        Reply::json(200, r#"{"transcription": "hi"}"#),
+    ])
+    .await;
+    let transcribe = || Transcribe { audio: Upload::from_bytes(&b"RIFF...."[..], "hello.wav") };
+    // `files` is `https://files.example.com/v1` in production: the address alone means `/v1`.
+    let client = Client::builder().api_config(&TEST_API).api_key(KEY).base_url_for("files", server.url()).build().unwrap();
+    Request::new(client, transcribe()).await.unwrap();
+    // A path given is used as given; `/` alone is the root.
+    let client = Client::builder().api_config(&TEST_API).api_key(KEY).base_url_for("files", format!("{}/", server.url())).build().unwrap();
+    Request::new(client, transcribe()).await.unwrap();
+    let client = Client::builder()
+        .api_config(&TEST_API)
+        .api_key(KEY)
+        .base_url_for("files", format!("{}/other", server.url()))
+        .build()
+        .unwrap();
+    Request::new(client, transcribe()).await.unwrap();
+    let paths: Vec<String> = server.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(paths, ["/v1/transcriptions", "/transcriptions", "/other/transcriptions"]);
 }
 
 #[test]
@@ -1179,6 +1208,7 @@ async fn a_changed_base_url_leaves_the_others_unset_and_nothing_is_sent() {
     assert!(err.is_config(), "{err}");
     let text = err.to_string();
     assert!(text.contains("`files` base URL is not set"), "{text}");
+    assert!(!text.contains("  "), "a message has no runs of spaces: {text}");
     assert!(text.contains(&super::client::base_url_env_var("files")), "{text}");
     assert!(server.requests().is_empty(), "nothing was sent anywhere");
     assert_no_key(&text);

@@ -46,7 +46,7 @@ pub(crate) fn blocking(api: &Api) -> GeneratedFile {
     let tokens = quote! {
         #module_doc
 
-        pub use crate::runtime::blocking::{Blocking, BlockingDownload, Client, Download, Iter};
+        pub use crate::runtime::blocking::{Blocking, BlockingDownload, Client, ClientBuilder, Download, Iter};
 
         /// A request made by the blocking [`Client`]; `send()` returns the result.
         pub type Request<O> = crate::Request<O, Blocking>;

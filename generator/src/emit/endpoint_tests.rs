@@ -205,7 +205,8 @@ fn support(api: &Api, any_endpoint: bool, used: &Used) -> TokenStream {
     let user_agent = lit(&format!("{}-rust/", api.name));
     let base_urls = api.base_urls.iter().map(|b| {
         if b.name == "default" {
-            quote! { .base_url(server.url()) }
+            // The server's root, not the production path a bare address would get.
+            quote! { .base_url(format!("{}/", server.url())) }
         } else {
             let name = lit(&b.name);
             let fmt = lit(&format!("{{}}/{}", b.name));
