@@ -4,7 +4,7 @@
 //! Ringg spec does not use. This task generates each case's whole crate (with the runtime), puts
 //! them in one cargo workspace (`<target>/golden-crates/ws/`), and runs `cargo test` on all of
 //! them: the emitted endpoint tests against the loopback server, the example round trips and the
-//! doc examples. The runtime's own tests are the same in every crate and run once, in
+//! doc examples, the runtime's included. The runtime's own tests are the same in every crate and run once, in
 //! `generated/`. The build shares this workspace's target folder, so the client's dependencies
 //! built for `generated/` are reused where their features agree.
 
@@ -44,13 +44,30 @@ pub fn run(root: &Path) -> Result<(), String> {
     std::fs::copy(root.join("Cargo.lock"), ws.join("Cargo.lock"))
         .map_err(|e| format!("cannot copy Cargo.lock: {e}"))?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .current_dir(&ws)
-        // The runtime's own tests are the same in every crate and run once, in `generated/`.
-        .args(["test", "--workspace", "--no-fail-fast", "--offline", "--quiet", "--", "--skip", "runtime::"])
-        .env("CARGO_TARGET_DIR", &target)
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    let run = |args: &[&str]| {
+        Command::new(&cargo)
+            .current_dir(&ws)
+            .args(args)
+            .env("CARGO_TARGET_DIR", &target)
+            .status()
+            .map_err(|e| format!("cannot run cargo: {e}"))
+    };
+    // The runtime's own unit tests are the same in every crate and run once, in `generated/`;
+    // its doc examples name the crate, so they run in each.
+    let units = run(&[
+        "test",
+        "--workspace",
+        "--lib",
+        "--tests",
+        "--no-fail-fast",
+        "--offline",
+        "--quiet",
+        "--",
+        "--skip",
+        "runtime::",
+    ])?;
+    let docs = run(&["test", "--workspace", "--doc", "--no-fail-fast", "--offline", "--quiet"])?;
+    let status = if units.success() { docs } else { units };
     let seconds = started.elapsed().as_secs_f64();
     if !status.success() {
         return Err(format!(

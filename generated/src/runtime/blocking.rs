@@ -35,11 +35,15 @@ use super::{ByteStream, ClientBuilder as AsyncClientBuilder, Error, Operation, P
 ///
 /// ```no_run
 /// # fn main() -> Result<(), ringg::Error> {
-/// let client = ringg::blocking::Client::from_env()?;
-/// let workspace = client.workspace().get().send()?;
-/// println!("{workspace:?}");
+/// let client = ringg::blocking::Client::builder()
+///     .api_key(std::env::var("MY_API_KEY").unwrap_or_default())
+///     .timeout(std::time::Duration::from_secs(30))
+///     .build()?;
+/// println!("{client:?}");
 /// # Ok(()) }
 /// ```
+///
+/// The crate's top-level documentation shows requests sent with it.
 #[derive(Clone)]
 pub struct Client {
     inner: AsyncClient,

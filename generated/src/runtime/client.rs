@@ -355,9 +355,10 @@ impl fmt::Debug for ClientBuilder {
     }
 }
 
-/// rustls with the `ring` provider (a light build; no process-wide default is installed)
-/// and the platform's certificate verifier. Built once per process: the system's roots are
-/// read from disk the first time a client is built.
+/// rustls with the `ring` provider, or the application's process-wide default provider when
+/// one is installed (this crate installs none), and the platform's certificate verifier.
+/// Built once per process: the system's roots are read from disk, and the provider chosen,
+/// the first time a client is built.
 ///
 /// Without usable system roots, a client whose base URLs are all plain-http loopback (a
 /// local mock) still builds, with a TLS setup that trusts nothing; one that needs https
@@ -366,7 +367,7 @@ fn tls_config(needs_tls: bool) -> Result<rustls::ClientConfig, Error> {
     static PLATFORM: OnceLock<Result<rustls::ClientConfig, String>> = OnceLock::new();
     let platform = PLATFORM.get_or_init(|| {
         use rustls_platform_verifier::BuilderVerifierExt;
-        rustls::ClientConfig::builder_with_provider(ring_provider())
+        rustls::ClientConfig::builder_with_provider(provider())
             .with_safe_default_protocol_versions()
             .and_then(|builder| builder.with_platform_verifier())
             .map(|builder| with_alpn(builder.with_no_client_auth()))
@@ -374,7 +375,7 @@ fn tls_config(needs_tls: bool) -> Result<rustls::ClientConfig, Error> {
     });
     match platform {
         Ok(config) => Ok(config.clone()),
-        Err(_) if !needs_tls => rustls::ClientConfig::builder_with_provider(ring_provider())
+        Err(_) if !needs_tls => rustls::ClientConfig::builder_with_provider(provider())
             .with_safe_default_protocol_versions()
             .map(|builder| {
                 with_alpn(builder.with_root_certificates(rustls::RootCertStore::empty()).with_no_client_auth())
@@ -388,8 +389,23 @@ fn tls_config(needs_tls: bool) -> Result<rustls::ClientConfig, Error> {
     }
 }
 
-fn ring_provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
+/// The process-wide default provider when the application installed one (for example
+/// aws-lc-rs, for post-quantum key exchange), otherwise `ring`.
+///
+/// rustls 0.23.48 deprecates its `ring` provider because *ring* has no post-quantum key
+/// exchange, and names no replacement built on *ring*. The alternative, aws-lc-rs, is a C
+/// build that roughly doubles a clean build of this crate, so it stays the application's
+/// choice: installing it with `CryptoProvider::install_default` is the rustls way for a library
+/// to follow the application's provider, and this client does.
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    if let Some(installed) = rustls::crypto::CryptoProvider::get_default() {
+        return Arc::clone(installed);
+    }
+    // Deprecated only for the missing post-quantum groups (see above); the warning would reach
+    // every crate that depends on this one.
+    #[allow(deprecated)]
+    let ring = rustls::crypto::ring::default_provider();
+    Arc::new(ring)
 }
 
 fn with_alpn(mut config: rustls::ClientConfig) -> rustls::ClientConfig {
@@ -417,12 +433,7 @@ fn without_credentials(url: &str) -> &str {
 /// production URL `default` (`/ca/api/v0`), so a local server that serves the API below the
 /// same path as production is reached with its address alone; `http://127.0.0.1:8080/` is
 /// the server's root.
-fn check_base_url(
-    name: &str,
-    raw: &str,
-    default: &str,
-    allow_insecure_http: bool,
-) -> Result<(String, String), Error> {
+fn check_base_url(name: &str, raw: &str, default: &str, allow_insecure_http: bool) -> Result<(String, String), Error> {
     let given = raw.trim();
     let mut url = Url::parse(given).map_err(|e| {
         let shown = without_credentials(given);

@@ -110,33 +110,29 @@ enum Repr {
 /// # When the outcome is unknown
 ///
 /// A request that places calls and ends in [`Outcome::Unknown`] may have rung someone. Do not
-/// send it again blindly: look the call up first (`client.calling().history()` filtered by
-/// the number and the time you sent it, or the campaign's status), and send again only when
-/// nothing was created. The SDK never re-sends such a request by itself once it may have
-/// reached the server.
+/// send it again blindly: look the call up first, and send again only when nothing was
+/// created. The crate's top-level documentation shows how for this API ("Was the call
+/// placed?"). The SDK never re-sends such a request by itself once it may have reached the
+/// server.
 ///
-/// ```no_run
-/// # async fn example(client: ringg::Client, request: ringg::types::InitiateCallFromPool) -> Result<(), ringg::Error> {
+/// ```
 /// use ringg::Outcome;
 ///
-/// match client.calling().initiate_from_pool(request.clone()).await {
-///     Ok(placed) => println!("placed: {placed:?}"),
-///     Err(err) => match err.outcome() {
+/// // What each outcome allows before the same request is sent again.
+/// fn may_send_again(outcome: Outcome) -> &'static str {
+///     match outcome {
 ///         // Nothing reached the server: sending again cannot ring anyone twice.
-///         Outcome::NotSent => {
-///             client.calling().initiate_from_pool(request).await?;
-///         }
+///         Outcome::NotSent => "yes",
 ///         // The server refused it (4xx) and did nothing: fix the request, or wait on 429.
-///         Outcome::Rejected => eprintln!("rejected: {err}"),
-///         // It may have been placed: look it up in the call history before trying again.
-///         Outcome::Unknown => eprintln!("check the call history before sending again: {err}"),
+///         Outcome::Rejected => "after fixing it",
+///         // It may have been processed: look it up before sending again.
+///         Outcome::Unknown => "only if it is not found",
 ///         // The server took it; only its answer could not be read.
-///         Outcome::Accepted => eprintln!("placed, but the reply was unreadable: {err}"),
-///         _ => eprintln!("{err}"),
-///     },
+///         Outcome::Accepted => "no",
+///         _ => "look it up",
+///     }
 /// }
-/// # Ok(())
-/// # }
+/// assert_eq!(may_send_again(Outcome::Unknown), "only if it is not found");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -18,8 +18,9 @@ pub trait Paginated: Operation + Clone {
     type Item: Send + 'static;
     /// Sets the page size and the offset of the first item.
     fn set_page(&mut self, limit: u32, offset: u64);
-    /// The page size the caller asked for, if any.
-    fn page_limit(&self) -> Option<u32>;
+    /// The page size this request asks for: the one the caller set, or the endpoint's own
+    /// default.
+    fn page_limit(&self) -> u32;
     /// The offset the caller asked to start from, if any.
     fn page_offset(&self) -> Option<u64>;
     /// Splits a response into its items and the total count (when the server gave a number).
@@ -39,15 +40,15 @@ pub struct Page<T> {
 impl<O: Paginated> Request<O> {
     /// Every item of every page, fetched lazily one page at a time.
     ///
-    /// The page size is the `limit` set on the request or the API's default, clamped to the
-    /// API's maximum; it starts at the `offset` set on the request, or 0. It stops after an
+    /// The page size is the `limit` set on the request or the endpoint's default, clamped to
+    /// the API's maximum; it starts at the `offset` set on the request, or 0. It stops after an
     /// empty page; when the server reports a total, once that many items were seen;
     /// otherwise after a short page.
     /// Timeout and retry policy set on the request apply to every page.
     pub fn stream(self) -> Paginator<O::Item> {
         let (client, op, timeout, retry, Async) = self.into_parts();
         let api = &crate::API;
-        let limit = op.page_limit().unwrap_or(api.default_page_size).clamp(1, api.max_page_size.max(1));
+        let limit = op.page_limit().clamp(1, api.max_page_size.max(1));
         let offset = op.page_offset().unwrap_or(0);
         let fetch = move |limit: u32, offset: u64| -> PageFuture<O::Item> {
             let mut op = op.clone();

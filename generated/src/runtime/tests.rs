@@ -156,8 +156,8 @@ impl Paginated for History {
         self.limit = Some(limit);
         self.offset = Some(offset);
     }
-    fn page_limit(&self) -> Option<u32> {
-        self.limit
+    fn page_limit(&self) -> u32 {
+        self.limit.unwrap_or(crate::API.default_page_size)
     }
     fn page_offset(&self) -> Option<u64> {
         self.offset
@@ -988,10 +988,16 @@ async fn a_base_url_without_a_path_gets_the_production_path() {
     .await;
     let transcribe = || Transcribe { audio: Upload::from_bytes(&b"RIFF...."[..], "hello.wav") };
     // `files` is `https://files.example.com/v1` in production: the address alone means `/v1`.
-    let client = Client::builder().api_config(&TEST_API).api_key(KEY).base_url_for("files", server.url()).build().unwrap();
+    let client =
+        Client::builder().api_config(&TEST_API).api_key(KEY).base_url_for("files", server.url()).build().unwrap();
     Request::new(client, transcribe()).await.unwrap();
     // A path given is used as given; `/` alone is the root.
-    let client = Client::builder().api_config(&TEST_API).api_key(KEY).base_url_for("files", format!("{}/", server.url())).build().unwrap();
+    let client = Client::builder()
+        .api_config(&TEST_API)
+        .api_key(KEY)
+        .base_url_for("files", format!("{}/", server.url()))
+        .build()
+        .unwrap();
     Request::new(client, transcribe()).await.unwrap();
     let client = Client::builder()
         .api_config(&TEST_API)

@@ -1217,12 +1217,12 @@ impl Cx<'_> {
         let name = ident(&format!("{}_{}_send_asks_for_the_default_page", r.name, e.name));
         let limit_setter = ident(&limit.rust);
         let (limit_wire, offset_wire) = (lit(&limit.wire), lit(&offset.wire));
-        let default = lit(&self.api.pagination.default_limit.to_string());
+        let default = lit(&super::resources::default_limit(self.api, e).to_string());
         let too_big = Literal::u32_unsuffixed(self.api.pagination.max_limit.saturating_add(1));
         let Call { body, call: request, allow, .. } = call;
         Some(quote! {
-            /// `.send()` without paging setters sends the SDK's default `limit` and offset 0,
-            /// as the crate docs promise; a page size out of range is never sent.
+            /// `.send()` without paging setters sends the endpoint's default `limit` and offset
+            /// 0, as its docs promise; a page size out of range is never sent.
             #[tokio::test]
             #allow
             async fn #name() {

@@ -190,7 +190,7 @@ fn method_doc(api: &Api, r: &Resource, e: &Endpoint, samples: &[TokenStream]) ->
     if let Some(p) = &e.paging {
         text.push_str(&format!(
             "\n\nPaginated: `.send()` returns one page (`limit` {} and offset 0 unless set); [`stream`](crate::Request::stream) yields every {}, one page in memory at a time.",
-            api.pagination.default_limit,
+            default_limit(api, e),
             type_link(api, &p.item)
         ));
     }
@@ -484,6 +484,16 @@ pub(crate) fn page_param_ty(api: &Api, e: &Endpoint, q: &Param) -> Option<TokenS
     })
 }
 
+/// The page size an endpoint asks for when the caller sets none: the spec's `default` of its
+/// limit parameter (Ringg's own default for that endpoint), else the API-wide default.
+pub(crate) fn default_limit(api: &Api, e: &Endpoint) -> u32 {
+    e.query
+        .iter()
+        .find(|q| page_param(api, e, q) == Some(PageParam::Limit))
+        .and_then(|q| q.default.as_deref()?.parse().ok())
+        .unwrap_or(api.pagination.default_limit)
+}
+
 fn page_param(api: &Api, e: &Endpoint, q: &Param) -> Option<PageParam> {
     e.paging.as_ref()?;
     if q.wire == api.pagination.limit {
@@ -500,10 +510,10 @@ fn setter(api: &Api, e: &Endpoint, q: &Param, imports: &mut Imports) -> TokenStr
     match page_param(api, e, q) {
         Some(PageParam::Limit) => {
             let doc = docs::attrs(&format!(
-                "{}\n\nItems per page, from 1 to {max}. Without it, `.send()` asks for {default} (the SDK's default page size) and `.stream()` does too; a value outside the range is refused when the request is sent, and nothing is sent.",
+                "{}\n\nItems per page, from 1 to {max}. Without it, `.send()` and `.stream()` ask for {default}, this endpoint's default; a value outside the range is refused when the request is sent, and nothing is sent.",
                 docs::sanitize(&q.doc),
                 max = api.pagination.max_limit,
-                default = api.pagination.default_limit
+                default = default_limit(api, e)
             ));
             return quote! {
                 #doc
@@ -648,7 +658,7 @@ fn query_fn(api: &Api, e: &Endpoint) -> TokenStream {
         // whatever the server's own default is.
         match page_param(api, e, q) {
             Some(PageParam::Limit) => {
-                let default = proc_macro2::Literal::u32_unsuffixed(api.pagination.default_limit);
+                let default = proc_macro2::Literal::u32_unsuffixed(default_limit(api, e));
                 return quote! { query.push(#wire, self.#name.unwrap_or(#default)); };
             }
             Some(PageParam::Offset) => return quote! { query.push(#wire, self.#name.unwrap_or(0)); },
@@ -732,6 +742,7 @@ fn paginated(api: &Api, e: &Endpoint, imports: &mut Imports) -> TokenStream {
     } else {
         expr
     };
+    let default_limit = proc_macro2::Literal::u32_unsuffixed(default_limit(api, e));
     quote! {
         impl Paginated for #op {
             type Item = #item;
@@ -741,8 +752,8 @@ fn paginated(api: &Api, e: &Endpoint, imports: &mut Imports) -> TokenStream {
                 self.#offset = Some(offset);
             }
 
-            fn page_limit(&self) -> Option<u32> {
-                self.#limit
+            fn page_limit(&self) -> u32 {
+                self.#limit.unwrap_or(#default_limit)
             }
 
             fn page_offset(&self) -> Option<u64> {
