@@ -107,6 +107,10 @@ pub struct RawApi {
     pub api_version: String,
     /// Crate overview, Markdown.
     pub doc: String,
+    /// A note for maintainers and reviewers (where a fact comes from, how sure it is, what
+    /// conflicts with it). Read by people only: no generated file carries it.
+    #[serde(default)]
+    pub note: Option<String>,
     /// Base URLs by name; `default` is required.
     #[schemars(with = "std::collections::BTreeMap<String, String>")]
     pub base_urls: OrderedMap<Spanned<String>>,
@@ -153,6 +157,10 @@ pub struct RawErrorCase {
     pub name: Spanned<String>,
     /// What it means and what to do.
     pub doc: String,
+    /// A note for maintainers and reviewers (where a fact comes from, how sure it is, what
+    /// conflicts with it). Read by people only: no generated file carries it.
+    #[serde(default)]
+    pub note: Option<String>,
     /// A retry may succeed.
     #[serde(default)]
     pub retryable: bool,
@@ -165,6 +173,10 @@ pub struct RawErrorCase {
 pub struct RawType {
     /// What the type is.
     pub doc: String,
+    /// A note for maintainers and reviewers (where a fact comes from, how sure it is, what
+    /// conflicts with it). Read by people only: no generated file carries it.
+    #[serde(default)]
+    pub note: Option<String>,
     /// Object fields, keyed by wire name.
     pub fields: Option<OrderedMap<RawField>>,
     /// Enum values (wire value to doc).
@@ -203,6 +215,10 @@ pub struct RawField {
     pub ty: Spanned<String>,
     /// What the field means.
     pub doc: String,
+    /// A note for maintainers and reviewers (where a fact comes from, how sure it is, what
+    /// conflicts with it). Read by people only: no generated file carries it.
+    #[serde(default)]
+    pub note: Option<String>,
     /// May be absent.
     #[serde(default)]
     pub optional: bool,
@@ -247,6 +263,10 @@ pub struct RawOneOfMember {
     pub ty: Spanned<String>,
     /// What choosing this field means.
     pub doc: String,
+    /// A note for maintainers and reviewers (where a fact comes from, how sure it is, what
+    /// conflicts with it). Read by people only: no generated file carries it.
+    #[serde(default)]
+    pub note: Option<String>,
     /// Rust variant name, when the derived one does not fit.
     #[schemars(with = "Option<String>")]
     pub rust_name: Option<Spanned<String>>,
@@ -262,6 +282,10 @@ pub struct RawVariant {
     pub ty: Option<Spanned<String>>,
     /// What the variant means.
     pub doc: String,
+    /// A note for maintainers and reviewers (where a fact comes from, how sure it is, what
+    /// conflicts with it). Read by people only: no generated file carries it.
+    #[serde(default)]
+    pub note: Option<String>,
     /// Rust variant name, when the derived one does not fit.
     #[schemars(with = "Option<String>")]
     pub rust_name: Option<Spanned<String>>,
@@ -273,6 +297,10 @@ pub struct RawVariant {
 pub struct RawResource {
     /// What the resource is.
     pub doc: String,
+    /// A note for maintainers and reviewers (where a fact comes from, how sure it is, what
+    /// conflicts with it). Read by people only: no generated file carries it.
+    #[serde(default)]
+    pub note: Option<String>,
     /// Endpoints by Rust method name.
     pub endpoints: OrderedMap<RawEndpoint>,
 }
@@ -283,6 +311,10 @@ pub struct RawResource {
 pub struct RawEndpoint {
     /// What the endpoint does.
     pub doc: String,
+    /// A note for maintainers and reviewers (where a fact comes from, how sure it is, what
+    /// conflicts with it). Read by people only: no generated file carries it.
+    #[serde(default)]
+    pub note: Option<String>,
     /// HTTP method.
     #[schemars(with = "HttpMethodSchema")]
     pub method: Spanned<String>,
@@ -351,6 +383,10 @@ pub struct RawParam {
     pub ty: Spanned<String>,
     /// What the parameter means.
     pub doc: String,
+    /// A note for maintainers and reviewers (where a fact comes from, how sure it is, what
+    /// conflicts with it). Read by people only: no generated file carries it.
+    #[serde(default)]
+    pub note: Option<String>,
     /// May be left out (query parameters only).
     #[schemars(with = "Option<bool>")]
     pub optional: Option<Spanned<bool>>,
@@ -449,6 +485,10 @@ pub struct RawExample {
 pub struct RawWebhooks {
     /// Module documentation.
     pub doc: String,
+    /// A note for maintainers and reviewers (where a fact comes from, how sure it is, what
+    /// conflicts with it). Read by people only: no generated file carries it.
+    #[serde(default)]
+    pub note: Option<String>,
     /// An open tagged union.
     #[schemars(with = "String")]
     pub event: Spanned<String>,
@@ -460,6 +500,10 @@ pub struct RawWebhooks {
 pub struct RawWebcall {
     /// Module documentation.
     pub doc: String,
+    /// A note for maintainers and reviewers (where a fact comes from, how sure it is, what
+    /// conflicts with it). Read by people only: no generated file carries it.
+    #[serde(default)]
+    pub note: Option<String>,
     /// The widget options object type.
     #[schemars(with = "String")]
     pub options: Spanned<String>,
