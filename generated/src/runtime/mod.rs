@@ -42,6 +42,8 @@ mod timestamp;
 pub mod write;
 
 #[cfg(test)]
+pub(crate) mod endpoint_support;
+#[cfg(test)]
 pub(crate) mod test_server;
 #[cfg(test)]
 mod tests;

@@ -24,9 +24,6 @@ use crate::ident::ident;
 use crate::ir::{Api, Encoding, Endpoint, Field, Param, Presence, Resource, Response, TypeDef, TypeKind, TypeRef};
 use crate::load::conform;
 
-/// The API key the tests use; it must never appear in any text the crate produces.
-const KEY: &str = "rk_test_9c8b7a6f5e4d3c2b1a0f9e8d";
-
 /// An unknown enum value, for the test that reads `Unknown`.
 const UNKNOWN_ENUM: &str = "on_hold";
 
@@ -36,23 +33,17 @@ pub(crate) fn endpoint_tests(api: &Api) -> GeneratedFile {
     let mut items = Vec::new();
     let mut leaks = Vec::new();
     let mut blocking = Vec::new();
-    let mut used = Used::default();
+    let mut json_fn = false;
     for r in &api.resources {
         for e in &r.endpoints {
             let call = cx.call(r, e);
-            match call.sent {
-                Sent::Nothing => used.nothing = true,
-                Sent::Json(_) => used.json = true,
-                Sent::Multipart(..) => used.multipart = true,
-            }
             items.push(call.helper_fn());
             items.push(cx.endpoint_test(r, e, &call));
             blocking.push(cx.blocking_endpoint_test(r, e, &call));
             let stream = cx.stream_test(r, e, &call);
             let unknown = cx.unknown_values_test(r, e, &call);
             // The multipart check compares JSON parts with `json` too.
-            used.json_fn |= used.json
-                || used.multipart
+            json_fn |= !matches!(call.sent, Sent::Nothing)
                 || matches!(e.response, Response::Json(_))
                 || stream.is_some()
                 || unknown.is_some();
@@ -69,10 +60,10 @@ pub(crate) fn endpoint_tests(api: &Api) -> GeneratedFile {
     }
     let any_endpoint = !leaks.is_empty();
     let webhook_tests = cx.webhook_tests();
-    used.json_fn |= !webhook_tests.is_empty();
+    json_fn |= !webhook_tests.is_empty();
     items.extend(webhook_tests);
 
-    let support = support(api, any_endpoint, &used);
+    let support = support(any_endpoint || json_fn);
     let leak_test = if any_endpoint {
         quote! {
             /// Every endpoint meets error replies that echo the key: the key must not appear in
@@ -176,290 +167,14 @@ fn never_twice_test(r: &Resource, e: &Endpoint, call: &Call) -> TokenStream {
     }
 }
 
-/// Which kinds of request body the tests expect, so that `Sent` has no unused variant.
-#[derive(Default)]
-struct Used {
-    nothing: bool,
-    json: bool,
-    multipart: bool,
-    /// Some test compares JSON text.
-    json_fn: bool,
-}
-
 /// Shared helpers of the test module; only those the emitted tests use.
-fn support(api: &Api, any_endpoint: bool, used: &Used) -> TokenStream {
-    let json_fn = if used.json_fn {
-        quote! {
-            fn json(text: &str) -> serde_json::Value {
-                serde_json::from_str(text).expect("expected JSON parses")
-            }
-        }
+/// The shared helpers (`runtime::endpoint_support`, hand-written): a client for the test
+/// server, `check_request`, the key-leak probes and `json`.
+fn support(needed: bool) -> TokenStream {
+    if needed {
+        quote! { use crate::runtime::endpoint_support::*; }
     } else {
         quote! {}
-    };
-    if !any_endpoint {
-        return json_fn;
-    }
-    let key = lit(KEY);
-    let auth = lit(&api.auth_header.to_ascii_lowercase());
-    let user_agent = lit(&format!("{}-rust/", api.name));
-    let base_urls = api.base_urls.iter().map(|b| {
-        if b.name == "default" {
-            // The server's root, not the production path a bare address would get.
-            quote! { .base_url(format!("{}/", server.url())) }
-        } else {
-            let name = lit(&b.name);
-            let fmt = lit(&format!("{{}}/{}", b.name));
-            quote! { .base_url_for(#name, format!(#fmt, server.url())) }
-        }
-    });
-    let nothing_variant = if used.nothing {
-        quote! {
-            /// No body and no content type.
-            Nothing,
-        }
-    } else {
-        quote! {}
-    };
-    let nothing_arm = if used.nothing {
-        quote! {
-            Sent::Nothing => {
-                assert_eq!(r.header("content-type"), None);
-                assert!(r.body.is_empty(), "unexpected body");
-            }
-        }
-    } else {
-        quote! {}
-    };
-    let json_variant = if used.json {
-        quote! {
-            /// `application/json` equal to this JSON.
-            Json(&'a str),
-        }
-    } else {
-        quote! {}
-    };
-    let json_arm = if used.json {
-        quote! {
-            Sent::Json(expected) => {
-                assert_eq!(r.header("content-type"), Some("application/json"));
-                let body: serde_json::Value =
-                    serde_json::from_slice(&r.body).expect("the body is JSON");
-                assert_eq!(body, json(expected));
-            }
-        }
-    } else {
-        quote! {}
-    };
-    // `Sent::Nothing` alone borrows nothing.
-    let (lifetime, elided) =
-        if used.json || used.multipart { (quote! { <'a> }, quote! { <'_> }) } else { (quote! {}, quote! {}) };
-    let multipart_variant = if used.multipart {
-        quote! {
-            /// `multipart/form-data` with these part names, in order, these file contents, and
-            /// these values of the other parts (`true`: JSON text, compared as JSON).
-            Multipart(&'a [&'a str], &'a [&'a str], &'a [(&'a str, &'a str, bool)]),
-        }
-    } else {
-        quote! {}
-    };
-    let multipart_arm = if used.multipart {
-        quote! {
-            Sent::Multipart(names, files, values) => {
-                let content_type = r.header("content-type").unwrap_or_default();
-                let Some(boundary) = content_type.strip_prefix("multipart/form-data; boundary=") else {
-                    panic!("not a multipart body: {content_type}");
-                };
-                let found = part_names(&r.body, boundary);
-                assert_eq!(found, names, "part names, in order");
-                for file in files {
-                    let sent = contains(&r.body, file.as_bytes());
-                    assert!(sent, "the upload {file:?} was not sent");
-                }
-                for (name, expected, is_json) in values {
-                    let value = part_value(&r.body, boundary, name)
-                        .unwrap_or_else(|| panic!("no part {name:?}"));
-                    if *is_json {
-                        assert_eq!(json(&value), json(expected), "part {name:?}");
-                    } else {
-                        assert_eq!(value, *expected, "part {name:?}");
-                    }
-                }
-            }
-        }
-    } else {
-        quote! {}
-    };
-    let multipart_helpers = if used.multipart {
-        quote! {
-            /// The `name` of every part of a multipart body, in order.
-            fn part_names(body: &[u8], boundary: &str) -> Vec<String> {
-                let text = String::from_utf8_lossy(body);
-                let delimiter = format!("--{boundary}");
-                let mut names = Vec::new();
-                for part in text.split(delimiter.as_str()).skip(1) {
-                    if part.starts_with("--") {
-                        break;
-                    }
-                    let head = part.split("\r\n\r\n").next().unwrap_or_default();
-                    for line in head.lines() {
-                        if !line.to_ascii_lowercase().starts_with("content-disposition:") {
-                            continue;
-                        }
-                        if let Some((_, rest)) = line.split_once("; name=\"") {
-                            names.push(rest.split('"').next().unwrap_or_default().to_owned());
-                        }
-                    }
-                }
-                names
-            }
-
-            /// The content of the first part named `name`, as text.
-            fn part_value(body: &[u8], boundary: &str, name: &str) -> Option<String> {
-                let text = String::from_utf8_lossy(body);
-                let delimiter = format!("--{boundary}");
-                let wanted = format!("; name=\"{name}\"");
-                for part in text.split(delimiter.as_str()).skip(1) {
-                    let Some((head, content)) = part.split_once("\r\n\r\n") else { continue };
-                    if head.lines().any(|l| l.to_ascii_lowercase().starts_with("content-disposition:") && l.contains(&wanted)) {
-                        return Some(content.strip_suffix("\r\n").unwrap_or(content).to_owned());
-                    }
-                }
-                None
-            }
-
-            fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-                haystack.windows(needle.len()).any(|window| window == needle)
-            }
-        }
-    } else {
-        quote! {}
-    };
-    quote! {
-        use std::time::Duration;
-
-        use crate::runtime::Operation;
-        use crate::runtime::test_server::{Recorded, Reply, TestServer};
-        use crate::{Client, Error, Request, RetryPolicy};
-
-        const KEY: &str = #key;
-
-        /// A client for the test server: every base URL but the default one gets its name as a
-        /// path prefix, so the path proves which base URL was used. No retries: one request each.
-        fn client_for(server: &TestServer) -> Client {
-            Client::builder()
-                .api_key(KEY)
-                #(#base_urls)*
-                .retry_policy(RetryPolicy::none())
-                .timeout(Duration::from_secs(2))
-                .build()
-                .expect("client")
-        }
-
-        #json_fn
-
-        fn assert_no_key(text: &str) {
-            let tail = &KEY[8..];
-            if text.contains(KEY) || text.contains(tail) {
-                panic!("the API key leaked into: {text}");
-            }
-        }
-
-        /// Every way an error can be printed, its sources included.
-        fn error_texts(err: &Error, texts: &mut Vec<String>) {
-            texts.push(err.to_string());
-            texts.push(format!("{err:?}"));
-            texts.push(format!("{err:#?}"));
-            let mut source = std::error::Error::source(err);
-            for _ in 0..16 {
-                let Some(s) = source else { break };
-                texts.push(format!("{s} {s:?}"));
-                source = s.source();
-            }
-        }
-
-        /// Sends a request that must fail; records how it and its error print.
-        async fn failure<O: Operation>(request: Request<O>, texts: &mut Vec<String>) -> Error {
-            texts.push(format!("{request:?}"));
-            let Err(err) = request.await else {
-                panic!("{} should have failed", O::ENDPOINT.name);
-            };
-            error_texts(&err, texts);
-            err
-        }
-
-        /// Sends `request` into replies that echo the API key (401 with a JSON body, 500 with an
-        /// HTML page, and where JSON is expected a 200 whose body breaks off) and records how the
-        /// client, the requests and the errors print.
-        async fn provoke<O: Operation>(
-            request: fn(&Client) -> Request<O>,
-            decodes_json: bool,
-            texts: &mut Vec<String>,
-        ) {
-            let echo = format!(r#"{{"detail": "Invalid API key: {KEY}", "headers": {{"x-api-key": "{KEY}"}}}}"#);
-            let page = format!("<html><title>Error for {KEY}</title></html>");
-            let broken = format!(r#"{{"detail": "{KEY}", "#);
-            let mut script = vec![
-                Reply::json(401, &echo),
-                Reply::status(500).header("content-type", "text/html").body(page.into_bytes()),
-            ];
-            if decodes_json {
-                script.push(Reply::json(200, &broken));
-            }
-            let replies = script.len();
-            let server = TestServer::start(script).await;
-            let client = client_for(&server);
-            texts.push(format!("{client:?}"));
-            texts.push(format!("{client:#?}"));
-            let name = O::ENDPOINT.name;
-            let err = failure(request(&client), texts).await;
-            assert_eq!(err.status(), Some(401), "{name}: {err}");
-            let message = err.message().unwrap_or_default();
-            assert!(message.contains("[REDACTED]"), "{name}: {message}");
-            let err = failure(request(&client), texts).await;
-            assert_eq!(err.status(), Some(500), "{name}: {err}");
-            if decodes_json {
-                let err = failure(request(&client), texts).await;
-                assert!(err.is_decode(), "{name}: {err}");
-            }
-            let requests = server.requests();
-            assert_eq!(requests.len(), replies, "{name}: one request per reply");
-            for r in &requests {
-                assert_eq!(r.header(#auth), Some(KEY), "{name}: the key was sent");
-            }
-        }
-
-        /// What a request must carry as its body.
-        enum Sent #lifetime {
-            #nothing_variant
-            #json_variant
-            #multipart_variant
-        }
-
-        fn check_request(
-            r: &Recorded,
-            method: &str,
-            path: &str,
-            query: &[(&str, &str)],
-            accept: &str,
-            sent: Sent #elided,
-        ) {
-            assert_eq!(r.method, method);
-            assert_eq!(r.path, path, "the raw path, percent-encoded");
-            let pairs: Vec<(&str, &str)> = r.query.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-            assert_eq!(pairs, query, "query pairs, in order");
-            assert_eq!(r.header(#auth), Some(KEY));
-            assert_eq!(r.header("accept"), Some(accept));
-            let user_agent = r.header("user-agent").unwrap_or_default();
-            assert!(user_agent.starts_with(#user_agent), "user agent: {user_agent}");
-            match sent {
-                #nothing_arm
-                #json_arm
-                #multipart_arm
-            }
-        }
-
-        #multipart_helpers
     }
 }
 
