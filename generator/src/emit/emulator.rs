@@ -64,6 +64,33 @@ fn cargo_toml(api: &Api) -> GeneratedFile {
     GeneratedFile { path: format!("{DIR}/Cargo.toml"), contents }
 }
 
+/// JSON text of the validation document with each schema and each operation on a line of its
+/// own, so a change to one type shows as a change of its line rather than of the whole table.
+fn entry_per_line(document: &Value) -> String {
+    let Value::Object(top) = document else { return document.to_string() };
+    let mut out = String::from("{");
+    for (i, (key, value)) in top.iter().enumerate() {
+        out.push_str(if i == 0 { "\n" } else { ",\n" });
+        out.push_str(&Value::String(key.clone()).to_string());
+        out.push(':');
+        match value {
+            Value::Object(entries) if !entries.is_empty() => {
+                out.push('{');
+                for (j, (name, entry)) in entries.iter().enumerate() {
+                    out.push_str(if j == 0 { "\n" } else { ",\n" });
+                    out.push_str(&Value::String(name.clone()).to_string());
+                    out.push(':');
+                    out.push_str(&entry.to_string());
+                }
+                out.push_str("\n}");
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+    out.push_str("\n}");
+    out
+}
+
 /// Drops prose and examples from a schema: the emulator validates, it does not document.
 fn strip(v: &Value) -> Value {
     const PROSE: &[&str] =
@@ -171,7 +198,7 @@ fn spec_rs(api: &Api) -> GeneratedFile {
     let auth = lit(&api.auth_header.to_ascii_lowercase());
     let default_limit = i64::from(api.pagination.default_limit);
     let (limit, offset) = (lit(&api.pagination.limit), lit(&api.pagination.offset));
-    let document = raw_lit(&spec_document(api).to_string());
+    let document = raw_lit(&entry_per_line(&spec_document(api)));
     let tokens = quote! {
         //! What the spec knows, as tables for the hand-written core: routes, the validation
         //! document, the decode check through `ringg::types`, examples and webhook events.
@@ -375,7 +402,8 @@ fn endpoint_test(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
             };
             #check
             assert!(emulator.requests_served() >= 1);
-            assert_eq!(emulator.conformance_problems(), Vec::<String>::new(), "responses that do not fit the spec");
+            let problems: Vec<String> = emulator.conformance_problems();
+            assert!(problems.is_empty(), "responses that do not fit the spec: {problems:?}");
         }
     }
 }
@@ -439,5 +467,24 @@ pub(super) fn sample_json(api: &Api, t: &TypeRef, hint: &str) -> Value {
                 Value::Object(out)
             }
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_has_an_entry_per_line_and_reads_back_the_same() {
+        let document = json!({
+            "schemas": {"A": {"type": "object", "properties": {"x": {"type": "string"}}}, "B": {"enum": ["a\nb"]}},
+            "operations": {},
+            "limit": 10
+        });
+        let text = entry_per_line(&document);
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), document);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.iter().any(|l| l.starts_with("\"A\":")), "{text}");
+        assert!(lines.iter().any(|l| l.starts_with("\"B\":")), "{text}");
     }
 }

@@ -138,9 +138,11 @@ fn item_kind(line: &str) -> Option<&'static str> {
         "pub type ",
         "pub const ",
         "pub fn ",
+        "pub async fn ",
         "pub struct ",
         "pub enum ",
         "pub(crate) fn ",
+        "pub(crate) async fn ",
         "pub(crate) const ",
         "pub(crate) struct ",
         "use ",
@@ -148,6 +150,7 @@ fn item_kind(line: &str) -> Option<&'static str> {
         "type ",
         "const ",
         "fn ",
+        "async fn ",
         "impl",
         "struct ",
         "enum ",
@@ -387,6 +390,13 @@ mod tests {
     fn spaces_items_fields_and_variants_but_not_use_blocks() {
         let input = "use a::{\n    B, C,\n};\nuse d;\npub struct S {\n    /// One.\n    pub one: u8,\n    /// Two.\n    pub two: u8,\n}\nimpl S {}\nmod x;\nmod y;\npub use x::*;\n";
         let expected = "use a::{\n    B, C,\n};\nuse d;\n\npub struct S {\n    /// One.\n    pub one: u8,\n\n    /// Two.\n    pub two: u8,\n}\n\nimpl S {}\n\nmod x;\nmod y;\n\npub use x::*;\n";
+        assert_eq!(space_items(input), expected);
+    }
+
+    #[test]
+    fn async_fns_are_items_too() {
+        let input = "use a;\nasync fn f() {}\nasync fn g() {}\npub async fn h() {}\npub(crate) async fn i() {}\n";
+        let expected = "use a;\n\nasync fn f() {}\n\nasync fn g() {}\n\npub async fn h() {}\n\npub(crate) async fn i() {}\n";
         assert_eq!(space_items(input), expected);
     }
 }
