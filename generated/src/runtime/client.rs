@@ -442,8 +442,10 @@ fn check_base_url(name: &str, raw: &str, default: &str, allow_insecure_http: boo
     })?;
     // No path at all, not even `/`, after `scheme://host[:port]`.
     let no_path = given.split_once("://").is_some_and(|(_, rest)| !rest.contains('/'));
-    if no_path && let Ok(production) = Url::parse(default) {
-        url.set_path(production.path());
+    if no_path {
+        if let Ok(production) = Url::parse(default) {
+            url.set_path(production.path());
+        }
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(Error::config(format!("the base URL `{name}` must not contain credentials")));

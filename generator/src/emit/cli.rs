@@ -57,10 +57,12 @@ fn cargo_toml(api: &Api) -> GeneratedFile {
     let contents = format!(
         "# {header}\n[package]\nname = \"{name}-cli\"\nversion = \"{version}\"\nedition = \"2024\"\n\
          rust-version = \"1.85\"\ndescription = \"The {name} command line: every {title} API endpoint, webhook tools and the local emulator\"\n\
-         license = \"MIT OR Apache-2.0\"\npublish = false\n\n[[bin]]\nname = \"{name}\"\npath = \"src/main.rs\"\n\
+         license = \"MIT OR Apache-2.0\"\nkeywords = [\"{name}\", \"cli\", \"voice\", \"telephony\", \"api\"]\n\
+         categories = [\"command-line-utilities\"]\n\n[[bin]]\nname = \"{name}\"\npath = \"src/main.rs\"\n\
          # Its docs would land where the library `{name}`'s do (the same name); the library's win.\n\
          doc = false\n\n\
-         [dependencies]\n{name} = {{ path = \"..\" }}\n{name}-emulator = {{ path = \"../emulator\" }}\n{deps}\n",
+         [dependencies]\n{name} = {{ path = \"..\", version = \"={version}\" }}\n\
+         {name}-emulator = {{ path = \"../emulator\", version = \"={version}\" }}\n{deps}\n",
         header = super::header_text(&api_source),
         name = api.name,
         version = api.version,

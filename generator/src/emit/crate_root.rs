@@ -91,6 +91,7 @@ pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
         #overview
         #![deny(missing_docs)]
         #![forbid(unsafe_code)]
+        #![cfg_attr(docsrs, feature(doc_cfg))]
         // rustfmt formats the hand-written runtime only: every other module is generated.
         #![cfg_attr(rustfmt, rustfmt::skip)]
 

@@ -396,7 +396,8 @@ mod tests {
     #[test]
     fn async_fns_are_items_too() {
         let input = "use a;\nasync fn f() {}\nasync fn g() {}\npub async fn h() {}\npub(crate) async fn i() {}\n";
-        let expected = "use a;\n\nasync fn f() {}\n\nasync fn g() {}\n\npub async fn h() {}\n\npub(crate) async fn i() {}\n";
+        let expected =
+            "use a;\n\nasync fn f() {}\n\nasync fn g() {}\n\npub async fn h() {}\n\npub(crate) async fn i() {}\n";
         assert_eq!(space_items(input), expected);
     }
 }
