@@ -64,11 +64,26 @@ const ITEMS_SLOT: &str = "__items__";
 /// Keys of a stored agent that the API does not show.
 const INTERNAL: &[&str] = &["call_count"];
 
+/// What a masked subscription header value reads as.
+pub(crate) const MASKED: &str = "********";
+
+/// The agent as the API shows it: internal keys removed and subscription header values
+/// masked, as Ringg masks them on read (deliveries still send the real values).
 fn public_agent(a: &Value) -> Value {
     let mut a = a.clone();
     if let Some(o) = a.as_object_mut() {
         for k in INTERNAL {
             o.remove(*k);
+        }
+    }
+    if let Some(versions) = a.get_mut("version_details").and_then(Value::as_object_mut) {
+        for v in versions.values_mut() {
+            for sub in v.get_mut("event_subscriptions").and_then(Value::as_array_mut).into_iter().flatten() {
+                for h in sub.get_mut("headers").and_then(Value::as_object_mut).into_iter().flat_map(|h| h.values_mut())
+                {
+                    *h = json!(MASKED);
+                }
+            }
         }
     }
     a
@@ -164,10 +179,13 @@ pub(crate) fn handle(st: &mut State, op: &str, r: &Req) -> Out {
         "assistants.update" => update_agent(st, &r.params["agent_id"], r.body),
         "assistants.delete" => {
             let id = &r.params["agent_id"];
-            let before = st.agents.len();
-            st.agents.retain(|a| a["id"] != id.as_str());
-            if st.agents.len() == before {
+            let Some(at) = st.agents.iter().position(|a| a["id"] == id.as_str()) else {
                 return Err(not_found("agent", id));
+            };
+            let agent = st.agents.remove(at);
+            // Calls already placed finish and report to the agent's subscriptions.
+            if st.calls.iter().any(|c| c.agent_id == *id) {
+                st.retired_agents.push(agent);
             }
             for n in &mut st.numbers {
                 if n["agent"]["id"] == id.as_str() {
@@ -784,7 +802,7 @@ fn analysis_data(st: &State, i: usize) -> Value {
 /// schema (from the spec), with the event tag.
 pub(crate) fn webhook_payload(st: &State, i: usize, event_type: &str) -> Value {
     let c = &st.calls[i];
-    let agent = st.agent(&c.agent_id);
+    let agent = st.agent_or_retired(&c.agent_id);
     let completed = c.status == "completed";
     let mut all = json!({
         "call_id": c.id, "call_sid": format!("CA{}", c.id.replace('-', "")), "agent_id": c.agent_id,
@@ -798,7 +816,8 @@ pub(crate) fn webhook_payload(st: &State, i: usize, event_type: &str) -> Value {
     });
     if completed {
         all["transcript"] = transcript(st, i);
-        all["recording_url"] = json!(recording_url(st, i));
+        // The recording is processed after the call: `call_completed` carries null.
+        all["recording_url"] = if event_type == "call_completed" { Value::Null } else { json!(recording_url(st, i)) };
         all["recording_duration"] = json!(c.duration_s);
         all["agent_message_count"] = json!(2);
         all["user_message_count"] = json!(1);
@@ -958,6 +977,7 @@ fn save_campaign(st: &mut State, op: &str, r: &Req) -> Out {
     }
     let total = rows.len() + bad.len();
     let large = op == "campaigns.upload_csv";
+    let window = campaign_window(st, b)?;
     let id = st.new_id();
     let created = st.now_ms;
     st.campaigns.push(Campaign {
@@ -969,6 +989,7 @@ fn save_campaign(st: &mut State, op: &str, r: &Req) -> Out {
         created_ms: created,
         start_time: b.get("campaign_start_time").and_then(Value::as_str).map(str::to_string),
         end_time: b.get("campaign_end_time").and_then(Value::as_str).map(str::to_string),
+        window,
         started: false,
         large,
         deleted: false,
@@ -1064,6 +1085,10 @@ fn launch(st: &mut State, c: usize, agent_id: &str, from: &str, concurrency: Opt
         camp.concurrency = n.max(1);
     }
     camp.started = true;
+    let (opens, closes) = camp.window;
+    for at in [opens, closes].into_iter().flatten() {
+        st.schedule(at, Event::Campaign(c));
+    }
     for row in st.campaigns[c].rows.clone() {
         let name = row.get("callee_name").and_then(Value::as_str).unwrap_or("").to_string();
         let to = s(&Value::Object(row.clone()), "mobile_number").to_string();
@@ -1072,8 +1097,51 @@ fn launch(st: &mut State, c: usize, agent_id: &str, from: &str, concurrency: Opt
             st.campaigns[c].calls.push(i);
         }
     }
-    st.pump_campaign(c);
+    for j in st.pump_campaign(c) {
+        st.schedule(st.now_ms, Event::Deliver(j));
+    }
     Ok(())
+}
+
+/// A campaign's window from a body's `campaign_start_time` and `campaign_end_time`
+/// (`DD/MM/YYYY, HH:MM` in `call_config.call_time.timezone`, by default `Asia/Kolkata`):
+/// 400 naming the field when a time is not in that form, the start is past, or the end is not
+/// after the start.
+fn campaign_window(st: &State, b: &Value) -> Result<(Option<u64>, Option<u64>), ApiError> {
+    let zone = b["call_config"]["call_time"]["timezone"].as_str().unwrap_or("Asia/Kolkata");
+    let bad = |field: &str, msg: String| ApiError {
+        status: 400,
+        detail: json!([{ "loc": ["body", field], "msg": msg, "type": "value_error" }]),
+    };
+    let read = |field: &str| -> Result<Option<i64>, ApiError> {
+        match b.get(field).and_then(Value::as_str) {
+            None => Ok(None),
+            Some(t) => crate::time::campaign_time(t, zone).map(Some).ok_or_else(|| {
+                bad(
+                    field,
+                    format!(
+                        "`{t}` is not a time `DD/MM/YYYY, HH:MM` in the time zone `{zone}` (the emulator knows {})",
+                        crate::time::zone_names()
+                    ),
+                )
+            }),
+        }
+    };
+    let (start, end) = (read("campaign_start_time")?, read("campaign_end_time")?);
+    let now = i64::try_from(st.now_ms).unwrap_or(i64::MAX);
+    if let Some(s) = start.filter(|&s| s < now) {
+        return Err(bad(
+            "campaign_start_time",
+            format!("the start {} is in the past (now is {})", crate::time::format(s.max(0) as u64), st.now()),
+        ));
+    }
+    if let (Some(s), Some(e)) = (start, end)
+        && e <= s
+    {
+        return Err(bad("campaign_end_time", "the end must be after the start".into()));
+    }
+    let ms = |v: Option<i64>| v.map(|v| u64::try_from(v).unwrap_or(0));
+    Ok((ms(start), ms(end)))
 }
 
 fn first_number(st: &State, b: &Value) -> String {
@@ -1124,13 +1192,24 @@ fn start_large(st: &mut State, b: &Value) -> Out {
     if st.agent(agent).is_none() {
         return Err(unknown("agent_id", agent));
     }
+    let window = campaign_window(st, b)?;
     // `concurrency_percentage` is 0 to 100 by the schema; the float-to-integer conversion
     // saturates, so no value can overflow.
     let concurrency = b["concurrency_percentage"]
         .as_f64()
         .map(|p| (st.campaigns[c].rows.len() as f64 * p.clamp(0.0, 100.0) / 100.0).ceil() as usize);
     let from = first_number(st, b);
-    launch(st, c, agent, &from, concurrency)?;
+    let kept = std::mem::replace(&mut st.campaigns[c].window, window);
+    if let Err(e) = launch(st, c, agent, &from, concurrency) {
+        st.campaigns[c].window = kept;
+        return Err(e);
+    }
+    if let Some(t) = b.get("campaign_start_time").and_then(Value::as_str) {
+        st.campaigns[c].start_time = Some(t.to_string());
+    }
+    if let Some(t) = b.get("campaign_end_time").and_then(Value::as_str) {
+        st.campaigns[c].end_time = Some(t.to_string());
+    }
     st.campaigns[c].upload_status = "completed";
     Ok(Reply::Json(
         json!({ "message": "Campaign calls scheduled", "bulk_list_id": st.campaigns[c].id, "status": "ongoing" }),
@@ -1297,7 +1376,39 @@ pub(crate) fn seed_voices() -> Vec<Value> {
             json!({ "id": id, "name": "Second voice", "languages": [a["secondary_language"]], "gender": "male" }),
         );
     }
+    // Every other voice a spec example names (the create and edit examples'), speaking every
+    // language, so that each request example is accepted as it is written.
+    let languages = crate::server::document().schemas.get("Language").map(|l| l["enum"].clone()).unwrap_or(json!([]));
+    let mut named = Vec::new();
+    for (_, text) in crate::spec::TYPE_EXAMPLES.iter().chain(crate::spec::EXAMPLES) {
+        if let Ok(v) = serde_json::from_str::<Value>(text) {
+            voice_ids(&v, &mut named);
+        }
+    }
+    for id in named {
+        if !voices.iter().any(|v| v["id"] == id.as_str()) {
+            voices.push(json!({ "id": id, "name": format!("Voice {}", voices.len() + 1), "languages": languages, "gender": "female" }));
+        }
+    }
     voices
+}
+
+/// The values of `voice_id` and `secondary_voice_id` keys anywhere in an example.
+fn voice_ids(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(o) => {
+            for (k, x) in o {
+                match (k.as_str(), x.as_str()) {
+                    ("voice_id" | "secondary_voice_id", Some(id)) if !id.is_empty() && !out.iter().any(|o| o == id) => {
+                        out.push(id.to_string())
+                    }
+                    _ => voice_ids(x, out),
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| voice_ids(x, out)),
+        _ => {}
+    }
 }
 
 #[cfg(test)]

@@ -271,8 +271,10 @@ impl EmulatorBuilder {
         };
         let mut st = State::new(String::new(), self.seed, start_ms, self.credits, config);
         st.key = self.api_key.unwrap_or_else(|| format!("rk_emu_{}", st.new_id().replace('-', "")));
-        if st.voices.is_empty() {
-            st.voices = handlers::seed_voices();
+        for v in handlers::seed_voices() {
+            if !st.voices.iter().any(|x| x["id"] == v["id"]) {
+                st.voices.push(v);
+            }
         }
         handlers::seed_agent(&mut st);
         let shared = Arc::new(Shared {
@@ -589,6 +591,7 @@ impl Emulator {
                 created_ms,
                 start_time: None,
                 end_time: None,
+                window: (None, None),
                 started: false,
                 large,
                 deleted: false,
@@ -599,6 +602,10 @@ impl Emulator {
             ids.insert(if large { "bulk_list_id" } else { "list_id" }.into(), json!(id));
         }
         ids.insert("campaign_id".into(), ids["list_id"].clone());
+        // A campaign window that opens in an hour and lasts a day.
+        let opens = st.now_ms.saturating_add(3_600_000);
+        ids.insert("campaign_start_time".into(), json!(time::campaign_format(opens)));
+        ids.insert("campaign_end_time".into(), json!(time::campaign_format(opens.saturating_add(86_400_000))));
         let from = number["number"].as_str().unwrap_or("+10000000000").to_string();
         // The calls count against the call cap; with too small a cap they are left out.
         if let Ok(pending) = st.add_call(&agent_id, "Grace", "+919812345678", &from, Map::new(), None, 60_000) {

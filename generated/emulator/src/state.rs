@@ -101,6 +101,9 @@ pub(crate) struct Campaign {
     pub created_ms: u64,
     pub start_time: Option<String>,
     pub end_time: Option<String>,
+    /// The campaign window, in emulator milliseconds: nothing is dialled before its start,
+    /// and calls still waiting at its end fail with `CAMPAIGN_TIME_EXCEEDED`.
+    pub window: (Option<u64>, Option<u64>),
     pub started: bool,
     pub large: bool,
     /// Deleted through `DELETE /calling/contact/{list_id}`; kept so indices stay valid.
@@ -121,6 +124,8 @@ pub(crate) enum Event {
     Kb(usize),
     Upload(usize),
     Deliver(u64),
+    /// A campaign's window opens or closes: dial or give up its waiting calls.
+    Campaign(usize),
 }
 
 /// A webhook delivery: one event to one subscribed URL, with its attempts.
@@ -340,7 +345,29 @@ impl State {
     }
 
     /// Dials the queued calls of a campaign while it has free slots.
-    pub fn pump_campaign(&mut self, c: usize) {
+    pub fn pump_campaign(&mut self, c: usize) -> Vec<u64> {
+        let (opens, closes) = self.campaigns[c].window;
+        if closes.is_some_and(|end| self.now_ms >= end) {
+            let waiting: Vec<usize> = self.campaigns[c]
+                .calls
+                .iter()
+                .copied()
+                .filter(|&i| self.calls[i].queued && self.calls[i].pending())
+                .collect();
+            let mut jobs = Vec::new();
+            for i in waiting {
+                let call = &mut self.calls[i];
+                call.queued = false;
+                call.status = "failed";
+                call.sub_status = "CAMPAIGN_TIME_EXCEEDED";
+                jobs.extend(self.status_callback(i));
+            }
+            return jobs;
+        }
+        if opens.is_some_and(|start| self.now_ms < start) {
+            // The start scheduled an event for when the window opens.
+            return Vec::new();
+        }
         let active =
             self.campaigns[c].calls.iter().filter(|&&i| !self.calls[i].queued && !self.calls[i].settled()).count();
         let free = self.campaigns[c].concurrency.max(1).saturating_sub(active);
@@ -355,6 +382,7 @@ impl State {
             self.calls[i].queued = false;
             self.schedule(self.now_ms.saturating_add(DIAL_AFTER_MS), Event::Dial(i));
         }
+        Vec::new()
     }
 
     /// Applies one event; webhook deliveries it causes become jobs for the driver.
@@ -434,6 +462,7 @@ impl State {
                 }
                 Vec::new()
             }
+            Event::Campaign(c) => self.pump_campaign(c),
             Event::Deliver(j) => {
                 if self.jobs.contains_key(&j) {
                     vec![j]
@@ -489,7 +518,7 @@ impl State {
             jobs.extend(self.notify(i, "all_processing_completed"));
         }
         if let Some(c) = self.calls[i].campaign {
-            self.pump_campaign(c);
+            jobs.extend(self.pump_campaign(c));
         }
         jobs
     }
@@ -501,7 +530,9 @@ impl State {
         call.sub_status = "USER_TERMINATED";
         call.queued = false;
         if let Some(c) = call.campaign {
-            self.pump_campaign(c);
+            for j in self.pump_campaign(c) {
+                self.schedule(self.now_ms, Event::Deliver(j));
+            }
         }
         self.deliver_soon(i);
     }

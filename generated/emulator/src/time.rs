@@ -121,6 +121,58 @@ pub(crate) fn parse(text: &str, end_of_day: bool) -> Option<i64> {
     day_ms.checked_add(secs.checked_mul(1000)?)?.checked_add(i64::from(frac_ms))
 }
 
+/// Offsets of the time zones a campaign's `call_config.call_time.timezone` may name, in
+/// minutes east of UTC. Ringg's default is `Asia/Kolkata`.
+const ZONES: &[(&str, i64)] = &[
+    ("Asia/Kolkata", 330),
+    ("Asia/Calcutta", 330),
+    ("UTC", 0),
+    ("Etc/UTC", 0),
+    ("GMT", 0),
+    ("Asia/Dubai", 240),
+    ("Asia/Singapore", 480),
+    ("Europe/London", 0),
+];
+
+/// The time zones [`campaign_time`] knows, for messages.
+pub(crate) fn zone_names() -> String {
+    ZONES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+}
+
+/// Reads a campaign time, `DD/MM/YYYY, HH:MM` in the time zone `zone` (an IANA name of
+/// [`ZONES`]), as milliseconds since the epoch. `None` when the text or the zone is not one.
+pub(crate) fn campaign_time(text: &str, zone: &str) -> Option<i64> {
+    let offset = ZONES.iter().find(|(n, _)| n.eq_ignore_ascii_case(zone.trim()))?.1;
+    let t = text.trim().as_bytes();
+    if !t.is_ascii()
+        || t.len() != 17
+        || t.get(2) != Some(&b'/')
+        || t.get(5) != Some(&b'/')
+        || t.get(10..12) != Some(b", ")
+        || t.get(14) != Some(&b':')
+    {
+        return None;
+    }
+    let n = |from: usize, len: usize| -> Option<u32> {
+        let s = t.get(from..from + len)?;
+        s.iter().all(u8::is_ascii_digit).then(|| s.iter().fold(0u32, |a, b| a * 10 + u32::from(b - b'0')))
+    };
+    let (d, m, y, h, mi) = (n(0, 2)?, n(3, 2)?, i64::from(n(6, 4)?), n(12, 2)?, n(15, 2)?);
+    if !(1..=12).contains(&m) || !(1..=days_in(y, m)).contains(&d) || h > 23 || mi > 59 {
+        return None;
+    }
+    let local = days_from_civil(y, m, d) * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60;
+    (local - offset * 60).checked_mul(1000)
+}
+
+/// Formats a time as a campaign time, `DD/MM/YYYY, HH:MM`, in `Asia/Kolkata`.
+pub(crate) fn campaign_format(ms: u64) -> String {
+    let local = ms / 1000 + 330 * 60;
+    let (y, m, d) = civil(local / 86_400);
+    let rem = local % 86_400;
+    format!("{d:02}/{m:02}/{y:04}, {:02}:{:02}", rem / 3600, rem / 60 % 60)
+}
+
 /// Days of a month of a year.
 fn days_in(y: i64, m: u32) -> u32 {
     match m {
@@ -144,6 +196,25 @@ mod tests {
         assert_eq!(parse("2026-03-01", true).unwrap() - parse("2026-03-01", false).unwrap(), 86_399_999);
         assert_eq!(parse("yesterday", false), None);
         assert_eq!(parse("2026-13-01", false), None);
+    }
+
+    #[test]
+    fn campaign_times_are_read_in_their_zone() {
+        assert_eq!(campaign_time("01/03/2026, 14:30", "Asia/Kolkata"), parse("2026-03-01T09:00:00Z", false));
+        assert_eq!(campaign_time("01/03/2026, 09:00", "UTC"), parse("2026-03-01T09:00:00Z", false));
+        for bad in [
+            "tomorrow-ish",
+            "2026-03-01 09:00",
+            "31/02/2026, 09:00",
+            "01/03/2026, 24:00",
+            "01/03/2026,09:00",
+            "\u{e9}1/03/2026, 09:00",
+        ] {
+            assert_eq!(campaign_time(bad, "UTC"), None, "{bad}");
+        }
+        assert_eq!(campaign_time("01/03/2026, 09:00", "Mars/Olympus"), None);
+        let ms = parse("2026-03-01T09:00:00Z", false).unwrap();
+        assert_eq!(campaign_format(ms as u64), "01/03/2026, 14:30");
     }
 
     #[test]
