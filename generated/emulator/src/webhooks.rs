@@ -69,7 +69,7 @@ pub(crate) fn dispatch(shared: &Arc<Shared>, ids: Vec<u64>, at_ms: u64) {
         ids.into_iter().filter_map(|id| st.jobs.get(&id).map(|j| (id, receiver_key(&j.url)))).collect()
     };
     let mut overflow = Vec::new();
-    {
+    let start = {
         let mut d = shared.dispatch();
         for (id, key) in keyed {
             let q = d.receivers.entry(key.clone()).or_default();
@@ -87,8 +87,9 @@ pub(crate) fn dispatch(shared: &Arc<Shared>, ids: Vec<u64>, at_ms: u64) {
                 d.ready.push_back(key);
             }
         }
-        start_ready(shared, &mut d);
-    }
+        take_ready(&mut d)
+    };
+    spawn_all(shared, start);
     if !overflow.is_empty() {
         let mut st = shared.lock();
         for id in overflow {
@@ -98,15 +99,26 @@ pub(crate) fn dispatch(shared: &Arc<Shared>, ids: Vec<u64>, at_ms: u64) {
     }
 }
 
-/// Starts attempts of ready receivers while fewer than [`MAX_RUNNING`] run.
-fn start_ready(shared: &Arc<Shared>, d: &mut Dispatch) {
+/// Takes the attempts of ready receivers that may start while fewer than [`MAX_RUNNING`] run,
+/// counting them as running.
+fn take_ready(d: &mut Dispatch) -> Vec<(String, u64, u64)> {
+    let mut out = Vec::new();
     while d.running < MAX_RUNNING {
-        let Some(key) = d.ready.pop_front() else { return };
+        let Some(key) = d.ready.pop_front() else { break };
         let Some(q) = d.receivers.get_mut(&key) else { continue };
         q.in_ready = false;
         let Some((id, at_ms)) = q.waiting.pop_front() else { continue };
         q.busy = true;
         d.running += 1;
+        out.push((key, id, at_ms));
+    }
+    out
+}
+
+/// Spawns taken attempts; called without the dispatch lock, since a task the runtime refuses
+/// is dropped at once and its `Drop` takes that lock.
+fn spawn_all(shared: &Arc<Shared>, start: Vec<(String, u64, u64)>) {
+    for (key, id, at_ms) in start {
         let running = Running { shared: shared.clone(), key };
         tokio::spawn(async move {
             running.run(id, at_ms).await;
@@ -142,30 +154,33 @@ impl Running {
 
 impl Drop for Running {
     fn drop(&mut self) {
-        let mut d = self.shared.dispatch();
-        d.running = d.running.saturating_sub(1);
-        d.outstanding = d.outstanding.saturating_sub(1);
-        let mut ready = false;
-        let mut empty = false;
-        if let Some(q) = d.receivers.get_mut(&self.key) {
-            q.busy = false;
-            if q.waiting.is_empty() {
-                empty = true;
-            } else if !q.in_ready {
-                q.in_ready = true;
-                ready = true;
+        let start = {
+            let mut d = self.shared.dispatch();
+            d.running = d.running.saturating_sub(1);
+            d.outstanding = d.outstanding.saturating_sub(1);
+            let mut ready = false;
+            let mut empty = false;
+            if let Some(q) = d.receivers.get_mut(&self.key) {
+                q.busy = false;
+                if q.waiting.is_empty() {
+                    empty = true;
+                } else if !q.in_ready {
+                    q.in_ready = true;
+                    ready = true;
+                }
             }
-        }
-        if empty {
-            d.receivers.remove(&self.key);
-        }
-        if ready {
-            d.ready.push_back(self.key.clone());
-        }
-        start_ready(&self.shared, &mut d);
-        if d.outstanding == 0 {
-            self.shared.idle.notify_waiters();
-        }
+            if empty {
+                d.receivers.remove(&self.key);
+            }
+            if ready {
+                d.ready.push_back(self.key.clone());
+            }
+            if d.outstanding == 0 {
+                self.shared.idle.notify_waiters();
+            }
+            take_ready(&mut d)
+        };
+        spawn_all(&self.shared, start);
     }
 }
 
