@@ -639,7 +639,9 @@ pub struct Fixtures {
 
 impl Fixtures {
     /// The id for a field or parameter name (`agent_id`, `kb_id`, `list_id`, `bulk_list_id`,
-    /// `id` for a call, ...); an unknown name gives a placeholder the emulator will not find.
+    /// `id` for a call, ...), or a campaign window the emulator accepts (`campaign_start_time`,
+    /// `campaign_end_time`: an hour from now, for a day); an unknown name gives a placeholder
+    /// the emulator will not find.
     pub fn id<T: From<String>>(&self, name: &str) -> T {
         T::from(self.ids.get(name).and_then(Value::as_str).map_or_else(|| format!("unknown-{name}"), str::to_string))
     }
