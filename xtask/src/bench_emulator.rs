@@ -16,7 +16,15 @@
 //! - **Lifecycle:** on the manual clock, place a call with all 8 webhook events subscribed to a
 //!   local receiver, `settle()`, and read the call's details: wall time, median of the runs.
 //!
-//! Targets: start <= 10 ms, throughput >= 0.5x the trivial handler, lifecycle <= 50 ms.
+//! - **Stalled receiver:** on the real clock at `--speed 60`, another agent's whole call
+//!   lifecycle (placed until `completed`, polled every 10 ms) while one agent's webhooks go to a
+//!   receiver that accepts connections and never answers, against the same without it.
+//! - **Delivery memory:** the process's resident memory (Linux `/proc/self/statm`) grown by
+//!   10,000 calls settled on the manual clock with 8 events subscribed to a local receiver,
+//!   against 10,000 calls without subscriptions, each in a fresh emulator.
+//!
+//! Targets: start <= 10 ms, throughput >= 0.5x the trivial handler, lifecycle <= 50 ms,
+//! stalled receiver <= 1.5x, delivery memory <= 10 MB more.
 //! Every loop is bounded.
 
 use std::convert::Infallible;
@@ -155,7 +163,6 @@ async fn measure() -> Result<(), String> {
     client.assistants().edit(edit).await.map_err(|e| e.to_string())?;
     let mut times = Vec::with_capacity(LIFECYCLES);
     for i in 0..LIFECYCLES {
-        let before = emulator.deliveries().len();
         let started = Instant::now();
         let call = InitiateCallFromPool::new(
             "Ada",
@@ -173,7 +180,8 @@ async fn measure() -> Result<(), String> {
             serde_json::to_value(client.calling().details(CallId::new(id.as_str())).await.map_err(|e| e.to_string())?)
                 .map_err(|e| e.to_string())?;
         times.push(started.elapsed());
-        if details["data"]["call_status"] != "completed" || emulator.deliveries().len() != before + events.len() {
+        let delivered = emulator.deliveries().iter().filter(|d| d.call_id == id).count();
+        if details["data"]["call_status"] != "completed" || delivered != events.len() {
             return Err(format!("the lifecycle did not complete with {} webhooks: {details}", events.len()));
         }
     }
@@ -185,8 +193,175 @@ async fn measure() -> Result<(), String> {
         ms(times[LIFECYCLES - 1]),
         verdict(ms(times[LIFECYCLES / 2]) <= 50.0)
     ));
+
+    // Stalled receiver.
+    let mut plain = Vec::new();
+    let mut stalled = Vec::new();
+    for round in 0..6 {
+        let stall = round % 2 == 1;
+        let t = stalled_lifecycle(stall).await?;
+        if stall { stalled.push(t) } else { plain.push(t) }
+    }
+    plain.sort();
+    stalled.sort();
+    let ratio = ms(stalled[1]) / ms(plain[1]);
+    out.push_str(&format!(
+        "another agent's call lifecycle at --speed 60 with a receiver that never answers: median {:.0} ms, without it {:.0} ms: {ratio:.2}x (target <= 1.5x: {})\n",
+        ms(stalled[1]),
+        ms(plain[1]),
+        verdict(ratio <= 1.5)
+    ));
+
+    // Delivery memory.
+    let without = settled_calls_rss(false).await?;
+    let with = settled_calls_rss(true).await?;
+    let extra = (with - without) / 1e6;
+    out.push_str(&format!(
+        "RSS added by {CALLS} settled calls: {:.1} MB with 8 subscribed events, {:.1} MB without: {extra:+.1} MB (target <= 10 MB: {})\n",
+        with / 1e6,
+        without / 1e6,
+        verdict(extra <= 10.0)
+    ));
     print!("{out}");
     Ok(())
+}
+
+/// Calls settled for the delivery memory row.
+const CALLS: usize = 10_000;
+
+/// Resident memory of this process in bytes (Linux); 0 elsewhere.
+fn rss() -> f64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1).and_then(|p| p.parse::<f64>().ok()))
+        .map_or(0.0, |pages| pages * 4096.0)
+}
+
+/// RSS grown by [`CALLS`] calls placed and settled in batches, with or without 8 events
+/// subscribed to a local receiver.
+async fn settled_calls_rss(subscribed: bool) -> Result<f64, String> {
+    let emulator = Emulator::builder().max_calls(CALLS + 10).credits(1e9).start().await.map_err(|e| e.to_string())?;
+    let fx = emulator.fixtures().await;
+    let client = emulator.client();
+    let agent = fx.id::<String>("agent_id");
+    let pool = fx.id::<String>("number_pool_id");
+    let receiver = Trivial::start(Bytes::from_static(b"{}")).await?;
+    if subscribed {
+        let edit: ringg::types::AgentEdit = serde_json::from_value(json!({
+            "agent_id": agent, "operation": "edit_event_subscriptions",
+            "event_subscriptions": [{ "event_type": ["call_started", "call_ringing", "call_ongoing", "call_completed",
+                "recording_completed", "platform_analysis_completed", "client_analysis_completed", "all_processing_completed"],
+                "callback_url": format!("http://{}/hook", receiver.addr) }],
+        }))
+        .map_err(|e| e.to_string())?;
+        client.assistants().edit(edit).await.map_err(|e| e.to_string())?;
+    }
+    let before = rss();
+    for batch in 0..CALLS / 100 {
+        for i in 0..100 {
+            let n = batch * 100 + i;
+            let call = InitiateCallFromPool::new(
+                "Ada",
+                PhoneNumber::new(format!("+9196{n:08}")),
+                AgentId::new(agent.as_str()),
+                CallFrom::Pool(PoolId::new(pool.as_str())),
+            );
+            client.calling().initiate_from_pool(call).await.map_err(|e| e.to_string())?;
+        }
+        emulator.settle().await;
+    }
+    let grown = rss() - before;
+    if subscribed && emulator.deliveries().is_empty() {
+        return Err("no webhook was delivered".into());
+    }
+    receiver.stop();
+    Ok(grown)
+}
+
+/// One call of an agent without subscriptions, placed and polled until `completed` on the
+/// real clock at speed 60, while (when `stall`) another agent's 8 events go to a receiver
+/// that never answers, with calls of its own placed just before.
+async fn stalled_lifecycle(stall: bool) -> Result<Duration, String> {
+    let emulator = Emulator::builder()
+        .clock(ringg_emulator::Clock::Real { speed: 60.0 })
+        .start()
+        .await
+        .map_err(|e| e.to_string())?;
+    let fx = emulator.fixtures().await;
+    let client = emulator.client();
+    let pool = fx.id::<String>("number_pool_id");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+    let hook = format!("http://{}/hook", listener.local_addr().map_err(|e| e.to_string())?);
+    let holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        for _ in 0..256 {
+            let Ok((s, _)) = listener.accept().await else { return };
+            held.push(s);
+        }
+    });
+    let make_agent = |name: &str| {
+        let body = json!({ "agent_name": name, "introduction_and_objective": "x", "response_guidelines": "x", "task": "x",
+            "primary_language": "en-IN", "voice_id": fx.id::<String>("voice_id"), "intro_message": "Hi" });
+        let client = client.clone();
+        async move {
+            let body: ringg::types::AgentCreate = serde_json::from_value(body).map_err(|e| e.to_string())?;
+            let made = serde_json::to_value(client.assistants().create(body).await.map_err(|e| e.to_string())?)
+                .map_err(|e| e.to_string())?;
+            Ok::<String, String>(made["data"]["id"].as_str().unwrap_or("").to_string())
+        }
+    };
+    let place = |agent: String, to: String| {
+        let client = client.clone();
+        let pool = pool.clone();
+        async move {
+            let call = InitiateCallFromPool::new(
+                "Ada",
+                PhoneNumber::new(to),
+                AgentId::new(agent),
+                CallFrom::Pool(PoolId::new(pool)),
+            );
+            let placed = client.calling().initiate_from_pool(call).await.map_err(|e| e.to_string())?;
+            Ok::<String, String>(
+                serde_json::to_value(placed).map_err(|e| e.to_string())?["data"]["call_id"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+            )
+        }
+    };
+    if stall {
+        let stalled = make_agent("Stalled").await?;
+        let edit: ringg::types::AgentEdit = serde_json::from_value(json!({
+            "agent_id": stalled, "operation": "edit_event_subscriptions",
+            "event_subscriptions": [{ "event_type": ["call_started", "call_ringing", "call_ongoing", "call_completed",
+                "recording_completed", "platform_analysis_completed", "client_analysis_completed", "all_processing_completed"],
+                "callback_url": hook }],
+        }))
+        .map_err(|e| e.to_string())?;
+        client.assistants().edit(edit).await.map_err(|e| e.to_string())?;
+        for n in 0..5 {
+            place(stalled.clone(), format!("+91955000000{n}")).await?;
+        }
+    }
+    let other = make_agent("Other").await?;
+    let started = Instant::now();
+    let id = place(other, "+919550000099".into()).await?;
+    // About 0.83 s at speed 60; bounded at 60 s.
+    loop {
+        let d =
+            serde_json::to_value(client.calling().details(CallId::new(id.as_str())).await.map_err(|e| e.to_string())?)
+                .map_err(|e| e.to_string())?;
+        if d["data"]["call_status"] == "completed" {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            return Err("the call did not complete within 60 s".into());
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let took = started.elapsed();
+    holder.abort();
+    Ok(took)
 }
 
 fn ms(d: Duration) -> f64 {

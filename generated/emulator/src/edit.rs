@@ -136,8 +136,9 @@ pub(crate) fn edit_agent(st: &mut State, b: &Value) -> Result<Reply, ApiError> {
             st.agent_mut(&id).expect("found above")["whitelisted_domains"] = Value::Array(domains);
         }
         "edit_event_subscriptions" => {
+            let subs = latest_subscription_wins(b["event_subscriptions"].as_array().cloned().unwrap_or_default());
             let a = st.agent_mut(&id).expect("found above");
-            active(a)["event_subscriptions"] = b["event_subscriptions"].clone();
+            active(a)["event_subscriptions"] = Value::Array(subs);
         }
         "edit_call_config" => {
             let a = st.agent_mut(&id).expect("found above");
@@ -176,6 +177,29 @@ fn generic(st: &mut State, id: &str, b: &Value) {
             active(a)[k.as_str()] = v.clone();
         }
     }
+}
+
+/// One URL per event type: an event type named by several subscriptions stays only with the
+/// last one (subscribing it again moves it), and a subscription left with no event type is
+/// dropped. A single-string `event_type` stays a string.
+fn latest_subscription_wins(mut subs: Vec<Value>) -> Vec<Value> {
+    let mut claimed: Vec<Value> = Vec::new();
+    let mut keep = vec![true; subs.len()];
+    for (n, sub) in subs.iter_mut().enumerate().rev() {
+        match sub.get_mut("event_type") {
+            Some(Value::Array(types)) => {
+                types.retain(|t| !claimed.contains(t));
+                claimed.extend(types.iter().cloned());
+                keep[n] = !types.is_empty();
+            }
+            Some(t @ Value::String(_)) => {
+                keep[n] = !claimed.contains(t);
+                claimed.push(t.clone());
+            }
+            _ => {}
+        }
+    }
+    subs.into_iter().zip(keep).filter_map(|(s, k)| k.then_some(s)).collect()
 }
 
 /// Deep merge: objects merge key by key, anything else replaces.

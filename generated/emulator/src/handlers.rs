@@ -23,6 +23,7 @@ pub(crate) enum Reply {
     Json(Value),
     /// JSON already serialised.
     Text(String),
+    /// A file: its name (for `Content-Disposition`) and bytes; the media type is the spec's.
     Bytes(&'static str, Vec<u8>),
 }
 
@@ -41,6 +42,15 @@ fn not_found(what: &str, id: &str) -> ApiError {
     err(404, format!("{what} `{id}` not found"))
 }
 
+/// An id in a request body that names nothing: 400, as the spec documents for bodies (404 is
+/// for ids in the path), with the field named.
+fn unknown(field: &str, id: &str) -> ApiError {
+    ApiError {
+        status: 400,
+        detail: json!([{ "loc": ["body", field], "msg": format!("`{id}` does not exist"), "type": "not_found" }]),
+    }
+}
+
 type Out = Result<Reply, ApiError>;
 
 /// A string field of a JSON object, or `""`.
@@ -54,11 +64,26 @@ const ITEMS_SLOT: &str = "__items__";
 /// Keys of a stored agent that the API does not show.
 const INTERNAL: &[&str] = &["call_count"];
 
+/// What a masked subscription header value reads as.
+pub(crate) const MASKED: &str = "********";
+
+/// The agent as the API shows it: internal keys removed and subscription header values
+/// masked, as Ringg masks them on read (deliveries still send the real values).
 fn public_agent(a: &Value) -> Value {
     let mut a = a.clone();
     if let Some(o) = a.as_object_mut() {
         for k in INTERNAL {
             o.remove(*k);
+        }
+    }
+    if let Some(versions) = a.get_mut("version_details").and_then(Value::as_object_mut) {
+        for v in versions.values_mut() {
+            for sub in v.get_mut("event_subscriptions").and_then(Value::as_array_mut).into_iter().flatten() {
+                for h in sub.get_mut("headers").and_then(Value::as_object_mut).into_iter().flat_map(|h| h.values_mut())
+                {
+                    *h = json!(MASKED);
+                }
+            }
         }
     }
     a
@@ -154,10 +179,13 @@ pub(crate) fn handle(st: &mut State, op: &str, r: &Req) -> Out {
         "assistants.update" => update_agent(st, &r.params["agent_id"], r.body),
         "assistants.delete" => {
             let id = &r.params["agent_id"];
-            let before = st.agents.len();
-            st.agents.retain(|a| a["id"] != id.as_str());
-            if st.agents.len() == before {
+            let Some(at) = st.agents.iter().position(|a| a["id"] == id.as_str()) else {
                 return Err(not_found("agent", id));
+            };
+            let agent = st.agents.remove(at);
+            // Calls already placed finish and report to the agent's subscriptions.
+            if st.calls.iter().any(|c| c.agent_id == *id) {
+                st.retired_agents.push(agent);
             }
             for n in &mut st.numbers {
                 if n["agent"]["id"] == id.as_str() {
@@ -487,7 +515,7 @@ fn update_agent(st: &mut State, id: &str, b: &Value) -> Out {
 
 fn initiate(st: &mut State, op: &str, b: &Value) -> Out {
     let agent_id = s(b, "agent_id").to_string();
-    let agent = st.agent(&agent_id).ok_or_else(|| not_found("agent", &agent_id))?;
+    let agent = st.agent(&agent_id).ok_or_else(|| unknown("agent_id", &agent_id))?;
     if s(agent, "agent_type") == "inbound" {
         return Err(err(400, format!("agent `{agent_id}` is an inbound agent and cannot place calls")));
     }
@@ -503,7 +531,7 @@ fn initiate(st: &mut State, op: &str, b: &Value) -> Out {
                 .iter()
                 .find(|n| n["id"] == id)
                 .map(|n| s(n, "number").to_string())
-                .ok_or_else(|| not_found("number", id))?
+                .ok_or_else(|| unknown("from_number_id", id))?
         }
         (_, ["from_number"]) => s(b, "from_number").to_string(),
         ("calling.initiate_from_pool", ["number_pool_id"]) => {
@@ -512,7 +540,7 @@ fn initiate(st: &mut State, op: &str, b: &Value) -> Out {
                 .iter()
                 .find(|n| n["number_pool_id"] == id)
                 .map(|n| s(n, "number").to_string())
-                .ok_or_else(|| not_found("number pool", id))?
+                .ok_or_else(|| unknown("number_pool_id", id))?
         }
         _ => {
             let allowed = if op == "calling.initiate" {
@@ -627,8 +655,13 @@ pub(crate) fn callback_payload(st: &State, i: usize) -> Value {
 }
 
 /// `call_retry_config.retry_not_picked` minutes, else the default.
+/// The value was range-checked when the request was validated; a stored value that is not a
+/// whole number of minutes, or too large, falls back to the default rather than overflowing.
 fn retry_delay(config: &Value) -> u64 {
-    config["call_retry_config"]["retry_not_picked"].as_u64().unwrap_or(RETRY_DEFAULT_MIN) * 60_000
+    config["call_retry_config"]["retry_not_picked"]
+        .as_u64()
+        .and_then(|m| m.checked_mul(60_000))
+        .unwrap_or(RETRY_DEFAULT_MIN * 60_000)
 }
 
 pub(crate) fn valid_number(n: &str) -> bool {
@@ -651,7 +684,7 @@ fn terminate(st: &mut State, pick: impl Fn(&crate::state::Call) -> bool) -> Out 
 
 /// Indices of the calls a history-style query selects, newest first.
 pub(crate) fn filtered_calls(st: &State, q: &Map<String, Value>) -> Result<Vec<usize>, ApiError> {
-    let date = |key: &str, end: bool| -> Result<Option<u64>, ApiError> {
+    let date = |key: &str, end: bool| -> Result<Option<i64>, ApiError> {
         match q.get(key).and_then(Value::as_str) {
             None => Ok(None),
             Some(t) => crate::time::parse(t, end).map(Some).ok_or_else(|| ApiError {
@@ -674,8 +707,9 @@ pub(crate) fn filtered_calls(st: &State, q: &Map<String, Value>) -> Result<Vec<u
     let mut out: Vec<usize> = (0..st.calls.len())
         .filter(|&i| {
             let c = &st.calls[i];
-            from.is_none_or(|f| c.created_ms >= f)
-                && to.is_none_or(|t| c.created_ms <= t)
+            let at = i64::try_from(c.created_ms).unwrap_or(i64::MAX);
+            from.is_none_or(|f| at >= f)
+                && to.is_none_or(|t| at <= t)
                 && (agents.is_empty() || agents.contains(&c.agent_id.as_str()))
                 && status.is_none_or(|s| c.status == s)
                 && bulk.is_none_or(|b| c.bulk_list_id.as_deref() == Some(b))
@@ -768,7 +802,7 @@ fn analysis_data(st: &State, i: usize) -> Value {
 /// schema (from the spec), with the event tag.
 pub(crate) fn webhook_payload(st: &State, i: usize, event_type: &str) -> Value {
     let c = &st.calls[i];
-    let agent = st.agent(&c.agent_id);
+    let agent = st.agent_or_retired(&c.agent_id);
     let completed = c.status == "completed";
     let mut all = json!({
         "call_id": c.id, "call_sid": format!("CA{}", c.id.replace('-', "")), "agent_id": c.agent_id,
@@ -782,7 +816,8 @@ pub(crate) fn webhook_payload(st: &State, i: usize, event_type: &str) -> Value {
     });
     if completed {
         all["transcript"] = transcript(st, i);
-        all["recording_url"] = json!(recording_url(st, i));
+        // The recording is processed after the call: `call_completed` carries null.
+        all["recording_url"] = if event_type == "call_completed" { Value::Null } else { json!(recording_url(st, i)) };
         all["recording_duration"] = json!(c.duration_s);
         all["agent_message_count"] = json!(2);
         all["user_message_count"] = json!(1);
@@ -851,7 +886,7 @@ fn download(st: &State, q: &Map<String, Value>) -> Out {
         )?;
     }
     let bytes = w.into_inner().map_err(|e| err(500, format!("writing CSV failed: {e}")))?;
-    Ok(Reply::Bytes("text/csv", bytes))
+    Ok(Reply::Bytes("call_history.csv", bytes))
 }
 
 /// One uploaded file of a form field.
@@ -873,7 +908,7 @@ fn save_campaign(st: &mut State, op: &str, r: &Req) -> Out {
     let b = r.body;
     let agent_id = s(b, "agent_id").to_string();
     if st.agent(&agent_id).is_none() {
-        return Err(not_found("agent", &agent_id));
+        return Err(unknown("agent_id", &agent_id));
     }
     let part = file(r, "file")?;
     if part.data.len() > MAX_CSV_BYTES {
@@ -942,6 +977,7 @@ fn save_campaign(st: &mut State, op: &str, r: &Req) -> Out {
     }
     let total = rows.len() + bad.len();
     let large = op == "campaigns.upload_csv";
+    let window = campaign_window(st, b)?;
     let id = st.new_id();
     let created = st.now_ms;
     st.campaigns.push(Campaign {
@@ -953,6 +989,7 @@ fn save_campaign(st: &mut State, op: &str, r: &Req) -> Out {
         created_ms: created,
         start_time: b.get("campaign_start_time").and_then(Value::as_str).map(str::to_string),
         end_time: b.get("campaign_end_time").and_then(Value::as_str).map(str::to_string),
+        window,
         started: false,
         large,
         deleted: false,
@@ -962,7 +999,7 @@ fn save_campaign(st: &mut State, op: &str, r: &Req) -> Out {
     });
     let c = st.campaigns.len() - 1;
     if large {
-        st.schedule(created + PROCESSING_STEP_MS, Event::Upload(c));
+        st.schedule(created.saturating_add(PROCESSING_STEP_MS), Event::Upload(c));
         return Ok(Reply::Json(upload_json(st, c)));
     }
     let camp = &st.campaigns[c];
@@ -1020,16 +1057,20 @@ fn campaign_json(st: &State, c: usize, counts: bool) -> Value {
 }
 
 /// Places one call per row of a campaign; the campaign's concurrency decides how many ring at
-/// once.
-fn launch(st: &mut State, c: usize, from: &str) -> Result<(), ApiError> {
-    let needed = st.campaigns[c].rows.len() as f64 * st.config.credits_per_minute;
+/// once. Everything is checked first (the agent, credits, the call cap, the retry delay) and
+/// only then is anything changed, so a refused start leaves the campaign as it was.
+fn launch(st: &mut State, c: usize, agent_id: &str, from: &str, concurrency: Option<usize>) -> Result<(), ApiError> {
+    let agent = st.agent(agent_id).ok_or_else(|| unknown("agent_id", agent_id))?;
+    let retry = retry_delay(&agent["version_details"][s(agent, "active_agent_version_id")]["call_config"]);
+    let rows = st.campaigns[c].rows.len();
+    let needed = rows as f64 * st.config.credits_per_minute;
     if st.credits < needed {
         return Err(err(
             402,
             format!("insufficient credits: the campaign needs {needed}, the workspace has {}", st.credits),
         ));
     }
-    if st.calls.len() + st.campaigns[c].rows.len() > st.config.max_calls {
+    if st.calls.len().saturating_add(rows) > st.config.max_calls {
         return Err(err(
             400,
             format!(
@@ -1038,21 +1079,69 @@ fn launch(st: &mut State, c: usize, from: &str) -> Result<(), ApiError> {
             ),
         ));
     }
-    st.campaigns[c].started = true;
-    let agent_id = st.campaigns[c].agent_id.clone();
-    let retry = retry_delay(
-        &st.agent(&agent_id)
-            .map(|a| a["version_details"][s(a, "active_agent_version_id")]["call_config"].clone())
-            .unwrap_or(Value::Null),
-    );
+    let camp = &mut st.campaigns[c];
+    camp.agent_id = agent_id.to_string();
+    if let Some(n) = concurrency {
+        camp.concurrency = n.max(1);
+    }
+    camp.started = true;
+    let (opens, closes) = camp.window;
+    for at in [opens, closes].into_iter().flatten() {
+        st.schedule(at, Event::Campaign(c));
+    }
     for row in st.campaigns[c].rows.clone() {
         let name = row.get("callee_name").and_then(Value::as_str).unwrap_or("").to_string();
         let to = s(&Value::Object(row.clone()), "mobile_number").to_string();
-        let i = st.add_call(&agent_id, &name, &to, from, row, Some(c), retry).map_err(|e| err(400, e))?;
-        st.campaigns[c].calls.push(i);
+        // Cannot fail: the cap was checked above for every row.
+        if let Ok(i) = st.add_call(agent_id, &name, &to, from, row, Some(c), retry) {
+            st.campaigns[c].calls.push(i);
+        }
     }
-    st.pump_campaign(c);
+    for j in st.pump_campaign(c) {
+        st.schedule(st.now_ms, Event::Deliver(j));
+    }
     Ok(())
+}
+
+/// A campaign's window from a body's `campaign_start_time` and `campaign_end_time`
+/// (`DD/MM/YYYY, HH:MM` in `call_config.call_time.timezone`, by default `Asia/Kolkata`):
+/// 400 naming the field when a time is not in that form, the start is past, or the end is not
+/// after the start.
+fn campaign_window(st: &State, b: &Value) -> Result<(Option<u64>, Option<u64>), ApiError> {
+    let zone = b["call_config"]["call_time"]["timezone"].as_str().unwrap_or("Asia/Kolkata");
+    let bad = |field: &str, msg: String| ApiError {
+        status: 400,
+        detail: json!([{ "loc": ["body", field], "msg": msg, "type": "value_error" }]),
+    };
+    let read = |field: &str| -> Result<Option<i64>, ApiError> {
+        match b.get(field).and_then(Value::as_str) {
+            None => Ok(None),
+            Some(t) => crate::time::campaign_time(t, zone).map(Some).ok_or_else(|| {
+                bad(
+                    field,
+                    format!(
+                        "`{t}` is not a time `DD/MM/YYYY, HH:MM` in the time zone `{zone}` (the emulator knows {})",
+                        crate::time::zone_names()
+                    ),
+                )
+            }),
+        }
+    };
+    let (start, end) = (read("campaign_start_time")?, read("campaign_end_time")?);
+    let now = i64::try_from(st.now_ms).unwrap_or(i64::MAX);
+    if let Some(s) = start.filter(|&s| s < now) {
+        return Err(bad(
+            "campaign_start_time",
+            format!("the start {} is in the past (now is {})", crate::time::format(s.max(0) as u64), st.now()),
+        ));
+    }
+    if let (Some(s), Some(e)) = (start, end)
+        && e <= s
+    {
+        return Err(bad("campaign_end_time", "the end must be after the start".into()));
+    }
+    let ms = |v: Option<i64>| v.map(|v| u64::try_from(v).unwrap_or(0));
+    Ok((ms(start), ms(end)))
 }
 
 fn first_number(st: &State, b: &Value) -> String {
@@ -1068,21 +1157,17 @@ fn first_number(st: &State, b: &Value) -> String {
 
 fn start_campaign(st: &mut State, b: &Value) -> Out {
     let id = s(b, "list_id");
-    let c = st
-        .campaigns
-        .iter()
-        .position(|c| c.id == id && !c.large && !c.deleted)
-        .ok_or_else(|| not_found("campaign", id))?;
+    let c =
+        st.campaigns.iter().position(|c| c.id == id && !c.large && !c.deleted).ok_or_else(|| unknown("list_id", id))?;
     let agent = s(b, "agent_id");
     if st.agent(agent).is_none() {
-        return Err(not_found("agent", agent));
+        return Err(unknown("agent_id", agent));
     }
     if st.campaigns[c].started {
         return Err(err(400, "the campaign has already been started"));
     }
-    st.campaigns[c].agent_id = agent.to_string();
     let from = first_number(st, b);
-    launch(st, c, &from)?;
+    launch(st, c, agent, &from, None)?;
     let ongoing = st.calls.iter().any(|c| c.status == "ongoing");
     Ok(Reply::Json(json!({ "status": "campaign registered successfully!", "has_ongoing_calls": ongoing })))
 }
@@ -1095,7 +1180,8 @@ fn start_large(st: &mut State, b: &Value) -> Out {
             detail: json!([{ "loc": ["body"], "msg": "send exactly one of `from_numbers` and `number_pool_id`", "type": "value_error" }]),
         });
     }
-    let c = upload(st, s(b, "bulk_list_id"))?;
+    let id = s(b, "bulk_list_id");
+    let c = st.campaigns.iter().position(|c| c.id == id && c.large).ok_or_else(|| unknown("bulk_list_id", id))?;
     if st.campaigns[c].upload_status != "ready" {
         return Err(err(
             400,
@@ -1104,15 +1190,26 @@ fn start_large(st: &mut State, b: &Value) -> Out {
     }
     let agent = s(b, "agent_id");
     if st.agent(agent).is_none() {
-        return Err(not_found("agent", agent));
+        return Err(unknown("agent_id", agent));
     }
-    st.campaigns[c].agent_id = agent.to_string();
-    if let Some(p) = b["concurrency_percentage"].as_f64() {
-        let n = (st.campaigns[c].rows.len() as f64 * p / 100.0).ceil() as usize;
-        st.campaigns[c].concurrency = n.max(1);
-    }
+    let window = campaign_window(st, b)?;
+    // `concurrency_percentage` is 0 to 100 by the schema; the float-to-integer conversion
+    // saturates, so no value can overflow.
+    let concurrency = b["concurrency_percentage"]
+        .as_f64()
+        .map(|p| (st.campaigns[c].rows.len() as f64 * p.clamp(0.0, 100.0) / 100.0).ceil() as usize);
     let from = first_number(st, b);
-    launch(st, c, &from)?;
+    let kept = std::mem::replace(&mut st.campaigns[c].window, window);
+    if let Err(e) = launch(st, c, agent, &from, concurrency) {
+        st.campaigns[c].window = kept;
+        return Err(e);
+    }
+    if let Some(t) = b.get("campaign_start_time").and_then(Value::as_str) {
+        st.campaigns[c].start_time = Some(t.to_string());
+    }
+    if let Some(t) = b.get("campaign_end_time").and_then(Value::as_str) {
+        st.campaigns[c].end_time = Some(t.to_string());
+    }
     st.campaigns[c].upload_status = "completed";
     Ok(Reply::Json(
         json!({ "message": "Campaign calls scheduled", "bulk_list_id": st.campaigns[c].id, "status": "ongoing" }),
@@ -1179,7 +1276,7 @@ fn create_kb(st: &mut State, r: &Req) -> Out {
         "files": files, "urls": urls, "faqs": faqs,
     }));
     let k = st.kbs.len() - 1;
-    st.schedule(st.now_ms + PROCESSING_STEP_MS, Event::Kb(k));
+    st.schedule(st.now_ms.saturating_add(PROCESSING_STEP_MS), Event::Kb(k));
     Ok(Reply::Json(
         json!({ "kb_id": id, "processing_status": "pending", "files_queued": queued, "message": "Knowledge base created" }),
     ))
@@ -1207,7 +1304,7 @@ fn edit_kb(st: &mut State, r: &Req) -> Out {
     st.kbs[k]["updated_at"] = json!(st.now());
     if queued > 0 {
         st.kbs[k]["status"] = json!("pending");
-        st.schedule(st.now_ms + PROCESSING_STEP_MS, Event::Kb(k));
+        st.schedule(st.now_ms.saturating_add(PROCESSING_STEP_MS), Event::Kb(k));
     }
     Ok(Reply::Json(json!({ "items_removed": removed, "new_files_queued": queued, "new_files": files })))
 }
@@ -1279,7 +1376,39 @@ pub(crate) fn seed_voices() -> Vec<Value> {
             json!({ "id": id, "name": "Second voice", "languages": [a["secondary_language"]], "gender": "male" }),
         );
     }
+    // Every other voice a spec example names (the create and edit examples'), speaking every
+    // language, so that each request example is accepted as it is written.
+    let languages = crate::server::document().schemas.get("Language").map(|l| l["enum"].clone()).unwrap_or(json!([]));
+    let mut named = Vec::new();
+    for (_, text) in crate::spec::TYPE_EXAMPLES.iter().chain(crate::spec::EXAMPLES) {
+        if let Ok(v) = serde_json::from_str::<Value>(text) {
+            voice_ids(&v, &mut named);
+        }
+    }
+    for id in named {
+        if !voices.iter().any(|v| v["id"] == id.as_str()) {
+            voices.push(json!({ "id": id, "name": format!("Voice {}", voices.len() + 1), "languages": languages, "gender": "female" }));
+        }
+    }
     voices
+}
+
+/// The values of `voice_id` and `secondary_voice_id` keys anywhere in an example.
+fn voice_ids(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(o) => {
+            for (k, x) in o {
+                match (k.as_str(), x.as_str()) {
+                    ("voice_id" | "secondary_voice_id", Some(id)) if !id.is_empty() && !out.iter().any(|o| o == id) => {
+                        out.push(id.to_string())
+                    }
+                    _ => voice_ids(x, out),
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| voice_ids(x, out)),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -1290,7 +1419,7 @@ mod tests {
     /// Every operation of the route table has behaviour: none falls through to the 501 arm.
     #[test]
     fn every_operation_of_the_spec_is_handled() {
-        let config = Config { max_calls: 10, credits_per_minute: 1.0, campaign_concurrency: 1 };
+        let config = Config { max_calls: 10, credits_per_minute: 1.0, campaign_concurrency: 1, delivery_record: 10 };
         for route in crate::spec::ROUTES {
             let mut st = State::new("k".into(), 1, 0, None, config.clone());
             let params = route

@@ -118,6 +118,11 @@ pub struct EmulatorBuilder {
     port: u16,
     start_ms: Option<u64>,
     check_responses: bool,
+    header_read_timeout: Duration,
+    body_read_timeout: Duration,
+    max_bytes_in_flight: usize,
+    delivery_timeout: Duration,
+    delivery_record: usize,
 }
 
 impl Default for EmulatorBuilder {
@@ -133,6 +138,11 @@ impl Default for EmulatorBuilder {
             port: 0,
             start_ms: None,
             check_responses: false,
+            header_read_timeout: Duration::from_secs(30),
+            body_read_timeout: Duration::from_secs(60),
+            max_bytes_in_flight: 64 * 1024 * 1024,
+            delivery_timeout: Duration::from_secs(30),
+            delivery_record: 1_000,
         }
     }
 }
@@ -205,6 +215,44 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How long a client may take to send a request's line and headers (default 30 s); slower
+    /// connections are closed. It also closes keep-alive connections idle that long.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long a client may take to send a request's body once its headers are in (default
+    /// 60 s); a slower body answers 408.
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = timeout;
+        self
+    }
+
+    /// Request body bytes held in memory at once over all connections (default 64 MiB, at least
+    /// one largest body, 16 MiB). Requests beyond it wait for earlier ones to finish.
+    pub fn max_bytes_in_flight(mut self, bytes: usize) -> Self {
+        self.max_bytes_in_flight = bytes.max(server::MAX_BODY);
+        self
+    }
+
+    /// How long one webhook or callback attempt may take, connecting included (default 30 s,
+    /// the answer window the spec gives receivers). On the manual clock `advance` and `settle`
+    /// wait for the attempts they cause, so tests with receivers that never answer can shorten
+    /// it.
+    pub fn delivery_timeout(mut self, timeout: Duration) -> Self {
+        self.delivery_timeout = timeout;
+        self
+    }
+
+    /// How many finished deliveries [`Emulator::deliveries`] and
+    /// [`Emulator::failed_deliveries`] keep (default 1,000); older ones are forgotten, so a
+    /// long run's memory stays flat.
+    pub fn delivery_record(mut self, deliveries: usize) -> Self {
+        self.delivery_record = deliveries;
+        self
+    }
+
     /// Starts the emulator.
     pub async fn start(self) -> std::io::Result<Emulator> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
@@ -219,15 +267,27 @@ impl EmulatorBuilder {
             max_calls: self.max_calls,
             credits_per_minute: self.credits_per_minute,
             campaign_concurrency: self.campaign_concurrency,
+            delivery_record: self.delivery_record,
         };
         let mut st = State::new(String::new(), self.seed, start_ms, self.credits, config);
         st.key = self.api_key.unwrap_or_else(|| format!("rk_emu_{}", st.new_id().replace('-', "")));
-        if st.voices.is_empty() {
-            st.voices = handlers::seed_voices();
+        for v in handlers::seed_voices() {
+            if !st.voices.iter().any(|x| x["id"] == v["id"]) {
+                st.voices.push(v);
+            }
         }
         handlers::seed_agent(&mut st);
         let shared = Arc::new(Shared {
             state: std::sync::Mutex::new(st),
+            dispatch: Default::default(),
+            idle: tokio::sync::Notify::new(),
+            manual: matches!(self.clock, Clock::Manual),
+            limits: server::Limits {
+                header_read_timeout: self.header_read_timeout,
+                body_read_timeout: self.body_read_timeout,
+                in_flight: Arc::new(tokio::sync::Semaphore::new(self.max_bytes_in_flight.max(server::MAX_BODY))),
+                delivery_timeout: self.delivery_timeout,
+            },
             served: Default::default(),
             drive: Default::default(),
             check_responses: self.check_responses,
@@ -250,35 +310,53 @@ async fn tick(shared: Arc<Shared>, speed: f64) {
     let base = shared.lock().now_ms;
     loop {
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let target = base + (started.elapsed().as_secs_f64() * speed * 1000.0) as u64;
+        // Float to integer saturates; the sum cannot overflow.
+        let target = base.saturating_add((started.elapsed().as_secs_f64() * speed * 1000.0) as u64);
         run_until(&shared, target).await;
     }
 }
 
-/// Applies every event due by `target` in time order, delivering the webhooks they cause, then
-/// sets the clock to `target`.
-async fn run_until(shared: &Shared, target: u64) {
+/// Applies every event due by `target` in time order, handing the deliveries they cause to the
+/// per-receiver queues, then sets the clock to `target`. Deliveries never hold up events. On
+/// the manual clock it then waits for those deliveries (each bounded by the delivery timeout)
+/// and applies the retries they scheduled by `target`, so what `advance` and `settle` leave
+/// behind does not depend on how fast receivers answer.
+async fn run_until(shared: &Arc<Shared>, target: u64) {
     let _driving = shared.drive.lock().await;
     loop {
-        let jobs = {
+        let batch = {
             let mut st = shared.lock();
             match st.next_due() {
                 Some(at) if at <= target => {
-                    let std::cmp::Reverse((at, _, event)) = st.events.pop().expect("peeked");
+                    let Some(std::cmp::Reverse((at, _, event))) = st.events.pop() else { continue };
                     st.now_ms = st.now_ms.max(at);
-                    let ids = st.apply(event);
+                    // A bug in one event must not stop the clock for every other call.
+                    let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| st.apply(event.clone())));
                     st.rev += 1;
-                    ids.into_iter().map(|j| (j, st.jobs[j].clone())).collect::<Vec<_>>()
+                    match applied {
+                        Ok(ids) => Some((ids, st.now_ms)),
+                        Err(_) => {
+                            eprintln!("ringg-emulator: BUG: applying {event:?} panicked; the event is dropped");
+                            Some((Vec::new(), st.now_ms))
+                        }
+                    }
                 }
-                _ => {
-                    st.now_ms = st.now_ms.max(target);
-                    return;
-                }
+                _ => None,
             }
         };
-        for (j, job) in jobs {
-            let result = webhooks::deliver(&job).await;
-            shared.lock().record_attempt(j, result);
+        match batch {
+            Some((ids, at)) => webhooks::dispatch(shared, ids, at),
+            None => {
+                if shared.manual {
+                    webhooks::idle(shared).await;
+                    if shared.lock().next_due().is_some_and(|at| at <= target) {
+                        continue;
+                    }
+                }
+                let mut st = shared.lock();
+                st.now_ms = st.now_ms.max(target);
+                return;
+            }
         }
     }
 }
@@ -361,14 +439,15 @@ impl Emulator {
 
     /// Moves the clock forward, applying every call transition and webhook due meanwhile.
     pub async fn advance(&self, by: Duration) {
-        let target = self.shared.lock().now_ms + by.as_millis() as u64;
+        let by = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        let target = self.shared.lock().now_ms.saturating_add(by);
         run_until(&self.shared, target).await;
     }
 
     /// Runs the clock until nothing is scheduled any more: every call settled, every webhook
     /// delivered or given up, every upload processed. Bounded to 30 emulator days.
     pub async fn settle(&self) {
-        let limit = self.shared.lock().now_ms + 30 * 86_400_000;
+        let limit = self.shared.lock().now_ms.saturating_add(30 * 86_400_000);
         loop {
             let next = self.shared.lock().next_due();
             match next {
@@ -376,6 +455,7 @@ impl Emulator {
                 _ => break,
             }
         }
+        webhooks::idle(&self.shared).await;
     }
 
     /// Emulator time, as Ringg formats it.
@@ -406,22 +486,24 @@ impl Emulator {
         self.shared.lock().faults.entry(route.op).or_default().extend(std::iter::repeat_n(fault, times));
     }
 
-    /// Every webhook delivery the receiver accepted (2xx).
+    /// Every webhook delivery the receiver accepted (2xx), oldest first, of the last
+    /// [`EmulatorBuilder::delivery_record`] finished ones.
     pub fn deliveries(&self) -> Vec<Delivery> {
         self.collect_deliveries(|j| j.done && j.last_status.is_some_and(|s| (200..300).contains(&s)))
     }
 
-    /// Every webhook delivery that failed for good (all attempts used).
+    /// Every webhook delivery that failed for good (all attempts used), oldest first, of the
+    /// last [`EmulatorBuilder::delivery_record`] finished ones.
     pub fn failed_deliveries(&self) -> Vec<Delivery> {
         self.collect_deliveries(|j| j.done && !j.last_status.is_some_and(|s| (200..300).contains(&s)))
     }
 
     fn collect_deliveries(&self, pick: impl Fn(&state::Job) -> bool) -> Vec<Delivery> {
-        self.shared
-            .lock()
-            .jobs
-            .iter()
-            .filter(|j| pick(j))
+        let st = self.shared.lock();
+        let mut done: Vec<&state::Job> = st.finished.iter().filter(|j| pick(j)).collect();
+        // In the order the deliveries were created, however long each receiver took.
+        done.sort_by_key(|j| j.id);
+        done.into_iter()
             .map(|j| Delivery {
                 event_type: j.event_type.clone(),
                 call_id: j.call_id.clone(),
@@ -509,6 +591,7 @@ impl Emulator {
                 created_ms,
                 start_time: None,
                 end_time: None,
+                window: (None, None),
                 started: false,
                 large,
                 deleted: false,
@@ -519,6 +602,10 @@ impl Emulator {
             ids.insert(if large { "bulk_list_id" } else { "list_id" }.into(), json!(id));
         }
         ids.insert("campaign_id".into(), ids["list_id"].clone());
+        // A campaign window that opens in an hour and lasts a day.
+        let opens = st.now_ms.saturating_add(3_600_000);
+        ids.insert("campaign_start_time".into(), json!(time::campaign_format(opens)));
+        ids.insert("campaign_end_time".into(), json!(time::campaign_format(opens.saturating_add(86_400_000))));
         let from = number["number"].as_str().unwrap_or("+10000000000").to_string();
         // The calls count against the call cap; with too small a cap they are left out.
         if let Ok(pending) = st.add_call(&agent_id, "Grace", "+919812345678", &from, Map::new(), None, 60_000) {
@@ -552,7 +639,9 @@ pub struct Fixtures {
 
 impl Fixtures {
     /// The id for a field or parameter name (`agent_id`, `kb_id`, `list_id`, `bulk_list_id`,
-    /// `id` for a call, ...); an unknown name gives a placeholder the emulator will not find.
+    /// `id` for a call, ...), or a campaign window the emulator accepts (`campaign_start_time`,
+    /// `campaign_end_time`: an hour from now, for a day); an unknown name gives a placeholder
+    /// the emulator will not find.
     pub fn id<T: From<String>>(&self, name: &str) -> T {
         T::from(self.ids.get(name).and_then(Value::as_str).map_or_else(|| format!("unknown-{name}"), str::to_string))
     }

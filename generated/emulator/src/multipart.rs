@@ -26,22 +26,32 @@ pub(crate) fn boundary(content_type: &str) -> Option<String> {
     })
 }
 
-/// Splits a body into parts; `Err` says what is malformed.
+/// Splits a body into parts; `Err` says what is malformed. Every index is checked before it is
+/// used: a truncated or misordered body is an `Err`, never a slice out of range.
 pub(crate) fn parse(body: &Bytes, boundary: &str) -> Result<Vec<Part>, String> {
+    if boundary.is_empty() || boundary.len() > 200 {
+        return Err("the multipart boundary is empty or longer than 200 characters".into());
+    }
     let delimiter = format!("--{boundary}");
     let d = delimiter.as_bytes();
     let mut parts = Vec::new();
     let mut at = find(body, d, 0).ok_or("the body does not contain the multipart boundary")? + d.len();
     loop {
-        if body[at..].starts_with(b"--") {
+        let rest = body.get(at..).unwrap_or_default();
+        if rest.starts_with(b"--") {
             return Ok(parts);
         }
-        let start = at + if body[at..].starts_with(b"\r\n") { 2 } else { 0 };
+        let start = at + if rest.starts_with(b"\r\n") { 2 } else { 0 };
         let next = find(body, d, start).ok_or("a multipart part is not terminated by the boundary")?;
-        let end = if next >= 2 && &body[next - 2..next] == b"\r\n" { next - 2 } else { next };
-        let head_end =
-            find(body, b"\r\n\r\n", start).filter(|&h| h <= end).ok_or("a multipart part has no header block")?;
-        let head = String::from_utf8_lossy(&body[start..head_end]);
+        let end =
+            if next >= start + 2 && body.get(next - 2..next) == Some(b"\r\n".as_slice()) { next - 2 } else { next };
+        // The header block ends at the first empty line; a part whose headers run straight into
+        // the next boundary has an empty body.
+        let head_end = find(body, b"\r\n\r\n", start)
+            .filter(|&h| h <= end)
+            .or_else(|| find(body, b"\r\n", start).filter(|&h| h + 2 == next))
+            .ok_or("a multipart part has no header block")?;
+        let head = String::from_utf8_lossy(body.get(start..head_end).unwrap_or_default());
         let mut name = None;
         let mut file_name = None;
         for line in head.split("\r\n") {
@@ -60,7 +70,8 @@ pub(crate) fn parse(body: &Bytes, boundary: &str) -> Result<Vec<Part>, String> {
             }
         }
         let name = name.ok_or("a multipart part has no name")?;
-        parts.push(Part { name, file_name, data: body.slice(head_end + 4..end) });
+        let data_start = (head_end + 4).min(end);
+        parts.push(Part { name, file_name, data: body.slice(data_start..end) });
         at = next + d.len();
     }
 }
@@ -88,5 +99,25 @@ mod tests {
         assert_eq!(parts[1].file_name.as_deref(), Some("c.csv"));
         assert_eq!(&parts[1].data[..], b"x,y\n1,2");
         assert!(parse(&Bytes::from_static(b"garbage"), "xyz").is_err());
+    }
+
+    #[test]
+    fn headers_straight_before_a_boundary_give_an_empty_part() {
+        let body = Bytes::from_static(b"--xyz\r\nContent-Disposition: form-data; name=\"kb_name\"\r\n\r\n--xyz--");
+        let parts = parse(&body, "xyz").unwrap();
+        assert_eq!(parts[0].name, "kb_name");
+        assert!(parts[0].data.is_empty());
+        let body = Bytes::from_static(b"--xyz\r\nContent-Disposition: form-data; name=\"a\"\r\n--xyz--");
+        assert_eq!(parse(&body, "xyz").unwrap()[0].data.len(), 0);
+    }
+
+    #[test]
+    fn every_truncation_of_a_form_is_an_answer_not_a_panic() {
+        let full = b"--xyz\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\none\r\n--xyz\r\nContent-Disposition: form-data; name=\"f\"; filename=\"\xc3\xa9.csv\"\r\n\r\nx\r\n--xyz--\r\n";
+        for n in 0..=full.len() {
+            let _ = parse(&Bytes::copy_from_slice(&full[..n]), "xyz");
+            let _ = parse(&Bytes::copy_from_slice(&full[n..]), "xyz");
+        }
+        assert!(parse(&Bytes::from_static(b"--\r\n"), "").is_err());
     }
 }

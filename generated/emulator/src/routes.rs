@@ -48,8 +48,8 @@ pub(crate) struct Matched {
 /// What matching a request line found.
 pub(crate) enum Lookup {
     Found(Matched),
-    /// The path exists, with other methods.
-    WrongMethod,
+    /// The path exists, with these other methods (for `Allow`).
+    WrongMethod(Vec<&'static str>),
     NotFound,
 }
 
@@ -57,7 +57,7 @@ pub(crate) enum Lookup {
 /// over parameters, so `/agent/all` is never read as `/agent/{agent_id}`.
 pub(crate) fn lookup(method: &str, path: &str) -> Lookup {
     let mut best: Option<(usize, Matched)> = None;
-    let mut path_exists = false;
+    let mut allowed: Vec<&'static str> = Vec::new();
     for (base, prefix) in crate::spec::BASE_PATHS {
         let Some(rest) = path.strip_prefix(prefix) else { continue };
         let rest = rest.trim_end_matches('/');
@@ -83,7 +83,9 @@ pub(crate) fn lookup(method: &str, path: &str) -> Lookup {
             if !fits {
                 continue;
             }
-            path_exists = true;
+            if !allowed.contains(&route.method) {
+                allowed.push(route.method);
+            }
             if route.method == method && best.as_ref().is_none_or(|(l, _)| literal > *l) {
                 best = Some((literal, Matched { route, params }));
             }
@@ -91,7 +93,7 @@ pub(crate) fn lookup(method: &str, path: &str) -> Lookup {
     }
     match best {
         Some((_, m)) => Lookup::Found(m),
-        None if path_exists => Lookup::WrongMethod,
+        None if !allowed.is_empty() => Lookup::WrongMethod(allowed),
         None => Lookup::NotFound,
     }
 }

@@ -4,16 +4,19 @@
 //! (5xx only comes from an injected fault).
 
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::{Map, Value, json};
 use tokio::net::TcpListener;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::Fault;
 use crate::handlers::{ApiError, Reply, Req};
@@ -40,9 +43,28 @@ pub(crate) fn document() -> &'static Document {
     })
 }
 
+/// Bounds on what clients and receivers may cost, fixed at start.
+pub(crate) struct Limits {
+    /// How long a client may take to send a request's head.
+    pub header_read_timeout: Duration,
+    /// How long a client may take to send a request's body.
+    pub body_read_timeout: Duration,
+    /// Request body bytes held at once over all connections, as permits of one byte.
+    pub in_flight: Arc<Semaphore>,
+    /// How long one webhook or callback attempt may take.
+    pub delivery_timeout: Duration,
+}
+
 /// What the server and the handle share.
 pub(crate) struct Shared {
     pub state: Mutex<State>,
+    /// The delivery queues.
+    pub dispatch: Mutex<crate::webhooks::Dispatch>,
+    /// Woken when no delivery is queued or running.
+    pub idle: tokio::sync::Notify,
+    /// The clock is manual (deliveries count at the time they were due).
+    pub manual: bool,
+    pub limits: Limits,
     pub served: AtomicU64,
     /// Serialises the drivers of the clock (the handle and the real-time ticker).
     pub drive: tokio::sync::Mutex<()>,
@@ -60,6 +82,10 @@ impl Shared {
         // A panic while holding the lock would be a bug; the state is still usable.
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+
+    pub fn dispatch(&self) -> std::sync::MutexGuard<'_, crate::webhooks::Dispatch> {
+        self.dispatch.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// Serves until `stop` resolves.
@@ -71,9 +97,15 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stop: 
                 let Ok((stream, _)) = accepted else { continue };
                 let _ = stream.set_nodelay(true);
                 let shared = shared.clone();
+                let header_read_timeout = shared.limits.header_read_timeout;
                 tokio::spawn(async move {
                     let service = hyper::service::service_fn(move |req| respond(shared.clone(), req));
-                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                    // A client that does not finish a request head in time is disconnected.
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .timer(TokioTimer::new())
+                        .header_read_timeout(header_read_timeout)
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
                 });
             }
         }
@@ -108,6 +140,98 @@ fn problems(status: u16, list: Vec<Problem>) -> ApiError {
     ApiError { status, detail: Value::Array(list.iter().map(Problem::to_json).collect()) }
 }
 
+/// Runs `f`, turning a panic into a 500 that names the operation, logged to stderr: the last
+/// line of defence, so a bug answers instead of dropping the connection. Bad input is refused
+/// with 4xx long before this; no test may ever see this 500.
+pub(crate) fn guarded(op: &str, f: impl FnOnce() -> Response<Full<Bytes>>) -> Response<Full<Bytes>> {
+    match std::panic::catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".into());
+            eprintln!("ringg-emulator: BUG: handling `{op}` panicked: {msg}");
+            error_response(crate::handlers::err(
+                500,
+                format!("the emulator failed while handling `{op}` (a bug in the emulator): {msg}"),
+            ))
+        }
+    }
+}
+
+/// A request body read within the limits, and the share of the in-flight budget it holds
+/// until the answer is built.
+struct Body {
+    bytes: Bytes,
+    _permit: Option<OwnedSemaphorePermit>,
+}
+
+/// Reads a body: 413 past [`MAX_BODY`] (at once when `Content-Length` says so), 400 when the
+/// framing is malformed (a bad chunk), 408 when it is not sent in time. Bytes held at once over
+/// all connections are bounded by the in-flight budget: a body with a length reserves it whole
+/// before reading (so requests never deadlock on partial reservations), a chunked body reserves
+/// chunk by chunk.
+async fn read_body(limits: &Limits, body: Incoming, length: Option<u64>) -> Result<Body, ApiError> {
+    let too_large = || {
+        let p =
+            Problem::new(vec![json!("body")], "too_large", format!("the request body is larger than {MAX_BODY} bytes"));
+        problems(413, vec![p])
+    };
+    let timeout = || {
+        crate::handlers::err(
+            408,
+            format!("the request body was not sent within {} s", limits.body_read_timeout.as_secs()),
+        )
+    };
+    if length.is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(too_large());
+    }
+    let deadline = tokio::time::Instant::now() + limits.body_read_timeout;
+    let reserve = |n: usize| {
+        let sem = limits.in_flight.clone();
+        let n = u32::try_from(n).unwrap_or(u32::MAX);
+        async move { tokio::time::timeout_at(deadline, sem.acquire_many_owned(n)).await }
+    };
+    let mut permit = match length {
+        Some(0) | None => None,
+        Some(n) => match reserve(n as usize).await {
+            Ok(Ok(p)) => Some(p),
+            _ => return Err(timeout()),
+        },
+    };
+    let mut body = body;
+    let mut chunks = bytes::BytesMut::new();
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) => return Err(timeout()),
+            Ok(None) => break,
+            Ok(Some(Err(e))) => {
+                let p =
+                    Problem::new(vec![json!("body")], "body_invalid", format!("the request body is malformed: {e}"));
+                return Err(problems(400, vec![p]));
+            }
+            Ok(Some(Ok(frame))) => frame,
+        };
+        let Ok(data) = frame.into_data() else { continue };
+        if chunks.len().saturating_add(data.len()) > MAX_BODY {
+            return Err(too_large());
+        }
+        if length.is_none() && !data.is_empty() {
+            match reserve(data.len()).await {
+                Ok(Ok(p)) => match permit.as_mut() {
+                    Some(held) => held.merge(p),
+                    None => permit = Some(p),
+                },
+                _ => return Err(timeout()),
+            }
+        }
+        chunks.extend_from_slice(&data);
+    }
+    Ok(Body { bytes: chunks.freeze(), _permit: permit })
+}
+
 async fn respond(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Dropped> {
     shared.served.fetch_add(1, Ordering::Relaxed);
     let method = req.method().as_str().to_string();
@@ -115,7 +239,13 @@ async fn respond(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
     let query = req.uri().query().unwrap_or("").to_string();
     let m = match lookup(&method, &path) {
         Lookup::Found(m) => m,
-        Lookup::WrongMethod => return Ok(error_response(crate::handlers::err(405, "Method Not Allowed"))),
+        Lookup::WrongMethod(allowed) => {
+            let mut r = error_response(crate::handlers::err(405, "Method Not Allowed"));
+            if let Ok(v) = hyper::header::HeaderValue::from_str(&allowed.join(", ")) {
+                r.headers_mut().insert(hyper::header::ALLOW, v);
+            }
+            return Ok(r);
+        }
         Lookup::NotFound => return Ok(error_response(crate::handlers::err(404, "Not Found"))),
     };
     let op = m.route.op;
@@ -139,6 +269,7 @@ async fn respond(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
     let key = header(crate::spec::AUTH_HEADER);
     let content_type = header("content-type").unwrap_or_default();
+    let length = header("content-length").and_then(|v| v.trim().parse::<u64>().ok());
     {
         let st = shared.lock();
         if key.as_deref() != Some(st.key.as_str()) {
@@ -147,20 +278,26 @@ async fn respond(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
             return Ok(error_response(crate::handlers::err(401, msg)));
         }
     }
-    let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(_) => {
-            let p = Problem::new(
-                vec![json!("body")],
-                "too_large",
-                format!("the request body is larger than {MAX_BODY} bytes"),
-            );
-            return Ok(error_response(problems(413, vec![p])));
-        }
-    };
-    let prepared = match prepare(op, m.route.body, &query, &content_type, &body) {
-        Ok(p) => p,
+    let body = match read_body(&shared.limits, req.into_body(), length).await {
+        Ok(b) => b,
         Err(e) => return Ok(error_response(e)),
+    };
+    Ok(guarded(op, || answer(&shared, &m, &query, &content_type, &body.bytes)))
+}
+
+/// Validates the request and runs its handler: everything after the body is read, with no
+/// await, so that [`guarded`] covers it.
+fn answer(
+    shared: &Shared,
+    m: &crate::routes::Matched,
+    query: &str,
+    content_type: &str,
+    body: &Bytes,
+) -> Response<Full<Bytes>> {
+    let op = m.route.op;
+    let prepared = match prepare(op, m.route.body, query, content_type, body) {
+        Ok(p) => p,
+        Err(e) => return error_response(e),
     };
     let (q, json_body, files) = prepared;
     let r = Req { params: &m.params, query: &q, body: &json_body, files: &files };
@@ -172,31 +309,34 @@ async fn respond(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
         }
         result
     };
-    Ok(match result {
+    match result {
         Ok(Reply::Json(v)) => {
-            observe(&shared, op, &v);
+            observe(shared, op, &v);
             json_response(200, &v)
         }
         Ok(Reply::Text(text)) => {
             if shared.check_responses || shared.record_to.is_some() {
-                observe(&shared, op, &serde_json::from_str(&text).unwrap_or(Value::Null));
+                observe(shared, op, &serde_json::from_str(&text).unwrap_or(Value::Null));
             }
             let mut r = Response::new(Full::new(Bytes::from(text)));
             r.headers_mut().insert("content-type", hyper::header::HeaderValue::from_static("application/json"));
             r
         }
-        Ok(Reply::Bytes(ct, bytes)) => {
-            // The spec's media type for the file, where it names one.
+        Ok(Reply::Bytes(name, bytes)) => {
+            // The spec's media type for the file.
             let ct = match m.route.response {
-                crate::routes::ResponseKind::Binary(spec_type) if spec_type != "application/octet-stream" => spec_type,
-                _ => ct,
+                crate::routes::ResponseKind::Binary(spec_type) => spec_type,
+                crate::routes::ResponseKind::Json => "application/octet-stream",
             };
             let mut r = Response::new(Full::new(Bytes::from(bytes)));
             r.headers_mut().insert("content-type", hyper::header::HeaderValue::from_static(ct));
+            if let Ok(v) = hyper::header::HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+                r.headers_mut().insert(hyper::header::CONTENT_DISPOSITION, v);
+            }
             r
         }
         Err(e) => error_response(e),
-    })
+    }
 }
 
 /// What is done with every JSON success besides sending it: checked, recorded, when asked.
@@ -289,6 +429,7 @@ fn prepare(op: &str, kind: BodyKind, query: &str, content_type: &str, body: &Byt
     if let Some(schema) = spec.get("body") {
         check(&doc.schemas, schema, &value, &mut vec![json!("body")], &mut out);
     }
+    crate::validate::limits(&value, &mut vec![json!("body")], &mut out);
     if out.is_empty()
         && matches!(kind, BodyKind::Json(_))
         && let Err(p) = crate::spec::decode(op, &value)

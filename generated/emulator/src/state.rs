@@ -6,7 +6,7 @@
 //! depends on it (calls, campaigns). Responses are built from it in `handlers.rs`.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 
 use serde_json::{Map, Value, json};
 
@@ -37,6 +37,8 @@ pub(crate) struct Config {
     pub max_calls: usize,
     pub credits_per_minute: f64,
     pub campaign_concurrency: usize,
+    /// Finished deliveries kept for `Emulator::deliveries` (the oldest are dropped).
+    pub delivery_record: usize,
 }
 
 /// One call attempt chain.
@@ -99,6 +101,9 @@ pub(crate) struct Campaign {
     pub created_ms: u64,
     pub start_time: Option<String>,
     pub end_time: Option<String>,
+    /// The campaign window, in emulator milliseconds: nothing is dialled before its start,
+    /// and calls still waiting at its end fail with `CAMPAIGN_TIME_EXCEEDED`.
+    pub window: (Option<u64>, Option<u64>),
     pub started: bool,
     pub large: bool,
     /// Deleted through `DELETE /calling/contact/{list_id}`; kept so indices stay valid.
@@ -118,12 +123,16 @@ pub(crate) enum Event {
     After(usize, u8),
     Kb(usize),
     Upload(usize),
-    Deliver(usize),
+    Deliver(u64),
+    /// A campaign's window opens or closes: dial or give up its waiting calls.
+    Campaign(usize),
 }
 
 /// A webhook delivery: one event to one subscribed URL, with its attempts.
 #[derive(Debug, Clone)]
 pub(crate) struct Job {
+    /// Creation order, for listing.
+    pub id: u64,
     pub event_type: String,
     pub call_id: String,
     pub url: String,
@@ -160,7 +169,14 @@ pub(crate) struct State {
     pub events: BinaryHeap<Reverse<(u64, u64, Event)>>,
     pub outcomes: HashMap<String, Outcome>,
     pub default_outcome: Outcome,
-    pub jobs: Vec<Job>,
+    /// Deliveries not finished yet, by id.
+    pub jobs: HashMap<u64, Job>,
+    next_job: u64,
+    /// The last finished deliveries, oldest first, at most `config.delivery_record`.
+    pub finished: VecDeque<Job>,
+    /// Agents deleted while calls of theirs may still be running: their subscriptions still
+    /// receive those calls' events.
+    pub retired_agents: Vec<Value>,
     pub faults: HashMap<&'static str, Vec<Fault>>,
     /// Bumped by every change to calls or agents; rendered history rows carry the revision
     /// they were rendered at and are rendered again once it moved on.
@@ -211,7 +227,10 @@ impl State {
             events: BinaryHeap::new(),
             outcomes: HashMap::new(),
             default_outcome: Outcome::Completed,
-            jobs: Vec::new(),
+            jobs: HashMap::new(),
+            next_job: 0,
+            finished: VecDeque::new(),
+            retired_agents: Vec::new(),
             faults: HashMap::new(),
             rev: 1,
             rows: Vec::new(),
@@ -320,13 +339,35 @@ impl State {
         self.calls.push(call);
         let index = self.calls.len() - 1;
         if !queued {
-            self.schedule(self.now_ms + DIAL_AFTER_MS, Event::Dial(index));
+            self.schedule(self.now_ms.saturating_add(DIAL_AFTER_MS), Event::Dial(index));
         }
         Ok(index)
     }
 
     /// Dials the queued calls of a campaign while it has free slots.
-    pub fn pump_campaign(&mut self, c: usize) {
+    pub fn pump_campaign(&mut self, c: usize) -> Vec<u64> {
+        let (opens, closes) = self.campaigns[c].window;
+        if closes.is_some_and(|end| self.now_ms >= end) {
+            let waiting: Vec<usize> = self.campaigns[c]
+                .calls
+                .iter()
+                .copied()
+                .filter(|&i| self.calls[i].queued && self.calls[i].pending())
+                .collect();
+            let mut jobs = Vec::new();
+            for i in waiting {
+                let call = &mut self.calls[i];
+                call.queued = false;
+                call.status = "failed";
+                call.sub_status = "CAMPAIGN_TIME_EXCEEDED";
+                jobs.extend(self.status_callback(i));
+            }
+            return jobs;
+        }
+        if opens.is_some_and(|start| self.now_ms < start) {
+            // The start scheduled an event for when the window opens.
+            return Vec::new();
+        }
         let active =
             self.campaigns[c].calls.iter().filter(|&&i| !self.calls[i].queued && !self.calls[i].settled()).count();
         let free = self.campaigns[c].concurrency.max(1).saturating_sub(active);
@@ -339,12 +380,13 @@ impl State {
             .collect();
         for i in next {
             self.calls[i].queued = false;
-            self.schedule(self.now_ms + DIAL_AFTER_MS, Event::Dial(i));
+            self.schedule(self.now_ms.saturating_add(DIAL_AFTER_MS), Event::Dial(i));
         }
+        Vec::new()
     }
 
     /// Applies one event; webhook deliveries it causes become jobs for the driver.
-    pub fn apply(&mut self, event: Event) -> Vec<usize> {
+    pub fn apply(&mut self, event: Event) -> Vec<u64> {
         let now = self.now_ms;
         match event {
             Event::Dial(i) => {
@@ -352,10 +394,14 @@ impl State {
                     return Vec::new();
                 }
                 let call = &mut self.calls[i];
+                // `retry_count` numbers attempts from 0: the first is 0, its retry 1, ...
+                if call.status == "retry" {
+                    call.retry_count = call.retry_count.saturating_add(1);
+                }
                 call.status = "ongoing";
                 call.sub_status = "ACCEPTED";
                 call.attempt_ms = Some(now);
-                self.schedule(now + ANSWER_AFTER_MS, Event::Answer(i));
+                self.schedule(now.saturating_add(ANSWER_AFTER_MS), Event::Answer(i));
                 [self.notify(i, "call_started"), self.notify(i, "call_ringing"), self.status_callback(i)].concat()
             }
             Event::Answer(i) => {
@@ -364,11 +410,11 @@ impl State {
                 }
                 match self.calls[i].outcome {
                     Outcome::Completed => {
-                        self.schedule(now + TALK_MS, Event::End(i));
+                        self.schedule(now.saturating_add(TALK_MS), Event::End(i));
                         self.notify(i, "call_ongoing")
                     }
                     Outcome::Voicemail => {
-                        self.schedule(now + VOICEMAIL_MS, Event::End(i));
+                        self.schedule(now.saturating_add(VOICEMAIL_MS), Event::End(i));
                         Vec::new()
                     }
                     Outcome::Failed | Outcome::Retry => self.apply(Event::End(i)),
@@ -378,7 +424,7 @@ impl State {
             Event::After(i, step) => {
                 let next = POST_STEPS_MS.get(usize::from(step) + 1).map(|ms| ms - POST_STEPS_MS[usize::from(step)]);
                 if let Some(d) = next {
-                    self.schedule(now + d, Event::After(i, step + 1));
+                    self.schedule(now.saturating_add(d), Event::After(i, step + 1));
                 }
                 match step {
                     0 => self.notify(i, "recording_completed"),
@@ -398,7 +444,7 @@ impl State {
                     self.kbs[k]["status"] = json!(n);
                     self.kbs[k]["updated_at"] = json!(self.now());
                     if n != "completed" {
-                        self.schedule(now + PROCESSING_STEP_MS, Event::Kb(k));
+                        self.schedule(now.saturating_add(PROCESSING_STEP_MS), Event::Kb(k));
                     }
                 }
                 Vec::new()
@@ -412,15 +458,22 @@ impl State {
                 };
                 self.campaigns[c].upload_status = next;
                 if matches!(next, "verifying" | "processing") {
-                    self.schedule(now + PROCESSING_STEP_MS, Event::Upload(c));
+                    self.schedule(now.saturating_add(PROCESSING_STEP_MS), Event::Upload(c));
                 }
                 Vec::new()
             }
-            Event::Deliver(j) => vec![j],
+            Event::Campaign(c) => self.pump_campaign(c),
+            Event::Deliver(j) => {
+                if self.jobs.contains_key(&j) {
+                    vec![j]
+                } else {
+                    Vec::new()
+                }
+            }
         }
     }
 
-    fn end_call(&mut self, i: usize) -> Vec<usize> {
+    fn end_call(&mut self, i: usize) -> Vec<u64> {
         if self.calls[i].status != "ongoing" {
             return Vec::new();
         }
@@ -433,7 +486,7 @@ impl State {
             Outcome::Completed => {
                 call.status = "completed";
                 call.sub_status = "ACCEPTED";
-                call.duration_s = (now - started - ANSWER_AFTER_MS) as f64 / 1000.0;
+                call.duration_s = now.saturating_sub(started).saturating_sub(ANSWER_AFTER_MS) as f64 / 1000.0;
                 call.cost = (call.duration_s / 60.0).ceil() * per_minute;
                 self.credits = (self.credits - call.cost).max(0.0);
             }
@@ -441,7 +494,7 @@ impl State {
                 call.status = "failed";
                 call.sub_status = "VOICEMAIL_DETECTED";
                 call.voicemail = true;
-                call.duration_s = (now - started - ANSWER_AFTER_MS) as f64 / 1000.0;
+                call.duration_s = now.saturating_sub(started).saturating_sub(ANSWER_AFTER_MS) as f64 / 1000.0;
             }
             Outcome::Failed => {
                 call.status = "failed";
@@ -450,10 +503,9 @@ impl State {
             Outcome::Retry => {
                 call.status = "retry";
                 call.sub_status = "RETRY_SCHEDULED";
-                call.retry_count += 1;
                 // The next attempt reaches the callee.
                 call.outcome = Outcome::Completed;
-                let at = now + call.retry_delay_ms;
+                let at = now.saturating_add(call.retry_delay_ms);
                 self.schedule(at, Event::Dial(i));
                 return [self.notify(i, "call_completed"), self.status_callback(i)].concat();
             }
@@ -461,12 +513,12 @@ impl State {
         let mut jobs = self.notify(i, "call_completed");
         jobs.extend(self.status_callback(i));
         if outcome == Outcome::Completed {
-            self.schedule(now + POST_STEPS_MS[0], Event::After(i, 0));
+            self.schedule(now.saturating_add(POST_STEPS_MS[0]), Event::After(i, 0));
         } else {
             jobs.extend(self.notify(i, "all_processing_completed"));
         }
         if let Some(c) = self.calls[i].campaign {
-            self.pump_campaign(c);
+            jobs.extend(self.pump_campaign(c));
         }
         jobs
     }
@@ -478,7 +530,9 @@ impl State {
         call.sub_status = "USER_TERMINATED";
         call.queued = false;
         if let Some(c) = call.campaign {
-            self.pump_campaign(c);
+            for j in self.pump_campaign(c) {
+                self.schedule(self.now_ms, Event::Deliver(j));
+            }
         }
         self.deliver_soon(i);
     }
@@ -499,10 +553,11 @@ impl State {
 
     /// Queues the call's per-call status callback, if it has one: the call's current state as
     /// `CallbackPayload`.
-    fn status_callback(&mut self, i: usize) -> Vec<usize> {
+    fn status_callback(&mut self, i: usize) -> Vec<u64> {
         let Some(callback) = self.calls[i].callback.clone() else { return Vec::new() };
         let body = crate::handlers::callback_payload(self, i);
-        self.jobs.push(Job {
+        let id = self.push_job(Job {
+            id: 0,
             event_type: CALLBACK_EVENT.to_string(),
             call_id: self.calls[i].id.clone(),
             url: callback.url,
@@ -515,12 +570,12 @@ impl State {
             done: false,
             json_header: false,
         });
-        vec![self.jobs.len() - 1]
+        vec![id]
     }
 
     /// Queues the event's webhook for every subscription of the call's agent that asked for it.
-    fn notify(&mut self, i: usize, event_type: &str) -> Vec<usize> {
-        let Some(agent) = self.agent(&self.calls[i].agent_id) else { return Vec::new() };
+    fn notify(&mut self, i: usize, event_type: &str) -> Vec<u64> {
+        let Some(agent) = self.agent_or_retired(&self.calls[i].agent_id) else { return Vec::new() };
         let subs = crate::handlers::subscriptions(agent);
         let wanted: Vec<Value> = subs.into_iter().filter(|s| subscribes(s, event_type)).collect();
         if wanted.is_empty() {
@@ -530,7 +585,8 @@ impl State {
         let mut out = Vec::new();
         for s in wanted {
             let headers = crate::handlers::text_pairs(&s["headers"]);
-            self.jobs.push(Job {
+            let id = self.push_job(Job {
+                id: 0,
                 event_type: event_type.to_string(),
                 call_id: self.calls[i].id.clone(),
                 url: s.get("callback_url").and_then(Value::as_str).unwrap_or_default().to_string(),
@@ -543,16 +599,28 @@ impl State {
                 done: false,
                 json_header: true,
             });
-            out.push(self.jobs.len() - 1);
+            out.push(id);
         }
         out
     }
 
-    /// Records one delivery attempt and schedules the next one when it failed and retries are
-    /// left. Returns whether the job is finished.
-    pub fn record_attempt(&mut self, j: usize, result: Result<u16, String>) {
-        let now = self.now_ms;
-        let job = &mut self.jobs[j];
+    /// Stores a new delivery and returns its id.
+    fn push_job(&mut self, mut job: Job) -> u64 {
+        self.next_job += 1;
+        job.id = self.next_job;
+        self.jobs.insert(job.id, job);
+        self.next_job
+    }
+
+    /// An agent, or one deleted while its calls were running.
+    pub fn agent_or_retired(&self, id: &str) -> Option<&Value> {
+        self.agent(id).or_else(|| self.retired_agents.iter().rev().find(|a| a["id"] == id))
+    }
+
+    /// Records one delivery attempt made at `at_ms` and schedules the next one when it failed
+    /// and retries are left. A finished delivery moves to the bounded record.
+    pub fn record_attempt(&mut self, j: u64, result: Result<u16, String>, at_ms: u64) {
+        let Some(job) = self.jobs.get_mut(&j) else { return };
         job.attempts += 1;
         let ok = matches!(result, Ok(s) if (200..300).contains(&s));
         match result {
@@ -565,12 +633,20 @@ impl State {
                 job.last_error = Some(e);
             }
         }
-        if ok {
-            job.done = true;
-        } else if let Some(delay) = WEBHOOK_RETRY_MS.get(job.attempts as usize - 1) {
-            self.schedule(now + delay, Event::Deliver(j));
-        } else {
-            job.done = true;
+        let retry = if ok { None } else { WEBHOOK_RETRY_MS.get(job.attempts as usize - 1).copied() };
+        match retry {
+            Some(delay) => self.schedule(at_ms.saturating_add(delay), Event::Deliver(j)),
+            None => {
+                if let Some(mut job) = self.jobs.remove(&j) {
+                    job.done = true;
+                    if self.config.delivery_record > 0 {
+                        if self.finished.len() >= self.config.delivery_record {
+                            self.finished.pop_front();
+                        }
+                        self.finished.push_back(job);
+                    }
+                }
+            }
         }
     }
 }

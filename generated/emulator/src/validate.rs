@@ -181,6 +181,60 @@ fn typed(
     }
 }
 
+/// Numbers that feed the emulator's clock (minutes and seconds of a call configuration), with
+/// the range the emulator accepts: path below a `call_config` object, least, most and unit.
+/// They are checked when the request is validated, so no later computation meets a value it
+/// could overflow on.
+const CALL_CONFIG_LIMITS: &[(&[&str], f64, f64, &str)] = &[
+    (&["call_retry_config", "retry_not_picked"], 0.0, 10_080.0, "minutes (one week)"),
+    (&["call_retry_config", "retry_busy"], 0.0, 10_080.0, "minutes (one week)"),
+    (&["call_retry_config", "retry_failed"], 0.0, 10_080.0, "minutes (one week)"),
+    (&["call_retry_config", "retry_count"], 0.0, 10.0, "retries"),
+    (&["idle_timeout_warning"], 0.0, 3_600.0, "seconds"),
+    (&["idle_timeout_end"], 0.0, 3_600.0, "seconds"),
+    (&["max_call_length"], 0.0, 86_400.0, "seconds"),
+];
+
+/// Checks every `call_config` object in a request (body or form, at any depth) against
+/// [`CALL_CONFIG_LIMITS`], appending a problem naming each number out of range.
+pub(crate) fn limits(value: &Value, loc: &mut Vec<Value>, out: &mut Vec<Problem>) {
+    if loc.len() > MAX_DEPTH {
+        return;
+    }
+    match value {
+        Value::Object(obj) => {
+            for (k, v) in obj {
+                loc.push(json!(k));
+                if k == "call_config" {
+                    call_config_limits(v, loc, out);
+                }
+                limits(v, loc, out);
+                loc.pop();
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                loc.push(json!(i));
+                limits(v, loc, out);
+                loc.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+fn call_config_limits(config: &Value, loc: &[Value], out: &mut Vec<Problem>) {
+    for (path, min, max, unit) in CALL_CONFIG_LIMITS {
+        let Some(v) = path.iter().try_fold(config, |v, k| v.get(*k)) else { continue };
+        let Some(n) = v.as_f64() else { continue };
+        if !(*min..=*max).contains(&n) {
+            let mut at = loc.to_vec();
+            at.extend(path.iter().map(|k| json!(k)));
+            out.push(Problem::new(at, "out_of_range", format!("value {v} is outside {min}..={max} {unit}")));
+        }
+    }
+}
+
 /// The JSON kind of a value, for messages.
 pub(crate) fn kind_of(v: &Value) -> &'static str {
     match v {

@@ -165,8 +165,8 @@ fn campaign(
         agent_id: AgentId::new(agent),
         campaign_name: "March".into(),
         country_code: "+91".into(),
-        campaign_start_time: "01/03/2026, 09:00".into(),
-        campaign_end_time: "01/03/2026, 18:00".into(),
+        campaign_start_time: "01/03/2026, 15:00".into(),
+        campaign_end_time: "01/03/2026, 21:00".into(),
         variables_map: map,
         call_config: ringg::types::CallConfig::default(),
     })
@@ -195,7 +195,11 @@ async fn a_campaign_of_three_rows_with_one_failing_call() {
         PoolId::new(pool(&client).await),
     );
     client.campaigns().start_from_pool(start).await.expect("started");
+    // The window opens at 15:00 in Asia/Kolkata, half an hour after the clock's 09:00 UTC.
     emulator.advance(Duration::from_secs(3)).await;
+    let waiting = serde_json::to_value(client.calling().history().await.unwrap()).unwrap();
+    assert!(waiting["calls"].as_array().unwrap().iter().all(|c| c["status"] == "registered"), "{waiting}");
+    emulator.advance(Duration::from_secs(30 * 60)).await;
     let ongoing =
         serde_json::to_value(client.calling().history().status(ringg::types::CallStatus::Ongoing).await.unwrap())
             .unwrap();

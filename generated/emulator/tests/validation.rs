@@ -146,8 +146,8 @@ async fn a_campaign_file_that_is_not_csv_or_lacks_the_number_is_named() {
             ("agent_id", None, agent.as_bytes()),
             ("campaign_name", None, b"M".as_slice()),
             ("country_code", None, b"+91".as_slice()),
-            ("campaign_start_time", None, b"01/03/2026, 09:00".as_slice()),
-            ("campaign_end_time", None, b"01/03/2026, 18:00".as_slice()),
+            ("campaign_start_time", None, b"01/03/2026, 15:00".as_slice()),
+            ("campaign_end_time", None, b"01/03/2026, 21:00".as_slice()),
             ("variables_map", None, b"{}".as_slice()),
             ("call_config", None, b"{}".as_slice()),
         ]

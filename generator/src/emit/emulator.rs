@@ -354,6 +354,10 @@ fn endpoint_test(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
                                 let value = fixture_id(api, &f.ty, &f.wire);
                                 assign.push(quote! { body.#field = #value; })
                             }
+                            // Times the emulator checks (a campaign's window): the fixtures' own.
+                            TypeRef::String if f.wire.ends_with("_time") && !optional => {
+                                assign.push(quote! { body.#field = fixtures.id::<String>(#wire); })
+                            }
                             _ => {}
                         }
                     }
