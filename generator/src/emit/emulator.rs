@@ -32,7 +32,7 @@ const DEPENDENCIES: &[&str] = &[
     r#"hyper = { version = "1", features = ["server", "client", "http1"] }"#,
     r#"hyper-util = { version = "0.1", features = ["tokio"] }"#,
     r#"serde = "1""#,
-    r#"serde_json = { version = "1", features = ["preserve_order"] }"#,
+    r#"serde_json = "1""#,
     r#"serde_path_to_error = "0.1""#,
     r#"tokio = { version = "1", features = ["rt-multi-thread", "macros", "net", "time", "sync", "signal"] }"#,
 ];
