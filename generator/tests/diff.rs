@@ -495,6 +495,35 @@ fn renamed_wire_field_is_a_removal_and_an_addition() {
 }
 
 #[test]
+fn a_wire_rename_that_keeps_the_rust_name_is_one_patch_change() {
+    // A response key renamed, the Rust field kept with `rust_name`: the same `pub note` for Rust
+    // code, while old integrations silently read it as absent.
+    let d = after(&[(ORDER_NOTE, "      remark: { type: string, optional: true, rust_name: note, doc: Free text. }\n")]);
+    expect(&d, &[("field-wire-renamed", Breaking, Patch)]);
+    assert_eq!(d.changes[0].change, "response field `note`: wire key `note` → `remark` (Rust name kept)");
+    assert_eq!(
+        d.changes[0].note.as_deref(),
+        Some("old integrations keep decoding and silently read `note` as absent: the server no longer sends `note`")
+    );
+    assert_eq!(d.version_check().required, Some(Patch), "not the major a removal would ask for");
+    // Always present before: old decoders fail instead.
+    let d = after(&[(
+        "      total: { type: integer, doc: Total price in cents. }\n",
+        "      total_cents: { type: integer, rust_name: total, doc: Total price in cents. }\n",
+    )]);
+    expect(&d, &[("field-wire-renamed", Breaking, Patch)]);
+    assert!(d.changes[0].note.as_deref().is_some_and(|n| n.contains("fail to decode")), "{}", d.to_text());
+    // A request key renamed and made optional at once: the rename and the presence change, each
+    // with its own verdict.
+    let d = after(&[(
+        "      sku: { type: string, doc: Product code. }\n",
+        "      product_code: { type: string, optional: true, rust_name: sku, doc: Product code. }\n",
+    )]);
+    expect(&d, &[("field-wire-renamed", Breaking, Patch), ("field-presence-changed", Compatible, Major)]);
+    assert!(d.changes[0].note.as_deref().is_some_and(|n| n.contains("send `sku`")), "{}", d.to_text());
+}
+
+#[test]
 fn retyped_fields() {
     // integer to number in a response: old decoders cannot read `12.5`.
     check(&[("total: { type: integer,", "total: { type: number,")], &[("field-retyped", Breaking, Major)]);

@@ -249,6 +249,7 @@ fn group_of(kind: Kind) -> &'static str {
         | FieldRetyped
         | FieldPresenceChanged
         | FieldRenamed
+        | FieldWireRenamed
         | EnumValueRenamed
         | UnionMemberRetyped
         | UnionMembersReordered

@@ -34,7 +34,8 @@
 //!   the nullable fields in spec order, plus a setter per optional field. A new argument, a
 //!   removed one, or a reordered one changes `new` (major); a new setter is minor.
 //! - A field's Rust type follows its presence: required `T`, optional or nullable `Option<T>`,
-//!   optional and nullable `Patch<T>`. `string`, `date` and `datetime` are all `String`.
+//!   optional and nullable `Patch<T>`. `string` is `String`, `date` is `Date` and `datetime`
+//!   is `Timestamp` (both keep their text).
 //! - Enums are open and `#[non_exhaustive]`: a new value is minor (old code matches with `_`),
 //!   a removed value removes a variant (major). Untagged and tagged unions are `#[non_exhaustive]`
 //!   enums too.
@@ -105,6 +106,7 @@
 //! | field made required | breaking if sent | major |
 //! | field made optional or nullable | breaking if received | major (unless the Rust type and `new` stay) |
 //! | field's Rust name changed | none | major |
+//! | field's wire key changed, Rust name kept (`rust_name`) | breaking | patch |
 //! | `new` arguments reordered | none | major |
 //! | field flattened or unflattened | breaking | patch |
 //! | field secret, deprecated or server default changed | none / compatible | patch |

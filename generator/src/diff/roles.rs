@@ -9,7 +9,7 @@ use crate::ir::{Api, Response, TypeDef, TypeKind};
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Role {
     /// Reachable from a request: body, parameter, web-call options.
-    sent: bool,
+    pub(super) sent: bool,
     /// Reachable from a JSON response.
     response: bool,
     /// Reachable from the webhook event.
