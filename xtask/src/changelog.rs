@@ -1,26 +1,29 @@
 //! `cargo xtask changelog`: the crate's `generated/CHANGELOG.md`, written from the spec diff.
 //!
 //! The section for `api.version` is built from `generator::diff` between the previous release
-//! (the newest tag reachable from `HEAD` whose `api.version` differs from the working tree's,
+//! (the same one `cargo xtask spec-diff` compares with: [`crate::spec_diff::previous_release`],
 //! or `--base REV`) and the working tree, in the Keep a Changelog format: entries grouped as
 //! Added, Changed, Deprecated, Removed, Fixed and Documentation, breaking entries marked with
-//! what a user must change. The section replaces an earlier one for the same version (keeping
-//! its date) or goes on top, so running the task twice changes nothing. `--check` writes
-//! nothing and fails when the file is not what the task would write.
+//! what a user must change. The section replaces an earlier one for the same version or goes on
+//! top, so running the task twice changes nothing. A section is dated the day it is first
+//! written (the day the version is cut, UTC) and keeps that date. A released version's section
+//! (its version is already on `main`) is never rewritten, and changing the API without bumping
+//! a released version is refused. `--check` writes nothing and fails when the file is not what
+//! the task would write.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use generator::diff::{Bump, Change, Kind, SpecDiff, Wire};
 
-use crate::spec_diff::{compare, git, read_rev};
+use crate::spec_diff::{compare, merge_base, previous_release, read_rev};
 
 /// Usage of the task, shown on a bad argument.
 pub const USAGE: &str = "\
 cargo xtask changelog [--check] [--base REV]
 
   --check     write nothing; fail when generated/CHANGELOG.md is not up to date
-  --base REV  compare with this revision instead of the previous release tag
+  --base REV  compare with this revision instead of the previous release (see spec-diff)
 ";
 
 /// The changelog, relative to the repository root.
@@ -41,7 +44,7 @@ previous release; entries marked **Breaking** say what to change when upgrading.
 pub struct Options {
     /// Verify instead of writing.
     pub check: bool,
-    /// The revision to compare with, instead of the previous release tag.
+    /// The revision to compare with, instead of the previous release.
     pub base: Option<String>,
 }
 
@@ -68,31 +71,49 @@ pub fn run(root: &Path, args: &[&str]) -> Result<(), String> {
     let options = parse(args)?;
     let head_files = crate::read_spec(root)?;
     let head = generator::load(&head_files).map_err(|d| format!("the spec does not load:\n{d}"))?;
-    let base = match &options.base {
-        Some(rev) => Some(rev.clone()),
-        None => previous_release(root, &head.version)?,
-    };
-    let body = match &base {
-        Some(rev) => {
-            let d = compare(&read_rev(root, rev)?, &head_files)?;
-            eprintln!("changelog: {} since {rev}", head.version);
-            entries(&d)
-        }
-        None => {
-            eprintln!("changelog: {} is the first release (no earlier release tag)", head.version);
-            first_release(&head)
-        }
-    };
     let path = root.join(PATH);
     let old = match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     };
-    let date = match section_date(&old, &head.version) {
-        Some(date) => date,
-        None => git(root, &["log", "-1", "--format=%cs", "HEAD"])?.trim().to_string(),
+    let body = match &options.base {
+        Some(rev) => {
+            eprintln!("changelog: {} since {rev}", head.version);
+            entries(&compare(&read_rev(root, rev)?, &head_files)?)
+        }
+        None => {
+            let base = merge_base(root)?;
+            let released = compare(&read_rev(root, &base)?, &head_files)?;
+            if released.base_version == head.version {
+                // The working tree's version is already on main: released.
+                if !released.is_empty() {
+                    return Err(format!(
+                        "api.version {} is already released (it is the version on main at {}), and the API \
+                         changed since: bump api.version in spec/api.yaml first (`cargo xtask spec-diff` \
+                         says to which version), then run `cargo xtask codegen` and `cargo xtask changelog`",
+                        head.version,
+                        &base[..base.len().min(12)]
+                    ));
+                }
+                if section_date(&old, &head.version).is_some() {
+                    println!("changelog: {PATH} is up to date ({} is released; its section is kept)", head.version);
+                    return Ok(());
+                }
+            }
+            match previous_release(root, &head.version)? {
+                Some(release) => {
+                    eprintln!("changelog: {} since the previous release, {}", head.version, release.label);
+                    entries(&compare(&read_rev(root, &release.rev)?, &head_files)?)
+                }
+                None => {
+                    eprintln!("changelog: {} is the first release (main never had another version)", head.version);
+                    first_release(&head)
+                }
+            }
+        }
     };
+    let date = section_date(&old, &head.version).unwrap_or_else(today);
     let new = splice(&old, &head.version, &format!("## [{}] - {date}\n{body}", head.version));
     if new == old {
         println!("changelog: {PATH} is up to date");
@@ -111,19 +132,24 @@ pub fn run(root: &Path, args: &[&str]) -> Result<(), String> {
     Ok(())
 }
 
-/// The newest tag reachable from `HEAD` whose `api.version` differs from `version`: the
-/// previous release. `None` when there is none.
-fn previous_release(root: &Path, version: &str) -> Result<Option<String>, String> {
-    let tags = git(root, &["tag", "--merged", "HEAD", "--sort=-creatordate"])?;
-    for tag in tags.lines().map(str::trim).filter(|t| !t.is_empty()) {
-        // A tag without a loadable spec (from before the spec existed) is no release of it.
-        let Ok(files) = read_rev(root, tag) else { continue };
-        let Ok(api) = generator::load(&files) else { continue };
-        if api.version != version {
-            return Ok(Some(tag.to_string()));
-        }
-    }
-    Ok(None)
+/// Today's date in UTC, `YYYY-MM-DD`: the day a version is cut.
+fn today() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    civil_date(secs / 86_400)
+}
+
+/// The proleptic Gregorian date `days` days after 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil_date(days: u64) -> String {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z % 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
 }
 
 /// The date of the existing section for `version`, if there is one.
@@ -384,7 +410,7 @@ mod tests {
         assert_eq!(section_date(&once, "0.3.0"), None);
     }
 
-    /// A scratch git repository holding the diff fixture's spec; removed on drop.
+    /// A scratch git repository on `main` holding the diff fixture's spec; removed on drop.
     struct Repo(std::path::PathBuf);
 
     impl Repo {
@@ -394,25 +420,39 @@ mod tests {
             std::fs::create_dir_all(dir.join("spec")).unwrap();
             std::fs::create_dir_all(dir.join("generated")).unwrap();
             let repo = Repo(dir);
-            repo.git(&["init", "-q"]);
+            repo.git(&["init", "-q", "-b", "main"]);
             repo
         }
 
         fn git(&self, args: &[&str]) {
-            let id = ["-c", "user.name=Changelog Test", "-c", "user.email=test@example.com"];
-            let status = std::process::Command::new("git").arg("-C").arg(&self.0).args(id).args(args).status().unwrap();
+            let id =
+                ["-c", "user.name=Changelog Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"];
+            let status = std::process::Command::new("git")
+                .arg("-C")
+                .arg(&self.0)
+                .args(id)
+                .args(args)
+                .env_remove("GIT_DIR")
+                .env_remove("GIT_WORK_TREE")
+                .env_remove("GIT_INDEX_FILE")
+                .status()
+                .unwrap();
             assert!(status.success(), "git {args:?}");
         }
 
-        /// Commits the fixture's `side` spec with `api.version` set to `version`.
-        fn commit(&self, side: &str, version: &str) {
+        /// Writes the fixture's `side` spec with `api.version` set to `version` and `edits`
+        /// applied, and commits it with whatever else changed.
+        fn commit(&self, side: &str, version: &str, edits: &[(&str, &str)]) {
             let from = crate::repo_root().unwrap().join("generator/tests/fixtures/diff").join(side);
             for entry in std::fs::read_dir(from).unwrap() {
                 let entry = entry.unwrap();
-                let text = std::fs::read_to_string(entry.path()).unwrap();
-                let text = text
+                let mut text = std::fs::read_to_string(entry.path())
+                    .unwrap()
                     .replace("version: 0.1.0", &format!("version: {version}"))
                     .replace("version: 0.1.1", &format!("version: {version}"));
+                for (a, b) in edits {
+                    text = text.replace(a, b);
+                }
                 std::fs::write(self.0.join("spec").join(entry.file_name()), text).unwrap();
             }
             self.git(&["add", "-A"]);
@@ -422,6 +462,11 @@ mod tests {
         fn changelog(&self) -> String {
             std::fs::read_to_string(self.0.join(PATH)).unwrap()
         }
+
+        fn commit_changelog(&self) {
+            self.git(&["add", "-A"]);
+            self.git(&["commit", "-q", "-m", "changelog"]);
+        }
     }
 
     impl Drop for Repo {
@@ -430,20 +475,25 @@ mod tests {
         }
     }
 
+    const GIFT: &str = "      gift: { type: boolean, optional: true, default: false, doc: Gift-wrap it. }\n";
+    const WRAP: &str = "      wrap: { type: string, optional: true, doc: Wrapping paper. }\n";
+
     #[test]
-    fn sections_come_from_the_previous_release_tag_and_are_idempotent() {
-        let repo = Repo::new("tags");
-        repo.commit("base", "0.1.0");
+    fn both_tools_take_the_previous_release_from_main_without_tags() {
+        let repo = Repo::new("main");
+        // The first release, on main, with no tag anywhere.
+        repo.commit("base", "0.1.0", &[]);
         run(&repo.0, &[]).unwrap();
         let first = repo.changelog();
-        assert!(first.contains("## [0.1.0] - ") && first.contains("The first release of `shop`"), "{first}");
-        repo.git(&["tag", "v0.1.0"]);
-        repo.git(&["add", "-A"]);
-        repo.git(&["commit", "-q", "-m", "changelog"]);
-        assert_eq!(previous_release(&repo.0, "0.1.0").unwrap(), None, "the tag is this version");
+        assert!(first.contains(&format!("## [0.1.0] - {}", today())), "dated the day it is cut: {first}");
+        assert!(first.contains("The first release of `shop`"), "{first}");
+        repo.commit_changelog();
+        run(&repo.0, &["--check"]).unwrap();
 
-        repo.commit("head", "0.2.0");
-        assert_eq!(previous_release(&repo.0, "0.2.0").unwrap().as_deref(), Some("v0.1.0"));
+        // A breaking change on a branch, bumped: the section is against main, not a first release.
+        repo.git(&["checkout", "-q", "-b", "feature"]);
+        repo.commit("head", "0.2.0", &[]);
+        assert_eq!(previous_release(&repo.0, "0.2.0").unwrap().map(|r| r.version).as_deref(), Some("0.1.0"));
         let err = run(&repo.0, &["--check"]).unwrap_err();
         assert!(err.contains("stale: generated/CHANGELOG.md") && err.contains("cargo xtask changelog"), "{err}");
         assert_eq!(repo.changelog(), first, "a failed check writes nothing");
@@ -456,7 +506,68 @@ mod tests {
         run(&repo.0, &[]).unwrap();
         assert_eq!(repo.changelog(), second, "running twice changes nothing");
         run(&repo.0, &["--check"]).unwrap();
-        run(&repo.0, &["--base", "v0.1.0", "--check"]).unwrap();
+        // spec-diff compares with the same release and finds the bump made.
+        assert_eq!(crate::spec_diff::run(&repo.0, &["--format", "json"]).unwrap(), crate::spec_diff::Verdict::Ok);
+        repo.commit_changelog();
+
+        // Merged, not tagged: on main the released section is kept as it is, and CI's check passes.
+        repo.git(&["checkout", "-q", "main"]);
+        repo.git(&["merge", "-q", "--no-ff", "-m", "merge 0.2.0", "feature"]);
+        run(&repo.0, &["--check"]).unwrap();
+        assert_eq!(previous_release(&repo.0, "0.2.0").unwrap().map(|r| r.version).as_deref(), Some("0.1.0"));
+
+        // A change on top of the released 0.2.0 without a bump: both tools refuse.
+        repo.git(&["checkout", "-q", "-b", "next"]);
+        repo.commit("head", "0.2.0", &[(GIFT, &format!("{GIFT}{WRAP}"))]);
+        let err = run(&repo.0, &["--check"]).unwrap_err();
+        assert!(err.contains("0.2.0 is already released") && err.contains("bump api.version"), "{err}");
+        let crate::spec_diff::Verdict::BumpNeeded(message) = crate::spec_diff::run(&repo.0, &[]).unwrap() else {
+            panic!("spec-diff must ask for the bump")
+        };
+        assert!(message.contains("`version: 0.2.1`"), "{message}");
+
+        // Bumped to 0.2.1: the new section holds the new field only, not 0.2.0's entries again.
+        repo.commit("head", "0.2.1", &[(GIFT, &format!("{GIFT}{WRAP}"))]);
+        assert_eq!(crate::spec_diff::run(&repo.0, &[]).unwrap(), crate::spec_diff::Verdict::Ok);
+        run(&repo.0, &[]).unwrap();
+        let third = repo.changelog();
+        let section = &third[third.find("## [0.2.1]").unwrap()..third.find("## [0.2.0]").unwrap()];
+        let entries: Vec<&str> = section.lines().filter(|l| l.starts_with("- ")).collect();
+        assert_eq!(entries.len(), 1, "{section}");
+        assert!(entries[0].contains("wrap"), "{section}");
+        assert!(third.ends_with(&second[second.find("## [0.2.0]").unwrap()..]), "released sections are kept");
+    }
+
+    #[test]
+    fn a_released_section_that_is_missing_is_written_against_the_release_before_it() {
+        let repo = Repo::new("missing");
+        repo.commit("base", "0.1.0", &[]);
+        repo.commit("head", "0.2.0", &[]);
+        // On main, 0.2.0 released without a changelog: the release before it is the state of
+        // main before the commit that set 0.2.0.
+        let release = previous_release(&repo.0, "0.2.0").unwrap().expect("0.1.0 was released");
+        assert_eq!(release.version, "0.1.0");
+        assert!(
+            release.label.contains("before") && release.label.contains("set api.version to 0.2.0"),
+            "{}",
+            release.label
+        );
+        run(&repo.0, &[]).unwrap();
+        let text = repo.changelog();
+        assert!(text.contains("## [0.2.0]") && text.contains("`orders.get`: moved"), "{text}");
+        assert!(!text.contains("first release"), "{text}");
+        // A tag is named when there is one; it is not needed.
+        repo.git(&["tag", "v0.1.0", "HEAD~1"]);
+        let release = previous_release(&repo.0, "0.2.0").unwrap().unwrap();
+        assert!(release.label.contains("(tag v0.1.0)"), "{}", release.label);
+    }
+
+    #[test]
+    fn dates_are_civil_days() {
+        assert_eq!(civil_date(0), "1970-01-01");
+        assert_eq!(civil_date(20_000), "2024-10-04");
+        assert_eq!(civil_date(11_016), "2000-02-29");
+        assert_eq!(today().len(), 10);
     }
 
     #[test]

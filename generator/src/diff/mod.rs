@@ -59,8 +59,9 @@
 //! it *makes* is read off `api.version` of base and head with Cargo's rules: for `1.0.0` and
 //! later, MAJOR.MINOR.PATCH as usual; for `0.y.z` a change of `y` is a major bump and a change of
 //! `z` is a minor one (Cargo treats `0.y.z` and `0.y.(z+1)` as compatible, so a patch release may
-//! also add); for `0.0.z` every change is major. `cargo xtask spec-diff` fails when a major bump is
-//! required but not made. The wire class does not enter the version rule: it is for the reviewer
+//! also add); for `0.0.z` every change is major. Reports before 1.0 say which number must move
+//! ("a new patch number is required" for additions) rather than the semver level's name.
+//! `cargo xtask spec-diff` fails when a required bump of any size is not made. The wire class does not enter the version rule: it is for the reviewer
 //! and for release notes, since no crate version can fix an integration already deployed.
 //!
 //! # Rules
@@ -249,7 +250,8 @@ pub struct VersionCheck {
     pub made: Option<Bump>,
     /// The made bump covers the required one.
     pub ok: bool,
-    /// A major bump is required and not made: `spec-diff` fails unless `--allow-breaking`.
+    /// A bump of any size is required and not made: `spec-diff` exits with status 2 unless
+    /// `--allow-breaking`, so a check that enforces versions never passes a missing bump.
     pub blocking: bool,
     /// The smallest version that would make the required bump, when it is not made.
     pub suggested: Option<String>,
