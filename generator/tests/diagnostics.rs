@@ -97,6 +97,11 @@ cases!(
     unloaded_file,
     example_path_params,
     example_every_mismatch,
+    duplicate_route,
+    example_unknown_keys,
+    duplicate_yaml_key,
+    field_at_type_level,
+    webhook_events,
 );
 
 #[test]

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_saphyr::Spanned;
 
-use super::conform::{Mismatches, Step, Types, conform};
+use super::conform::{Mismatches, Step, Types, conform_example};
 use super::parse::{line_of, token_width};
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::ident;
@@ -64,6 +64,7 @@ impl<'a> Ctx<'a> {
             message: message.into(),
             hint,
             source_line,
+            note: false,
         });
     }
 }
@@ -328,6 +329,7 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             message: "no file has an `api` block".into(),
             hint: Some("add `api:` with name, version, base_urls, auth and pagination to spec/api.yaml".into()),
             source_line: None,
+            note: false,
         });
     }
     let base_url_names: Vec<String> = base_urls.iter().map(|b| b.name.clone()).collect();
@@ -416,6 +418,8 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
         }
     }
 
+    check_routes(ctx, &resources, &raw_endpoints, &sources);
+
     // Deprecation replacements refer to endpoints that exist.
     let all_endpoints: Vec<String> =
         resources.iter().flat_map(|r| r.endpoints.iter().map(move |e| format!("{}.{}", r.name, e.name))).collect();
@@ -461,6 +465,9 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
                     "a second `webhooks` block",
                     Some("keep one `webhooks` block, in webhooks.yaml".into()),
                 );
+            }
+            if let Some(subs) = &w.subscriptions {
+                check_subscriptions(ctx, *file, subs, &w.event.value, &entries, &seen_types, &types, &type_names);
             }
             webhooks = Some(Webhooks { doc: w.doc.clone(), event: w.event.value.clone() });
         }
@@ -564,6 +571,108 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
         sources,
         type_index,
     })
+}
+
+/// The enum agents subscribe with (`webhooks.subscriptions`) and the webhook event union list
+/// the same events: an event missing from the enum cannot be subscribed to, and a value missing
+/// from the union is delivered as `Unknown`.
+#[allow(clippy::too_many_arguments, reason = "the lookups of one cross-check")]
+fn check_subscriptions(
+    ctx: &mut Ctx<'_>,
+    file: usize,
+    subs: &Spanned<String>,
+    event: &str,
+    entries: &[TypeEntry<'_>],
+    index: &HashMap<String, usize>,
+    types: &[TypeDef],
+    type_names: &Names<'_>,
+) {
+    let loc = ctx.loc(file, subs);
+    let Some(&si) = index.get(&subs.value) else {
+        unknown_type(ctx, loc, "webhooks.subscriptions", &subs.value, type_names);
+        return;
+    };
+    let TypeKind::Enum(values) = &types[si].kind else {
+        let hint = "name the enum of event types that agents subscribe with".to_string();
+        ctx.error(loc, "webhooks.subscriptions", format!("`{}` must be an enum", subs.value), Some(hint));
+        return;
+    };
+    let Some(&ei) = index.get(event) else { return };
+    let TypeKind::Tagged(tagged) = &types[ei].kind else { return };
+    let (event_entry, enum_entry) = (&entries[ei], &entries[si]);
+    for (key, _) in event_entry.raw.variants.iter().flat_map(|m| m.iter()) {
+        if !values.iter().any(|v| v.wire == key.value) {
+            let loc = ctx.loc(event_entry.file, key);
+            ctx.error(
+                loc,
+                &format!("types.{event}.variants.{}", key.value),
+                format!(
+                    "event `{}` is not a value of `{}` (webhooks.subscriptions): nobody can subscribe to it",
+                    key.value, subs.value
+                ),
+                Some(format!("add `{}` to the enum `{}`", key.value, subs.value)),
+            );
+        }
+    }
+    for (key, _) in enum_entry.raw.enum_values.iter().flat_map(|m| m.iter()) {
+        if !tagged.variants.iter().any(|v| v.tag_value == key.value) {
+            let loc = ctx.loc(enum_entry.file, key);
+            ctx.error(
+                loc,
+                &format!("types.{}.enum.{}", subs.value, key.value),
+                format!(
+                    "`{}` can be subscribed to but is no event of `{event}`: its deliveries would decode as `Unknown`",
+                    key.value
+                ),
+                Some(format!("add a `{}` variant to `{event}`, or remove the value", key.value)),
+            );
+        }
+    }
+}
+
+/// No two endpoints share a method, base URL and path (placeholder names aside): the OpenAPI
+/// export would keep one of them and the emulator's route table would answer for the first.
+fn check_routes(
+    ctx: &mut Ctx<'_>,
+    resources: &[Resource],
+    raw_endpoints: &[Vec<(usize, &RawEndpoint)>],
+    sources: &[SourceInfo],
+) {
+    let mut seen: HashMap<(&str, &str, String), (String, usize, u32, &str)> = HashMap::new();
+    for (r, raws) in resources.iter().zip(raw_endpoints) {
+        for (e, (file, raw)) in r.endpoints.iter().zip(raws) {
+            let template: String = e
+                .path
+                .split('/')
+                .map(|seg| if seg.starts_with('{') && seg.ends_with('}') { "{}" } else { seg })
+                .collect::<Vec<_>>()
+                .join("/");
+            let name = format!("{}.{}", r.name, e.name);
+            let loc = ctx.loc(*file, &raw.path);
+            match seen.get(&(e.method.as_str(), e.base_url.as_str(), template.clone())) {
+                Some((first, first_file, first_line, first_path)) => {
+                    let hint = format!(
+                        "`{first}` (in {}:{first_line}) already is `{} {first_path}`; an operation is one method \
+                         and path, so remove one of the two or give it its own path",
+                        sources[*first_file].path,
+                        e.method.as_str(),
+                    );
+                    ctx.error(
+                        loc,
+                        &format!("resources.{}.endpoints.{}.path", r.name, e.name),
+                        format!("endpoint `{name}` has the same route as `{first}`: {} {}", e.method.as_str(), e.path),
+                        Some(hint),
+                    );
+                }
+                None => {
+                    seen.insert(
+                        (e.method.as_str(), e.base_url.as_str(), template),
+                        (name, *file, loc.line, raw.path.value.as_str()),
+                    );
+                }
+            }
+        }
+    }
 }
 
 fn is_semver(v: &str) -> bool {
@@ -1720,7 +1829,7 @@ fn check_examples(
                 );
                 continue;
             }
-            if let Err(found) = conform(&by_name, &TypeRef::Named(t.name.clone()), &ex.value, "example") {
+            if let Err(found) = conform_example(&by_name, &TypeRef::Named(t.name.clone()), &ex.value, "example") {
                 let loc = ctx.loc(e.file, ex);
                 report_mismatches(
                     ctx,
@@ -1741,7 +1850,8 @@ fn check_examples(
                     let loc = ctx.loc(*file, req);
                     match &ep.body {
                         Some(b) if b.encoding == Encoding::Json => {
-                            if let Err(found) = conform(&by_name, &TypeRef::Named(b.ty.clone()), &req.value, "request")
+                            if let Err(found) =
+                                conform_example(&by_name, &TypeRef::Named(b.ty.clone()), &req.value, "request")
                             {
                                 report_mismatches(
                                     ctx,
@@ -1771,7 +1881,7 @@ fn check_examples(
                     let loc = ctx.loc(*file, resp);
                     match &ep.response {
                         Response::Json(ty) => {
-                            if let Err(found) = conform(&by_name, ty, &resp.value, "response") {
+                            if let Err(found) = conform_example(&by_name, ty, &resp.value, "response") {
                                 report_mismatches(
                                     ctx,
                                     loc,
@@ -1796,12 +1906,22 @@ fn check_examples(
                         Some(m) => {
                             for k in m.keys() {
                                 if !ep.query.iter().any(|p| &p.wire == k) {
-                                    let hint = did_you_mean(k, ep.query.iter().map(|p| p.wire.as_str()));
+                                    let names: Vec<&str> = ep.query.iter().map(|p| p.wire.as_str()).collect();
+                                    let hint = did_you_mean(k, names.iter().copied()).unwrap_or_else(|| {
+                                        if names.is_empty() {
+                                            format!("`{}` takes no query parameters: remove it", ep.name)
+                                        } else {
+                                            format!("its query parameters: `{}`", names.join("`, `"))
+                                        }
+                                    });
+                                    let text = &ctx.files[loc.file].1;
+                                    let (line, column) =
+                                        locate_in_example(text, loc.line, loc.column, &[Step::Key(k.clone())]);
                                     ctx.error(
-                                        loc,
-                                        &format!("{base}.query"),
+                                        Loc { file: loc.file, line, column },
+                                        &format!("{base}.query.{k}"),
                                         format!("`{k}` is not a query parameter of `{}`", ep.name),
-                                        hint,
+                                        Some(hint),
                                     );
                                 }
                             }

@@ -59,6 +59,7 @@ pub fn load(sources: &[SourceFile]) -> Result<Api, Diagnostics> {
                 message: format!("file name `{stem}` is not a snake_case module name"),
                 hint: Some(format!("rename the file to `{}.yaml`", crate::ident::plain(&module))),
                 source_line: None,
+                note: false,
             });
         }
         infos.push(SourceInfo { path: s.path.clone(), module, hash: content_hash(s.text.as_bytes()) });
@@ -90,6 +91,7 @@ pub fn load(sources: &[SourceFile]) -> Result<Api, Diagnostics> {
                         ),
                         hint: Some("fix the problem above and validate again: this file's own checks run then".into()),
                         source_line: parse::line_of(&sorted[i].text, 1),
+                        note: true,
                     });
                 }
                 unloaded.types.extend(declared.types);
@@ -108,6 +110,7 @@ pub fn load(sources: &[SourceFile]) -> Result<Api, Diagnostics> {
             message: "no spec files".into(),
             hint: Some("put the API description in spec/*.yaml".into()),
             source_line: None,
+            note: false,
         });
     }
     let mut ctx = lower::Ctx::new(&files);
