@@ -158,12 +158,10 @@ mod version;
 mod webhooks;
 mod words;
 
-use std::collections::HashMap;
-
 use crate::ir::{Api, TypeRef};
 
 pub use kind::Kind;
-use roles::{Role, roles};
+use roles::{Role, role_in};
 use words::{rust_ty, widens, wire_ty};
 
 /// A semver level, as Cargo defines it for the generated crate.
@@ -259,7 +257,7 @@ pub struct VersionCheck {
 
 /// Compares two specs. Pure: the IRs in, the classified changes out.
 pub fn diff(base: &Api, head: &Api) -> SpecDiff {
-    let mut cx = Cx { base, head, base_roles: roles(base), head_roles: roles(head), out: Vec::new() };
+    let mut cx = Cx { base, head, out: Vec::new() };
     cx.api();
     cx.resources();
     cx.types();
@@ -279,8 +277,6 @@ fn group_rank(group: &str) -> (u8, &str) {
 struct Cx<'a> {
     base: &'a Api,
     head: &'a Api,
-    base_roles: HashMap<String, Role>,
-    head_roles: HashMap<String, Role>,
     out: Vec<Change>,
 }
 
@@ -299,9 +295,7 @@ impl Cx<'_> {
     }
 
     fn role(&self, name: &str) -> Role {
-        let b = self.base_roles.get(name).copied().unwrap_or_default();
-        let h = self.head_roles.get(name).copied().unwrap_or_default();
-        b.or(h)
+        role_in(self.base, name).or(role_in(self.head, name))
     }
 
     /// Rust types of the same type reference in base and head are equal.

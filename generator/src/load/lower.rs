@@ -504,7 +504,7 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
 
     // Whole-graph checks, now that every reference resolves.
     check_type_graph(ctx, &entries, &types);
-    mark_inputs(&mut types, &resources, webcall.as_ref(), &seen_types);
+    mark_roles(&mut types, &resources, webhooks.as_ref(), webcall.as_ref(), &seen_types);
     check_files(ctx, &entries, &types);
     check_flatten(ctx, &entries, &types, &seen_types);
     check_examples(ctx, &entries, &types, &resources, &raw_endpoints, &seen_types);
@@ -1008,6 +1008,7 @@ fn lower_type(ctx: &mut Ctx<'_>, e: &TypeEntry<'_>, type_names: &Names<'_>) -> T
         examples: raw.examples.iter().map(|x| x.value.clone()).collect(),
         input: false,
         multipart: false,
+        roles: Roles::default(),
     }
 }
 
@@ -1614,43 +1615,92 @@ fn check_type_graph(ctx: &mut Ctx<'_>, entries: &[TypeEntry<'_>], types: &[TypeD
     }
 }
 
-/// Marks the types reachable from request bodies (and the widget options) as inputs, and
-/// multipart body types.
-fn mark_inputs(
+/// Computes every type's [`Roles`] (and with them `input`), and marks multipart body types.
+/// This is the one place that decides which types are sent, written, read from responses or
+/// read from webhooks.
+fn mark_roles(
     types: &mut [TypeDef],
     resources: &[Resource],
+    webhooks: Option<&Webhooks>,
     webcall: Option<&Webcall>,
     index: &HashMap<String, usize>,
 ) {
+    let named = |t: &TypeRef| t.named().map(|n| index[n]);
+    let mut sent: Vec<usize> = Vec::new();
+    let mut written: Vec<usize> = Vec::new();
+    let mut response: Vec<usize> = Vec::new();
     // The widget options are built by the application, like a request body.
-    let mut stack: Vec<usize> = webcall.map(|w| index[&w.options]).into_iter().collect();
+    sent.extend(webcall.map(|w| index[&w.options]));
     for e in resources.iter().flat_map(|r| &r.endpoints) {
         if let Some(b) = &e.body {
             let i = index[&b.ty];
-            if b.encoding == Encoding::Multipart {
-                types[i].multipart = true;
+            sent.push(i);
+            match b.encoding {
+                Encoding::Json => written.push(i),
+                Encoding::Multipart => {
+                    types[i].multipart = true;
+                    // The parts sent as JSON text: everything but files, strings, scalars,
+                    // enums and typed ids (which are text parts).
+                    if let TypeKind::Object(fields) = &types[i].kind {
+                        written.extend(
+                            fields.iter().filter(|f| json_part(types, index, &f.ty)).filter_map(|f| named(&f.ty)),
+                        );
+                    }
+                }
             }
-            stack.push(i);
         }
-        for p in e.query.iter().chain(&e.path_params) {
-            if let Some(n) = p.ty.named() {
-                stack.push(index[n]);
-            }
+        sent.extend(e.query.iter().chain(&e.path_params).filter_map(|p| named(&p.ty)));
+        if let Response::Json(t) = &e.response {
+            response.extend(named(t));
         }
     }
+    let event: Vec<usize> = webhooks.map(|w| index[&w.event]).into_iter().collect();
+    spread(types, index, sent, |r| &mut r.sent);
+    spread(types, index, written, |r| &mut r.written);
+    spread(types, index, response, |r| &mut r.response);
+    spread(types, index, event, |r| &mut r.event);
+    for t in types.iter_mut() {
+        t.input = t.roles.sent;
+    }
+}
+
+/// Whether a multipart body sends a field of type `t` as a part of JSON text.
+fn json_part(types: &[TypeDef], index: &HashMap<String, usize>, t: &TypeRef) -> bool {
+    match t {
+        TypeRef::File
+        | TypeRef::String
+        | TypeRef::Date
+        | TypeRef::DateTime
+        | TypeRef::Integer
+        | TypeRef::Number
+        | TypeRef::Boolean => false,
+        TypeRef::List(inner) => **inner != TypeRef::File,
+        TypeRef::Named(n) => !matches!(types[index[n]].kind, TypeKind::Enum(_) | TypeKind::Newtype),
+        TypeRef::Json | TypeRef::Map(_) => true,
+    }
+}
+
+/// Sets one role on `roots` and on every type they can hold.
+fn spread(
+    types: &mut [TypeDef],
+    index: &HashMap<String, usize>,
+    mut stack: Vec<usize>,
+    role: impl Fn(&mut Roles) -> &mut bool,
+) {
     while let Some(i) = stack.pop() {
-        if types[i].input {
+        let flag = role(&mut types[i].roles);
+        if *flag {
             continue;
         }
-        types[i].input = true;
-        let refs: Vec<String> = match &types[i].kind {
-            TypeKind::Object(fields) => fields.iter().filter_map(|f| f.ty.named().map(str::to_string)).collect(),
-            TypeKind::Union(members) => members.iter().filter_map(|m| m.ty.named().map(str::to_string)).collect(),
-            TypeKind::Tagged(t) => t.variants.iter().filter_map(|v| v.ty.clone()).collect(),
-            TypeKind::OneOf(members) => members.iter().filter_map(|m| m.ty.named().map(str::to_string)).collect(),
+        *flag = true;
+        let refs: Vec<&str> = match &types[i].kind {
+            TypeKind::Object(fields) => fields.iter().filter_map(|f| f.ty.named()).collect(),
+            TypeKind::Union(members) => members.iter().filter_map(|m| m.ty.named()).collect(),
+            TypeKind::Tagged(t) => t.variants.iter().filter_map(|v| v.ty.as_deref()).collect(),
+            TypeKind::OneOf(members) => members.iter().filter_map(|m| m.ty.named()).collect(),
             TypeKind::Enum(_) | TypeKind::Newtype => Vec::new(),
         };
-        stack.extend(refs.iter().map(|n| index[n]));
+        stack.extend(refs.iter().map(|n| index[*n]));
     }
 }
 
@@ -1931,5 +1981,105 @@ fn check_examples(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::SourceFile;
+
+    const API: &str = "api:
+  name: demo
+  title: Demo
+  version: 0.1.0
+  api_version: v0
+  doc: A demo API.
+  base_urls: { default: https://api.example.com }
+  auth: { header: X-API-KEY, env: DEMO_API_KEY }
+  pagination: { limit: limit, offset: offset, default_limit: 20, max_limit: 100 }
+";
+
+    const SPEC: &str = "types:
+  Kind:
+    doc: An enum sent as text.
+    enum: { a: A., b: B. }
+  Meta:
+    doc: Sent as a JSON part of a form.
+    fields:
+      tag: { type: string, doc: Tag. }
+  Form:
+    doc: A multipart body.
+    fields:
+      file: { type: file, doc: The file. }
+      kind: { type: Kind, doc: Its kind. }
+      meta: { type: Meta, doc: Its metadata. }
+  Item:
+    doc: In a request and in a response.
+    fields:
+      id: { type: string, doc: Id. }
+  NewThing:
+    doc: A JSON body.
+    fields:
+      items: { type: list<Item>, doc: Items. }
+  Page:
+    doc: A response.
+    fields:
+      items: { type: list<Item>, doc: Items. }
+  Ping:
+    doc: An event payload.
+    fields:
+      at: { type: datetime, doc: When. }
+  Event:
+    doc: A delivery.
+    tag: type
+    open: true
+    variants:
+      ping: { type: Ping, doc: A ping. }
+resources:
+  things:
+    doc: Things.
+    endpoints:
+      create:
+        doc: Create.
+        method: POST
+        path: /things
+        body: { type: NewThing }
+        response: { type: Page }
+      upload:
+        doc: Upload.
+        method: POST
+        path: /upload
+        body: { type: Form, encoding: multipart }
+webhooks:
+  doc: Deliveries.
+  event: Event
+";
+
+    /// Roles are computed once, here; the reader, the writer and spec-diff read them.
+    #[test]
+    fn roles_follow_requests_responses_and_webhooks() {
+        let files = [
+            SourceFile { path: "spec/api.yaml".into(), text: API.into() },
+            SourceFile { path: "spec/things.yaml".into(), text: SPEC.into() },
+        ];
+        let api = crate::load(&files).unwrap_or_else(|d| panic!("{d}"));
+        let roles = |name: &str| {
+            let r = api.type_def(name).unwrap().roles;
+            (r.sent, r.written, r.response, r.event)
+        };
+        // (sent, written, response, event)
+        assert_eq!(roles("NewThing"), (true, true, false, false));
+        assert_eq!(roles("Item"), (true, true, true, false), "both a request and a response");
+        assert_eq!(roles("Page"), (false, false, true, false));
+        assert_eq!(roles("Form"), (true, false, false, false), "a form is not written as JSON");
+        assert_eq!(roles("Meta"), (true, true, false, false), "a JSON part of a form");
+        assert_eq!(roles("Kind"), (true, false, false, false), "a text part of a form");
+        assert_eq!(roles("Event"), (false, false, false, true));
+        assert_eq!(roles("Ping"), (false, false, false, true));
+        assert!(api.type_def("Item").unwrap().roles.read() && !api.type_def("NewThing").unwrap().roles.read());
+        for t in &api.types {
+            assert_eq!(t.input, t.roles.sent, "{}", t.name);
+        }
+        assert!(api.type_def("Form").unwrap().multipart);
     }
 }
