@@ -452,6 +452,15 @@ fn is_date(s: &str) -> bool {
         && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
+/// `a`, `b`, `c`: a type's field names for a hint, the first eight and a count of the rest.
+fn field_list(names: &[&str]) -> String {
+    let mut out: Vec<String> = names.iter().take(8).map(|n| format!("`{n}`")).collect();
+    if names.len() > 8 {
+        out.push(format!("{} more", names.len() - 8));
+    }
+    if out.is_empty() { "none".to_string() } else { out.join(", ") }
+}
+
 #[cfg(test)]
 mod tests {
     use super::is_datetime;
@@ -483,13 +492,4 @@ mod tests {
             assert!(!is_datetime(bad), "{bad}");
         }
     }
-}
-
-/// `a`, `b`, `c`: a type's field names for a hint, the first eight and a count of the rest.
-fn field_list(names: &[&str]) -> String {
-    let mut out: Vec<String> = names.iter().take(8).map(|n| format!("`{n}`")).collect();
-    if names.len() > 8 {
-        out.push(format!("{} more", names.len() - 8));
-    }
-    if out.is_empty() { "none".to_string() } else { out.join(", ") }
 }

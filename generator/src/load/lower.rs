@@ -638,7 +638,11 @@ fn check_routes(
     raw_endpoints: &[Vec<(usize, &RawEndpoint)>],
     sources: &[SourceInfo],
 ) {
-    let mut seen: HashMap<(&str, &str, String), (String, usize, u32, &str)> = HashMap::new();
+    /// Method, base URL and path template of a route.
+    type Route<'a> = (&'a str, &'a str, String);
+    /// The first endpoint on a route: its name, file, line and path as written.
+    type First<'a> = (String, usize, u32, &'a str);
+    let mut seen: HashMap<Route<'_>, First<'_>> = HashMap::new();
     for (r, raws) in resources.iter().zip(raw_endpoints) {
         for (e, (file, raw)) in r.endpoints.iter().zip(raws) {
             let template: String = e
