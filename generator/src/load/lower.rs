@@ -143,11 +143,94 @@ struct TypeEntry<'r> {
     raw: &'r RawType,
 }
 
-/// Lowers all parsed files to the IR.
+/// Lowers all parsed files to the IR, in named steps: the `api` block, the type names, the
+/// types, the error table, the API settings, the resources and their routes, deprecation
+/// replacements, webhooks and the widget; then, once every reference resolves, the whole-graph
+/// checks and roles, and `api.start_with`. Each step records its diagnostics and carries on.
 pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<SourceInfo>) -> Option<Api> {
-    let module_of = |file: usize| sources[file].module.clone();
+    let api_block = api_block(ctx, raws, &sources);
+    let (entries, seen_types) = collect_types(ctx, raws, &sources);
+    let list: Vec<&str> = entries.iter().map(|e| e.key.value.as_str()).collect();
+    let type_names = Names { set: list.iter().copied().collect(), list };
 
-    // The `api` block: exactly one.
+    let mut types: Vec<TypeDef> = entries.iter().map(|e| lower_type(ctx, e, &type_names)).collect();
+
+    let errors = lower_errors(ctx, raws);
+    let base_urls = lower_api_settings(ctx, raws, api_block);
+    let base_url_names: Vec<String> = base_urls.iter().map(|b| b.name.clone()).collect();
+    let error_statuses: Vec<String> = errors.iter().map(|e| e.status.clone()).collect();
+    // The pagination query parameters, by the names `api.pagination` gives them.
+    let page_params: [String; 2] = match api_block {
+        Some((_, api)) => [api.pagination.limit.clone(), api.pagination.offset.clone()],
+        None => ["limit".into(), "offset".into()],
+    };
+
+    let known = Known {
+        types: &types,
+        index: &seen_types,
+        names: &type_names,
+        base_urls: &base_url_names,
+        error_statuses: &error_statuses,
+        page_params: &page_params,
+    };
+    let (mut resources, raw_endpoints) = lower_resources(ctx, raws, &sources, known);
+    check_routes(ctx, &resources, &raw_endpoints, &sources);
+
+    let all_endpoints = resolve_replacements(ctx, &mut resources, &raw_endpoints);
+    let (webhooks, webcall) = lower_hooks(ctx, raws, &entries, &seen_types, &types, &type_names);
+
+    if !ctx.diags.is_empty() {
+        return None;
+    }
+
+    // Whole-graph checks, now that every reference resolves.
+    check_type_graph(ctx, &entries, &types);
+    mark_roles(&mut types, &resources, webhooks.as_ref(), webcall.as_ref(), &seen_types);
+    check_files(ctx, &entries, &types);
+    check_flatten(ctx, &entries, &types, &seen_types);
+    check_examples(ctx, &entries, &types, &resources, &raw_endpoints, &seen_types);
+    if !ctx.diags.is_empty() {
+        return None;
+    }
+
+    let (file, api) = api_block?;
+    let start_with = resolve_start_with(ctx, file, api, &resources, &all_endpoints);
+    if !ctx.diags.is_empty() {
+        return None;
+    }
+    let type_index = types.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
+    Some(Api {
+        name: api.name.value.clone(),
+        title: api.title.clone(),
+        version: api.version.value.clone(),
+        api_version: api.api_version.clone(),
+        doc: api.doc.clone(),
+        base_urls,
+        auth_header: api.auth.header.clone(),
+        auth_env: api.auth.env.clone(),
+        pagination: Pagination {
+            limit: api.pagination.limit.clone(),
+            offset: api.pagination.offset.clone(),
+            default_limit: api.pagination.default_limit,
+            max_limit: api.pagination.max_limit.value,
+        },
+        start_with,
+        errors,
+        types,
+        resources,
+        webhooks,
+        webcall,
+        sources,
+        type_index,
+    })
+}
+
+/// The `api` block: exactly one file has it.
+fn api_block<'r>(
+    ctx: &mut Ctx<'_>,
+    raws: &'r [(usize, RawFile)],
+    sources: &[SourceInfo],
+) -> Option<(usize, &'r RawApi)> {
     let mut api_block: Option<(usize, &RawApi)> = None;
     for (file, raw) in raws {
         if let Some(api) = &raw.api {
@@ -160,8 +243,17 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             }
         }
     }
+    api_block
+}
 
-    // Types: collect names first so references can be resolved in any order.
+/// Type names, collected before any type is lowered so references resolve in any order: each
+/// name is a valid type name, defined once, and distinct from the others in Rust.
+fn collect_types<'r>(
+    ctx: &mut Ctx<'_>,
+    raws: &'r [(usize, RawFile)],
+    sources: &[SourceInfo],
+) -> (Vec<TypeEntry<'r>>, HashMap<String, usize>) {
+    let module_of = |file: usize| sources[file].module.clone();
     let mut entries: Vec<TypeEntry> = Vec::new();
     let mut seen_types: HashMap<String, usize> = HashMap::new();
     let mut seen_rust_types: HashMap<String, String> = HashMap::new();
@@ -203,12 +295,11 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             entries.push(TypeEntry { file: *file, module: module_of(*file), key, raw: t });
         }
     }
-    let list: Vec<&str> = entries.iter().map(|e| e.key.value.as_str()).collect();
-    let type_names = Names { set: list.iter().copied().collect(), list };
+    (entries, seen_types)
+}
 
-    let mut types: Vec<TypeDef> = entries.iter().map(|e| lower_type(ctx, e, &type_names)).collect();
-
-    // Errors table.
+/// The error table: statuses are error statuses, and names are `ErrorKind` variants.
+fn lower_errors(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)]) -> Vec<ErrorCase> {
     let mut errors = Vec::new();
     for (file, raw) in raws {
         for (status, case) in raw.errors.iter().flat_map(|m| m.iter()) {
@@ -243,8 +334,16 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             });
         }
     }
+    errors
+}
 
-    // Base URLs and pagination.
+/// The `api` block's settings: base URLs (a `default` among them, each an http(s) URL under a
+/// snake_case name, `default` first), the crate name, the version and the page sizes.
+fn lower_api_settings(
+    ctx: &mut Ctx<'_>,
+    raws: &[(usize, RawFile)],
+    api_block: Option<(usize, &RawApi)>,
+) -> Vec<BaseUrl> {
     let mut base_urls = Vec::new();
     if let Some((file, api)) = api_block {
         for (name, url) in api.base_urls.iter() {
@@ -332,15 +431,19 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             note: false,
         });
     }
-    let base_url_names: Vec<String> = base_urls.iter().map(|b| b.name.clone()).collect();
-    let error_statuses: Vec<String> = errors.iter().map(|e| e.status.clone()).collect();
-    // The pagination query parameters, by the names `api.pagination` gives them.
-    let page_params: [String; 2] = match api_block {
-        Some((_, api)) => [api.pagination.limit.clone(), api.pagination.offset.clone()],
-        None => ["limit".into(), "offset".into()],
-    };
+    base_urls
+}
 
-    // Resources.
+/// Resources and their endpoints: names are snake_case and unique, and each endpoint passes
+/// [`lower_endpoint`]. Returns the resources and, beside each endpoint, its file and raw form.
+#[allow(clippy::type_complexity, reason = "the resources and the raw endpoints beside them")]
+fn lower_resources<'r>(
+    ctx: &mut Ctx<'_>,
+    raws: &'r [(usize, RawFile)],
+    sources: &[SourceInfo],
+    known: Known<'_>,
+) -> (Vec<Resource>, Vec<Vec<(usize, &'r RawEndpoint)>>) {
+    let module_of = |file: usize| sources[file].module.clone();
     let mut resources: Vec<Resource> = Vec::new();
     let mut resource_files: Vec<usize> = Vec::new();
     let mut raw_endpoints: Vec<Vec<(usize, &RawEndpoint)>> = Vec::new();
@@ -393,14 +496,6 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
                         Some("rename one of them".into()),
                     );
                 }
-                let known = Known {
-                    types: &types,
-                    index: &seen_types,
-                    names: &type_names,
-                    base_urls: &base_url_names,
-                    error_statuses: &error_statuses,
-                    page_params: &page_params,
-                };
                 if let Some(ep) = lower_endpoint(ctx, known, *file, &epath, ekey, e) {
                     endpoints.push(ep);
                     raws_here.push((*file, e));
@@ -417,10 +512,16 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             raw_endpoints.push(raws_here);
         }
     }
+    (resources, raw_endpoints)
+}
 
-    check_routes(ctx, &resources, &raw_endpoints, &sources);
-
-    // Deprecation replacements refer to endpoints that exist.
+/// Deprecation replacements name endpoints that exist; they are resolved in place. Returns every
+/// endpoint as `resource.endpoint`, for hints.
+fn resolve_replacements(
+    ctx: &mut Ctx<'_>,
+    resources: &mut [Resource],
+    raw_endpoints: &[Vec<(usize, &RawEndpoint)>],
+) -> Vec<String> {
     let all_endpoints: Vec<String> =
         resources.iter().flat_map(|r| r.endpoints.iter().map(move |e| format!("{}.{}", r.name, e.name))).collect();
     for (ri, r) in resources.iter_mut().enumerate() {
@@ -441,8 +542,19 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             }
         }
     }
+    all_endpoints
+}
 
-    // Webhooks and webcall.
+/// The `webhooks` and `webcall` blocks: at most one of each, naming an open tagged union and an
+/// object type; the subscription enum lists exactly the events.
+fn lower_hooks(
+    ctx: &mut Ctx<'_>,
+    raws: &[(usize, RawFile)],
+    entries: &[TypeEntry<'_>],
+    seen_types: &HashMap<String, usize>,
+    types: &[TypeDef],
+    type_names: &Names<'_>,
+) -> (Option<Webhooks>, Option<Webcall>) {
     let mut webhooks = None;
     let mut webcall = None;
     for (file, raw) in raws {
@@ -456,7 +568,7 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
                     format!("`{}` must be a tagged union with `open: true`", w.event.value),
                     Some("webhook payloads come from Ringg: unknown event types must be kept, not rejected".into()),
                 ),
-                None => unknown_type(ctx, loc, "webhooks.event", &w.event.value, &type_names),
+                None => unknown_type(ctx, loc, "webhooks.event", &w.event.value, type_names),
             }
             if webhooks.is_some() {
                 ctx.error(
@@ -467,7 +579,7 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
                 );
             }
             if let Some(subs) = &w.subscriptions {
-                check_subscriptions(ctx, *file, subs, &w.event.value, &entries, &seen_types, &types, &type_names);
+                check_subscriptions(ctx, *file, subs, &w.event.value, entries, seen_types, types, type_names);
             }
             webhooks = Some(Webhooks { doc: w.doc.clone(), event: w.event.value.clone() });
         }
@@ -478,7 +590,7 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
                 Some(_) => {
                     ctx.error(loc, "webcall.options", format!("`{}` must be an object type", w.options.value), None)
                 }
-                None => unknown_type(ctx, loc, "webcall.options", &w.options.value, &type_names),
+                None => unknown_type(ctx, loc, "webcall.options", &w.options.value, type_names),
             }
             if webcall.is_some() {
                 ctx.error(
@@ -497,24 +609,18 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             });
         }
     }
+    (webhooks, webcall)
+}
 
-    if !ctx.diags.is_empty() {
-        return None;
-    }
-
-    // Whole-graph checks, now that every reference resolves.
-    check_type_graph(ctx, &entries, &types);
-    mark_roles(&mut types, &resources, webhooks.as_ref(), webcall.as_ref(), &seen_types);
-    check_files(ctx, &entries, &types);
-    check_flatten(ctx, &entries, &types, &seen_types);
-    check_examples(ctx, &entries, &types, &resources, &raw_endpoints, &seen_types);
-    if !ctx.diags.is_empty() {
-        return None;
-    }
-
-    let (file, api) = api_block?;
-    // The introductory endpoint exists and needs no input.
-    let start_with = api.start_with.as_ref().and_then(|s| {
+/// `api.start_with` names an endpoint that needs no input.
+fn resolve_start_with(
+    ctx: &mut Ctx<'_>,
+    file: usize,
+    api: &RawApi,
+    resources: &[Resource],
+    all_endpoints: &[String],
+) -> Option<(String, String)> {
+    api.start_with.as_ref().and_then(|s| {
         let found = s.value.split_once('.').and_then(|(res, ep)| {
             let r = resources.iter().find(|r| r.name == res)?;
             r.endpoints.iter().find(|e| e.name == ep)
@@ -542,34 +648,6 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
                 None
             }
         }
-    });
-    if !ctx.diags.is_empty() {
-        return None;
-    }
-    let type_index = types.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
-    Some(Api {
-        name: api.name.value.clone(),
-        title: api.title.clone(),
-        version: api.version.value.clone(),
-        api_version: api.api_version.clone(),
-        doc: api.doc.clone(),
-        base_urls,
-        auth_header: api.auth.header.clone(),
-        auth_env: api.auth.env.clone(),
-        pagination: Pagination {
-            limit: api.pagination.limit.clone(),
-            offset: api.pagination.offset.clone(),
-            default_limit: api.pagination.default_limit,
-            max_limit: api.pagination.max_limit.value,
-        },
-        start_with,
-        errors,
-        types,
-        resources,
-        webhooks,
-        webcall,
-        sources,
-        type_index,
     })
 }
 
