@@ -15,6 +15,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use generator::diff::{Bump, Change, Kind, SpecDiff, Wire};
+use generator::ir::{Api, Endpoint, Resource, TypeDef, TypeKind, TypeRef};
 
 use crate::spec_diff::{compare, merge_base, previous_release, read_rev};
 
@@ -80,7 +81,7 @@ pub fn run(root: &Path, args: &[&str]) -> Result<(), String> {
     let body = match &options.base {
         Some(rev) => {
             eprintln!("changelog: {} since {rev}", head.version);
-            entries(&compare(&read_rev(root, rev)?, &head_files)?)
+            section(&read_rev(root, rev)?, &head_files, &head)?
         }
         None => {
             let base = merge_base(root)?;
@@ -104,7 +105,7 @@ pub fn run(root: &Path, args: &[&str]) -> Result<(), String> {
             match previous_release(root, &head.version)? {
                 Some(release) => {
                     eprintln!("changelog: {} since the previous release, {}", head.version, release.label);
-                    entries(&compare(&read_rev(root, &release.rev)?, &head_files)?)
+                    section(&read_rev(root, &release.rev)?, &head_files, &head)?
                 }
                 None => {
                     eprintln!("changelog: {} is the first release (main never had another version)", head.version);
@@ -190,37 +191,249 @@ fn splice(text: &str, version: &str, section: &str) -> String {
 /// The Keep a Changelog groups, in the order they are printed.
 const GROUPS: &[&str] = &["Added", "Changed", "Deprecated", "Removed", "Fixed", "Documentation"];
 
-/// The entries of one section, grouped.
-fn entries(d: &SpecDiff) -> String {
+/// The entries of the section for `head`, against the spec in `base_files`.
+fn section(
+    base_files: &[generator::SourceFile],
+    head_files: &[generator::SourceFile],
+    head: &Api,
+) -> Result<String, String> {
+    let d = compare(base_files, head_files)?;
+    let base = generator::load_for_comparison(base_files).map_err(|e| format!("the base spec does not load:\n{e}"))?;
+    Ok(entries(&d, &base, head))
+}
+
+/// The entries of one section, grouped. Entries are written for users of the crate: they name
+/// the Rust API (`client.calling().recording(call_id)`, `.priority(CallPriority::High)`,
+/// `Event::CallTransferred`) with the first sentence of its docs. A new type is not an entry of
+/// its own (the entries that use it name it), and a rename spec-diff detects is one entry.
+fn entries(d: &SpecDiff, base: &Api, head: &Api) -> String {
     if d.changes.is_empty() {
         return "\nNo change to the API description.\n".to_string();
     }
+    // A field added that looks like the rename of a removed one: one entry, under Changed.
+    let renamed_away = |c: &Change| {
+        c.kind == Kind::FieldRemoved
+            && d.changes.iter().any(|a| a.kind == Kind::FieldAdded && a.subject == c.subject && a.was == c.item)
+    };
     let mut out = String::new();
     for group in GROUPS {
-        let items: Vec<&Change> = d.changes.iter().filter(|c| group_of(c.kind) == *group).collect();
+        let items: Vec<String> = d
+            .changes
+            .iter()
+            .filter(|c| c.kind != Kind::TypeAdded && !renamed_away(c))
+            .filter_map(|c| {
+                let rename = (c.kind == Kind::FieldAdded && c.was.is_some()).then(|| {
+                    d.changes.iter().find(|r| r.kind == Kind::FieldRemoved && r.subject == c.subject && r.item == c.was)
+                });
+                match rename.flatten() {
+                    Some(removed) => (*group == "Changed").then(|| renamed(c, removed, base, head)),
+                    None => (group_of(c.kind) == *group).then(|| entry(c, base, head)),
+                }
+            })
+            .collect();
         if items.is_empty() {
             continue;
         }
         let _ = write!(out, "\n### {group}\n\n");
-        for c in items {
-            out.push_str(&entry(c));
+        for item in items {
+            out.push_str(&item);
         }
+    }
+    if out.is_empty() {
+        out.push_str("\nNo change to the API description beyond new types, which later entries will name.\n");
     }
     out
 }
 
 /// One entry: `- **Breaking** ...` with what to change, or a plain line.
-fn entry(c: &Change) -> String {
-    let mut text = format!("`{}`: {}", c.subject, c.change);
-    if let Some(note) = &c.note {
-        let _ = write!(text, " ({note})");
+fn entry(c: &Change, base: &Api, head: &Api) -> String {
+    let mut text = match rust_api(c, base, head) {
+        Some(text) => text,
+        None => {
+            let mut text = format!("`{}`: {}", c.subject, c.change);
+            if let Some(note) = &c.note {
+                let _ = write!(text, " ({note})");
+            }
+            text
+        }
+    };
+    if !text.ends_with('.') {
+        text.push('.');
     }
-    text.push('.');
     if c.rust == Bump::Major || c.wire == Wire::Breaking {
         let _ = write!(text, " To upgrade: {}", upgrade(c));
         format!("- **Breaking** ({}): {text}\n", breaks(c))
     } else {
         format!("- {text}\n")
+    }
+}
+
+/// A field removed and one added that looks like its rename, as one entry.
+fn renamed(added: &Change, removed: &Change, base: &Api, head: &Api) -> String {
+    let (Some(new), Some(old)) = (added.item.as_deref(), removed.item.as_deref()) else {
+        return entry(added, base, head);
+    };
+    let new_rust = field(head, &added.subject, new).map_or(new, |(_, f)| f.rust.as_str());
+    let old_rust = field(base, &removed.subject, old).map_or(old, |(_, f)| f.rust.as_str());
+    let ty = rust_name(head, &added.subject);
+    let sent = head.type_def(&added.subject).is_some_and(|t| t.roles.sent);
+    let verb = if sent { "set" } else { "read" };
+    let mut text =
+        format!("`{ty}`: {verb} `{new_rust}` instead of `{old_rust}` (the wire key `{new}` replaces `{old}`)");
+    if let Some(doc) = field(head, &added.subject, new).map(|(_, f)| summary(&f.doc)) {
+        let _ = write!(text, ": {doc}");
+    }
+    if !text.ends_with('.') {
+        text.push('.');
+    }
+    let both = Change { rust: added.rust.max(removed.rust), wire: added.wire.max(removed.wire), ..removed.clone() };
+    let advice = format!("use `{new_rust}` where the code names `{old_rust}`.");
+    if both.rust == Bump::Major || both.wire == Wire::Breaking {
+        format!("- **Breaking** ({}): {text} To upgrade: {advice}\n", breaks(&both))
+    } else {
+        format!("- {text}\n")
+    }
+}
+
+/// The first sentence of spec prose, on one line.
+fn summary(text: &str) -> String {
+    let first: Vec<&str> = text.trim().lines().map(str::trim).take_while(|l| !l.is_empty()).collect();
+    let first = first.join(" ");
+    match first.find(". ") {
+        Some(i) => first[..=i].to_string(),
+        None => first,
+    }
+}
+
+/// `name: first sentence`, or the name alone when there is no doc.
+fn with_doc(name: String, doc: &str) -> String {
+    let doc = summary(doc);
+    if doc.is_empty() { name } else { format!("{name}: {doc}") }
+}
+
+fn endpoint<'a>(api: &'a Api, subject: &str) -> Option<(&'a Resource, &'a Endpoint)> {
+    let (r, e) = subject.split_once('.')?;
+    let r = api.resources.iter().find(|x| x.name == r)?;
+    Some((r, r.endpoints.iter().find(|x| x.name == e)?))
+}
+
+/// `client.calling().recording(call_id)`: the method with its arguments' names.
+fn call(r: &Resource, e: &Endpoint) -> String {
+    let mut args: Vec<&str> = e.path_params.iter().map(|p| p.rust.as_str()).collect();
+    args.extend(e.query.iter().filter(|q| !q.optional).map(|q| q.rust.as_str()));
+    if e.body.is_some() {
+        args.push("body");
+    }
+    format!("client.{}().{}({})", r.name, e.rust_method, args.join(", "))
+}
+
+fn field<'a>(api: &'a Api, ty: &str, wire: &str) -> Option<(&'a TypeDef, &'a generator::ir::Field)> {
+    let t = api.type_def(ty)?;
+    let TypeKind::Object(fields) = &t.kind else { return None };
+    Some((t, fields.iter().find(|f| f.wire == wire)?))
+}
+
+fn rust_name(api: &Api, ty: &str) -> String {
+    api.type_def(ty).map_or_else(|| ty.to_string(), |t| t.rust.clone())
+}
+
+/// How a value of `t` is written in Rust: an enum by its first variant, else its type.
+fn value_of(api: &Api, t: &TypeRef) -> String {
+    match t {
+        TypeRef::Named(n) => match api.type_def(n) {
+            Some(TypeDef { kind: TypeKind::Enum(values), rust, .. }) => {
+                values.first().map_or_else(|| rust.clone(), |v| format!("{rust}::{}", v.rust))
+            }
+            Some(def) => def.rust.clone(),
+            None => n.clone(),
+        },
+        TypeRef::String => "String".into(),
+        TypeRef::Date => "Date".into(),
+        TypeRef::DateTime => "Timestamp".into(),
+        TypeRef::Integer => "i64".into(),
+        TypeRef::Number => "f64".into(),
+        TypeRef::Boolean => "bool".into(),
+        TypeRef::Json => "Value".into(),
+        TypeRef::File => "Upload".into(),
+        TypeRef::List(inner) => format!("Vec<{}>", value_of(api, inner)),
+        TypeRef::Map(inner) => format!("BTreeMap<String, {}>", value_of(api, inner)),
+    }
+}
+
+/// The entry text naming the Rust API a change is about, for the kinds users meet in code;
+/// `None` where the spec-diff wording is as good.
+fn rust_api(c: &Change, base: &Api, head: &Api) -> Option<String> {
+    let item = c.item.as_deref();
+    match c.kind {
+        Kind::EndpointAdded => {
+            let (r, e) = endpoint(head, &c.subject)?;
+            Some(with_doc(format!("`{}`", call(r, e)), &e.doc))
+        }
+        Kind::EndpointRemoved => {
+            let (r, e) = endpoint(base, &c.subject)?;
+            Some(format!("`{}` is removed", call(r, e)))
+        }
+        Kind::ParamAdded => {
+            let (r, e) = endpoint(head, &c.subject)?;
+            let p = e.query.iter().chain(&e.path_params).find(|p| Some(p.wire.as_str()) == item)?;
+            if p.optional {
+                let setter = format!("`{}.{}({})`", call(r, e), p.rust, value_of(head, &p.ty));
+                Some(with_doc(setter, &p.doc))
+            } else {
+                Some(with_doc(format!("`{}` takes `{}`", call(r, e), p.rust), &p.doc))
+            }
+        }
+        Kind::FieldAdded => {
+            let (t, f) = field(head, &c.subject, item?)?;
+            let name = if t.roles.sent && f.presence.may_be_absent() {
+                format!("`{}` sets `.{}({})`", t.rust, f.rust, value_of(head, &f.ty))
+            } else if t.roles.sent {
+                format!("`{}::new` takes `{}` (`{}`)", t.rust, f.rust, value_of(head, &f.ty))
+            } else {
+                format!("`{}.{}` (`{}`)", t.rust, f.rust, value_of(head, &f.ty))
+            };
+            Some(with_doc(name, &f.doc))
+        }
+        Kind::FieldRemoved => {
+            let (t, f) = field(base, &c.subject, item?)?;
+            let mut text = format!("`{}.{}` is removed", t.rust, f.rust);
+            if let Some(note) = &c.note {
+                let _ = write!(text, " ({note})");
+            }
+            Some(text)
+        }
+        Kind::FieldWireRenamed => {
+            let (t, f) = field(head, &c.subject, item?)?;
+            let was = c.was.as_deref()?;
+            let verb = if t.roles.sent { "sent as" } else { "read from" };
+            let mut text = format!(
+                "`{}.{}` is {verb} the wire key `{}` instead of `{was}`; code using it is unchanged",
+                t.rust, f.rust, f.wire
+            );
+            if let Some(note) = &c.note {
+                let _ = write!(text, " ({note})");
+            }
+            Some(text)
+        }
+        Kind::EnumValueAdded => {
+            let t = head.type_def(&c.subject)?;
+            let TypeKind::Enum(values) = &t.kind else { return None };
+            let v = values.iter().find(|v| Some(v.wire.as_str()) == item)?;
+            Some(with_doc(format!("`{}::{}` (`\"{}\"`)", t.rust, v.rust, v.wire), &v.doc))
+        }
+        Kind::VariantAdded => {
+            let t = head.type_def(&c.subject)?;
+            let TypeKind::Tagged(tagged) = &t.kind else { return None };
+            let v = tagged.variants.iter().find(|v| Some(v.tag_value.as_str()) == item)?;
+            let is_event = head.webhooks.as_ref().is_some_and(|w| w.event == t.name);
+            let name = if is_event {
+                format!("`webhooks::Event::{}` (webhook event `{}`)", v.rust, v.tag_value)
+            } else {
+                format!("`{}::{}`", t.rust, v.rust)
+            };
+            Some(with_doc(name, &v.doc))
+        }
+        _ => None,
     }
 }
 
@@ -352,10 +565,34 @@ fn first_release(api: &generator::ir::Api) -> String {
 mod tests {
     use super::*;
 
-    fn fixture_diff() -> SpecDiff {
+    fn fixture(side: &str) -> Vec<generator::SourceFile> {
         let root = crate::repo_root().unwrap();
-        let dir = |side: &str| crate::spec_diff::read_dir(&root.join("generator/tests/fixtures/diff").join(side));
-        compare(&dir("base").unwrap(), &dir("head").unwrap()).unwrap()
+        crate::spec_diff::read_dir(&root.join("generator/tests/fixtures/diff").join(side)).unwrap()
+    }
+
+    fn fixture_diff() -> SpecDiff {
+        compare(&fixture("base"), &fixture("head")).unwrap()
+    }
+
+    fn load(files: &[generator::SourceFile]) -> Api {
+        generator::load(files).unwrap_or_else(|d| panic!("{d}"))
+    }
+
+    /// The fixture with `(from, to)` edits applied to its base.
+    fn edited(edits: &[(&str, &str)]) -> Vec<generator::SourceFile> {
+        let mut files = fixture("base");
+        for (from, to) in edits {
+            let hits: usize = files.iter().map(|f| f.text.matches(from).count()).sum();
+            assert_eq!(hits, 1, "edit anchor must occur exactly once: {from:?}");
+            for f in &mut files {
+                f.text = f.text.replacen(from, to, 1);
+            }
+        }
+        files
+    }
+
+    fn entries_between(base: &[generator::SourceFile], head: &[generator::SourceFile]) -> String {
+        section(base, head, &load(head)).unwrap()
     }
 
     #[test]
@@ -373,25 +610,77 @@ mod tests {
     #[test]
     fn entries_are_grouped_and_breaking_ones_say_what_to_change() {
         let d = fixture_diff();
-        let text = entries(&d);
+        let text = entries_between(&fixture("base"), &fixture("head"));
         let headings: Vec<&str> = text.lines().filter(|l| l.starts_with("### ")).collect();
         let mut expected: Vec<String> = Vec::new();
         for group in GROUPS {
-            if d.changes.iter().any(|c| group_of(c.kind) == *group) {
+            if d.changes.iter().any(|c| c.kind != Kind::TypeAdded && group_of(c.kind) == *group) {
                 expected.push(format!("### {group}"));
             }
         }
         assert_eq!(headings, expected, "{text}");
-        let entries: Vec<&str> = text.lines().filter(|l| l.starts_with("- ")).collect();
-        assert_eq!(entries.len(), d.changes.len(), "{text}");
-        for c in &d.changes {
-            let line = entries.iter().find(|l| l.contains(&c.change)).unwrap_or_else(|| panic!("{}", c.change));
-            let breaking = c.rust == Bump::Major || c.wire == Wire::Breaking;
-            assert_eq!(line.starts_with("- **Breaking**"), breaking, "{line}");
-            assert_eq!(line.contains("To upgrade: "), breaking, "{line}");
+        for line in text.lines().filter(|l| l.starts_with("- **Breaking**")) {
+            assert!(line.contains("To upgrade: "), "{line}");
         }
         assert!(text.contains("- **Breaking** (wire): `orders.get`: moved"), "{text}");
-        assert!(text.contains("### Fixed"), "{text}");
+        // Pinned: the whole section, as users read it (UPDATE_EXPECT=1 rewrites it).
+        let path = crate::repo_root().unwrap().join("generator/tests/fixtures/diff/changelog.md");
+        if std::env::var_os("UPDATE_EXPECT").is_some() {
+            std::fs::write(&path, &text).unwrap();
+        }
+        let pinned = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text, pinned, "the changelog of the diff fixture changed; UPDATE_EXPECT=1 rewrites it");
+    }
+
+    /// The three changes of a first week: a new endpoint with a new response type, a new optional
+    /// enum field on a body plus a new webhook event, and a response field renamed on the wire.
+    #[test]
+    fn entries_name_the_rust_api_with_its_docs() {
+        const CANCEL: &str = "      cancel:\n        doc: Cancel an order.\n";
+        const STATUS: &str = "      status: { type: OrderStatus, optional: true, doc: Initial status. }\n";
+        const NOTE: &str = "      note: { type: string, optional: true, doc: Free text. }\n";
+        const PING: &str = "      ping: { doc: A test delivery. }\n";
+        let receipt =
+            "  Receipt:\n    doc: A receipt.\n    fields:\n      total: { type: integer, doc: Total. }\n\n  Order:\n";
+        let head = edited(&[
+            (
+                CANCEL,
+                &format!(
+                    "      receipt:\n        doc: The receipt of an order. Only for paid orders.\n        method: GET\n        path: /orders/{{id}}/receipt\n        path_params:\n          id: {{ type: string, doc: Order id. }}\n        response: {{ type: Receipt }}\n{CANCEL}"
+                ),
+            ),
+            ("  Order:\n", receipt),
+            (
+                STATUS,
+                &format!("{STATUS}      priority: {{ type: OrderStatus, optional: true, doc: How urgent it is. }}\n"),
+            ),
+            (PING, &format!("{PING}      order_paid: {{ doc: An order was paid. }}\n")),
+            (NOTE, "      remark: { type: string, optional: true, rust_name: note, doc: Free text. }\n"),
+        ]);
+        let text = entries_between(&edited(&[]), &head);
+        assert!(text.contains("- `client.orders().receipt(id)`: The receipt of an order.\n"), "{text}");
+        assert!(!text.contains("Receipt`: object added"), "no filler for the new type: {text}");
+        assert!(text.contains("- `NewOrder` sets `.priority(OrderStatus::Open)`: How urgent it is.\n"), "{text}");
+        assert!(
+            text.contains("`webhooks::Event::OrderPaid` (webhook event `order_paid`): An order was paid."),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "`Order.note` is read from the wire key `remark` instead of `note`; code using it is unchanged"
+            ),
+            "{text}"
+        );
+        // A rename spec-diff detects is one entry, not a removal and an addition.
+        let head = edited(&[(NOTE, "      remark: { type: string, optional: true, doc: Free text. }\n")]);
+        let text = entries_between(&edited(&[]), &head);
+        let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("- ")).collect();
+        assert_eq!(lines.len(), 1, "{text}");
+        assert!(
+            lines[0].contains("`Order`: read `remark` instead of `note` (the wire key `remark` replaces `note`)"),
+            "{text}"
+        );
+        assert!(text.contains("### Changed") && !text.contains("### Removed"), "{text}");
     }
 
     #[test]

@@ -225,6 +225,11 @@ pub struct Change {
     pub wire: Wire,
     /// Effect on code using the generated crate.
     pub rust: Bump,
+    /// The wire name of the part of `subject` the change is about (a field, parameter, enum
+    /// value or variant), when it is about one: for release notes that name the Rust item.
+    pub item: Option<String>,
+    /// The wire name `item` replaces, when the change is (or looks like) a rename of it.
+    pub was: Option<String>,
 }
 
 /// The classified difference between two specs.
@@ -290,6 +295,8 @@ impl Cx<'_> {
             note: None,
             wire,
             rust,
+            item: None,
+            was: None,
         });
         self.out.last_mut().expect("just pushed")
     }

@@ -151,7 +151,8 @@ impl Cx<'_> {
                                 format!("enum value {} removed", code(&v.wire)),
                                 role.wire(true, false),
                                 Bump::Major,
-                            );
+                            )
+                            .item = Some(v.wire.clone());
                         }
                         Some(x) if x.rust != v.rust => {
                             self.push(
@@ -180,7 +181,8 @@ impl Cx<'_> {
                             format!("enum value {} added", code(&v.wire)),
                             role.wire(false, false),
                             Bump::Minor,
-                        );
+                        )
+                        .item = Some(v.wire.clone());
                     }
                 }
             }
@@ -355,7 +357,8 @@ impl Cx<'_> {
                             format!("{word} {} added ({})", code(&v.tag_value), payload(&v.ty)),
                             role.wire(false, !bt.open),
                             Bump::Minor,
-                        );
+                        )
+                        .item = Some(v.tag_value.clone());
                     }
                 }
             }
@@ -426,6 +429,7 @@ impl Cx<'_> {
                 wire,
                 Bump::Major,
             );
+            change.item = Some(f.wire.clone());
             if wire == Wire::Compatible && role.received() {
                 change.note = Some(format!(
                     "old integrations keep decoding and silently read `{}` as absent from now on",
@@ -473,11 +477,13 @@ impl Cx<'_> {
                     role.wire(must, false),
                     rust,
                 );
+                change.item = Some(f.wire.clone());
                 if let Some(i) = rename_sources.iter().position(|x| x.ty == f.ty && x.presence == f.presence) {
                     change.note = Some(format!(
                         "looks like a rename of `{}`: on the wire that is a removal plus an addition",
                         rename_sources[i].wire
                     ));
+                    change.was = Some(rename_sources[i].wire.clone());
                     rename_sources.remove(i);
                 }
                 continue;
@@ -517,6 +523,8 @@ impl Cx<'_> {
             role.wire(true, true),
             Bump::Patch,
         );
+        change.item = Some(h.wire.clone());
+        change.was = Some(b.wire.clone());
         let mut notes = Vec::new();
         if role.received() {
             notes.push(if b.presence.may_be_absent() {
