@@ -3,7 +3,8 @@
 # the document against the OpenAPI 3.0 rules, and every example in it against its schema.
 # Installs the validators into a throwaway virtualenv; needs python3 and access to PyPI.
 # Usage: .ci/openapi-check.sh [path/to/openapi.yaml [--responses FILE]]
-# With --responses, also checks the emulator responses recorded in FILE (see check_openapi.py).
+# With --responses, also checks the emulator responses recorded in FILE (see check_openapi.py),
+# strictly: a key the spec does not declare fails, though the export itself allows extra keys.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

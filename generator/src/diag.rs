@@ -21,11 +21,14 @@ pub struct Diagnostic {
     pub hint: Option<String>,
     /// The source line, for rendering.
     pub source_line: Option<String>,
+    /// A note about other problems (what they kept from being checked), not a problem itself:
+    /// rendered as `note:` and not counted.
+    pub note: bool,
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "error: {}", self.message)?;
+        writeln!(f, "{}: {}", if self.note { "note" } else { "error" }, self.message)?;
         if self.line == 0 {
             writeln!(f, "  --> {}", self.file)?;
         } else {
@@ -68,9 +71,14 @@ impl Diagnostics {
         self.0.is_empty()
     }
 
-    /// Number of problems.
+    /// Number of problems, notes included.
     pub fn len(&self) -> usize {
         self.0.len()
+    }
+
+    /// Number of problems, notes left out.
+    pub fn problems(&self) -> usize {
+        self.0.iter().filter(|d| !d.note).count()
     }
 }
 
@@ -79,7 +87,7 @@ impl fmt::Display for Diagnostics {
         for d in &self.0 {
             writeln!(f, "{d}")?;
         }
-        let n = self.0.len();
+        let n = self.problems();
         write!(f, "error: the spec has {n} problem{}", if n == 1 { "" } else { "s" })
     }
 }

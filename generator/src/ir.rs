@@ -158,10 +158,37 @@ pub struct TypeDef {
     pub kind: TypeKind,
     /// JSON examples.
     pub examples: Vec<serde_json::Value>,
-    /// Reachable from a request (body, query) and so needs constructors.
+    /// Reachable from a request (body, query) and so needs constructors: the same as
+    /// `roles.sent`, kept as its own flag because constructors follow it.
     pub input: bool,
     /// Part of a multipart body (has file fields or is sent as a form).
     pub multipart: bool,
+    /// Where the type travels, computed once by the loader; the emitters and spec-diff read it.
+    pub roles: Roles,
+}
+
+/// Where a type travels: requests, responses, webhooks. Computed once when the spec is loaded,
+/// from the endpoints, the webhook event and the web-call options, through fields, list and map
+/// elements, union members and tagged-union payloads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Roles {
+    /// Reachable from a request: a body (JSON or multipart), a query or path parameter, or the
+    /// web-call options. Such a type is built by applications and gets constructors.
+    pub sent: bool,
+    /// Written by the crate's JSON writer: reachable from a JSON body, or from a part of a
+    /// multipart body that is sent as JSON text. Such a type gets `ToJson`.
+    pub written: bool,
+    /// Reachable from a JSON response.
+    pub response: bool,
+    /// Reachable from the webhook event.
+    pub event: bool,
+}
+
+impl Roles {
+    /// Read by the crate's reader, from a response or a webhook. Such a type gets `FromJson`.
+    pub fn read(self) -> bool {
+        self.response || self.event
+    }
 }
 
 impl TypeDef {

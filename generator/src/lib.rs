@@ -14,7 +14,7 @@ pub mod probe;
 pub mod raw;
 
 pub use diag::{Diagnostic, Diagnostics};
-pub use load::{SourceFile, load};
+pub use load::{SourceFile, load, load_for_comparison};
 pub mod emit;
 pub mod files;
 

@@ -492,6 +492,10 @@ pub struct RawWebhooks {
     /// An open tagged union.
     #[schemars(with = "String")]
     pub event: Spanned<String>,
+    /// The enum of event types agents subscribe with; it must list exactly the events of `event`.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub subscriptions: Option<Spanned<String>>,
 }
 
 /// The web-call widget.

@@ -97,7 +97,26 @@ cases!(
     unloaded_file,
     example_path_params,
     example_every_mismatch,
+    duplicate_route,
+    example_unknown_keys,
+    duplicate_yaml_key,
+    field_at_type_level,
+    webhook_events,
 );
+
+/// A revision loaded to compare with skips the example rules (a comparison never reads
+/// examples), so a rule added to examples later does not make earlier revisions incomparable;
+/// every other rule still holds.
+#[test]
+fn a_spec_loaded_for_comparison_skips_only_the_example_rules() {
+    let dir = manifest_dir().join("tests/fixtures/diagnostics");
+    let text = std::fs::read_to_string(dir.join("example_unknown_keys.yaml")).unwrap();
+    let files = sources("example_unknown_keys", &text);
+    assert!(generator::load(&files).is_err());
+    generator::load_for_comparison(&files).unwrap_or_else(|d| panic!("{d}"));
+    let text = std::fs::read_to_string(dir.join("duplicate_route.yaml")).unwrap();
+    assert!(generator::load_for_comparison(&sources("duplicate_route", &text)).is_err());
+}
 
 #[test]
 fn no_fixture_is_left_untested() {

@@ -495,6 +495,36 @@ fn renamed_wire_field_is_a_removal_and_an_addition() {
 }
 
 #[test]
+fn a_wire_rename_that_keeps_the_rust_name_is_one_patch_change() {
+    // A response key renamed, the Rust field kept with `rust_name`: the same `pub note` for Rust
+    // code, while old integrations silently read it as absent.
+    let d =
+        after(&[(ORDER_NOTE, "      remark: { type: string, optional: true, rust_name: note, doc: Free text. }\n")]);
+    expect(&d, &[("field-wire-renamed", Breaking, Patch)]);
+    assert_eq!(d.changes[0].change, "response field `note`: wire key `note` → `remark` (Rust name kept)");
+    assert_eq!(
+        d.changes[0].note.as_deref(),
+        Some("old integrations keep decoding and silently read `note` as absent: the server no longer sends `note`")
+    );
+    assert_eq!(d.version_check().required, Some(Patch), "not the major a removal would ask for");
+    // Always present before: old decoders fail instead.
+    let d = after(&[(
+        "      total: { type: integer, doc: Total price in cents. }\n",
+        "      total_cents: { type: integer, rust_name: total, doc: Total price in cents. }\n",
+    )]);
+    expect(&d, &[("field-wire-renamed", Breaking, Patch)]);
+    assert!(d.changes[0].note.as_deref().is_some_and(|n| n.contains("fail to decode")), "{}", d.to_text());
+    // A request key renamed and made optional at once: the rename and the presence change, each
+    // with its own verdict.
+    let d = after(&[(
+        "      sku: { type: string, doc: Product code. }\n",
+        "      product_code: { type: string, optional: true, rust_name: sku, doc: Product code. }\n",
+    )]);
+    expect(&d, &[("field-wire-renamed", Breaking, Patch), ("field-presence-changed", Compatible, Major)]);
+    assert!(d.changes[0].note.as_deref().is_some_and(|n| n.contains("send `sku`")), "{}", d.to_text());
+}
+
+#[test]
 fn retyped_fields() {
     // integer to number in a response: old decoders cannot read `12.5`.
     check(&[("total: { type: integer,", "total: { type: number,")], &[("field-retyped", Breaking, Major)]);
@@ -882,9 +912,44 @@ fn minor_change_is_made_by_a_patch_bump_before_1_0() {
     );
     let unbumped = after(&[added]).version_check();
     assert_eq!(unbumped.required, Some(Minor));
-    assert!(!unbumped.ok && !unbumped.blocking, "only a missing major bump blocks");
+    assert!(!unbumped.ok && unbumped.blocking, "a missing bump of any size blocks");
     assert_eq!(unbumped.suggested.as_deref(), Some("0.1.1"));
     assert!(after(&[added, ("version: 0.1.0", "version: 0.1.1")]).version_check().ok);
+}
+
+#[test]
+fn the_summary_names_the_number_that_moves_before_1_0() {
+    let added = (
+        DRY_RUN,
+        "          dry_run: { type: boolean, optional: true, doc: Check it. }\n          n: { type: string, optional: true, doc: N. }\n",
+    );
+    let summary = after(&[added]).summary(false);
+    assert!(
+        summary.starts_with(
+            "Spec diff: additions: a new patch number is required (before 1.0 it carries additions too). \
+             Version 0.1.0 → 0.1.0 does not make it: use 0.1.1 in `api.version`"
+        ),
+        "{summary}"
+    );
+    let summary = after(&[(CANCEL, "")]).summary(false);
+    assert!(
+        summary.starts_with("Spec diff: breaking changes: a new minor number is required (before 1.0 it is the breaking one). Version 0.1.0 → 0.1.0 does not make it: use 0.2.0"),
+        "{summary}"
+    );
+    let v1 = ("version: 0.1.0", "version: 1.4.2");
+    let summary = between(&[v1], &[(CANCEL, ""), v1]).summary(false);
+    assert!(
+        summary.starts_with("Spec diff: major bump required. Version 1.4.2 → 1.4.2 does not make it: use 2.0.0"),
+        "{summary}"
+    );
+    let moved =
+        after(&[("method: DELETE\n        path: /orders/{id}\n", "method: POST\n        path: /orders/{id}/cancel\n")]);
+    assert!(
+        moved.summary(false).starts_with("Spec diff: fixes only: a new patch number is required."),
+        "{}",
+        moved.summary(false)
+    );
+    assert!(moved.version_check().blocking, "a missing patch bump blocks too");
 }
 
 #[test]

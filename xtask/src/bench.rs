@@ -22,6 +22,8 @@ pub fn scaled(files: &[SourceFile], factor: usize) -> Vec<SourceFile> {
             let mut text = rename_words(&f.text, &type_names, &format!("X{k}"));
             text = rename_resources(&text, &resource_names, k);
             text = drop_singletons(&text);
+            // Each copy has its own routes: two endpoints on one route are an error.
+            text = text.replace("        path: /", &format!("        path: /x{k}/"));
             let stem = f.path.trim_start_matches("spec/").trim_end_matches(".yaml");
             out.push(SourceFile { path: format!("spec/{stem}_x{k}.yaml"), text });
         }

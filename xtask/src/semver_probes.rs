@@ -402,6 +402,11 @@ fn mutations() -> Vec<Mutation> {
             )],
         ),
         after(
+            "field-wire-renamed",
+            "response key `note` → `remark`, Rust name kept",
+            &[(ORDER_NOTE, "      remark: { type: string, optional: true, rust_name: note, doc: Free text. }\n")],
+        ),
+        after(
             "union-members-reordered",
             "union members reordered",
             &[(

@@ -5,6 +5,17 @@
 //! generator and do no I/O; this module only finds the files. The report goes to stdout, so
 //! `--format markdown` can be pasted into a pull request and `--format json` piped into tools;
 //! what was compared goes to stderr.
+//!
+//! # The previous release
+//!
+//! Both this task and `cargo xtask changelog` compare with the same previous release, so the
+//! bump one asks for and the section the other writes always agree. A version is released once
+//! it is on `main` (its tag `vX.Y.Z` is named in the output when there is one, and is not
+//! needed). [`previous_release`] finds it: when `api.version` of the working tree differs from
+//! the one at the merge base of `main` and `HEAD`, that merge base is the previous release; when
+//! it is the same, the working tree's version is already released, and the release before it is
+//! the state of `main` just before the commit that last changed `api.version` (found on `main`'s
+//! first-parent history).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -17,19 +28,21 @@ pub const USAGE: &str = "\
 cargo xtask spec-diff [--base REV | --base-dir DIR] [--head REV | --head-dir DIR]
                       [--format text|markdown|json] [--allow-breaking]
 
-  --base REV        base revision (default: `git merge-base main HEAD`)
+  --base REV        base revision (default: `git merge-base main HEAD`, the previous release
+                    when api.version is bumped)
   --head REV        head revision (default: spec/ in the working tree)
   --base-dir DIR    read the base spec from a folder of *.yaml files instead
   --head-dir DIR    read the head spec from a folder of *.yaml files instead
   --format F        text (default), markdown (for a pull request) or json (for tools)
-  --allow-breaking  exit 0 even when a major bump is needed and api.version does not make it
+  --allow-breaking  exit 0 even when api.version does not make the bump the changes need
 
-Exit status: 0 when the report is printed and the version is fine; 2 when a major bump is needed
-and api.version does not make it (the report is still printed); 1 when the comparison could not be
-made (a bad revision or folder, a spec that does not load, a bad argument).
+Exit status: 0 when the report is printed and the version is fine; 2 when the changes need a
+bump (of any size) that api.version does not make (the report is still printed); 1 when the
+comparison could not be made (a bad revision or folder, a spec that does not load, a bad
+argument).
 ";
 
-/// The exit status when a major bump is needed and not made, distinct from errors (1).
+/// The exit status when a required bump is not made, distinct from errors (1).
 pub const EXIT_BUMP_NEEDED: u8 = 2;
 
 /// Where one side of the comparison comes from.
@@ -65,7 +78,7 @@ pub struct Options {
     pub head: Side,
     /// Report format.
     pub format: Format,
-    /// Succeed even when a required major bump is missing.
+    /// Succeed even when a required bump is missing.
     pub allow_breaking: bool,
 }
 
@@ -137,11 +150,11 @@ pub fn parse(args: &[&str]) -> Result<Options, String> {
 pub enum Verdict {
     /// The report is printed and the version is fine (or breaking changes are allowed).
     Ok,
-    /// A major bump is needed and `api.version` does not make it: what to do.
+    /// A bump is needed and `api.version` does not make it: what to do.
     BumpNeeded(String),
 }
 
-/// `cargo xtask spec-diff ...`: prints the report and says whether a major bump is missing.
+/// `cargo xtask spec-diff ...`: prints the report and says whether a required bump is missing.
 pub fn run(root: &Path, args: &[&str]) -> Result<Verdict, String> {
     let options = parse(args)?;
     let (base_label, base) = read_side(root, &options.base)?;
@@ -155,9 +168,10 @@ pub fn run(root: &Path, args: &[&str]) -> Result<Verdict, String> {
     let check = d.version_check();
     if check.blocking && !options.allow_breaking {
         return Ok(Verdict::BumpNeeded(format!(
-            "spec-diff: these changes need a major version bump, and api.version {} → {} does not make it. \
-             Set `version: {}` in spec/api.yaml, run `cargo xtask codegen`, and commit the regenerated crate \
-             and Cargo.lock (it records the crate's version) with it; or pass --allow-breaking.",
+            "spec-diff: api.version {} → {} does not make the bump these changes need. Set `version: {}` in \
+             spec/api.yaml, run `cargo xtask codegen` and `cargo xtask changelog`, and commit the regenerated \
+             crate, Cargo.lock (it records the crate's version) and generated/CHANGELOG.md with it; or pass \
+             --allow-breaking.",
             d.base_version,
             d.head_version,
             check.suggested.as_deref().unwrap_or("?")
@@ -196,6 +210,83 @@ pub fn same_commit_warning(root: &Path, base: &Side, head: &Side) -> Option<Stri
     ))
 }
 
+/// The previous release of the working tree: its version, and the revision whose spec it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Release {
+    /// Its `api.version`.
+    pub version: String,
+    /// The commit holding its spec.
+    pub rev: String,
+    /// How it was found, for messages: the commit, its tag if it has one, and why.
+    pub label: String,
+}
+
+/// `main`, or `origin/main` in a clone that has only the remote branch.
+fn main_ref(root: &Path) -> Result<&'static str, String> {
+    for name in ["main", "origin/main"] {
+        if git(root, &["rev-parse", "--verify", "--quiet", &format!("{name}^{{commit}}")]).is_ok() {
+            return Ok(name);
+        }
+    }
+    Err("no `main` (or `origin/main`) to find the previous release on: fetch it, or pass --base REV".to_string())
+}
+
+/// `git merge-base main HEAD`.
+pub fn merge_base(root: &Path) -> Result<String, String> {
+    let main = main_ref(root)?;
+    Ok(git(root, &["merge-base", main, "HEAD"])
+        .map_err(|e| format!("{e}\nno merge base of `{main}` and HEAD: fetch the history, or pass --base REV"))?
+        .trim()
+        .to_string())
+}
+
+/// `api.version` of the spec at `rev`; `None` when that spec does not load (a commit from
+/// before the spec existed).
+fn version_at(root: &Path, rev: &str) -> Option<String> {
+    let files = read_rev(root, rev).ok()?;
+    Some(generator::load_for_comparison(&files).ok()?.version)
+}
+
+/// `commit` shortened, with its tags: `1a2b3c4d5e6f (tag v0.2.0)`.
+fn describe(root: &Path, commit: &str) -> String {
+    let tags = git(root, &["tag", "--points-at", commit]).unwrap_or_default();
+    let tags: Vec<&str> = tags.lines().map(str::trim).filter(|t| !t.is_empty()).collect();
+    if tags.is_empty() { short(commit).to_string() } else { format!("{} (tag {})", short(commit), tags.join(", ")) }
+}
+
+/// The previous release of a working tree whose `api.version` is `head_version`, as the module
+/// docs define it; `None` when `main` never had another version (the first release).
+pub fn previous_release(root: &Path, head_version: &str) -> Result<Option<Release>, String> {
+    let base = merge_base(root)?;
+    let on_main =
+        version_at(root, &base).ok_or_else(|| format!("the spec at the merge base {} does not load", short(&base)))?;
+    if on_main != head_version {
+        let label = format!("{on_main} at {}, the merge base with main", describe(root, &base));
+        return Ok(Some(Release { version: on_main, rev: base, label }));
+    }
+    // The working tree's version is already on main: the release before it ends where the
+    // commit that set this version starts.
+    let log = git(root, &["log", "--first-parent", "--format=%H", &base, "--", "spec/api.yaml"])?;
+    let mut newer: Option<&str> = None;
+    for commit in log.lines().map(str::trim).filter(|c| !c.is_empty()) {
+        match version_at(root, commit) {
+            Some(v) if v == head_version => newer = Some(commit),
+            Some(_) | None => {
+                let Some(bump) = newer else { return Ok(None) };
+                let rev = git(root, &["rev-parse", &format!("{bump}^1")])?.trim().to_string();
+                let Some(version) = version_at(root, &rev) else { return Ok(None) };
+                let label = format!(
+                    "{version} at {}, before {} set api.version to {head_version}",
+                    describe(root, &rev),
+                    short(bump)
+                );
+                return Ok(Some(Release { version, rev, label }));
+            }
+        }
+    }
+    Ok(None)
+}
+
 /// The report in the requested format.
 pub fn render(d: &SpecDiff, format: Format) -> String {
     match format {
@@ -205,10 +296,12 @@ pub fn render(d: &SpecDiff, format: Format) -> String {
     }
 }
 
-/// Loads both sides and diffs them.
+/// Loads both sides and diffs them. Examples are not compared, so they are not checked either
+/// (`generator::load_for_comparison`): an earlier revision stays comparable when the example
+/// rules grow; `cargo xtask validate` and codegen check the working tree's in full.
 pub fn compare(base: &[SourceFile], head: &[SourceFile]) -> Result<SpecDiff, String> {
-    let base = generator::load(base).map_err(|d| format!("the base spec does not load:\n{d}"))?;
-    let head = generator::load(head).map_err(|d| format!("the head spec does not load:\n{d}"))?;
+    let base = generator::load_for_comparison(base).map_err(|d| format!("the base spec does not load:\n{d}"))?;
+    let head = generator::load_for_comparison(head).map_err(|d| format!("the head spec does not load:\n{d}"))?;
     Ok(diff(&base, &head))
 }
 
@@ -432,7 +525,7 @@ resources:
         let Verdict::BumpNeeded(message) = run(&repo.0, &["--format", "json"]).unwrap() else {
             panic!("a missing major bump must be reported")
         };
-        assert!(message.contains("major version bump") && message.contains("0.2.0"), "{message}");
+        assert!(message.contains("does not make the bump") && message.contains("0.2.0"), "{message}");
         assert!(message.contains("Cargo.lock"), "{message}");
         assert_eq!(run(&repo.0, &["--format=markdown", "--allow-breaking"]).unwrap(), Verdict::Ok);
         assert_eq!(run(&repo.0, &["--base", &first, "--head", &second]).unwrap(), Verdict::Ok);

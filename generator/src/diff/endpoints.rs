@@ -292,7 +292,8 @@ impl Cx<'_> {
                         format!("path parameter {} added ({})", code(&hp.wire), code(&hp.ty.spec())),
                         Wire::Breaking,
                         Bump::Major,
-                    );
+                    )
+                    .item = Some(hp.wire.clone());
                 }
                 (None, None) => {}
             }
@@ -326,7 +327,8 @@ impl Cx<'_> {
                     format!("query parameter {} added ({}, {how})", code(&hq.wire), code(&hq.ty.spec())),
                     wire,
                     rust,
-                );
+                )
+                .item = Some(hq.wire.clone());
                 continue;
             };
             self.param_retyped(group, subject, "query parameter", bq, hq);

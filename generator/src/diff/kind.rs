@@ -62,7 +62,8 @@ pub enum Kind {
     ParamRemoved,
     /// A parameter's type changed. Wire: compatible when the new type accepts every old value
     /// (`integer` to `number`, `date` to `string`, anything to `json`), else breaking. Rust:
-    /// patch when the Rust type stays (`string`, `date`, `datetime` are all `String`), else major.
+    /// patch when the Rust type stays (`string` is `String`, `date` is `Date`, `datetime` is
+    /// `Timestamp`, so `date` to `string` changes it), else major.
     ParamRetyped,
     /// A query parameter was made required or optional. Required: breaking / major (a setter
     /// becomes an argument). Optional: compatible / major (an argument becomes a setter).
@@ -146,6 +147,12 @@ pub enum Kind {
     FieldPresenceChanged,
     /// A field's Rust name changed, the wire name being the same. none / major.
     FieldRenamed,
+    /// A field's wire key changed while its Rust name stayed (the old name kept with
+    /// `rust_name`). breaking / patch: the Rust field is the same and the new crate reads and
+    /// writes the new key, while integrations built on the old key send what the server no
+    /// longer reads and silently read the field as absent (or fail to decode it when it was
+    /// always present). A type or presence change of the same field is reported beside it.
+    FieldWireRenamed,
     /// A field was flattened into its parent or stopped being. breaking / patch (same Rust field).
     FieldFlattenChanged,
     /// A field's `secret` flag changed. none / patch: only `Debug` changes.

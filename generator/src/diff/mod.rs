@@ -34,7 +34,8 @@
 //!   the nullable fields in spec order, plus a setter per optional field. A new argument, a
 //!   removed one, or a reordered one changes `new` (major); a new setter is minor.
 //! - A field's Rust type follows its presence: required `T`, optional or nullable `Option<T>`,
-//!   optional and nullable `Patch<T>`. `string`, `date` and `datetime` are all `String`.
+//!   optional and nullable `Patch<T>`. `string` is `String`, `date` is `Date` and `datetime`
+//!   is `Timestamp` (both keep their text).
 //! - Enums are open and `#[non_exhaustive]`: a new value is minor (old code matches with `_`),
 //!   a removed value removes a variant (major). Untagged and tagged unions are `#[non_exhaustive]`
 //!   enums too.
@@ -58,8 +59,9 @@
 //! it *makes* is read off `api.version` of base and head with Cargo's rules: for `1.0.0` and
 //! later, MAJOR.MINOR.PATCH as usual; for `0.y.z` a change of `y` is a major bump and a change of
 //! `z` is a minor one (Cargo treats `0.y.z` and `0.y.(z+1)` as compatible, so a patch release may
-//! also add); for `0.0.z` every change is major. `cargo xtask spec-diff` fails when a major bump is
-//! required but not made. The wire class does not enter the version rule: it is for the reviewer
+//! also add); for `0.0.z` every change is major. Reports before 1.0 say which number must move
+//! ("a new patch number is required" for additions) rather than the semver level's name.
+//! `cargo xtask spec-diff` fails when a required bump of any size is not made. The wire class does not enter the version rule: it is for the reviewer
 //! and for release notes, since no crate version can fix an integration already deployed.
 //!
 //! # Rules
@@ -105,6 +107,7 @@
 //! | field made required | breaking if sent | major |
 //! | field made optional or nullable | breaking if received | major (unless the Rust type and `new` stay) |
 //! | field's Rust name changed | none | major |
+//! | field's wire key changed, Rust name kept (`rust_name`) | breaking | patch |
 //! | `new` arguments reordered | none | major |
 //! | field flattened or unflattened | breaking | patch |
 //! | field secret, deprecated or server default changed | none / compatible | patch |
@@ -155,12 +158,10 @@ mod version;
 mod webhooks;
 mod words;
 
-use std::collections::HashMap;
-
 use crate::ir::{Api, TypeRef};
 
 pub use kind::Kind;
-use roles::{Role, roles};
+use roles::{Role, role_in};
 use words::{rust_ty, widens, wire_ty};
 
 /// A semver level, as Cargo defines it for the generated crate.
@@ -224,6 +225,11 @@ pub struct Change {
     pub wire: Wire,
     /// Effect on code using the generated crate.
     pub rust: Bump,
+    /// The wire name of the part of `subject` the change is about (a field, parameter, enum
+    /// value or variant), when it is about one: for release notes that name the Rust item.
+    pub item: Option<String>,
+    /// The wire name `item` replaces, when the change is (or looks like) a rename of it.
+    pub was: Option<String>,
 }
 
 /// The classified difference between two specs.
@@ -247,7 +253,8 @@ pub struct VersionCheck {
     pub made: Option<Bump>,
     /// The made bump covers the required one.
     pub ok: bool,
-    /// A major bump is required and not made: `spec-diff` fails unless `--allow-breaking`.
+    /// A bump of any size is required and not made: `spec-diff` exits with status 2 unless
+    /// `--allow-breaking`, so a check that enforces versions never passes a missing bump.
     pub blocking: bool,
     /// The smallest version that would make the required bump, when it is not made.
     pub suggested: Option<String>,
@@ -255,7 +262,7 @@ pub struct VersionCheck {
 
 /// Compares two specs. Pure: the IRs in, the classified changes out.
 pub fn diff(base: &Api, head: &Api) -> SpecDiff {
-    let mut cx = Cx { base, head, base_roles: roles(base), head_roles: roles(head), out: Vec::new() };
+    let mut cx = Cx { base, head, out: Vec::new() };
     cx.api();
     cx.resources();
     cx.types();
@@ -275,8 +282,6 @@ fn group_rank(group: &str) -> (u8, &str) {
 struct Cx<'a> {
     base: &'a Api,
     head: &'a Api,
-    base_roles: HashMap<String, Role>,
-    head_roles: HashMap<String, Role>,
     out: Vec<Change>,
 }
 
@@ -290,14 +295,14 @@ impl Cx<'_> {
             note: None,
             wire,
             rust,
+            item: None,
+            was: None,
         });
         self.out.last_mut().expect("just pushed")
     }
 
     fn role(&self, name: &str) -> Role {
-        let b = self.base_roles.get(name).copied().unwrap_or_default();
-        let h = self.head_roles.get(name).copied().unwrap_or_default();
-        b.or(h)
+        role_in(self.base, name).or(role_in(self.head, name))
     }
 
     /// Rust types of the same type reference in base and head are equal.

@@ -29,20 +29,16 @@ impl SpecDiff {
         let Some(required) = check.required else {
             return format!("{} Version {versions}.", strong("Spec diff: no API changes."));
         };
-        let lead = strong(&format!("Spec diff: {} bump required.", required.as_str()));
+        let lead = strong(&format!("Spec diff: {}.", bump_words(&self.base_version, required)));
         let verdict = match &check.suggested {
             None if self.base_version != self.head_version => {
                 format!("Version {versions} makes it (commit the regenerated crate and `Cargo.lock` with it).")
             }
             None => format!("Version {versions} makes it."),
-            Some(next) => {
-                let zero = self.base_version.starts_with("0.") && required == Bump::Major;
-                let why = if zero { " (before 1.0 the minor number is the breaking one)" } else { "" };
-                format!(
-                    "Version {versions} does not make it: use {next}{why} in `api.version`, and commit the \
-                     regenerated crate and `Cargo.lock` with it."
-                )
-            }
+            Some(next) => format!(
+                "Version {versions} does not make it: use {next} in `api.version`, and commit the regenerated \
+                 crate and `Cargo.lock` with it."
+            ),
         };
         let (major, minor, patch) = self.counts();
         let parts: Vec<String> = [(major, "major"), (minor, "minor"), (patch, "patch")]
@@ -150,5 +146,23 @@ impl SpecDiff {
         let mut text = serde_json::to_string_pretty(&value).expect("JSON values always serialize");
         text.push('\n');
         text
+    }
+}
+
+/// The bump a diff requires, in the terms of the version numbers it moves: Cargo's semver
+/// levels from 1.0 on; before 1.0 the number that changes, since `0.y.z` keeps breaking changes
+/// in `y` and additions in `z` (a "minor" change there moves the patch number).
+pub(super) fn bump_words(base_version: &str, required: Bump) -> String {
+    let zero = super::version::parse_version(base_version).map(|[major, minor, _]| (major, minor));
+    match (zero, required) {
+        (Some((0, 0)), _) => "a new patch number is required (before 0.1 every release is a breaking one)".to_string(),
+        (Some((0, _)), Bump::Major) => {
+            "breaking changes: a new minor number is required (before 1.0 it is the breaking one)".to_string()
+        }
+        (Some((0, _)), Bump::Minor) => {
+            "additions: a new patch number is required (before 1.0 it carries additions too)".to_string()
+        }
+        (Some((0, _)), Bump::Patch) => "fixes only: a new patch number is required".to_string(),
+        (_, r) => format!("{} bump required", r.as_str()),
     }
 }

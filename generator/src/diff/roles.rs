@@ -1,15 +1,15 @@
 //! Roles: whether a type is sent, received, or both, which decides the wire class of its changes.
-
-use std::collections::HashMap;
+//! The roles themselves are computed once by the loader (`ir::Roles`); this module reads them and
+//! turns them into wire classes and labels.
 
 use super::Wire;
-use crate::ir::{Api, Response, TypeDef, TypeKind};
+use crate::ir::Api;
 
 /// Where a type travels.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Role {
     /// Reachable from a request: body, parameter, web-call options.
-    sent: bool,
+    pub(super) sent: bool,
     /// Reachable from a JSON response.
     response: bool,
     /// Reachable from the webhook event.
@@ -55,54 +55,12 @@ impl Role {
     }
 }
 
-pub(super) fn type_refs(t: &TypeDef) -> Vec<&str> {
-    match &t.kind {
-        TypeKind::Object(fields) => fields.iter().filter_map(|f| f.ty.named()).collect(),
-        TypeKind::Union(members) => members.iter().filter_map(|m| m.ty.named()).collect(),
-        TypeKind::Tagged(t) => t.variants.iter().filter_map(|v| v.ty.as_deref()).collect(),
-        TypeKind::OneOf(members) => members.iter().filter_map(|m| m.ty.named()).collect(),
-        TypeKind::Enum(_) | TypeKind::Newtype => Vec::new(),
-    }
-}
-
-/// The role of every type reachable from the API's requests, responses and webhooks.
-pub(super) fn roles(api: &Api) -> HashMap<String, Role> {
-    const SENT: Role = Role { sent: true, response: false, event: false };
-    const RESPONSE: Role = Role { sent: false, response: true, event: false };
-    const EVENT: Role = Role { sent: false, response: false, event: true };
-    let mut stack: Vec<(&str, Role)> = Vec::new();
-    for e in api.resources.iter().flat_map(|r| &r.endpoints) {
-        if let Some(b) = &e.body {
-            stack.push((&b.ty, SENT));
-        }
-        for p in e.path_params.iter().chain(&e.query) {
-            if let Some(n) = p.ty.named() {
-                stack.push((n, SENT));
-            }
-        }
-        if let Response::Json(t) = &e.response
-            && let Some(n) = t.named()
-        {
-            stack.push((n, RESPONSE));
-        }
-    }
-    if let Some(w) = &api.webhooks {
-        stack.push((&w.event, EVENT));
-    }
-    if let Some(w) = &api.webcall {
-        stack.push((&w.options, SENT));
-    }
-    let mut roles: HashMap<String, Role> = HashMap::new();
-    while let Some((name, role)) = stack.pop() {
-        let entry = roles.entry(name.to_string()).or_default();
-        let merged = entry.or(role);
-        if merged == *entry {
-            continue;
-        }
-        *entry = merged;
-        if let Some(t) = api.type_def(name) {
-            stack.extend(type_refs(t).into_iter().map(|n| (n, role)));
-        }
-    }
-    roles
+/// The role of a type in one API, as the loader computed it (`TypeDef::roles`); a name the API
+/// does not define has none.
+pub(super) fn role_in(api: &Api, name: &str) -> Role {
+    api.type_def(name).map_or_else(Role::default, |t| Role {
+        sent: t.roles.sent,
+        response: t.roles.response,
+        event: t.roles.event,
+    })
 }

@@ -151,7 +151,8 @@ impl Cx<'_> {
                                 format!("enum value {} removed", code(&v.wire)),
                                 role.wire(true, false),
                                 Bump::Major,
-                            );
+                            )
+                            .item = Some(v.wire.clone());
                         }
                         Some(x) if x.rust != v.rust => {
                             self.push(
@@ -180,7 +181,8 @@ impl Cx<'_> {
                             format!("enum value {} added", code(&v.wire)),
                             role.wire(false, false),
                             Bump::Minor,
-                        );
+                        )
+                        .item = Some(v.wire.clone());
                     }
                 }
             }
@@ -355,7 +357,8 @@ impl Cx<'_> {
                             format!("{word} {} added ({})", code(&v.tag_value), payload(&v.ty)),
                             role.wire(false, !bt.open),
                             Bump::Minor,
-                        );
+                        )
+                        .item = Some(v.tag_value.clone());
                     }
                 }
             }
@@ -375,7 +378,19 @@ impl Cx<'_> {
     /// Fields of an object that exists in both. `ctor`: the type has `new` in both versions.
     fn fields(&mut self, group: &str, subject: &str, role: Role, ctor: bool, bf: &[Field], hf: &[Field]) {
         let label = role.field_label();
-        let removed: Vec<&Field> = bf.iter().filter(|f| !hf.iter().any(|x| x.wire == f.wire)).collect();
+        // A field whose wire name changed while its Rust name stayed (`rust_name` keeps the old
+        // one) is the same Rust field: compared as one field, not as a removal and an addition.
+        let wire_renamed: Vec<(&Field, &Field)> = bf
+            .iter()
+            .filter(|b| !hf.iter().any(|x| x.wire == b.wire))
+            .filter_map(|b| {
+                hf.iter().find(|h| h.rust == b.rust && !bf.iter().any(|x| x.wire == h.wire)).map(|h| (b, h))
+            })
+            .collect();
+        let renamed_away = |b: &Field| wire_renamed.iter().any(|(x, _)| x.wire == b.wire);
+        let renamed_to = |h: &Field| wire_renamed.iter().any(|(_, x)| x.wire == h.wire);
+        let removed: Vec<&Field> =
+            bf.iter().filter(|f| !hf.iter().any(|x| x.wire == f.wire) && !renamed_away(f)).collect();
         // Optional fields gathered into a flattened `one_of` keep their wire names and types:
         // a request that sends exactly one of them (the only kind Ringg accepts) is unchanged.
         let one_of_members = |f: &Field| -> Vec<(String, TypeRef)> {
@@ -414,6 +429,7 @@ impl Cx<'_> {
                 wire,
                 Bump::Major,
             );
+            change.item = Some(f.wire.clone());
             if wire == Wire::Compatible && role.received() {
                 change.note = Some(format!(
                     "old integrations keep decoding and silently read `{}` as absent from now on",
@@ -421,8 +437,12 @@ impl Cx<'_> {
                 ));
             }
         }
+        for (b, h) in &wire_renamed {
+            self.wire_rename(group, subject, label, role, b, h);
+            self.field(group, subject, label, role, ctor, b, h);
+        }
         let mut rename_sources: Vec<&Field> = removed.clone();
-        for f in hf {
+        for f in hf.iter().filter(|f| !renamed_to(f)) {
             let Some(old) = bf.iter().find(|x| x.wire == f.wire) else {
                 let members = one_of_members(f);
                 let gathered = !members.is_empty()
@@ -457,11 +477,13 @@ impl Cx<'_> {
                     role.wire(must, false),
                     rust,
                 );
+                change.item = Some(f.wire.clone());
                 if let Some(i) = rename_sources.iter().position(|x| x.ty == f.ty && x.presence == f.presence) {
                     change.note = Some(format!(
                         "looks like a rename of `{}`: on the wire that is a removal plus an addition",
                         rename_sources[i].wire
                     ));
+                    change.was = Some(rename_sources[i].wire.clone());
                     rename_sources.remove(i);
                 }
                 continue;
@@ -485,6 +507,40 @@ impl Cx<'_> {
                     Bump::Major,
                 );
             }
+        }
+    }
+
+    /// A field whose wire key changed and whose Rust name stayed: the Rust field is the same
+    /// (patch, unless [`Self::field`] finds more), while every integration built on the old key
+    /// breaks: senders send a key the server no longer reads, and receivers read the field as
+    /// absent (or fail to decode it when it was always present).
+    fn wire_rename(&mut self, group: &str, subject: &str, label: &str, role: Role, b: &Field, h: &Field) {
+        let change = self.push(
+            group,
+            subject,
+            Kind::FieldWireRenamed,
+            format!("{label} {}: wire key {} → {} (Rust name kept)", code(&h.rust), code(&b.wire), code(&h.wire)),
+            role.wire(true, true),
+            Bump::Patch,
+        );
+        change.item = Some(h.wire.clone());
+        change.was = Some(b.wire.clone());
+        let mut notes = Vec::new();
+        if role.received() {
+            notes.push(if b.presence.may_be_absent() {
+                format!(
+                    "old integrations keep decoding and silently read `{}` as absent: the server no longer sends `{}`",
+                    b.rust, b.wire
+                )
+            } else {
+                format!("old integrations fail to decode: the always-present `{}` is no longer sent", b.wire)
+            });
+        }
+        if role.sent {
+            notes.push(format!("old integrations send `{}`, which the server no longer reads", b.wire));
+        }
+        if !notes.is_empty() {
+            change.note = Some(notes.join("; "));
         }
     }
 

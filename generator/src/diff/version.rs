@@ -60,7 +60,7 @@ impl SpecDiff {
             }
             _ => None,
         };
-        VersionCheck { required, made, ok, blocking: required == Some(Bump::Major) && !ok, suggested }
+        VersionCheck { required, made, ok, blocking: !ok, suggested }
     }
 }
 

@@ -318,7 +318,9 @@ impl Cx<'_> {
         let TypeRef::Named(n) = t else { return None };
         match &self.api.type_def(n)?.kind {
             TypeKind::Object(fields) => Some(fields),
-            _ => None,
+            TypeKind::Enum(_) | TypeKind::Union(_) | TypeKind::Tagged(_) | TypeKind::OneOf(_) | TypeKind::Newtype => {
+                None
+            }
         }
     }
 
@@ -388,7 +390,9 @@ impl Cx<'_> {
         for f in fields.iter().filter(wanted) {
             let value = match f.presence {
                 Presence::Nullable => Value::Null,
-                _ => self.sample_json(&f.ty, &f.wire, depth + 1, fill),
+                Presence::Required | Presence::Optional | Presence::OptionalNullable => {
+                    self.sample_json(&f.ty, &f.wire, depth + 1, fill)
+                }
             };
             if f.flatten {
                 if let Value::Object(m) = value {
@@ -442,7 +446,7 @@ impl Cx<'_> {
                 let s = v.as_str()?;
                 Some((enum_value(def, s), s.to_owned()))
             }
-            _ => None,
+            TypeRef::Json | TypeRef::File | TypeRef::List(_) | TypeRef::Map(_) => None,
         }
     }
 
@@ -494,9 +498,23 @@ impl Cx<'_> {
             TypeRef::Integer => vec![10.into(), 11.into()],
             TypeRef::Named(_) => match self.enum_values(t).map(|d| &d.kind) {
                 Some(TypeKind::Enum(values)) => values.iter().take(2).map(|v| Value::String(v.wire.clone())).collect(),
-                _ => vec![self.sample_json(t, hint, 0, false)],
+                Some(
+                    TypeKind::Object(_)
+                    | TypeKind::Union(_)
+                    | TypeKind::Tagged(_)
+                    | TypeKind::OneOf(_)
+                    | TypeKind::Newtype,
+                )
+                | None => vec![self.sample_json(t, hint, 0, false)],
             },
-            _ => vec![self.sample_json(t, hint, 0, false)],
+            TypeRef::Date
+            | TypeRef::DateTime
+            | TypeRef::Number
+            | TypeRef::Boolean
+            | TypeRef::Json
+            | TypeRef::File
+            | TypeRef::List(_)
+            | TypeRef::Map(_) => vec![self.sample_json(t, hint, 0, false)],
         }
     }
 
@@ -639,7 +657,7 @@ impl Cx<'_> {
             sent,
             accept: match e.response {
                 Response::Binary { .. } => "*/*",
-                _ => "application/json",
+                Response::Empty | Response::Json(_) => "application/json",
             },
         }
     }
@@ -718,7 +736,7 @@ impl Cx<'_> {
             | TypeRef::Number
             | TypeRef::Boolean => true,
             TypeRef::Named(n) => is_enum(n),
-            _ => false,
+            TypeRef::Json | TypeRef::File | TypeRef::List(_) | TypeRef::Map(_) => false,
         };
         let value = self.sample_json(t, wire, 1, false);
         let text = match (&value, text_part) {
@@ -1079,7 +1097,9 @@ impl Cx<'_> {
                 let unknown = lit(UNKNOWN_ENUM);
                 let binding = match f.presence {
                     Presence::Required => quote! { let #ety::Unknown(value) = &item.#fname },
-                    _ => quote! { let Some(#ety::Unknown(value)) = item.#fname.as_ref() },
+                    Presence::Optional | Presence::Nullable | Presence::OptionalNullable => {
+                        quote! { let Some(#ety::Unknown(value)) = item.#fname.as_ref() }
+                    }
                 };
                 let label = lit(&format!("{}: {{:?}}", f.wire));
                 quote! {
@@ -1260,7 +1280,9 @@ fn enum_value(def: &TypeDef, wire: &str) -> TokenStream {
                 quote! { crate::types::#name::from(#l) }
             }
         },
-        _ => unreachable!("enum_value is only called for enums"),
+        TypeKind::Object(_) | TypeKind::Union(_) | TypeKind::Tagged(_) | TypeKind::OneOf(_) | TypeKind::Newtype => {
+            unreachable!("enum_value is only called for enums")
+        }
     }
 }
 

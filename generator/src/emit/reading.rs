@@ -9,19 +9,11 @@ use quote::quote;
 
 use super::rust::{Imports, lit, ty};
 use crate::ident::ident;
-use crate::ir::{Api, Field, Presence, Response, Tagged, TypeDef, TypeKind, TypeRef, UnionMember};
+use crate::ir::{Api, Field, Presence, Tagged, TypeDef, TypeKind, TypeRef, UnionMember};
 
-/// Spec names of the types a response or a webhook can hold.
+/// Spec names of the types a response or a webhook can hold ([`crate::ir::Roles::read`]).
 pub(crate) fn read_types(api: &Api) -> BTreeSet<String> {
-    let mut roots: Vec<TypeRef> = api.webhooks.iter().map(|w| TypeRef::Named(w.event.clone())).collect();
-    for r in &api.resources {
-        for e in &r.endpoints {
-            if let Response::Json(t) = &e.response {
-                roots.push(t.clone());
-            }
-        }
-    }
-    api.reachable_types(roots)
+    api.types.iter().filter(|t| t.roles.read()).map(|t| t.name.clone()).collect()
 }
 
 /// The `FromJson` impl of `t`.

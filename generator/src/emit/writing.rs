@@ -7,28 +7,14 @@ use std::collections::BTreeSet;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::models::{FormPart, form_part};
 use super::rust::lit;
 use crate::ident::ident;
-use crate::ir::{Api, Encoding, Field, OneOfMember, Presence, Tagged, TypeDef, TypeKind, TypeRef, UnionMember};
+use crate::ir::{Api, Field, OneOfMember, Presence, Tagged, TypeDef, TypeKind, UnionMember};
 
-/// Spec names of the types a request body can hold as JSON: JSON bodies whole, and the fields
-/// of multipart bodies that are sent as JSON text (not files, scalars, enums or typed ids,
-/// which are sent as plain text).
+/// Spec names of the types a request body can hold as JSON: JSON bodies, and the members of
+/// multipart bodies sent as JSON text ([`crate::ir::Roles::written`]).
 pub(crate) fn write_types(api: &Api) -> BTreeSet<String> {
-    let mut todo: Vec<TypeRef> = Vec::new();
-    for r in &api.resources {
-        for e in &r.endpoints {
-            let Some(body) = &e.body else { continue };
-            if body.encoding == Encoding::Json {
-                todo.push(TypeRef::Named(body.ty.clone()));
-                continue;
-            }
-            let Some(TypeKind::Object(fields)) = api.type_def(&body.ty).map(|t| &t.kind) else { continue };
-            todo.extend(fields.iter().filter(|f| form_part(api, &f.ty) == FormPart::Json).map(|f| f.ty.clone()));
-        }
-    }
-    api.reachable_types(todo)
+    api.types.iter().filter(|t| t.roles.written).map(|t| t.name.clone()).collect()
 }
 
 /// The `ToJson` impl of `t`.

@@ -88,7 +88,18 @@ impl fmt::Display for Mismatches {
 /// Checks `value` against `ty`. On success returns the value the generated code encodes back;
 /// otherwise every mismatch. `what` names the example in messages.
 pub(crate) fn conform(types: &Types<'_>, ty: &TypeRef, value: &Value, what: &str) -> Result<Value, Mismatches> {
-    let mut walk = Walk { types, steps: Vec::new(), found: Vec::new() };
+    walk(types, ty, value, what, false)
+}
+
+/// [`conform`] for a spec example: every key no field takes is a mismatch too, not only a key
+/// that looks like a misspelt field. (Values built on purpose with unknown keys, such as the
+/// endpoint tests' pages of unknown values, go through [`conform`].)
+pub(crate) fn conform_example(types: &Types<'_>, ty: &TypeRef, value: &Value, what: &str) -> Result<Value, Mismatches> {
+    walk(types, ty, value, what, true)
+}
+
+fn walk(types: &Types<'_>, ty: &TypeRef, value: &Value, what: &str, strict: bool) -> Result<Value, Mismatches> {
+    let mut walk = Walk { types, steps: Vec::new(), found: Vec::new(), strict };
     let out = walk.value(ty, value);
     if walk.found.is_empty() { Ok(out) } else { Err(Mismatches { what: what.to_string(), list: walk.found }) }
 }
@@ -97,6 +108,8 @@ struct Walk<'t, 'a> {
     types: &'t Types<'a>,
     steps: Vec<Step>,
     found: Vec<Mismatch>,
+    /// Every unknown key is a mismatch, not only a likely typo.
+    strict: bool,
 }
 
 impl Walk<'_, '_> {
@@ -196,7 +209,8 @@ impl Walk<'_, '_> {
             TypeKind::Union(members) => {
                 let mut reasons = Vec::new();
                 for m in members {
-                    let mut trial = Walk { types: self.types, steps: Vec::new(), found: Vec::new() };
+                    let mut trial =
+                        Walk { types: self.types, steps: Vec::new(), found: Vec::new(), strict: self.strict };
                     let v = trial.value(&m.ty, value);
                     if trial.found.is_empty() {
                         return v;
@@ -283,7 +297,8 @@ impl Walk<'_, '_> {
                             out.extend(m);
                         }
                     }
-                    _ => {}
+                    // Not flattenable (reported by the loader): its key is not unknown too.
+                    _ => known.push(field.wire.clone()),
                 }
                 continue;
             }
@@ -316,16 +331,28 @@ impl Walk<'_, '_> {
             }
             return;
         }
-        // Keys no field takes: dropped on decode, which is right for extra data Ringg sends, and
-        // wrong for a misspelt field. A key close to a field's name is reported as a typo.
+        // Keys no field takes: dropped on decode, so an example holding one shows data the crate
+        // never reads (a key left behind by a rename, a made-up one). Every one is reported; a
+        // key close to a field's name as a typo, with a did-you-mean hint.
         let unknown: Vec<&String> = object.keys().filter(|k| !known.contains(k)).collect();
         let field_names: Vec<&str> = fields.iter().filter(|f| !f.flatten).map(|f| f.wire.as_str()).collect();
         let mut explained = Vec::new();
         for key in &unknown {
-            if let Some(hint) = did_you_mean(key, field_names.iter().copied()) {
-                let message = format!("`{key}` is not a field of `{}`", def.name);
-                self.at(Step::Key((*key).clone()), |w| w.fail(message, Some(hint)));
-                explained.push((*key).clone());
+            let message = format!("`{key}` is not a field of `{}`", def.name);
+            match did_you_mean(key, field_names.iter().copied()) {
+                Some(hint) => {
+                    self.at(Step::Key((*key).clone()), |w| w.fail(message, Some(hint)));
+                    explained.push((*key).clone());
+                }
+                None if self.strict => {
+                    let hint = format!(
+                        "remove it from the example, or declare it under `fields:` of `{}` (its fields: {})",
+                        def.name,
+                        field_list(&field_names)
+                    );
+                    self.at(Step::Key((*key).clone()), |w| w.fail(message, Some(hint)));
+                }
+                None => {}
             }
         }
         for wire in missing {
@@ -423,6 +450,15 @@ fn is_date(s: &str) -> bool {
         && b[4] == b'-'
         && b[7] == b'-'
         && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+/// `a`, `b`, `c`: a type's field names for a hint, the first eight and a count of the rest.
+fn field_list(names: &[&str]) -> String {
+    let mut out: Vec<String> = names.iter().take(8).map(|n| format!("`{n}`")).collect();
+    if names.len() > 8 {
+        out.push(format!("{} more", names.len() - 8));
+    }
+    if out.is_empty() { "none".to_string() } else { out.join(", ") }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_saphyr::Spanned;
 
-use super::conform::{Mismatches, Step, Types, conform};
+use super::conform::{Mismatches, Step, Types, conform_example};
 use super::parse::{line_of, token_width};
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::ident;
@@ -40,11 +40,13 @@ pub(crate) struct Ctx<'a> {
     pub(crate) diags: Vec<Diagnostic>,
     /// Declared by files that did not parse.
     pub(crate) unloaded: Unloaded,
+    /// Check examples against their types (off only for a revision loaded to compare with).
+    pub(crate) check_examples: bool,
 }
 
 impl<'a> Ctx<'a> {
     pub(crate) fn new(files: &'a [(String, String)]) -> Self {
-        Self { files, diags: Vec::new(), unloaded: Unloaded::default() }
+        Self { files, diags: Vec::new(), unloaded: Unloaded::default(), check_examples: true }
     }
 
     fn loc<T>(&self, file: usize, s: &Spanned<T>) -> Loc {
@@ -64,6 +66,7 @@ impl<'a> Ctx<'a> {
             message: message.into(),
             hint,
             source_line,
+            note: false,
         });
     }
 }
@@ -142,11 +145,96 @@ struct TypeEntry<'r> {
     raw: &'r RawType,
 }
 
-/// Lowers all parsed files to the IR.
+/// Lowers all parsed files to the IR, in named steps: the `api` block, the type names, the
+/// types, the error table, the API settings, the resources and their routes, deprecation
+/// replacements, webhooks and the widget; then, once every reference resolves, the whole-graph
+/// checks and roles, and `api.start_with`. Each step records its diagnostics and carries on.
 pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<SourceInfo>) -> Option<Api> {
-    let module_of = |file: usize| sources[file].module.clone();
+    let api_block = api_block(ctx, raws, &sources);
+    let (entries, seen_types) = collect_types(ctx, raws, &sources);
+    let list: Vec<&str> = entries.iter().map(|e| e.key.value.as_str()).collect();
+    let type_names = Names { set: list.iter().copied().collect(), list };
 
-    // The `api` block: exactly one.
+    let mut types: Vec<TypeDef> = entries.iter().map(|e| lower_type(ctx, e, &type_names)).collect();
+
+    let errors = lower_errors(ctx, raws);
+    let base_urls = lower_api_settings(ctx, raws, api_block);
+    let base_url_names: Vec<String> = base_urls.iter().map(|b| b.name.clone()).collect();
+    let error_statuses: Vec<String> = errors.iter().map(|e| e.status.clone()).collect();
+    // The pagination query parameters, by the names `api.pagination` gives them.
+    let page_params: [String; 2] = match api_block {
+        Some((_, api)) => [api.pagination.limit.clone(), api.pagination.offset.clone()],
+        None => ["limit".into(), "offset".into()],
+    };
+
+    let known = Known {
+        types: &types,
+        index: &seen_types,
+        names: &type_names,
+        base_urls: &base_url_names,
+        error_statuses: &error_statuses,
+        page_params: &page_params,
+    };
+    let (mut resources, raw_endpoints) = lower_resources(ctx, raws, &sources, known);
+    check_routes(ctx, &resources, &raw_endpoints, &sources);
+
+    let all_endpoints = resolve_replacements(ctx, &mut resources, &raw_endpoints);
+    let (webhooks, webcall) = lower_hooks(ctx, raws, &entries, &seen_types, &types, &type_names);
+
+    if !ctx.diags.is_empty() {
+        return None;
+    }
+
+    // Whole-graph checks, now that every reference resolves.
+    check_type_graph(ctx, &entries, &types);
+    mark_roles(&mut types, &resources, webhooks.as_ref(), webcall.as_ref(), &seen_types);
+    check_files(ctx, &entries, &types);
+    check_flatten(ctx, &entries, &types, &seen_types);
+    if ctx.check_examples {
+        check_examples(ctx, &entries, &types, &resources, &raw_endpoints, &seen_types);
+    }
+    if !ctx.diags.is_empty() {
+        return None;
+    }
+
+    let (file, api) = api_block?;
+    let start_with = resolve_start_with(ctx, file, api, &resources, &all_endpoints);
+    if !ctx.diags.is_empty() {
+        return None;
+    }
+    let type_index = types.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
+    Some(Api {
+        name: api.name.value.clone(),
+        title: api.title.clone(),
+        version: api.version.value.clone(),
+        api_version: api.api_version.clone(),
+        doc: api.doc.clone(),
+        base_urls,
+        auth_header: api.auth.header.clone(),
+        auth_env: api.auth.env.clone(),
+        pagination: Pagination {
+            limit: api.pagination.limit.clone(),
+            offset: api.pagination.offset.clone(),
+            default_limit: api.pagination.default_limit,
+            max_limit: api.pagination.max_limit.value,
+        },
+        start_with,
+        errors,
+        types,
+        resources,
+        webhooks,
+        webcall,
+        sources,
+        type_index,
+    })
+}
+
+/// The `api` block: exactly one file has it.
+fn api_block<'r>(
+    ctx: &mut Ctx<'_>,
+    raws: &'r [(usize, RawFile)],
+    sources: &[SourceInfo],
+) -> Option<(usize, &'r RawApi)> {
     let mut api_block: Option<(usize, &RawApi)> = None;
     for (file, raw) in raws {
         if let Some(api) = &raw.api {
@@ -159,8 +247,17 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             }
         }
     }
+    api_block
+}
 
-    // Types: collect names first so references can be resolved in any order.
+/// Type names, collected before any type is lowered so references resolve in any order: each
+/// name is a valid type name, defined once, and distinct from the others in Rust.
+fn collect_types<'r>(
+    ctx: &mut Ctx<'_>,
+    raws: &'r [(usize, RawFile)],
+    sources: &[SourceInfo],
+) -> (Vec<TypeEntry<'r>>, HashMap<String, usize>) {
+    let module_of = |file: usize| sources[file].module.clone();
     let mut entries: Vec<TypeEntry> = Vec::new();
     let mut seen_types: HashMap<String, usize> = HashMap::new();
     let mut seen_rust_types: HashMap<String, String> = HashMap::new();
@@ -202,12 +299,11 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             entries.push(TypeEntry { file: *file, module: module_of(*file), key, raw: t });
         }
     }
-    let list: Vec<&str> = entries.iter().map(|e| e.key.value.as_str()).collect();
-    let type_names = Names { set: list.iter().copied().collect(), list };
+    (entries, seen_types)
+}
 
-    let mut types: Vec<TypeDef> = entries.iter().map(|e| lower_type(ctx, e, &type_names)).collect();
-
-    // Errors table.
+/// The error table: statuses are error statuses, and names are `ErrorKind` variants.
+fn lower_errors(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)]) -> Vec<ErrorCase> {
     let mut errors = Vec::new();
     for (file, raw) in raws {
         for (status, case) in raw.errors.iter().flat_map(|m| m.iter()) {
@@ -242,8 +338,16 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             });
         }
     }
+    errors
+}
 
-    // Base URLs and pagination.
+/// The `api` block's settings: base URLs (a `default` among them, each an http(s) URL under a
+/// snake_case name, `default` first), the crate name, the version and the page sizes.
+fn lower_api_settings(
+    ctx: &mut Ctx<'_>,
+    raws: &[(usize, RawFile)],
+    api_block: Option<(usize, &RawApi)>,
+) -> Vec<BaseUrl> {
     let mut base_urls = Vec::new();
     if let Some((file, api)) = api_block {
         for (name, url) in api.base_urls.iter() {
@@ -328,17 +432,22 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             message: "no file has an `api` block".into(),
             hint: Some("add `api:` with name, version, base_urls, auth and pagination to spec/api.yaml".into()),
             source_line: None,
+            note: false,
         });
     }
-    let base_url_names: Vec<String> = base_urls.iter().map(|b| b.name.clone()).collect();
-    let error_statuses: Vec<String> = errors.iter().map(|e| e.status.clone()).collect();
-    // The pagination query parameters, by the names `api.pagination` gives them.
-    let page_params: [String; 2] = match api_block {
-        Some((_, api)) => [api.pagination.limit.clone(), api.pagination.offset.clone()],
-        None => ["limit".into(), "offset".into()],
-    };
+    base_urls
+}
 
-    // Resources.
+/// Resources and their endpoints: names are snake_case and unique, and each endpoint passes
+/// [`lower_endpoint`]. Returns the resources and, beside each endpoint, its file and raw form.
+#[allow(clippy::type_complexity, reason = "the resources and the raw endpoints beside them")]
+fn lower_resources<'r>(
+    ctx: &mut Ctx<'_>,
+    raws: &'r [(usize, RawFile)],
+    sources: &[SourceInfo],
+    known: Known<'_>,
+) -> (Vec<Resource>, Vec<Vec<(usize, &'r RawEndpoint)>>) {
+    let module_of = |file: usize| sources[file].module.clone();
     let mut resources: Vec<Resource> = Vec::new();
     let mut resource_files: Vec<usize> = Vec::new();
     let mut raw_endpoints: Vec<Vec<(usize, &RawEndpoint)>> = Vec::new();
@@ -391,14 +500,6 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
                         Some("rename one of them".into()),
                     );
                 }
-                let known = Known {
-                    types: &types,
-                    index: &seen_types,
-                    names: &type_names,
-                    base_urls: &base_url_names,
-                    error_statuses: &error_statuses,
-                    page_params: &page_params,
-                };
                 if let Some(ep) = lower_endpoint(ctx, known, *file, &epath, ekey, e) {
                     endpoints.push(ep);
                     raws_here.push((*file, e));
@@ -415,8 +516,16 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             raw_endpoints.push(raws_here);
         }
     }
+    (resources, raw_endpoints)
+}
 
-    // Deprecation replacements refer to endpoints that exist.
+/// Deprecation replacements name endpoints that exist; they are resolved in place. Returns every
+/// endpoint as `resource.endpoint`, for hints.
+fn resolve_replacements(
+    ctx: &mut Ctx<'_>,
+    resources: &mut [Resource],
+    raw_endpoints: &[Vec<(usize, &RawEndpoint)>],
+) -> Vec<String> {
     let all_endpoints: Vec<String> =
         resources.iter().flat_map(|r| r.endpoints.iter().map(move |e| format!("{}.{}", r.name, e.name))).collect();
     for (ri, r) in resources.iter_mut().enumerate() {
@@ -437,8 +546,19 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             }
         }
     }
+    all_endpoints
+}
 
-    // Webhooks and webcall.
+/// The `webhooks` and `webcall` blocks: at most one of each, naming an open tagged union and an
+/// object type; the subscription enum lists exactly the events.
+fn lower_hooks(
+    ctx: &mut Ctx<'_>,
+    raws: &[(usize, RawFile)],
+    entries: &[TypeEntry<'_>],
+    seen_types: &HashMap<String, usize>,
+    types: &[TypeDef],
+    type_names: &Names<'_>,
+) -> (Option<Webhooks>, Option<Webcall>) {
     let mut webhooks = None;
     let mut webcall = None;
     for (file, raw) in raws {
@@ -452,7 +572,7 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
                     format!("`{}` must be a tagged union with `open: true`", w.event.value),
                     Some("webhook payloads come from Ringg: unknown event types must be kept, not rejected".into()),
                 ),
-                None => unknown_type(ctx, loc, "webhooks.event", &w.event.value, &type_names),
+                None => unknown_type(ctx, loc, "webhooks.event", &w.event.value, type_names),
             }
             if webhooks.is_some() {
                 ctx.error(
@@ -461,6 +581,9 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
                     "a second `webhooks` block",
                     Some("keep one `webhooks` block, in webhooks.yaml".into()),
                 );
+            }
+            if let Some(subs) = &w.subscriptions {
+                check_subscriptions(ctx, *file, subs, &w.event.value, entries, seen_types, types, type_names);
             }
             webhooks = Some(Webhooks { doc: w.doc.clone(), event: w.event.value.clone() });
         }
@@ -471,7 +594,7 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
                 Some(_) => {
                     ctx.error(loc, "webcall.options", format!("`{}` must be an object type", w.options.value), None)
                 }
-                None => unknown_type(ctx, loc, "webcall.options", &w.options.value, &type_names),
+                None => unknown_type(ctx, loc, "webcall.options", &w.options.value, type_names),
             }
             if webcall.is_some() {
                 ctx.error(
@@ -490,24 +613,18 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
             });
         }
     }
+    (webhooks, webcall)
+}
 
-    if !ctx.diags.is_empty() {
-        return None;
-    }
-
-    // Whole-graph checks, now that every reference resolves.
-    check_type_graph(ctx, &entries, &types);
-    mark_inputs(&mut types, &resources, webcall.as_ref(), &seen_types);
-    check_files(ctx, &entries, &types);
-    check_flatten(ctx, &entries, &types, &seen_types);
-    check_examples(ctx, &entries, &types, &resources, &raw_endpoints, &seen_types);
-    if !ctx.diags.is_empty() {
-        return None;
-    }
-
-    let (file, api) = api_block?;
-    // The introductory endpoint exists and needs no input.
-    let start_with = api.start_with.as_ref().and_then(|s| {
+/// `api.start_with` names an endpoint that needs no input.
+fn resolve_start_with(
+    ctx: &mut Ctx<'_>,
+    file: usize,
+    api: &RawApi,
+    resources: &[Resource],
+    all_endpoints: &[String],
+) -> Option<(String, String)> {
+    api.start_with.as_ref().and_then(|s| {
         let found = s.value.split_once('.').and_then(|(res, ep)| {
             let r = resources.iter().find(|r| r.name == res)?;
             r.endpoints.iter().find(|e| e.name == ep)
@@ -535,35 +652,113 @@ pub(crate) fn lower(ctx: &mut Ctx<'_>, raws: &[(usize, RawFile)], sources: Vec<S
                 None
             }
         }
-    });
-    if !ctx.diags.is_empty() {
-        return None;
-    }
-    let type_index = types.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
-    Some(Api {
-        name: api.name.value.clone(),
-        title: api.title.clone(),
-        version: api.version.value.clone(),
-        api_version: api.api_version.clone(),
-        doc: api.doc.clone(),
-        base_urls,
-        auth_header: api.auth.header.clone(),
-        auth_env: api.auth.env.clone(),
-        pagination: Pagination {
-            limit: api.pagination.limit.clone(),
-            offset: api.pagination.offset.clone(),
-            default_limit: api.pagination.default_limit,
-            max_limit: api.pagination.max_limit.value,
-        },
-        start_with,
-        errors,
-        types,
-        resources,
-        webhooks,
-        webcall,
-        sources,
-        type_index,
     })
+}
+
+/// The enum agents subscribe with (`webhooks.subscriptions`) and the webhook event union list
+/// the same events: an event missing from the enum cannot be subscribed to, and a value missing
+/// from the union is delivered as `Unknown`.
+#[allow(clippy::too_many_arguments, reason = "the lookups of one cross-check")]
+fn check_subscriptions(
+    ctx: &mut Ctx<'_>,
+    file: usize,
+    subs: &Spanned<String>,
+    event: &str,
+    entries: &[TypeEntry<'_>],
+    index: &HashMap<String, usize>,
+    types: &[TypeDef],
+    type_names: &Names<'_>,
+) {
+    let loc = ctx.loc(file, subs);
+    let Some(&si) = index.get(&subs.value) else {
+        unknown_type(ctx, loc, "webhooks.subscriptions", &subs.value, type_names);
+        return;
+    };
+    let TypeKind::Enum(values) = &types[si].kind else {
+        let hint = "name the enum of event types that agents subscribe with".to_string();
+        ctx.error(loc, "webhooks.subscriptions", format!("`{}` must be an enum", subs.value), Some(hint));
+        return;
+    };
+    let Some(&ei) = index.get(event) else { return };
+    let TypeKind::Tagged(tagged) = &types[ei].kind else { return };
+    let (event_entry, enum_entry) = (&entries[ei], &entries[si]);
+    for (key, _) in event_entry.raw.variants.iter().flat_map(|m| m.iter()) {
+        if !values.iter().any(|v| v.wire == key.value) {
+            let loc = ctx.loc(event_entry.file, key);
+            ctx.error(
+                loc,
+                &format!("types.{event}.variants.{}", key.value),
+                format!(
+                    "event `{}` is not a value of `{}` (webhooks.subscriptions): nobody can subscribe to it",
+                    key.value, subs.value
+                ),
+                Some(format!("add `{}` to the enum `{}`", key.value, subs.value)),
+            );
+        }
+    }
+    for (key, _) in enum_entry.raw.enum_values.iter().flat_map(|m| m.iter()) {
+        if !tagged.variants.iter().any(|v| v.tag_value == key.value) {
+            let loc = ctx.loc(enum_entry.file, key);
+            ctx.error(
+                loc,
+                &format!("types.{}.enum.{}", subs.value, key.value),
+                format!(
+                    "`{}` can be subscribed to but is no event of `{event}`: its deliveries would decode as `Unknown`",
+                    key.value
+                ),
+                Some(format!("add a `{}` variant to `{event}`, or remove the value", key.value)),
+            );
+        }
+    }
+}
+
+/// No two endpoints share a method, base URL and path (placeholder names aside): the OpenAPI
+/// export would keep one of them and the emulator's route table would answer for the first.
+fn check_routes(
+    ctx: &mut Ctx<'_>,
+    resources: &[Resource],
+    raw_endpoints: &[Vec<(usize, &RawEndpoint)>],
+    sources: &[SourceInfo],
+) {
+    /// Method, base URL and path template of a route.
+    type Route<'a> = (&'a str, &'a str, String);
+    /// The first endpoint on a route: its name, file, line and path as written.
+    type First<'a> = (String, usize, u32, &'a str);
+    let mut seen: HashMap<Route<'_>, First<'_>> = HashMap::new();
+    for (r, raws) in resources.iter().zip(raw_endpoints) {
+        for (e, (file, raw)) in r.endpoints.iter().zip(raws) {
+            let template: String = e
+                .path
+                .split('/')
+                .map(|seg| if seg.starts_with('{') && seg.ends_with('}') { "{}" } else { seg })
+                .collect::<Vec<_>>()
+                .join("/");
+            let name = format!("{}.{}", r.name, e.name);
+            let loc = ctx.loc(*file, &raw.path);
+            match seen.get(&(e.method.as_str(), e.base_url.as_str(), template.clone())) {
+                Some((first, first_file, first_line, first_path)) => {
+                    let hint = format!(
+                        "`{first}` (in {}:{first_line}) already is `{} {first_path}`; an operation is one method \
+                         and path, so remove one of the two or give it its own path",
+                        sources[*first_file].path,
+                        e.method.as_str(),
+                    );
+                    ctx.error(
+                        loc,
+                        &format!("resources.{}.endpoints.{}.path", r.name, e.name),
+                        format!("endpoint `{name}` has the same route as `{first}`: {} {}", e.method.as_str(), e.path),
+                        Some(hint),
+                    );
+                }
+                None => {
+                    seen.insert(
+                        (e.method.as_str(), e.base_url.as_str(), template),
+                        (name, *file, loc.line, raw.path.value.as_str()),
+                    );
+                }
+            }
+        }
+    }
 }
 
 fn is_semver(v: &str) -> bool {
@@ -899,6 +1094,7 @@ fn lower_type(ctx: &mut Ctx<'_>, e: &TypeEntry<'_>, type_names: &Names<'_>) -> T
         examples: raw.examples.iter().map(|x| x.value.clone()).collect(),
         input: false,
         multipart: false,
+        roles: Roles::default(),
     }
 }
 
@@ -1505,43 +1701,92 @@ fn check_type_graph(ctx: &mut Ctx<'_>, entries: &[TypeEntry<'_>], types: &[TypeD
     }
 }
 
-/// Marks the types reachable from request bodies (and the widget options) as inputs, and
-/// multipart body types.
-fn mark_inputs(
+/// Computes every type's [`Roles`] (and with them `input`), and marks multipart body types.
+/// This is the one place that decides which types are sent, written, read from responses or
+/// read from webhooks.
+fn mark_roles(
     types: &mut [TypeDef],
     resources: &[Resource],
+    webhooks: Option<&Webhooks>,
     webcall: Option<&Webcall>,
     index: &HashMap<String, usize>,
 ) {
+    let named = |t: &TypeRef| t.named().map(|n| index[n]);
+    let mut sent: Vec<usize> = Vec::new();
+    let mut written: Vec<usize> = Vec::new();
+    let mut response: Vec<usize> = Vec::new();
     // The widget options are built by the application, like a request body.
-    let mut stack: Vec<usize> = webcall.map(|w| index[&w.options]).into_iter().collect();
+    sent.extend(webcall.map(|w| index[&w.options]));
     for e in resources.iter().flat_map(|r| &r.endpoints) {
         if let Some(b) = &e.body {
             let i = index[&b.ty];
-            if b.encoding == Encoding::Multipart {
-                types[i].multipart = true;
+            sent.push(i);
+            match b.encoding {
+                Encoding::Json => written.push(i),
+                Encoding::Multipart => {
+                    types[i].multipart = true;
+                    // The parts sent as JSON text: everything but files, strings, scalars,
+                    // enums and typed ids (which are text parts).
+                    if let TypeKind::Object(fields) = &types[i].kind {
+                        written.extend(
+                            fields.iter().filter(|f| json_part(types, index, &f.ty)).filter_map(|f| named(&f.ty)),
+                        );
+                    }
+                }
             }
-            stack.push(i);
         }
-        for p in e.query.iter().chain(&e.path_params) {
-            if let Some(n) = p.ty.named() {
-                stack.push(index[n]);
-            }
+        sent.extend(e.query.iter().chain(&e.path_params).filter_map(|p| named(&p.ty)));
+        if let Response::Json(t) = &e.response {
+            response.extend(named(t));
         }
     }
+    let event: Vec<usize> = webhooks.map(|w| index[&w.event]).into_iter().collect();
+    spread(types, index, sent, |r| &mut r.sent);
+    spread(types, index, written, |r| &mut r.written);
+    spread(types, index, response, |r| &mut r.response);
+    spread(types, index, event, |r| &mut r.event);
+    for t in types.iter_mut() {
+        t.input = t.roles.sent;
+    }
+}
+
+/// Whether a multipart body sends a field of type `t` as a part of JSON text.
+fn json_part(types: &[TypeDef], index: &HashMap<String, usize>, t: &TypeRef) -> bool {
+    match t {
+        TypeRef::File
+        | TypeRef::String
+        | TypeRef::Date
+        | TypeRef::DateTime
+        | TypeRef::Integer
+        | TypeRef::Number
+        | TypeRef::Boolean => false,
+        TypeRef::List(inner) => **inner != TypeRef::File,
+        TypeRef::Named(n) => !matches!(types[index[n]].kind, TypeKind::Enum(_) | TypeKind::Newtype),
+        TypeRef::Json | TypeRef::Map(_) => true,
+    }
+}
+
+/// Sets one role on `roots` and on every type they can hold.
+fn spread(
+    types: &mut [TypeDef],
+    index: &HashMap<String, usize>,
+    mut stack: Vec<usize>,
+    role: impl Fn(&mut Roles) -> &mut bool,
+) {
     while let Some(i) = stack.pop() {
-        if types[i].input {
+        let flag = role(&mut types[i].roles);
+        if *flag {
             continue;
         }
-        types[i].input = true;
-        let refs: Vec<String> = match &types[i].kind {
-            TypeKind::Object(fields) => fields.iter().filter_map(|f| f.ty.named().map(str::to_string)).collect(),
-            TypeKind::Union(members) => members.iter().filter_map(|m| m.ty.named().map(str::to_string)).collect(),
-            TypeKind::Tagged(t) => t.variants.iter().filter_map(|v| v.ty.clone()).collect(),
-            TypeKind::OneOf(members) => members.iter().filter_map(|m| m.ty.named().map(str::to_string)).collect(),
+        *flag = true;
+        let refs: Vec<&str> = match &types[i].kind {
+            TypeKind::Object(fields) => fields.iter().filter_map(|f| f.ty.named()).collect(),
+            TypeKind::Union(members) => members.iter().filter_map(|m| m.ty.named()).collect(),
+            TypeKind::Tagged(t) => t.variants.iter().filter_map(|v| v.ty.as_deref()).collect(),
+            TypeKind::OneOf(members) => members.iter().filter_map(|m| m.ty.named()).collect(),
             TypeKind::Enum(_) | TypeKind::Newtype => Vec::new(),
         };
-        stack.extend(refs.iter().map(|n| index[n]));
+        stack.extend(refs.iter().map(|n| index[*n]));
     }
 }
 
@@ -1720,7 +1965,7 @@ fn check_examples(
                 );
                 continue;
             }
-            if let Err(found) = conform(&by_name, &TypeRef::Named(t.name.clone()), &ex.value, "example") {
+            if let Err(found) = conform_example(&by_name, &TypeRef::Named(t.name.clone()), &ex.value, "example") {
                 let loc = ctx.loc(e.file, ex);
                 report_mismatches(
                     ctx,
@@ -1741,7 +1986,8 @@ fn check_examples(
                     let loc = ctx.loc(*file, req);
                     match &ep.body {
                         Some(b) if b.encoding == Encoding::Json => {
-                            if let Err(found) = conform(&by_name, &TypeRef::Named(b.ty.clone()), &req.value, "request")
+                            if let Err(found) =
+                                conform_example(&by_name, &TypeRef::Named(b.ty.clone()), &req.value, "request")
                             {
                                 report_mismatches(
                                     ctx,
@@ -1771,7 +2017,7 @@ fn check_examples(
                     let loc = ctx.loc(*file, resp);
                     match &ep.response {
                         Response::Json(ty) => {
-                            if let Err(found) = conform(&by_name, ty, &resp.value, "response") {
+                            if let Err(found) = conform_example(&by_name, ty, &resp.value, "response") {
                                 report_mismatches(
                                     ctx,
                                     loc,
@@ -1796,12 +2042,22 @@ fn check_examples(
                         Some(m) => {
                             for k in m.keys() {
                                 if !ep.query.iter().any(|p| &p.wire == k) {
-                                    let hint = did_you_mean(k, ep.query.iter().map(|p| p.wire.as_str()));
+                                    let names: Vec<&str> = ep.query.iter().map(|p| p.wire.as_str()).collect();
+                                    let hint = did_you_mean(k, names.iter().copied()).unwrap_or_else(|| {
+                                        if names.is_empty() {
+                                            format!("`{}` takes no query parameters: remove it", ep.name)
+                                        } else {
+                                            format!("its query parameters: `{}`", names.join("`, `"))
+                                        }
+                                    });
+                                    let text = &ctx.files[loc.file].1;
+                                    let (line, column) =
+                                        locate_in_example(text, loc.line, loc.column, &[Step::Key(k.clone())]);
                                     ctx.error(
-                                        loc,
-                                        &format!("{base}.query"),
+                                        Loc { file: loc.file, line, column },
+                                        &format!("{base}.query.{k}"),
                                         format!("`{k}` is not a query parameter of `{}`", ep.name),
-                                        hint,
+                                        Some(hint),
                                     );
                                 }
                             }
@@ -1811,5 +2067,105 @@ fn check_examples(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::SourceFile;
+
+    const API: &str = "api:
+  name: demo
+  title: Demo
+  version: 0.1.0
+  api_version: v0
+  doc: A demo API.
+  base_urls: { default: https://api.example.com }
+  auth: { header: X-API-KEY, env: DEMO_API_KEY }
+  pagination: { limit: limit, offset: offset, default_limit: 20, max_limit: 100 }
+";
+
+    const SPEC: &str = "types:
+  Kind:
+    doc: An enum sent as text.
+    enum: { a: A., b: B. }
+  Meta:
+    doc: Sent as a JSON part of a form.
+    fields:
+      tag: { type: string, doc: Tag. }
+  Form:
+    doc: A multipart body.
+    fields:
+      file: { type: file, doc: The file. }
+      kind: { type: Kind, doc: Its kind. }
+      meta: { type: Meta, doc: Its metadata. }
+  Item:
+    doc: In a request and in a response.
+    fields:
+      id: { type: string, doc: Id. }
+  NewThing:
+    doc: A JSON body.
+    fields:
+      items: { type: list<Item>, doc: Items. }
+  Page:
+    doc: A response.
+    fields:
+      items: { type: list<Item>, doc: Items. }
+  Ping:
+    doc: An event payload.
+    fields:
+      at: { type: datetime, doc: When. }
+  Event:
+    doc: A delivery.
+    tag: type
+    open: true
+    variants:
+      ping: { type: Ping, doc: A ping. }
+resources:
+  things:
+    doc: Things.
+    endpoints:
+      create:
+        doc: Create.
+        method: POST
+        path: /things
+        body: { type: NewThing }
+        response: { type: Page }
+      upload:
+        doc: Upload.
+        method: POST
+        path: /upload
+        body: { type: Form, encoding: multipart }
+webhooks:
+  doc: Deliveries.
+  event: Event
+";
+
+    /// Roles are computed once, here; the reader, the writer and spec-diff read them.
+    #[test]
+    fn roles_follow_requests_responses_and_webhooks() {
+        let files = [
+            SourceFile { path: "spec/api.yaml".into(), text: API.into() },
+            SourceFile { path: "spec/things.yaml".into(), text: SPEC.into() },
+        ];
+        let api = crate::load(&files).unwrap_or_else(|d| panic!("{d}"));
+        let roles = |name: &str| {
+            let r = api.type_def(name).unwrap().roles;
+            (r.sent, r.written, r.response, r.event)
+        };
+        // (sent, written, response, event)
+        assert_eq!(roles("NewThing"), (true, true, false, false));
+        assert_eq!(roles("Item"), (true, true, true, false), "both a request and a response");
+        assert_eq!(roles("Page"), (false, false, true, false));
+        assert_eq!(roles("Form"), (true, false, false, false), "a form is not written as JSON");
+        assert_eq!(roles("Meta"), (true, true, false, false), "a JSON part of a form");
+        assert_eq!(roles("Kind"), (true, false, false, false), "a text part of a form");
+        assert_eq!(roles("Event"), (false, false, false, true));
+        assert_eq!(roles("Ping"), (false, false, false, true));
+        assert!(api.type_def("Item").unwrap().roles.read() && !api.type_def("NewThing").unwrap().roles.read());
+        for t in &api.types {
+            assert_eq!(t.input, t.roles.sent, "{}", t.name);
+        }
+        assert!(api.type_def("Form").unwrap().multipart);
     }
 }

@@ -39,6 +39,18 @@ fn count_of(n: usize, noun: &str) -> String {
 
 /// Loads, lowers and validates the spec. Files are processed in path order.
 pub fn load(sources: &[SourceFile]) -> Result<Api, Diagnostics> {
+    load_with(sources, true)
+}
+
+/// Loads an earlier revision of the spec to compare with ([`crate::diff`]): every rule is
+/// checked except the examples', which a comparison never reads. A rule added to examples since
+/// that revision (such as reporting every unknown key) therefore does not stop spec-diff or the
+/// changelog from comparing with it.
+pub fn load_for_comparison(sources: &[SourceFile]) -> Result<Api, Diagnostics> {
+    load_with(sources, false)
+}
+
+fn load_with(sources: &[SourceFile], check_examples: bool) -> Result<Api, Diagnostics> {
     let mut sorted: Vec<&SourceFile> = sources.iter().collect();
     sorted.sort_by(|a, b| a.path.cmp(&b.path));
     let files: Vec<(String, String)> = sorted.iter().map(|s| (s.path.clone(), s.text.clone())).collect();
@@ -59,6 +71,7 @@ pub fn load(sources: &[SourceFile]) -> Result<Api, Diagnostics> {
                 message: format!("file name `{stem}` is not a snake_case module name"),
                 hint: Some(format!("rename the file to `{}.yaml`", crate::ident::plain(&module))),
                 source_line: None,
+                note: false,
             });
         }
         infos.push(SourceInfo { path: s.path.clone(), module, hash: content_hash(s.text.as_bytes()) });
@@ -90,6 +103,7 @@ pub fn load(sources: &[SourceFile]) -> Result<Api, Diagnostics> {
                         ),
                         hint: Some("fix the problem above and validate again: this file's own checks run then".into()),
                         source_line: parse::line_of(&sorted[i].text, 1),
+                        note: true,
                     });
                 }
                 unloaded.types.extend(declared.types);
@@ -108,10 +122,12 @@ pub fn load(sources: &[SourceFile]) -> Result<Api, Diagnostics> {
             message: "no spec files".into(),
             hint: Some("put the API description in spec/*.yaml".into()),
             source_line: None,
+            note: false,
         });
     }
     let mut ctx = lower::Ctx::new(&files);
     ctx.unloaded = unloaded;
+    ctx.check_examples = check_examples;
     let api = lower::lower(&mut ctx, &raws, infos);
     diags.extend(ctx.diags);
     match api {

@@ -21,7 +21,19 @@ pub(crate) fn parse_file(path: &str, text: &str) -> Result<RawFile, Box<Diagnost
                 "check the YAML here: quoting, indentation, and `key: value` pairs".into()
             })
         });
-        let message = clean_message(&raw_message);
+        let mut message = clean_message(&raw_message);
+        let mut hint = hint;
+        if let Some(key) = message.strip_prefix("duplicate mapping key: ") {
+            let key = key.split(',').next().unwrap_or(key).trim().to_string();
+            let (what, first) = duplicate_key(text, line, column, &key);
+            message = what;
+            hint = Some(match first {
+                Some(first) => {
+                    format!("the first one is at line {first}; YAML keeps only one of the two, so rename or remove one")
+                }
+                None => "YAML keeps only one of the two: rename or remove one".to_string(),
+            });
+        }
         let source_line = line_of(text, line);
         let width = source_line.as_deref().map(|l| token_width(l, column)).unwrap_or(1);
         Box::new(Diagnostic {
@@ -33,6 +45,7 @@ pub(crate) fn parse_file(path: &str, text: &str) -> Result<RawFile, Box<Diagnost
             message,
             hint,
             source_line,
+            note: false,
         })
     })
 }
@@ -114,6 +127,14 @@ fn hint_for(message: &str) -> Option<String> {
     if expected.is_empty() {
         return Some("remove the key; see spec/README.md for the keys allowed here".into());
     }
+    // A field written at the level of its type, beside `fields:` rather than under it.
+    let in_type = ["fields", "enum", "variants", "one_of"].iter().all(|k| expected.contains(k));
+    if in_type && !expected.contains(&name) && did_you_mean(name, expected.iter().copied()).is_none() {
+        return Some(format!(
+            "did you mean to put `{name}` under `fields:`? A type's own keys are: {}",
+            expected.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+        ));
+    }
     // An endpoint example (its keys are `query`, `request`, `response`) has no path parameters.
     let in_example = ["query", "request", "response"].iter().all(|k| expected.contains(k));
     if in_example && ["path_params", "path", "params", "path_parameters"].contains(&name) {
@@ -127,6 +148,35 @@ fn hint_for(message: &str) -> Option<String> {
     Some(did_you_mean(name, expected.iter().copied()).unwrap_or_else(|| {
         format!("allowed here: {}", expected.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", "))
     }))
+}
+
+/// The message for a key given twice in one mapping, in the spec's terms, and the line of its
+/// first use: the nearest line above with the same indentation and key, within the same parent.
+fn duplicate_key(text: &str, line: u32, column: u32, key: &str) -> (String, Option<u32>) {
+    let path = yaml_path_at(text, line, column);
+    let parts: Vec<&str> = path.split('.').collect();
+    let what = match parts.as_slice() {
+        ["resources", r, "endpoints", e] => format!("endpoint `{e}` is defined twice in resource `{r}`"),
+        ["resources", r] => format!("resource `{r}` is defined twice in this file"),
+        ["types", t] => format!("type `{t}` is defined twice in this file"),
+        ["types", t, "fields", f] => format!("field `{f}` is defined twice in type `{t}`"),
+        ["types", t, "enum", v] => format!("value `{v}` is listed twice in enum `{t}`"),
+        ["types", t, "variants", v] => format!("variant `{v}` is defined twice in `{t}`"),
+        [.., "query", q] | [.., "path_params", q] => format!("parameter `{q}` is defined twice in `{path}`"),
+        _ => format!("key `{key}` is given twice in one mapping (`{path}`)"),
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(here) = (line as usize).checked_sub(1).and_then(|i| lines.get(i)) else { return (what, None) };
+    let indent = indent_of(here);
+    let first = lines[..line as usize - 1]
+        .iter()
+        .enumerate()
+        .rev()
+        .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .take_while(|(_, l)| indent_of(l) >= indent)
+        .find(|(_, l)| indent_of(l) == indent && keys_in_line(l).first().is_some_and(|k| k == key))
+        .map(|(i, _)| i as u32 + 1);
+    (what, first)
 }
 
 fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
