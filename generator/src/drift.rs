@@ -98,6 +98,8 @@ pub struct Exchange {
     pub status: u16,
     /// The JSON body, if there was one.
     pub body: Option<Value>,
+    /// A body was there but was not JSON.
+    pub not_json: bool,
 }
 
 impl Record {
@@ -117,6 +119,7 @@ impl Record {
             path: self.path.unwrap_or_default(),
             status,
             body: self.body,
+            not_json: false,
         })
     }
 }
@@ -206,8 +209,9 @@ pub struct Report {
     pub exchanges: u64,
     /// Bodies walked against a type.
     pub checked: u64,
-    /// Exchanges with nothing to check: not 2xx, no JSON body, or an endpoint without a JSON
-    /// response.
+    /// Exchanges with nothing to check: not 2xx, no JSON body, an endpoint without a JSON
+    /// response, a CORS preflight, or a full URL on a host that is not one of the API's base
+    /// URLs.
     pub skipped: u64,
     /// Bodies that were not JSON where the endpoint answers JSON (HAR text that does not parse).
     pub unreadable: u64,
@@ -476,10 +480,17 @@ fn url_path(url: &str) -> &str {
     }
 }
 
+/// The host (and port) of a full URL; `None` for a bare path.
+fn url_host(url: &str) -> Option<&str> {
+    let (_, rest) = url.split_once("://")?;
+    Some(rest.split(['/', '?', '#']).next().unwrap_or(rest))
+}
+
 /// Collects findings over many exchanges.
 pub struct Drift<'a> {
     api: &'a Api,
     routes: Vec<Route<'a>>,
+    hosts: Vec<&'a str>,
     event: Option<TypeRef>,
     callback: Option<TypeRef>,
     report: Report,
@@ -555,6 +566,7 @@ impl<'a> Drift<'a> {
         Drift {
             api,
             routes,
+            hosts: api.base_urls.iter().filter_map(|b| url_host(&b.url)).collect(),
             event: api.webhooks.as_ref().map(|w| TypeRef::Named(w.event.clone())),
             callback: api.type_def(CALLBACK_TYPE).map(|t| TypeRef::Named(t.name.clone())),
             report: Report::default(),
@@ -575,6 +587,14 @@ impl<'a> Drift<'a> {
                 None => return report.unmatched("CALLBACK", "(the spec has no CallbackPayload type)"),
             },
             Kind::Response => {
+                // A HAR file holds the page's other traffic too: only the API's hosts count, and
+                // CORS preflights are the browser's, not the API's.
+                let other_host =
+                    url_host(&ex.path).is_some_and(|h| !self.hosts.iter().any(|k| k.eq_ignore_ascii_case(h)));
+                if other_host || ex.method.eq_ignore_ascii_case("OPTIONS") || ex.method.eq_ignore_ascii_case("HEAD") {
+                    report.skipped += 1;
+                    return;
+                }
                 let Some(route) = find_route(&self.routes, ex.operation.as_deref(), &ex.method, &ex.path) else {
                     return report.unmatched(&ex.method.to_ascii_uppercase(), strip_url(&ex.path));
                 };
@@ -586,7 +606,11 @@ impl<'a> Drift<'a> {
             }
         };
         let Some(body) = ex.body.as_ref().filter(|_| (200..300).contains(&ex.status)) else {
-            report.skipped += 1;
+            if ex.not_json && (200..300).contains(&ex.status) {
+                report.unreadable += 1;
+            } else {
+                report.skipped += 1;
+            }
             return;
         };
         report.checked += 1;
@@ -596,7 +620,7 @@ impl<'a> Drift<'a> {
         report.count(walk.out, &label);
     }
 
-    /// Counts a body that should have been JSON but was not.
+    /// Counts a body that could not be read at all (bad base64 in a HAR file).
     pub fn unreadable(&mut self) {
         self.report.exchanges += 1;
         self.report.unreadable += 1;
@@ -860,16 +884,12 @@ impl<'de> Visitor<'de> for Entries<'_, '_> {
             } else {
                 text.into_bytes()
             };
-            let body = if bytes.iter().all(u8::is_ascii_whitespace) {
-                None
+            let (body, not_json) = if bytes.iter().all(u8::is_ascii_whitespace) {
+                (None, false)
             } else {
                 match serde_json::from_slice::<Value>(&bytes) {
-                    Ok(v) => Some(v),
-                    Err(_) if (200..300).contains(&status) => {
-                        self.drift.unreadable();
-                        continue;
-                    }
-                    Err(_) => None,
+                    Ok(v) => (Some(v), false),
+                    Err(_) => (None, true),
                 }
             };
             let ex = Exchange {
@@ -879,6 +899,7 @@ impl<'de> Visitor<'de> for Entries<'_, '_> {
                 path: entry.request.url,
                 status,
                 body,
+                not_json,
             };
             self.drift.observe(&ex);
         }
