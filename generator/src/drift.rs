@@ -1220,3 +1220,100 @@ pub fn patch(api: &Api, files: &[SourceFile], report: &Report) -> Patch {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The real spec, read from this checkout when the test runs.
+    fn api() -> Api {
+        let dir = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR");
+        let files = crate::files::read_spec_dir(&std::path::Path::new(&dir).join("../spec")).unwrap();
+        crate::load(&files).unwrap_or_else(|d| panic!("{d}"))
+    }
+
+    fn run(api: &Api, lines: &[&str]) -> Report {
+        let mut d = Drift::new(api);
+        read_ndjson(lines.join("\n").as_bytes(), &mut d).unwrap();
+        d.finish()
+    }
+
+    #[test]
+    fn paths_match_the_most_literal_template_with_or_without_base_path() {
+        let api = api();
+        let d = Drift::new(&api);
+        let op = |m: &str, p: &str| find_route(&d.routes, None, m, p).map(|r| r.op.clone());
+        assert_eq!(op("GET", "/ca/api/v0/calling/history?limit=5").as_deref(), Some("calling.history"));
+        assert_eq!(
+            op("get", "https://prod-api.ringg.ai/ca/api/v0/calling/history").as_deref(),
+            Some("calling.history")
+        );
+        assert_eq!(op("GET", "/calling/history/").as_deref(), Some("calling.history"));
+        assert_eq!(op("POST", "/calling/history/download").as_deref(), Some("calling.download_history"));
+        assert_eq!(op("DELETE", "/calling/history"), None);
+        assert_eq!(op("GET", "/ca/api/v0/nothing"), None);
+        // An operation id wins over the path.
+        assert_eq!(
+            find_route(&d.routes, Some("workspace.get"), "GET", "/elsewhere").map(|r| r.op.as_str()),
+            Some("workspace.get")
+        );
+    }
+
+    #[test]
+    fn an_untagged_union_is_walked_as_the_member_that_fits_best() {
+        let api = api();
+        // `transcript` is `Transcript`: text, or a list of turns. A list with an unknown key in a
+        // turn is the list member with one new field, not a wrong string.
+        let turns = r#"{"kind":"webhook","body":{"event_type":"call_completed","call_id":"c1","transcript":[{"bot":"hi","tone":"warm"}]}}"#;
+        let text = r#"{"kind":"webhook","body":{"event_type":"call_completed","call_id":"c1","transcript":"[]"}}"#;
+        let r = run(&api, &[turns, text]);
+        assert_eq!(r.types["TranscriptTurn"].new_fields["tone"].count, 1);
+        assert!(r.types.values().all(|t| t.wrong_type.is_empty()), "{r:#?}");
+        assert_eq!(r.types["CallCompleted"].seen, 2);
+        assert!(!r.types["CallCompleted"].has_drift());
+    }
+
+    #[test]
+    fn wrong_types_at_the_root_are_named_after_the_operation() {
+        let api = api();
+        let r = run(&api, &[r#"{"operation":"workspace.get","status":200,"body":[1,2]}"#]);
+        let w = &r.types["response of workspace.get"].wrong_type["(body)"];
+        assert_eq!(w.expected, "WorkspaceInfoResponse");
+        assert_eq!(w.found["array"], 1);
+        assert!(r.has_drift());
+        // Not patchable: it is not a spec type.
+        let files = crate::files::read_spec_dir(
+            &std::path::Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").unwrap()).join("../spec"),
+        )
+        .unwrap();
+        let p = patch(&api, &files, &r);
+        assert!(p.files.is_empty());
+        assert_eq!(p.skipped.len(), 1, "{:?}", p.skipped);
+    }
+
+    #[test]
+    fn unknown_kinds_and_bad_lines_are_errors_that_name_the_line() {
+        let api = api();
+        let mut d = Drift::new(&api);
+        let e = read_ndjson("\n{\"kind\":\"email\"}\n".as_bytes(), &mut d).unwrap_err();
+        assert_eq!(e, "line 2: unknown kind `email` (expected response, webhook or callback)");
+        let e = read_ndjson("{\"body\": \"secret".as_bytes(), &mut d).unwrap_err();
+        assert!(e.starts_with("line 1: not a recording line") && !e.contains("secret"), "{e}");
+    }
+
+    #[test]
+    fn base64_decodes_standard_and_url_safe_text() {
+        assert_eq!(base64_decode("eyJhIjoxfQ==").unwrap(), br#"{"a":1}"#);
+        assert_eq!(base64_decode("eyJh\nIjoxfQ").unwrap(), br#"{"a":1}"#);
+        assert_eq!(base64_decode("-_8=").unwrap(), vec![0xfb, 0xff]);
+        assert!(base64_decode("not base64!").is_none());
+    }
+
+    #[test]
+    fn keys_are_quoted_only_when_plain_yaml_would_change_them() {
+        assert_eq!(yaml_key("hangup_cause"), "hangup_cause");
+        assert_eq!(yaml_key("NO"), "\"NO\"");
+        assert_eq!(yaml_key("3d"), "\"3d\"");
+        assert_eq!(yaml_key("a: b"), "\"a: b\"");
+    }
+}
