@@ -724,9 +724,16 @@ fn strip_url(path: &str) -> &str {
 /// Reads NDJSON recordings line by line into `drift`. Blank lines are skipped. Returns the
 /// number of records; an error names the line, never its content.
 pub fn read_ndjson(reader: impl BufRead, drift: &mut Drift<'_>) -> Result<u64, String> {
+    let mut reader = reader;
     let mut n = 0;
-    for (i, line) in reader.lines().enumerate() {
-        let line = line.map_err(|e| format!("line {}: {e}", i + 1))?;
+    let mut line = String::new();
+    for i in 0usize.. {
+        line.clear();
+        match reader.read_line(&mut line) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => return Err(format!("line {}: {e}", i + 1)),
+        }
         if line.trim().is_empty() {
             continue;
         }
