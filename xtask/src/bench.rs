@@ -122,8 +122,7 @@ pub fn codegen(root: &std::path::Path) -> Result<(), String> {
             samples.push(start.elapsed());
             bytes = out.iter().map(|f| f.contents.len()).sum::<usize>();
         }
-        let runs = samples.len();
-    let m = median(samples);
+        let m = median(samples);
         let per = m.as_secs_f64() / endpoints as f64;
         let ratio = base_per_endpoint.map(|b: f64| per / b).unwrap_or(1.0);
         base_per_endpoint.get_or_insert(per);
