@@ -6,6 +6,7 @@
 
 pub mod diag;
 pub mod diff;
+pub mod drift;
 pub mod ident;
 pub mod ir;
 pub mod load;

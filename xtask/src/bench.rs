@@ -143,6 +143,127 @@ pub fn codegen(root: &std::path::Path) -> Result<(), String> {
     Ok(())
 }
 
+/// One recording line per response example of the spec (with the operation id, the base URL's
+/// path and path parameters filled in), and one per example of the webhook event type.
+pub fn drift_lines(api: &generator::ir::Api) -> Vec<String> {
+    use generator::drift::Record;
+    let mut lines = Vec::new();
+    let headers = std::collections::BTreeMap::from([("content-type".to_string(), "application/json".to_string())]);
+    for r in &api.resources {
+        for e in &r.endpoints {
+            let base = api.base_urls.iter().find(|b| b.name == e.base_url).map(|b| b.url.as_str()).unwrap_or("");
+            let base_path =
+                base.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..])).unwrap_or("");
+            let path: Vec<String> = e
+                .path
+                .split('/')
+                .map(|s| if s.starts_with('{') { "3f2a9c".to_string() } else { s.to_string() })
+                .collect();
+            for x in e.examples.iter().filter_map(|x| x.response.clone()) {
+                let record = Record {
+                    operation: Some(format!("{}.{}", r.name, e.name)),
+                    method: Some(e.method.as_str().to_string()),
+                    path: Some(format!("{base_path}{}", path.join("/"))),
+                    status: Some(200),
+                    headers: Some(headers.clone()),
+                    body: Some(x),
+                    ..Record::default()
+                };
+                lines.push(serde_json::to_string(&record).expect("a record serialises"));
+            }
+        }
+    }
+    if let Some(def) = api.webhooks.as_ref().and_then(|w| api.type_def(&w.event)) {
+        for x in &def.examples {
+            let record =
+                Record { kind: Some("webhook".into()), status: Some(200), body: Some(x.clone()), ..Record::default() };
+            lines.push(serde_json::to_string(&record).expect("a record serialises"));
+        }
+    }
+    lines
+}
+
+/// `cargo xtask bench drift`: writes 100 MB of recordings built from the spec's own examples to a
+/// temporary file, then times `drift` over it in this process (median of three runs).
+pub fn drift(root: &std::path::Path) -> Result<(), String> {
+    use std::io::Write;
+    const SIZE: usize = 100 * 1024 * 1024;
+    let files = crate::read_spec(root)?;
+    let api = generator::load(&files).map_err(|d| d.to_string())?;
+    let lines = drift_lines(&api);
+    if lines.is_empty() {
+        return Err("the spec has no response examples to build recordings from".into());
+    }
+    let path = std::env::temp_dir().join(format!("ringg-drift-bench-{}.ndjson", std::process::id()));
+    let mut written = 0usize;
+    let mut records = 0usize;
+    {
+        let file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut out = std::io::BufWriter::new(file);
+        'fill: loop {
+            for line in &lines {
+                out.write_all(line.as_bytes()).and_then(|()| out.write_all(b"\n")).map_err(|e| e.to_string())?;
+                written += line.len() + 1;
+                records += 1;
+                if written >= SIZE {
+                    break 'fill;
+                }
+            }
+        }
+        out.flush().map_err(|e| e.to_string())?;
+    }
+    println!("drift bench: {records} records ({} distinct), {:.1} MB of NDJSON", lines.len(), written as f64 / 1e6);
+    if cfg!(debug_assertions) {
+        println!("(debug build: run `cargo run --release -p xtask -- bench drift` for real figures)");
+    }
+    let mut samples = Vec::new();
+    let mut cpu_samples = Vec::new();
+    let mut result = Ok(());
+    for _ in 0..3 {
+        let start = Instant::now();
+        let cpu_start = thread_cpu();
+        match crate::drift::check(&api, std::slice::from_ref(&path)) {
+            Ok(report) => {
+                samples.push(start.elapsed());
+                if let (Some(a), Some(b)) = (cpu_start, thread_cpu()) {
+                    cpu_samples.push(b.saturating_sub(a));
+                }
+                if report.checked == 0 {
+                    result = Err("drift checked no body".to_string());
+                }
+            }
+            Err(e) => result = Err(e),
+        }
+    }
+    let _ = std::fs::remove_file(&path);
+    result?;
+    let runs = samples.len();
+    let m = median(samples);
+    println!(
+        "drift over {:.1} MB: median {:.2} s wall, {:.0} MB/s (target: 100 MB in at most 5 s)",
+        written as f64 / 1e6,
+        m.as_secs_f64(),
+        written as f64 / 1e6 / m.as_secs_f64()
+    );
+    if cpu_samples.len() == runs {
+        // On a shared machine the wall time includes waiting for a core; this thread's own CPU
+        // time does not.
+        let c = median(cpu_samples);
+        println!(
+            "  this thread's CPU time: median {:.2} s, {:.0} MB/s",
+            c.as_secs_f64(),
+            written as f64 / 1e6 / c.as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+/// CPU time of the calling thread so far (Linux: `/proc/thread-self/schedstat`).
+fn thread_cpu() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    text.split_whitespace().next()?.parse().ok().map(Duration::from_nanos)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,5 +276,18 @@ mod tests {
         let api = generator::load(&scaled).unwrap_or_else(|d| panic!("{d}"));
         assert_eq!(api.endpoint_count(), 3 * base.endpoint_count());
         assert!(api.types.len() > 2 * base.types.len());
+    }
+
+    #[test]
+    fn recordings_from_the_spec_examples_show_no_drift() {
+        let real = crate::read_spec(&crate::repo_root().unwrap()).unwrap();
+        let api = generator::load(&real).unwrap();
+        let lines = drift_lines(&api);
+        assert!(lines.len() > 10, "{} lines", lines.len());
+        let mut d = generator::drift::Drift::new(&api);
+        generator::drift::read_ndjson(lines.join("\n").as_bytes(), &mut d).unwrap();
+        let report = d.finish();
+        assert_eq!(report.checked as usize, lines.len());
+        assert!(!report.has_drift(), "{}", crate::drift::text(&report));
     }
 }

@@ -15,6 +15,7 @@ mod bench_client_types;
 mod bench_emulator;
 mod changelog;
 mod codegen;
+mod drift;
 mod golden_crates;
 mod semver_probes;
 mod spec_diff;
@@ -44,6 +45,11 @@ Tasks:
                     lifecycle (cargo run --release -p xtask --features emulator-bench -- bench emulator)
   bench cli         start-up of the ringg binary, and `ringg workspace get` against the emulator
                     vs curl (cargo xtask bench cli; builds the binary with --release)
+  drift FILE...     check recorded responses and webhook deliveries (NDJSON from `ringg --record`, or
+                    .har files) against the spec; report drift as text, markdown or json, exit 1 when
+                    found; `--patch` writes a proposed spec change; `drift --help` lists the options
+  bench drift       read 100 MB of generated recordings through drift, in process, and print MB/s
+                    (run optimised: cargo run --release -p xtask -- bench drift)
   openapi           regenerate only generated/openapi.yaml, the OpenAPI 3.0.3 export (codegen writes it too)
 ";
 
@@ -66,6 +72,18 @@ fn main() -> ExitCode {
             }
             Err(e) => Err(e),
         },
+        ["drift", "--help" | "-h"] => {
+            print!("{}", drift::USAGE);
+            Ok(())
+        }
+        ["drift", rest @ ..] => match repo_root().and_then(|root| drift::run(&root, rest)) {
+            Ok(drift::Outcome::Clean) => Ok(()),
+            Ok(drift::Outcome::Drift) => return ExitCode::from(1),
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(2);
+            }
+        },
         ["changelog", "--help" | "-h"] => {
             print!("{}", changelog::USAGE);
             Ok(())
@@ -75,6 +93,7 @@ fn main() -> ExitCode {
         ["golden-crates"] => repo_root().and_then(|root| golden_crates::run(&root)),
         ["semver-probes"] => repo_root().and_then(|root| semver_probes::run(&root)),
         ["bench", "codegen"] => repo_root().and_then(|root| bench::codegen(&root)),
+        ["bench", "drift"] => repo_root().and_then(|root| bench::drift(&root)),
         ["bench", "cli"] => repo_root().and_then(|root| bench_cli::run(&root)),
         ["bench", "build", "--help" | "-h"] => {
             print!("{}", bench_build::USAGE);
