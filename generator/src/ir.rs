@@ -558,6 +558,8 @@ pub struct Webhooks {
     pub doc: String,
     /// Spec name of the open tagged union.
     pub event: String,
+    /// Spec name of the object type POSTed to per-call callback URLs, if the API has one.
+    pub callback: Option<String>,
 }
 
 /// The web-call widget.

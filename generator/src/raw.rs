@@ -496,6 +496,10 @@ pub struct RawWebhooks {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub subscriptions: Option<Spanned<String>>,
+    /// An object type POSTed to a per-call callback URL, decoded like an event.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub callback: Option<Spanned<String>>,
 }
 
 /// The web-call widget.

@@ -299,11 +299,39 @@ pub(crate) fn webhooks(api: &Api) -> Option<GeneratedFile> {
         "A webhook event: the payload type is chosen by `{}`. Alias of [`{}`](crate::types::{}).",
         tagged.tag, def.rust, def.rust
     ));
+    let callback = w.callback.as_deref().and_then(|name| api.type_def(name)).map(|def| {
+        let rust = ident(&def.rust);
+        let mut text = format!(
+            "What Ringg POSTs to a per-call callback URL. Alias of [`{}`](crate::types::{}).",
+            def.rust, def.rust
+        );
+        if let Some(example) = def.examples.first() {
+            let body = raw_lit(&serde_json::to_string_pretty(example).expect("JSON always serializes")).to_string();
+            text.push_str(&format!(
+                "\n\n```\n# fn main() -> Result<(), {krate}::Error> {{\nlet body = {body};\nlet callback = {krate}::webhooks::Callback::from_slice(body.as_bytes())?;\nprintln!(\"{{callback:?}}\");\n# Ok(())\n# }}\n```"
+            ));
+        }
+        let alias_doc = docs::attrs(&text);
+        quote! {
+            #alias_doc
+            pub type Callback = crate::types::#rust;
+
+            impl crate::types::#rust {
+                /// Decodes a per-call callback's request body; a body that does not fit is an
+                /// [`Error`](crate::Error) naming the field.
+                pub fn from_slice(body: &[u8]) -> Result<Self, crate::Error> {
+                    crate::runtime::read_slice(body)
+                }
+            }
+        }
+    });
     let tokens = quote! {
         #module_doc
 
         #event_doc
         pub type Event = crate::types::#event;
+
+        #callback
 
         impl crate::types::#event {
             /// Decodes a webhook request body. Unknown event types decode to `Unknown`, keeping

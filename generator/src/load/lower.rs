@@ -585,7 +585,21 @@ fn lower_hooks(
             if let Some(subs) = &w.subscriptions {
                 check_subscriptions(ctx, *file, subs, &w.event.value, entries, seen_types, types, type_names);
             }
-            webhooks = Some(Webhooks { doc: w.doc.clone(), event: w.event.value.clone() });
+            let callback = w.callback.as_ref().and_then(|c| {
+                let loc = ctx.loc(*file, c);
+                match seen_types.get(&c.value).map(|&i| &types[i].kind) {
+                    Some(TypeKind::Object(_)) => Some(c.value.clone()),
+                    Some(_) => {
+                        ctx.error(loc, "webhooks.callback", format!("`{}` must be an object type", c.value), None);
+                        None
+                    }
+                    None => {
+                        unknown_type(ctx, loc, "webhooks.callback", &c.value, type_names);
+                        None
+                    }
+                }
+            });
+            webhooks = Some(Webhooks { doc: w.doc.clone(), event: w.event.value.clone(), callback });
         }
         if let Some(w) = &raw.webcall {
             let loc = ctx.loc(*file, &w.options);
@@ -1740,7 +1754,12 @@ fn mark_roles(
             response.extend(named(t));
         }
     }
-    let event: Vec<usize> = webhooks.map(|w| index[&w.event]).into_iter().collect();
+    // Deliveries: the webhook event and the per-call callback are both read like responses.
+    let event: Vec<usize> = webhooks
+        .into_iter()
+        .flat_map(|w| std::iter::once(&w.event).chain(&w.callback))
+        .map(|name| index[name])
+        .collect();
     spread(types, index, sent, |r| &mut r.sent);
     spread(types, index, written, |r| &mut r.written);
     spread(types, index, response, |r| &mut r.response);
