@@ -5,12 +5,11 @@
 //! diagnostics must equal `fixtures/diagnostics/<case>.txt`. Run with `UPDATE_EXPECT=1` to
 //! rewrite the expectations after an intended change, then review the diff.
 
-use generator::SourceFile;
+mod common;
 
-/// The generator's folder, read when the test runs (cargo sets it), never fixed at compile time.
-fn manifest_dir() -> std::path::PathBuf {
-    std::env::var_os("CARGO_MANIFEST_DIR").map(std::path::PathBuf::from).expect("cargo test sets CARGO_MANIFEST_DIR")
-}
+use common::manifest_dir;
+
+use generator::SourceFile;
 
 const API: &str = r#"api:
   name: demo
@@ -59,14 +58,7 @@ fn check(case: &str) {
             format!("{diags}\n")
         }
     };
-    let expected_path = dir.join(format!("{case}.txt"));
-    if std::env::var_os("UPDATE_EXPECT").is_some() {
-        std::fs::write(&expected_path, &actual).expect("expectation is writable");
-        return;
-    }
-    let expected = std::fs::read_to_string(&expected_path)
-        .unwrap_or_else(|_| panic!("missing {}; run with UPDATE_EXPECT=1", expected_path.display()));
-    assert_eq!(actual, expected, "diagnostics of {case} changed; run with UPDATE_EXPECT=1 if intended");
+    common::pinned_file(&dir.join(format!("{case}.txt")), &actual, &format!("the diagnostics of {case}"));
 }
 
 macro_rules! cases {

@@ -6,6 +6,10 @@
 //! full spec whose reports are pinned in `tests/fixtures/diff/report.*`; run with
 //! `UPDATE_EXPECT=1` to rewrite them after an intended change, then review the diff.
 
+mod common;
+
+use common::manifest_dir;
+
 use std::path::{Path, PathBuf};
 
 use generator::diff::{Bump, SpecDiff, Wire, diff};
@@ -14,11 +18,6 @@ use generator::{SourceFile, load};
 
 use Bump::{Major, Minor, Patch};
 use Wire::{Breaking, Compatible};
-
-/// The generator's folder, read when the test runs (cargo sets it), never fixed at compile time.
-fn manifest_dir() -> std::path::PathBuf {
-    std::env::var_os("CARGO_MANIFEST_DIR").map(std::path::PathBuf::from).expect("cargo test sets CARGO_MANIFEST_DIR")
-}
 
 const NONE: Wire = Wire::None;
 
@@ -964,17 +963,7 @@ fn the_crate_version_comes_from_the_spec() {
 
 /// Compares `actual` with the pinned file, or rewrites it under `UPDATE_EXPECT=1`.
 fn pinned(name: &str, actual: &str) {
-    let path = fixtures().join(name);
-    if std::env::var_os("UPDATE_EXPECT").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e} (run with UPDATE_EXPECT=1)", path.display()));
-    assert!(
-        expected == actual,
-        "{name} differs from the pinned report (UPDATE_EXPECT=1 rewrites it):\n--- expected\n{expected}\n--- actual\n{actual}"
-    );
+    common::pinned_file(&fixtures().join(name), actual, name);
 }
 
 #[test]

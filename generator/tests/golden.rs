@@ -7,15 +7,15 @@
 //! expected file fails too. Run with `UPDATE_EXPECT=1` to rewrite every `expected/` folder after
 //! an intended change (stale files are removed), then review the diff.
 
+mod common;
+
+use common::manifest_dir;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use generator::SourceFile;
 
-/// The generator's folder, read when the test runs (cargo sets it), never fixed at compile time.
-fn manifest_dir() -> std::path::PathBuf {
-    std::env::var_os("CARGO_MANIFEST_DIR").map(std::path::PathBuf::from).expect("cargo test sets CARGO_MANIFEST_DIR")
-}
 fn golden_dir() -> PathBuf {
     manifest_dir().join("tests/golden")
 }
@@ -110,7 +110,7 @@ fn line_diff(expected: &str, actual: &str) -> String {
 fn check(case: &str) {
     let actual = kept_outputs(case);
     let expected_dir = golden_dir().join(case).join("expected");
-    if std::env::var_os("UPDATE_EXPECT").is_some() {
+    if common::updating() {
         if expected_dir.exists() {
             std::fs::remove_dir_all(&expected_dir).expect("stale expectations are removable");
         }
@@ -200,7 +200,7 @@ fn no_case_is_left_untested() {
 fn expected_rust_parses() {
     let mut checked = 0;
     for case in case_names() {
-        let files = if std::env::var_os("UPDATE_EXPECT").is_some() {
+        let files = if common::updating() {
             kept_outputs(&case)
         } else {
             read_tree(&golden_dir().join(&case).join("expected"))

@@ -4,14 +4,13 @@
 //! in diagnostics, never in a panic. The inputs come from a fixed-seed generator, so a failure
 //! reproduces.
 
+mod common;
+
+use common::manifest_dir;
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use generator::SourceFile;
-
-/// The generator's folder, read when the test runs (cargo sets it), never fixed at compile time.
-fn manifest_dir() -> std::path::PathBuf {
-    std::env::var_os("CARGO_MANIFEST_DIR").map(std::path::PathBuf::from).expect("cargo test sets CARGO_MANIFEST_DIR")
-}
 
 /// xorshift64*: deterministic and dependency-free.
 struct Rng(u64);

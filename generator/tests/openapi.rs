@@ -2,15 +2,14 @@
 //! type and example appears in it, and the YAML reads back as exactly the document that was built.
 //! The independent validation (OpenAPI rules, examples against schemas) is `.ci/openapi-check.sh`.
 
+mod common;
+
+use common::manifest_dir;
+
 use generator::emit::openapi::{self, ERROR_BODY, PATH, example_key, operation_id, status_key, variant_schema_name};
 use generator::ir::{Api, Encoding, Response, TypeKind};
 use generator::{GeneratedFile, SourceFile};
 use serde_json::Value;
-
-/// The generator's folder, read when the test runs (cargo sets it), never fixed at compile time.
-fn manifest_dir() -> std::path::PathBuf {
-    std::env::var_os("CARGO_MANIFEST_DIR").map(std::path::PathBuf::from).expect("cargo test sets CARGO_MANIFEST_DIR")
-}
 
 fn spec_files() -> Vec<SourceFile> {
     generator::files::read_spec_dir(&manifest_dir().join("../spec")).expect("spec/ is readable")
