@@ -549,3 +549,32 @@ fn form_json(schemas: &Map<String, Value>, schema: &str, parts: &[Part], out: &m
     }
     Value::Object(obj)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_handler_answers_500_naming_the_operation() {
+        let r = guarded("calling.history", || panic!("index out of bounds"));
+        assert_eq!(r.status(), 500);
+        let ok = guarded("workspace.get", || json_response(200, &json!({})));
+        assert_eq!(ok.status(), 200);
+    }
+
+    #[test]
+    fn out_of_range_call_config_numbers_are_named() {
+        let mut out = Vec::new();
+        let body = json!({ "call_config": { "call_retry_config": { "retry_not_picked": i64::MAX, "retry_busy": 30 },
+            "max_call_length": -1 } });
+        crate::validate::limits(&body, &mut vec![json!("body")], &mut out);
+        let locs: Vec<Value> = out.iter().map(|p| json!(p.loc)).collect();
+        assert_eq!(
+            locs,
+            vec![
+                json!(["body", "call_config", "call_retry_config", "retry_not_picked"]),
+                json!(["body", "call_config", "max_call_length"])
+            ]
+        );
+    }
+}
