@@ -336,6 +336,7 @@ mod tests {
             "Body",
             Shape::Object(&[
                 Field { wire: "agent_id", ty: Ty::Str, required: true, nullable: false, flatten: false },
+                Field { wire: "agent_name", ty: Ty::Str, required: false, nullable: false, flatten: false },
                 Field { wire: "language", ty: Ty::Named("Lang"), required: false, nullable: false, flatten: false },
                 Field { wire: "tags", ty: Ty::List(&Ty::Int), required: false, nullable: false, flatten: false },
                 Field { wire: "op", ty: Ty::Named("Op"), required: true, nullable: false, flatten: true },
@@ -359,7 +360,7 @@ mod tests {
     #[test]
     fn typos_unknown_values_and_every_missing_field_are_named() {
         let p = problems(json!({"agent_nmae": "a", "language": "xx-XX", "operation": "edit_name", "tags": [1, "x"]}));
-        assert!(p.contains(&("agent_nmae".into(), "unknown field (did you mean `agent_id`?)".into())), "{p:?}");
+        assert!(p.contains(&("agent_nmae".into(), "unknown field (did you mean `agent_name`?)".into())), "{p:?}");
         assert!(p.iter().any(|(k, m)| k == "language" && m.contains("en-US, hi-IN")), "{p:?}");
         assert!(p.contains(&("tags[1]".into(), "expected an integer, got a string".into())), "{p:?}");
         let missing: Vec<&str> = p.iter().filter(|(_, m)| m == "missing").map(|(k, _)| k.as_str()).collect();

@@ -216,7 +216,8 @@ pub(crate) fn style(root: &ArgMatches, format: Format) -> Style {
         .filter(|w| *w > 0)
         .or_else(|| terminal.then(|| console::Term::stdout().size_checked().map(|(_, w)| usize::from(w))).flatten());
     let wide = root.try_get_one::<bool>("wide").ok().flatten().copied().unwrap_or(false);
-    Style { format, pretty: terminal, color, width, wide }
+    // Colour is drawn on indented JSON, so `--color always` indents too.
+    Style { format, pretty: terminal || color, color, width, wide }
 }
 
 /// Checks a base URL given by the user: a scheme, http or https, no query; plain http only to
