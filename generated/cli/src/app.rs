@@ -50,7 +50,9 @@ fn load(root: &ArgMatches, format: Format) -> Result<Settings, Failure> {
 }
 
 fn cli(root: &ArgMatches, args: &ArgMatches) -> Result<Cli, Failure> {
-    Ok(Cli { settings: load(root, format_of(args))?, api: &spec::API })
+    // An operation's subcommand (`assistants edit attach-kb`) has its own `--output`.
+    let innermost = args.subcommand().map_or(args, |(_, sub)| sub);
+    Ok(Cli { settings: load(root, format_of(innermost))?, api: &spec::API })
 }
 
 /// Runs the chosen command.

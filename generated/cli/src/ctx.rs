@@ -112,6 +112,18 @@ impl Call {
         type_name: &str,
     ) -> Result<(), Failure> {
         let body = Value::Object(args::body_json(m, fields)?);
+        self.finish_json::<T>(m, body, fields, ty, types, type_name)
+    }
+
+    fn finish_json<T: DeserializeOwned>(
+        &mut self,
+        m: &ArgMatches,
+        body: Value,
+        fields: &[BodyField],
+        ty: &Ty,
+        types: Types,
+        type_name: &str,
+    ) -> Result<(), Failure> {
         let bytes = serde_json::to_vec(&body).map_err(|e| Failure::local(e.to_string()))?;
         if !no_validate(m) {
             check_body(&body, ty, types, fields, &[], type_name)?;
@@ -125,6 +137,28 @@ impl Call {
         }
         self.payload = Payload::Json(bytes);
         Ok(())
+    }
+
+    /// A JSON body whose type has a tagged union flattened into it: from an operation's
+    /// subcommand (its flags, with the tag set), or from the command's own flags and `--body`.
+    /// `operations` is the tag and each subcommand's name, tag value and flags.
+    #[allow(clippy::type_complexity, reason = "a generated table")]
+    pub(crate) fn json_body_tagged<T: DeserializeOwned>(
+        &mut self,
+        m: &ArgMatches,
+        fields: &[BodyField],
+        operations: (&str, &[(&str, &str, &[BodyField])]),
+        ty: &Ty,
+        types: Types,
+        type_name: &str,
+    ) -> Result<(), Failure> {
+        let Some((name, sub)) = m.subcommand() else { return self.json_body::<T>(m, fields, ty, types, type_name) };
+        let (tag, ops) = operations;
+        let (_, value, fields) =
+            ops.iter().find(|(n, _, _)| *n == name).ok_or_else(|| Failure::usage(format!("unknown operation `{name}`")))?;
+        let mut body = args::body_json(sub, fields)?;
+        body.insert(tag.to_string(), Value::String(value.to_string()));
+        self.finish_json::<T>(sub, Value::Object(body), fields, ty, types, type_name)
     }
 
     /// A multipart body: its fields from `--body` and the flags (checked against the spec),

@@ -193,6 +193,62 @@ fn body_flags<'a>(api: &'a Api, e: &Endpoint, inputs: &[Input<'_>]) -> Vec<BodyF
     flags
 }
 
+/// The tagged union flattened into an endpoint's JSON body (`AgentEditOperation` in
+/// `AgentEdit`), whose variants become subcommands of the endpoint's command.
+fn flattened_tagged<'a>(api: &'a Api, e: &Endpoint) -> Option<&'a crate::ir::Tagged> {
+    let b = e.body.as_ref().filter(|b| b.encoding == Encoding::Json)?;
+    let Some(TypeKind::Object(fields)) = api.type_def(&b.ty).map(|d| &d.kind) else { return None };
+    fields.iter().filter(|f| f.flatten).find_map(|f| match f.ty.named().and_then(|n| api.type_def(n)).map(|d| &d.kind) {
+        Some(TypeKind::Tagged(t)) => Some(t),
+        Some(TypeKind::Object(_) | TypeKind::Enum(_) | TypeKind::Union(_) | TypeKind::OneOf(_) | TypeKind::Newtype)
+        | None => None,
+    })
+}
+
+/// The flags of one operation's subcommand: the body's own fields, then the payload's.
+fn operation_flags<'a>(
+    api: &'a Api,
+    e: &Endpoint,
+    inputs: &[Input<'_>],
+    variant: &crate::ir::TaggedVariant,
+) -> Vec<BodyFlag<'a>> {
+    let mut flags = body_flags(api, e, inputs);
+    let mut taken: BTreeSet<String> = inputs.iter().map(|i| i.name.clone()).chain(flags.iter().map(|f| f.name.clone())).collect();
+    let payload = variant.ty.as_ref().and_then(|t| api.type_def(t)).map(|d| &d.kind);
+    if let Some(TypeKind::Object(fields)) = payload {
+        for f in fields.iter().filter(|f| !f.flatten && !is_file(&f.ty)) {
+            flags.push(BodyFlag { field: std::borrow::Cow::Borrowed(f), name: unique(&f.wire, "body", &mut taken) });
+        }
+    }
+    flags
+}
+
+/// One subcommand per operation of a flattened tagged union, with its payload's flags.
+fn operation_commands(api: &Api, e: &Endpoint, inputs: &[Input<'_>]) -> Vec<TokenStream> {
+    let Some(tagged) = flattened_tagged(api, e) else { return Vec::new() };
+    tagged
+        .variants
+        .iter()
+        .map(|v| {
+            let name = lit(&kebab(&v.tag_value));
+            let about = lit(&docs::summary(&shell_doc(&api.name, &v.doc)));
+            let long = lit(&format!(
+                "{}\n\nSends `{}: {}` with the flags below as the body's other fields.",
+                shell_doc(&api.name, &v.doc),
+                tagged.tag,
+                v.tag_value
+            ));
+            let flags = operation_flags(api, e, inputs, v).iter().map(|f| body_flag_arg(api, f)).collect::<Vec<_>>();
+            let t = lit(e.body.as_ref().map_or("", |b| b.ty.as_str()));
+            quote! {
+                Command::new(#name).about(#about).long_about(#long).args([
+                    args::body_arg(#t), args::no_validate_arg(), #(#flags,)* args::format_arg()
+                ])
+            }
+        })
+        .collect()
+}
+
 /// The file fields of a multipart body and their flags.
 fn file_flags<'a>(api: &'a Api, e: &Endpoint, inputs: &[Input<'_>]) -> Vec<(&'a Field, String)> {
     let Some(b) = e.body.as_ref().filter(|b| b.encoding == Encoding::Multipart) else { return Vec::new() };
@@ -402,6 +458,14 @@ fn long_help(api: &Api, r: &Resource, e: &Endpoint) -> String {
     if destructive(e) {
         long.push_str("\n\nCannot be undone: asks on a terminal; elsewhere pass --yes.");
     }
+    if let Some(tagged) = flattened_tagged(api, e) {
+        long.push_str(&format!(
+            "\n\nOne subcommand per `{}`, each with its own fields as flags: `{} {} OPERATION --help`.",
+            tagged.tag,
+            api.name,
+            command_path(r, e)
+        ));
+    }
     let examples = examples(api, r, e);
     if !examples.is_empty() {
         long.push_str("\n\nExamples:");
@@ -490,8 +554,14 @@ fn endpoint_command(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
     if e.paging.is_some() {
         args.push(quote! { args::all_arg() });
     }
+    let operations = operation_commands(api, e, &inputs);
+    let operations = if operations.is_empty() {
+        quote! {}
+    } else {
+        quote! { .args_conflicts_with_subcommands(true).subcommands([#(#operations),*]) }
+    };
     quote! {
-        Command::new(#name).about(#about).long_about(#long).args([#(#args),*])
+        Command::new(#name).about(#about).long_about(#long).args([#(#args),*]) #operations
     }
 }
 
@@ -653,19 +723,35 @@ fn input_read(api: &Api, e: &Endpoint, i: &Input<'_>, imports: &mut Imports) -> 
     }
 }
 
+/// What the core knows of a body flag.
+fn body_field(api: &Api, f: &BodyFlag<'_>) -> TokenStream {
+    let (id, wire, flag, spec) = (lit(&f.name), lit(&f.field.wire), lit(&format!("--{}", f.name)), lit(&f.field.ty.spec()));
+    let kind = kind(api, &f.field.ty, &f.field.wire);
+    let list = matches!(f.field.ty, TypeRef::List(_));
+    quote! { BodyField { id: #id, wire: #wire, flag: #flag, ty: #spec, kind: #kind, list: #list } }
+}
+
 /// Reads the body into the call: JSON checked against the spec and the client's type, or a
 /// multipart form with its files.
 fn body_read(api: &Api, e: &Endpoint, inputs: &[Input<'_>], imports: &mut Imports) -> TokenStream {
     let Some(b) = &e.body else { return quote! {} };
     let type_name = lit(&b.ty);
-    let fields = body_flags(api, e, inputs).into_iter().map(|f| {
-        let (id, wire, flag, spec) =
-            (lit(&f.name), lit(&f.field.wire), lit(&format!("--{}", f.name)), lit(&f.field.ty.spec()));
-        let kind = kind(api, &f.field.ty, &f.field.wire);
-        let list = matches!(f.field.ty, TypeRef::List(_));
-        quote! { BodyField { id: #id, wire: #wire, flag: #flag, ty: #spec, kind: #kind, list: #list } }
-    });
+    let fields = body_flags(api, e, inputs).into_iter().map(|f| body_field(api, &f));
     let fields = quote! { const FIELDS: &[BodyField] = &[#(#fields),*]; };
+    if let Some(tagged) = flattened_tagged(api, e) {
+        let body_ty = client_ty(api, &TypeRef::Named(b.ty.clone()), imports);
+        let tag = lit(&tagged.tag);
+        let ops = tagged.variants.iter().map(|v| {
+            let (name, value) = (lit(&kebab(&v.tag_value)), lit(&v.tag_value));
+            let flags = operation_flags(api, e, inputs, v).into_iter().map(|f| body_field(api, &f));
+            quote! { (#name, #value, &[#(#flags),*]) }
+        });
+        return quote! {
+            #fields
+            const OPERATIONS: &[(&str, &str, &[BodyField])] = &[#(#ops),*];
+            call.json_body_tagged::<#body_ty>(m, FIELDS, (#tag, OPERATIONS), &Ty::Named(#type_name), TYPES, #type_name)?;
+        };
+    }
     match b.encoding {
         Encoding::Json => {
             let body_ty = client_ty(api, &TypeRef::Named(b.ty.clone()), imports);
