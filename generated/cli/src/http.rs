@@ -286,7 +286,7 @@ fn cut(text: &str, max: usize) -> String {
 }
 
 /// The error and its sources, one line.
-fn chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

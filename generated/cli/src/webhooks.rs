@@ -177,7 +177,7 @@ async fn trigger(m: &ArgMatches, verbosity: u8) -> Result<(), Failure> {
         if e.is_timeout() {
             Failure::network(format!("{to} did not answer within {} s", HANDLER_TIMEOUT.as_secs()))
         } else {
-            Failure::network(format!("cannot reach {to}: {e}"))
+            Failure::network(format!("cannot reach {to}: {}", crate::http::chain(&e)))
         }
     })?;
     let status = resp.status().as_u16();
@@ -245,14 +245,7 @@ impl Listener {
             "query": parts.uri.query().unwrap_or(""),
             "headers": headers,
         });
-        let header_ok = |(k, v): &(String, String)| {
-            parts.headers.get_all(k.as_str()).iter().any(|got| got.to_str().is_ok_and(|g| g.trim() == v))
-        };
-        if let Some((name, _)) = self.require.iter().find(|r| !header_ok(r)) {
-            line["error"] = json!(format!("missing or wrong required header `{name}`"));
-            let _ = self.tx.send(line).await;
-            return (401, Bytes::from_static(br#"{"error":"a required header is missing or wrong"}"#));
-        }
+        // The body is read first, so the connection stays usable whatever the answer.
         let body = match Limited::new(body, MAX_EVENT).collect().await {
             Ok(b) => b.to_bytes(),
             Err(e) => {
@@ -261,6 +254,14 @@ impl Listener {
                 return (413, Bytes::from_static(br#"{"error":"body too large or broken"}"#));
             }
         };
+        let header_ok = |(k, v): &(String, String)| {
+            parts.headers.get_all(k.as_str()).iter().any(|got| got.to_str().is_ok_and(|g| g.trim() == v))
+        };
+        if let Some((name, _)) = self.require.iter().find(|r| !header_ok(r)) {
+            line["error"] = json!(format!("missing or wrong required header `{name}`"));
+            let _ = self.tx.send(line).await;
+            return (401, Bytes::from_static(br#"{"error":"a required header is missing or wrong"}"#));
+        }
         let (mut status, described) = describe(&body);
         if let (Value::Object(l), Value::Object(d)) = (&mut line, described) {
             l.extend(d);
@@ -311,7 +312,8 @@ async fn listen(m: &ArgMatches) -> Result<(), Failure> {
         .await
         .map_err(|e| Failure::local(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
     let addr = listener.local_addr().map_err(|e| Failure::local(e.to_string()))?;
-    eprintln!("listening for webhooks on http://{addr}/ (Ctrl-C to stop)");
+    // Whoever started it may stop reading stderr: that must not stop the listener.
+    let _ = writeln!(std::io::stderr(), "listening for webhooks on http://{addr}/ (Ctrl-C to stop)");
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Value>(64);
     let shared = Arc::new(Listener { require, forward, tx });
     loop {
@@ -331,6 +333,7 @@ async fn listen(m: &ArgMatches) -> Result<(), Failure> {
                         }
                     });
                     let conn = hyper::server::conn::http1::Builder::new()
+                        .timer(hyper_util::rt::TokioTimer::new())
                         .header_read_timeout(Duration::from_secs(10))
                         .serve_connection(TokioIo::new(stream), service);
                     let _ = tokio::time::timeout(CONNECTION_LIMIT, conn).await;
@@ -338,7 +341,7 @@ async fn listen(m: &ArgMatches) -> Result<(), Failure> {
             }
             Some(line) = rx.recv() => {
                 if let Some(error) = line.get("error").and_then(Value::as_str) {
-                    eprintln!("rejected a delivery to {}: {error}", line["path"].as_str().unwrap_or("/"));
+                    let _ = writeln!(std::io::stderr(), "rejected a delivery to {}: {error}", line["path"].as_str().unwrap_or("/"));
                     continue;
                 }
                 let mut out = std::io::stdout().lock();

@@ -196,11 +196,16 @@ fn body_flags<'a>(api: &'a Api, e: &Endpoint, inputs: &[Input<'_>]) -> Vec<BodyF
 /// The tagged union flattened into an endpoint's JSON body (`AgentEditOperation` in
 /// `AgentEdit`), whose variants become subcommands of the endpoint's command.
 fn flattened_tagged<'a>(api: &'a Api, e: &Endpoint) -> Option<&'a crate::ir::Tagged> {
+    flattened_tagged_named(api, e).map(|(_, t)| t)
+}
+
+/// [`flattened_tagged`] with the union's spec name.
+fn flattened_tagged_named<'a>(api: &'a Api, e: &Endpoint) -> Option<(&'a str, &'a crate::ir::Tagged)> {
     let b = e.body.as_ref().filter(|b| b.encoding == Encoding::Json)?;
     let Some(TypeKind::Object(fields)) = api.type_def(&b.ty).map(|d| &d.kind) else { return None };
-    fields.iter().filter(|f| f.flatten).find_map(|f| match f.ty.named().and_then(|n| api.type_def(n)).map(|d| &d.kind) {
-        Some(TypeKind::Tagged(t)) => Some(t),
-        Some(TypeKind::Object(_) | TypeKind::Enum(_) | TypeKind::Union(_) | TypeKind::OneOf(_) | TypeKind::Newtype)
+    fields.iter().filter(|f| f.flatten).find_map(|f| match f.ty.named().and_then(|n| api.type_def(n)).map(|d| (&d.name, &d.kind)) {
+        Some((name, TypeKind::Tagged(t))) => Some((name.as_str(), t)),
+        Some((_, TypeKind::Object(_) | TypeKind::Enum(_) | TypeKind::Union(_) | TypeKind::OneOf(_) | TypeKind::Newtype))
         | None => None,
     })
 }
@@ -458,7 +463,9 @@ fn long_help(api: &Api, r: &Resource, e: &Endpoint) -> String {
     if destructive(e) {
         long.push_str("\n\nCannot be undone: asks on a terminal; elsewhere pass --yes.");
     }
-    if let Some(tagged) = flattened_tagged(api, e) {
+    if let Some((name, tagged)) = flattened_tagged_named(api, e) {
+        // The union's name means nothing in a shell; its subcommands do.
+        long = long.replace(&format!("`{name}`"), "the operations below");
         long.push_str(&format!(
             "\n\nOne subcommand per `{}`, each with its own fields as flags: `{} {} OPERATION --help`.",
             tagged.tag,
