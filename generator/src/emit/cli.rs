@@ -1317,8 +1317,8 @@ mod tests {
 
     #[test]
     fn client_calls_in_docs_become_commands() {
-        let api = crate::ir::tests_support_api();
-        assert_eq!(shell_doc(&api, "See `voices().list()` and `x`."), "See `ringg voices list` and `x`.");
+        assert_eq!(shell_doc("ringg", "See `voices().list()` and `x`."), "See `ringg voices list` and `x`.");
+        assert_eq!(shell_doc("ringg", "Read `calling().details()`, not `a()`."), "Read `ringg calling details`, not `a()`.");
     }
 
     #[test]
