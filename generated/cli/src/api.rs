@@ -25,7 +25,12 @@ pub(crate) fn command() -> Command {
              ringg api GET /transcribe/status -f id=JOB --base stt",
         )
         .arg(Arg::new("method").required(true).value_name("METHOD").help("GET, POST, PUT, PATCH or DELETE"))
-        .arg(Arg::new("path").required(true).value_name("PATH").help("The path below the base URL, such as /workspace; may hold ?query"))
+        .arg(
+            Arg::new("path")
+                .required(true)
+                .value_name("PATH")
+                .help("The path below the base URL, such as /workspace; may hold ?query"),
+        )
         .arg(
             Arg::new("raw-field")
                 .short('f')
@@ -35,14 +40,16 @@ pub(crate) fn command() -> Command {
                 .help("A text field (repeatable)"),
         )
         .arg(
-            Arg::new("field")
-                .short('F')
-                .long("field")
-                .value_name("KEY=VALUE")
-                .action(ArgAction::Append)
-                .help("A typed field: true, false, null, numbers and JSON as such, @FILE for a file's text (repeatable)"),
+            Arg::new("field").short('F').long("field").value_name("KEY=VALUE").action(ArgAction::Append).help(
+                "A typed field: true, false, null, numbers and JSON as such, @FILE for a file's text (repeatable)",
+            ),
         )
-        .arg(Arg::new("input").long("input").value_name("FILE").help("The request body from a file, or - for stdin (sent as JSON)"))
+        .arg(
+            Arg::new("input")
+                .long("input")
+                .value_name("FILE")
+                .help("The request body from a file, or - for stdin (sent as JSON)"),
+        )
         .arg(
             Arg::new("base")
                 .long("base")
@@ -71,7 +78,10 @@ fn fields(m: &ArgMatches) -> Result<Map<String, Value>, Failure> {
             let value = if !typed {
                 Value::String(v.to_string())
             } else if let Some(path) = v.strip_prefix('@') {
-                Value::String(std::fs::read_to_string(path).map_err(|e| Failure::usage(format!("--field {k}: cannot read `{path}`: {e}")))?)
+                Value::String(
+                    std::fs::read_to_string(path)
+                        .map_err(|e| Failure::usage(format!("--field {k}: cannot read `{path}`: {e}")))?,
+                )
             } else {
                 serde_json::from_str(v).unwrap_or_else(|_| Value::String(v.to_string()))
             };
@@ -135,7 +145,8 @@ pub(crate) async fn run(cli: &Cli, m: &ArgMatches) -> Result<(), Failure> {
     if let Some(source) = input {
         let bytes = if source == "-" {
             let mut buf = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map_err(|e| Failure::usage(format!("--input -: {e}")))?;
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
+                .map_err(|e| Failure::usage(format!("--input -: {e}")))?;
             buf
         } else {
             std::fs::read(source).map_err(|e| Failure::usage(format!("--input: cannot read `{source}`: {e}")))?
@@ -157,7 +168,9 @@ pub(crate) async fn run(cli: &Cli, m: &ArgMatches) -> Result<(), Failure> {
             write_stdout(output::render(&node, &cli.settings.style, &table).as_bytes())
         }
         Err(_) if bytes.iter().all(u8::is_ascii_whitespace) => Ok(()),
-        Err(_) => write_stdout(crate::http::scrub_text(&String::from_utf8_lossy(&bytes), cli.settings.conn.key()).as_bytes()),
+        Err(_) => {
+            write_stdout(crate::http::scrub_text(&String::from_utf8_lossy(&bytes), cli.settings.conn.key()).as_bytes())
+        }
     }
 }
 

@@ -62,12 +62,16 @@ pub(crate) async fn run(m: &ArgMatches) -> Result<(), Failure> {
         "api" => crate::api::run(&cli(m, sub)?, sub).await,
         "webhooks" => crate::webhooks::run(sub, m.get_count("verbose")).await,
         "profile" => crate::profile::run(sub, m, spec::API.key_env, &settings::profile_bases(&spec::API)),
-        "emulator" => crate::tools::emulator(sub, m.get_one::<String>("api-key").map(String::as_str), spec::API.key_env).await,
+        "emulator" => {
+            crate::tools::emulator(sub, m.get_one::<String>("api-key").map(String::as_str), spec::API.key_env).await
+        }
         "webcall" => crate::tools::webcall(sub),
         "completions" => crate::tools::completions(sub, &mut command()),
         resource => {
             let Some((endpoint, args)) = sub.subcommand() else {
-                return Err(Failure::usage(format!("`ringg {resource}` needs an endpoint; see `ringg {resource} --help`")));
+                return Err(Failure::usage(format!(
+                    "`ringg {resource}` needs an endpoint; see `ringg {resource} --help`"
+                )));
             };
             let cli = cli(m, args)?;
             if resource == crate::follow::GROUP {

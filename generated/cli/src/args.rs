@@ -52,6 +52,12 @@ pub(crate) struct Input {
     pub kind: Kind,
 }
 
+/// A warning on stderr (a deprecated command); a closed stderr is ignored.
+pub(crate) fn warn(text: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{text}");
+}
+
 /// A required positional argument.
 pub(crate) fn positional(id: &'static str, value_name: &'static str, help: &'static str) -> Arg {
     Arg::new(id).required(true).value_name(value_name).help(help)
@@ -59,14 +65,24 @@ pub(crate) fn positional(id: &'static str, value_name: &'static str, help: &'sta
 
 /// An optional flag taking one value, shown as `value_name`; `values` lists an enum's values
 /// (shown and completed).
-pub(crate) fn flag(name: &'static str, value_name: &'static str, help: &'static str, values: &'static [&'static str]) -> Arg {
+pub(crate) fn flag(
+    name: &'static str,
+    value_name: &'static str,
+    help: &'static str,
+    values: &'static [&'static str],
+) -> Arg {
     let arg = Arg::new(name).long(name).value_name(value_name).help(help);
     if values.is_empty() { arg } else { arg.value_parser(values.to_vec()) }
 }
 
 /// A flag that may repeat and take comma lists or a JSON array: `--agent-id a --agent-id b`,
 /// `--agent-id a,b`, `--agent-id '["a","b"]'`.
-pub(crate) fn list_flag(name: &'static str, value_name: &'static str, help: &'static str, values: &'static [&'static str]) -> Arg {
+pub(crate) fn list_flag(
+    name: &'static str,
+    value_name: &'static str,
+    help: &'static str,
+    values: &'static [&'static str],
+) -> Arg {
     let arg = Arg::new(name).long(name).value_name(value_name).help(help).action(ArgAction::Append);
     // An enum's values are checked (and completed) by clap, after it splits comma lists.
     if values.is_empty() { arg } else { arg.value_parser(values.to_vec()).value_delimiter(',') }
@@ -160,11 +176,13 @@ pub(crate) fn wire_text(kind: Kind, flag: &str, text: &str) -> Result<String, Fa
     match kind {
         Kind::Text | Kind::Json => Ok(text.to_string()),
         Kind::Date => {
-            let day = shortcut_day(text).or_else(|| text.get(..10).filter(|d| ringg::Date::parse(d).is_ok()).map(str::to_string));
+            let day = shortcut_day(text)
+                .or_else(|| text.get(..10).filter(|d| ringg::Date::parse(d).is_ok()).map(str::to_string));
             day.ok_or_else(|| Failure::usage(format!("invalid date `{text}` for {flag}: expected {DATE_HELP}")))
         }
         Kind::DateTime { end } => {
-            let day = shortcut_day(text).or_else(|| (text.len() == 10 && ringg::Date::parse(text).is_ok()).then(|| text.to_string()));
+            let day = shortcut_day(text)
+                .or_else(|| (text.len() == 10 && ringg::Date::parse(text).is_ok()).then(|| text.to_string()));
             let full = match (text, day) {
                 ("now", _) => now_utc(),
                 (_, Some(d)) => format!("{d}T{}Z", if end { "23:59:59" } else { "00:00:00" }),
@@ -172,7 +190,9 @@ pub(crate) fn wire_text(kind: Kind, flag: &str, text: &str) -> Result<String, Fa
             };
             match ringg::Timestamp::parse(&full) {
                 Ok(_) => Ok(full),
-                Err(_) => Err(Failure::usage(format!("invalid date-time `{text}` for {flag}: expected {DATETIME_HELP}"))),
+                Err(_) => {
+                    Err(Failure::usage(format!("invalid date-time `{text}` for {flag}: expected {DATETIME_HELP}")))
+                }
             }
         }
     }
@@ -216,10 +236,16 @@ pub(crate) fn list_values(m: &ArgMatches, id: &str, flag: &str) -> Result<Vec<Va
         if trimmed.starts_with('[') {
             match serde_json::from_str::<Value>(trimmed) {
                 Ok(Value::Array(items)) => out.extend(items),
-                _ => return Err(Failure::usage(format!("invalid list for {flag}: `[` starts a JSON array, which did not parse"))),
+                _ => {
+                    return Err(Failure::usage(format!(
+                        "invalid list for {flag}: `[` starts a JSON array, which did not parse"
+                    )));
+                }
             }
         } else {
-            out.extend(trimmed.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::String(s.to_string())));
+            out.extend(
+                trimmed.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::String(s.to_string())),
+            );
         }
     }
     Ok(out)
@@ -282,9 +308,8 @@ pub(crate) fn body_json(m: &ArgMatches, fields: &[BodyField]) -> Result<Map<Stri
         }
         let Some(text) = m.get_one::<String>(f.id) else { continue };
         let value = match f.kind {
-            Kind::Json => serde_json::from_str(text).map_err(|_| {
-                Failure::usage(format!("invalid value for {}: expected {} as JSON", f.flag, f.ty))
-            })?,
+            Kind::Json => serde_json::from_str(text)
+                .map_err(|_| Failure::usage(format!("invalid value for {}: expected {} as JSON", f.flag, f.ty)))?,
             kind => Value::String(wire_text(kind, f.flag, text)?),
         };
         body.insert(f.wire.to_string(), value);

@@ -71,7 +71,8 @@ impl Call {
 
     /// A required path parameter, checked against type `T`.
     pub(crate) fn path<T: DeserializeOwned>(&mut self, m: &ArgMatches, input: &Input) -> Result<(), Failure> {
-        let text = m.get_one::<String>(input.id).ok_or_else(|| Failure::usage(format!("{} is required", input.shown)))?;
+        let text =
+            m.get_one::<String>(input.id).ok_or_else(|| Failure::usage(format!("{} is required", input.shown)))?;
         let text = args::wire_text(input.kind, input.shown, text)?;
         args::decode_text::<T>(input.shown, &text, input.expected)?;
         if text.is_empty() || text == "." || text == ".." {
@@ -154,8 +155,10 @@ impl Call {
     ) -> Result<(), Failure> {
         let Some((name, sub)) = m.subcommand() else { return self.json_body::<T>(m, fields, ty, types, type_name) };
         let (tag, ops) = operations;
-        let (_, value, fields) =
-            ops.iter().find(|(n, _, _)| *n == name).ok_or_else(|| Failure::usage(format!("unknown operation `{name}`")))?;
+        let (_, value, fields) = ops
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .ok_or_else(|| Failure::usage(format!("unknown operation `{name}`")))?;
         let mut body = args::body_json(sub, fields)?;
         body.insert(tag.to_string(), Value::String(value.to_string()));
         self.finish_json::<T>(sub, Value::Object(body), fields, ty, types, type_name)
@@ -228,7 +231,14 @@ fn no_validate(m: &ArgMatches) -> bool {
 }
 
 /// The spec check of a body: every problem, one per line, naming flags for top-level fields.
-fn check_body(body: &Value, ty: &Ty, types: Types, fields: &[BodyField], given: &[&str], type_name: &str) -> Result<(), Failure> {
+fn check_body(
+    body: &Value,
+    ty: &Ty,
+    types: Types,
+    fields: &[BodyField],
+    given: &[&str],
+    type_name: &str,
+) -> Result<(), Failure> {
     let problems = schema::check(body, ty, types, given);
     if problems.is_empty() {
         return Ok(());
@@ -274,7 +284,11 @@ impl Cli {
 
     /// Sends `call` and prints the response as received. `T` is the response type: a body
     /// that does not fit it gets a warning on stderr, and is printed all the same.
-    pub(crate) async fn show<T: ringg::runtime::read::FromJson>(&self, call: Call, table: &Table) -> Result<(), Failure> {
+    pub(crate) async fn show<T: ringg::runtime::read::FromJson>(
+        &self,
+        call: Call,
+        table: &Table,
+    ) -> Result<(), Failure> {
         let req = self.request(&call)?;
         let (_, bytes) = self.settings.conn.fetch(&req).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -323,7 +337,11 @@ impl Cli {
     /// `--all`: every item of every page in the chosen format (NDJSON, YAML documents, or
     /// table rows laid out by the first page), one page in memory at a time; a progress
     /// spinner on stderr when it is a terminal. `T` is the page type, checked per page.
-    pub(crate) async fn stream<T: ringg::runtime::read::FromJson>(&self, call: Call, table: &Table) -> Result<(), Failure> {
+    pub(crate) async fn stream<T: ringg::runtime::read::FromJson>(
+        &self,
+        call: Call,
+        table: &Table,
+    ) -> Result<(), Failure> {
         let (items, total) = call.route.paging.as_ref().map_or((&[][..], &[][..]), |p| (p.items, p.total));
         let label = call.route.label;
         self.pages(call, items, total, table, &|bytes| self.check_type::<T>(bytes, label)).await
@@ -345,7 +363,8 @@ impl Cli {
     ) -> Result<(), Failure> {
         let (limit_name, offset_name) = self.api.page_params;
         let (default, max) = self.api.page_sizes;
-        let limit: u32 = call.query_value(limit_name).and_then(|l| l.parse().ok()).unwrap_or(default).clamp(1, max.max(1));
+        let limit: u32 =
+            call.query_value(limit_name).and_then(|l| l.parse().ok()).unwrap_or(default).clamp(1, max.max(1));
         let mut offset: u64 = call.query_value(offset_name).and_then(|o| o.parse().ok()).unwrap_or(0);
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = indicatif::ProgressBar::new_spinner();
@@ -362,8 +381,9 @@ impl Cli {
             call.set_query(offset_name, offset.to_string());
             let req = self.request(&call)?;
             let (_, bytes) = self.settings.conn.fetch(&req).await?;
-            let mut page = json::parse(&bytes)
-                .map_err(|e| Failure::decode(format!("{} answered with a page that is not JSON ({e})", call.route.label)))?;
+            let mut page = json::parse(&bytes).map_err(|e| {
+                Failure::decode(format!("{} answered with a page that is not JSON ({e})", call.route.label))
+            })?;
             check(&bytes);
             page.scrub(self.settings.conn.key());
             let total = match page.at(total_at) {
@@ -450,7 +470,9 @@ impl Cli {
             let Some(chunk) = chunk else { break };
             n = n.saturating_add(chunk.len() as u64);
             match target {
-                Some(path) => sink.write_all(&chunk).map_err(|e| Failure::local(format!("cannot write `{path}`: {e}")))?,
+                Some(path) => {
+                    sink.write_all(&chunk).map_err(|e| Failure::local(format!("cannot write `{path}`: {e}")))?
+                }
                 None => sink.write_all(&chunk).map_err(stdout_failure)?,
             }
         }
@@ -478,7 +500,11 @@ pub(crate) fn confirm(yes: bool, what: &str) -> Result<(), Failure> {
     eprint!("{what}: this cannot be undone. Continue? [y/N] ");
     let mut answer = String::new();
     std::io::stdin().read_line(&mut answer).map_err(|e| Failure::local(e.to_string()))?;
-    if matches!(answer.trim(), "y" | "Y" | "yes") { Ok(()) } else { Err(Failure::usage("not confirmed; nothing was sent")) }
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        Err(Failure::usage("not confirmed; nothing was sent"))
+    }
 }
 
 /// The output format a command asked for.
@@ -489,4 +515,3 @@ pub(crate) fn format_of(m: &ArgMatches) -> Format {
         _ => Format::Json,
     }
 }
-

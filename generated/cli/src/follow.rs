@@ -22,8 +22,14 @@ const FINAL: &[(&str, bool)] =
 
 /// Adds `wait`, `transcript` and `recording` to the `calling` command.
 pub(crate) fn extend(calling: Command) -> Command {
-    let id = || Arg::new("id").required(true).value_name("ID").help("The call's id (from `ringg calling history` or the answer that placed it)");
-    let statuses: Vec<&str> = ["registered", "ongoing", "retry"].into_iter().chain(FINAL.iter().map(|(s, _)| *s)).collect();
+    let id = || {
+        Arg::new("id")
+            .required(true)
+            .value_name("ID")
+            .help("The call's id (from `ringg calling history` or the answer that placed it)")
+    };
+    let statuses: Vec<&str> =
+        ["registered", "ongoing", "retry"].into_iter().chain(FINAL.iter().map(|(s, _)| *s)).collect();
     calling
         .subcommand(
             Command::new("wait")
@@ -35,7 +41,13 @@ pub(crate) fn extend(calling: Command) -> Command {
                      default 600) runs out.",
                 )
                 .arg(id())
-                .arg(Arg::new("until").long("until").value_name("STATUS").value_parser(statuses).help("Stop at this status instead of the end"))
+                .arg(
+                    Arg::new("until")
+                        .long("until")
+                        .value_name("STATUS")
+                        .value_parser(statuses)
+                        .help("Stop at this status instead of the end"),
+                )
                 .arg(
                     Arg::new("interval")
                         .long("interval")
@@ -121,10 +133,14 @@ async fn wait(cli: &Cli, id: &str, m: &ArgMatches) -> Result<(), Failure> {
         }
         let ended = FINAL.iter().find(|(s, _)| *s == status);
         if until.as_deref() == Some(status.as_str()) || (until.is_none() && ended.is_some_and(|(_, ok)| *ok)) {
-            return write_stdout(output::render(&node, &cli.settings.style, &output::Table { rows: &[], columns: &[] }).as_bytes());
+            return write_stdout(
+                output::render(&node, &cli.settings.style, &output::Table { rows: &[], columns: &[] }).as_bytes(),
+            );
         }
         if let Some((s, _)) = ended {
-            let _ = write_stdout(output::render(&node, &cli.settings.style, &output::Table { rows: &[], columns: &[] }).as_bytes());
+            let _ = write_stdout(
+                output::render(&node, &cli.settings.style, &output::Table { rows: &[], columns: &[] }).as_bytes(),
+            );
             let wanted = until.map(|u| format!(" before reaching `{u}`")).unwrap_or_default();
             return Err(Failure::api(format!("the call ended `{s}`{wanted}")));
         }
@@ -165,7 +181,11 @@ fn line(turn: &Node) -> String {
     if let Some(Node::Str(text)) = turn.get("text") {
         return text.clone();
     }
-    members.iter().map(|(k, v)| format!("{k}: {}", v.as_str().map_or_else(|| v.compact(), str::to_string))).collect::<Vec<_>>().join(", ")
+    members
+        .iter()
+        .map(|(k, v)| format!("{k}: {}", v.as_str().map_or_else(|| v.compact(), str::to_string)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 async fn transcript(cli: &Cli, id: &str, m: &ArgMatches) -> Result<(), Failure> {
@@ -174,7 +194,11 @@ async fn transcript(cli: &Cli, id: &str, m: &ArgMatches) -> Result<(), Failure> 
     let turns = turns(transcript).map_err(Failure::decode)?;
     let format = m.get_one::<String>("output").map_or("text", String::as_str);
     let text = match format {
-        "json" => output::render(&turns, &crate::output::Style { format: Format::Json, ..cli.settings.style }, &output::Table { rows: &[], columns: &[] }),
+        "json" => output::render(
+            &turns,
+            &crate::output::Style { format: Format::Json, ..cli.settings.style },
+            &output::Table { rows: &[], columns: &[] },
+        ),
         "yaml" => output::yaml(&turns),
         _ => {
             let Node::Arr(items) = &turns else { return Ok(()) };

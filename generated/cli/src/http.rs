@@ -82,7 +82,8 @@ impl Conn {
     ) -> Result<Conn, Failure> {
         let auth_header = HeaderName::from_bytes(auth_header.as_bytes())
             .map_err(|_| Failure::local("the spec's key header is not a header name"))?;
-        HeaderValue::from_str(&key).map_err(|_| Failure::usage("the API key holds characters a header cannot carry"))?;
+        HeaderValue::from_str(&key)
+            .map_err(|_| Failure::usage("the API key holds characters a header cannot carry"))?;
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10).min(timeout))
             // Never follow redirects: the key header would follow to another host.
@@ -159,7 +160,8 @@ impl Conn {
     }
 
     async fn build(&self, req: &Req) -> Result<reqwest::RequestBuilder, Failure> {
-        let mut key = HeaderValue::from_str(&self.key).map_err(|_| Failure::usage("the API key is not a header value"))?;
+        let mut key =
+            HeaderValue::from_str(&self.key).map_err(|_| Failure::usage("the API key is not a header value"))?;
         key.set_sensitive(true);
         let mut b = self
             .http
@@ -248,7 +250,10 @@ impl Conn {
         eprintln!("< {status} ({} ms)", elapsed.as_millis());
         if self.verbosity > 1 {
             for (name, value) in headers {
-                eprintln!("< {name}: {}", redact_header(name.as_str(), value.to_str().unwrap_or("<binary>"), &self.key));
+                eprintln!(
+                    "< {name}: {}",
+                    redact_header(name.as_str(), value.to_str().unwrap_or("<binary>"), &self.key)
+                );
             }
         }
     }
@@ -271,7 +276,8 @@ impl Conn {
 /// A header value as logs show it: credentials and anything that looks like a secret redacted.
 pub(crate) fn redact_header(name: &str, value: &str, key: &str) -> String {
     let lower = name.to_ascii_lowercase();
-    let secret = ["authorization", "cookie", "set-cookie", "x-api-key", "proxy-authorization"].contains(&lower.as_str())
+    let secret = ["authorization", "cookie", "set-cookie", "x-api-key", "proxy-authorization"]
+        .contains(&lower.as_str())
         || ["secret", "token", "signature", "key", "password"].iter().any(|w| lower.contains(w));
     if secret { "[redacted]".to_string() } else { scrub_text(value, key) }
 }
@@ -282,7 +288,11 @@ pub(crate) fn scrub_text(text: &str, key: &str) -> String {
 }
 
 fn cut(text: &str, max: usize) -> String {
-    if text.chars().count() > max { format!("{}…", text.chars().take(max).collect::<String>()) } else { text.to_string() }
+    if text.chars().count() > max {
+        format!("{}…", text.chars().take(max).collect::<String>())
+    } else {
+        text.to_string()
+    }
 }
 
 /// The error and its sources, one line.
@@ -355,7 +365,9 @@ fn tls_config(needs_tls: bool) -> Result<rustls::ClientConfig, Failure> {
         builder
             .with_platform_verifier()
             .map_err(|e| {
-                Failure::local(format!("cannot set up TLS: {e} (install the system's CA certificates, e.g. ca-certificates)"))
+                Failure::local(format!(
+                    "cannot set up TLS: {e} (install the system's CA certificates, e.g. ca-certificates)"
+                ))
             })?
             .with_no_client_auth()
     } else {

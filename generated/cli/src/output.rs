@@ -317,7 +317,10 @@ mod tests {
         let v = node(r#"{"a": [5, 5.0, "x", null], "b": {}}"#);
         assert_eq!(render(&v, &Style::plain(Format::Json), &NONE), "{\"a\":[5,5.0,\"x\",null],\"b\":{}}\n");
         let pretty_plain = render(&v, &Style { pretty: true, ..Style::plain(Format::Json) }, &NONE);
-        assert!(pretty_plain.contains("\"a\": [\n    5,\n    5.0,") && !pretty_plain.contains('\x1b'), "{pretty_plain}");
+        assert!(
+            pretty_plain.contains("\"a\": [\n    5,\n    5.0,") && !pretty_plain.contains('\x1b'),
+            "{pretty_plain}"
+        );
         let coloured = render(&v, &Style { pretty: true, color: true, ..Style::plain(Format::Json) }, &NONE);
         assert!(coloured.contains("\x1b[34m\"a\"\x1b[0m: [\n"), "{coloured}");
     }
@@ -325,7 +328,10 @@ mod tests {
     #[test]
     fn yaml_keeps_types_and_nesting() {
         let v = node(r#"{ "name": "yes", "n": 1.50, "tags": ["a", { "k": null }], "empty": [] }"#);
-        assert_eq!(yaml(&v), "\"name\": \"yes\"\n\"n\": 1.50\n\"tags\":\n  - \"a\"\n  -\n    \"k\": null\n\"empty\": []\n");
+        assert_eq!(
+            yaml(&v),
+            "\"name\": \"yes\"\n\"n\": 1.50\n\"tags\":\n  - \"a\"\n  -\n    \"k\": null\n\"empty\": []\n"
+        );
     }
 
     #[test]
@@ -343,8 +349,9 @@ mod tests {
     #[test]
     fn tables_fit_the_width_unless_wide() {
         let columns: &'static [&'static str] = &["id", "name", "status", "created_at", "notes"];
-        let items =
-            vec![node(r#"{"id":"c-1","name":"Ada Lovelace","status":"completed","created_at":"2025-09-24T10:00:00+05:30","notes":"a long note about this call that goes on"}"#)];
+        let items = vec![node(
+            r#"{"id":"c-1","name":"Ada Lovelace","status":"completed","created_at":"2025-09-24T10:00:00+05:30","notes":"a long note about this call that goes on"}"#,
+        )];
         let narrow = Style { width: Some(40), ..Style::plain(Format::Table) };
         let layout = Layout::fit(columns, &items, &narrow);
         for line in [layout.header(), layout.row(&items[0])] {

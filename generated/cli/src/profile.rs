@@ -128,7 +128,9 @@ pub(crate) fn command() -> Command {
                 ),
         )
         .subcommand(Command::new("list").about("List the profiles and their base URLs (the key only as set)"))
-        .subcommand(Command::new("delete").about("Delete a profile").arg(Arg::new("name").required(true).value_name("NAME")))
+        .subcommand(
+            Command::new("delete").about("Delete a profile").arg(Arg::new("name").required(true).value_name("NAME")),
+        )
 }
 
 /// Runs `ringg profile ...`; `root` holds the global flags, `bases` the base URL flags
@@ -187,7 +189,9 @@ pub(crate) fn run(m: &ArgMatches, root: &ArgMatches, key_env: &str, bases: &[(St
             write_all(&all)?;
             Ok(())
         }
-        _ => Err(Failure::usage(format!("expected `ringg profile set|list|delete` (settings: {})", SETTINGS.join(", ")))),
+        _ => {
+            Err(Failure::usage(format!("expected `ringg profile set|list|delete` (settings: {})", SETTINGS.join(", "))))
+        }
     }
 }
 

@@ -181,7 +181,9 @@ impl Checker<'_> {
             (Shape::Text, Value::String(_)) => {}
             (Shape::Enum(values), Value::String(s)) => {
                 if !values.contains(&s.as_str()) {
-                    let hint = did_you_mean(s, values.iter().copied()).map(|m| format!(" (did you mean `{m}`?)")).unwrap_or_default();
+                    let hint = did_you_mean(s, values.iter().copied())
+                        .map(|m| format!(" (did you mean `{m}`?)"))
+                        .unwrap_or_default();
                     self.problem(path, format!("not a {name} value{hint}; expected one of: {}", values.join(", ")));
                 }
             }
@@ -263,10 +265,15 @@ impl Checker<'_> {
                         Some((_, None)) => {}
                         None => {
                             let names = variants.iter().map(|(v, _)| *v);
-                            let hint = did_you_mean(t, names.clone()).map(|m| format!(" (did you mean `{m}`?)")).unwrap_or_default();
+                            let hint = did_you_mean(t, names.clone())
+                                .map(|m| format!(" (did you mean `{m}`?)"))
+                                .unwrap_or_default();
                             self.problem(
                                 &join(path, tag),
-                                format!("not a {name} `{tag}`{hint}; expected one of: {}", names.collect::<Vec<_>>().join(", ")),
+                                format!(
+                                    "not a {name} `{tag}`{hint}; expected one of: {}",
+                                    names.collect::<Vec<_>>().join(", ")
+                                ),
                             );
                             // The payload is unknown: do not blame its fields.
                             allowed.extend(members.keys().filter_map(|k| self.static_key(k)));
@@ -289,7 +296,10 @@ impl Checker<'_> {
                     }
                     0 if self.given.iter().any(|g| options.iter().any(|(w, _)| w == g)) => {}
                     0 => self.problem(path, format!("needs exactly one of {} ({name})", all.join(", "))),
-                    _ => self.problem(path, format!("takes only one of {} ({name}); {} given", all.join(", "), present.len())),
+                    _ => self.problem(
+                        path,
+                        format!("takes only one of {} ({name}); {} given", all.join(", "), present.len()),
+                    ),
                 }
             }
             Shape::Enum(_) | Shape::Union(_) | Shape::Text => {}
@@ -314,7 +324,9 @@ impl Checker<'_> {
         depth: usize,
     ) {
         for key in members.keys().filter(|k| !allowed.contains(&k.as_str())) {
-            let hint = did_you_mean(key, allowed.iter().copied()).map(|m| format!(" (did you mean `{m}`?)")).unwrap_or_default();
+            let hint = did_you_mean(key, allowed.iter().copied())
+                .map(|m| format!(" (did you mean `{m}`?)"))
+                .unwrap_or_default();
             self.problem(&join(path, key), format!("unknown field{hint}"));
         }
         for key in required {
@@ -344,7 +356,10 @@ mod tests {
         ),
         ("Lang", Shape::Enum(&["en-US", "hi-IN"])),
         ("Op", Shape::Tagged { tag: "operation", variants: &[("edit_name", Some("Name")), ("clear", None)] }),
-        ("Name", Shape::Object(&[Field { wire: "name", ty: Ty::Str, required: true, nullable: false, flatten: false }])),
+        (
+            "Name",
+            Shape::Object(&[Field { wire: "name", ty: Ty::Str, required: true, nullable: false, flatten: false }]),
+        ),
     ];
 
     fn problems(v: Value) -> Vec<(String, String)> {

@@ -130,14 +130,22 @@ pub(crate) fn profile_bases(api: &Api) -> Vec<(String, String)> {
 
 /// Where a setting came from, for messages.
 fn source_of(flag: &str, from_profile: bool, env: &str) -> String {
-    if from_profile { format!("from the profile's {}", flag.replace('-', "_")) } else if env.is_empty() { format!("--{flag}") } else { format!("from {env}") }
+    if from_profile {
+        format!("from the profile's {}", flag.replace('-', "_"))
+    } else if env.is_empty() {
+        format!("--{flag}")
+    } else {
+        format!("from {env}")
+    }
 }
 
 /// Reads the settings of `api`; `format` is the command's `--output`.
 pub(crate) fn load(root: &ArgMatches, format: Format, api: &Api) -> Result<Settings, Failure> {
     let insecure = root.get_flag("insecure-http");
-    let profile_name =
-        root.get_one::<String>("profile").cloned().or_else(|| std::env::var("RINGG_PROFILE").ok().filter(|p| !p.is_empty()));
+    let profile_name = root
+        .get_one::<String>("profile")
+        .cloned()
+        .or_else(|| std::env::var("RINGG_PROFILE").ok().filter(|p| !p.is_empty()));
     let profile: Profile = match &profile_name {
         Some(name) => profile::load(name)?,
         None => Profile::new(),
@@ -177,7 +185,12 @@ pub(crate) fn load(root: &ArgMatches, format: Format, api: &Api) -> Result<Setti
         }
     }
     let any_remote = bases.iter().any(|(_, u)| !is_loopback(u));
-    let key = match root.get_one::<String>("api-key").cloned().or_else(|| profile.get("api_key").cloned()).or_else(|| env(api.key_env)) {
+    let key = match root
+        .get_one::<String>("api-key")
+        .cloned()
+        .or_else(|| profile.get("api_key").cloned())
+        .or_else(|| env(api.key_env))
+    {
         Some(k) => k,
         None if !any_remote => EMULATOR_KEY.to_string(),
         None => {
@@ -208,13 +221,16 @@ pub(crate) fn style(root: &ArgMatches, format: Format) -> Style {
     let color = match root.try_get_one::<String>("color").ok().flatten().map(String::as_str) {
         Some("always") => true,
         Some("never") => false,
-        _ => terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::env::var("TERM").map_or(true, |t| t != "dumb"),
+        _ => {
+            terminal
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var("TERM").map_or(true, |t| t != "dumb")
+        }
     };
-    let width = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.trim().parse::<usize>().ok())
-        .filter(|w| *w > 0)
-        .or_else(|| terminal.then(|| console::Term::stdout().size_checked().map(|(_, w)| usize::from(w))).flatten());
+    let width =
+        std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<usize>().ok()).filter(|w| *w > 0).or_else(|| {
+            terminal.then(|| console::Term::stdout().size_checked().map(|(_, w)| usize::from(w))).flatten()
+        });
     let wide = root.try_get_one::<bool>("wide").ok().flatten().copied().unwrap_or(false);
     // Colour is drawn on indented JSON, so `--color always` indents too.
     Style { format, pretty: terminal || color, color, width, wide }
@@ -303,14 +319,20 @@ mod tests {
             Some("http://127.0.0.1:8080/stt/v1")
         );
         assert_eq!(derive_base(&base, spec_default, "https://other.example/stt"), None);
-        assert!(is_loopback("http://127.0.0.1:1/a") && is_loopback("http://localhost") && is_loopback("http://[::1]:80"));
+        assert!(
+            is_loopback("http://127.0.0.1:1/a") && is_loopback("http://localhost") && is_loopback("http://[::1]:80")
+        );
         assert!(!is_loopback("https://prod-api.ringg.ai") && !is_loopback("http://127.example.com"));
     }
 
     #[test]
     fn bad_base_urls_name_the_value_and_the_fix() {
         let e = check_base("api.ringg.ai", "--base-url", false).unwrap_err();
-        assert!(e.message.contains("`api.ringg.ai`") && e.message.contains("missing scheme; use https://api.ringg.ai"), "{}", e.message);
+        assert!(
+            e.message.contains("`api.ringg.ai`") && e.message.contains("missing scheme; use https://api.ringg.ai"),
+            "{}",
+            e.message
+        );
         let e = check_base("http://emulator:8080", "--base-url", false).unwrap_err();
         assert!(e.message.contains("--insecure-http"), "{}", e.message);
         assert_eq!(check_base("http://emulator:8080/", "--base-url", true).unwrap(), "http://emulator:8080");

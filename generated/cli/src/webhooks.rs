@@ -145,7 +145,8 @@ fn apply_override(payload: &mut Value, spec: &str) -> Result<(), Failure> {
 
 /// A handler URL: https anywhere, http anywhere (webhook handlers hold no API key).
 fn handler_url(flag: &str, url: &str) -> Result<reqwest::Url, Failure> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| Failure::usage(format!("{flag} `{url}`: {e}; use http://HOST:PORT/PATH or https://...")))?;
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| Failure::usage(format!("{flag} `{url}`: {e}; use http://HOST:PORT/PATH or https://...")))?;
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none_or(str::is_empty) {
         return Err(Failure::usage(format!("{flag} `{url}`: expected an http:// or https:// URL with a host")));
     }
@@ -155,7 +156,8 @@ fn handler_url(flag: &str, url: &str) -> Result<reqwest::Url, Failure> {
 async fn trigger(m: &ArgMatches, verbosity: u8) -> Result<(), Failure> {
     let event = m.get_one::<String>("event").map(String::as_str).unwrap_or_default();
     let text = example(event).ok_or_else(|| Failure::usage(format!("unknown event `{event}`")))?;
-    let mut payload: Value = serde_json::from_str(text).map_err(|e| Failure::local(format!("the example of {event}: {e}")))?;
+    let mut payload: Value =
+        serde_json::from_str(text).map_err(|e| Failure::local(format!("the example of {event}: {e}")))?;
     for o in m.get_many::<String>("override").into_iter().flatten() {
         apply_override(&mut payload, o)?;
     }

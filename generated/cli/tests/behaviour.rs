@@ -36,7 +36,11 @@ async fn responses_print_as_received_with_the_key_scrubbed() {
     // Unknown members, `5` and `1.50` as written, nulls, order: all kept.
     assert_eq!(out.stdout, UNUSUAL.replace(KEY, "[redacted]") + "\n");
     let out = against(addr, &["workspace", "get", "-o", "yaml"]).await;
-    assert!(out.stdout.contains("\"credits\": 5\n") && out.stdout.contains("\"brand_new_field\": null"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("\"credits\": 5\n") && out.stdout.contains("\"brand_new_field\": null"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[tokio::test]
@@ -60,7 +64,11 @@ async fn bodies_are_checked_against_the_spec_before_sending() {
     assert!(out.stderr.contains("`agent_nmae`: unknown field (did you mean `agent_name`?)"), "{}", out.stderr);
     assert!(out.stderr.contains("primary_language") && out.stderr.contains("en-US"), "{}", out.stderr);
     // Every missing field at once, each by its flag.
-    assert!(out.stderr.contains("missing required:") && out.stderr.contains("--voice-id (or `voice_id` in --body)"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("missing required:") && out.stderr.contains("--voice-id (or `voice_id` in --body)"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.matches("(or `").count() >= 3, "all missing fields are named: {}", out.stderr);
     assert_eq!(emulator.requests_served(), served, "nothing was sent");
     // --no-validate sends it as written; the server decides.
@@ -100,7 +108,9 @@ async fn with_calls(n: usize) -> (Emulator, ringg_emulator::Fixtures) {
             "name": "Ada", "mobile_number": format!("+9198000001{i:02}"),
             "agent_id": fixtures.id::<String>("agent_id"), "number_pool_id": fixtures.id::<String>("number_pool_id"),
         });
-        run(&emulator, &args(&["calling", "initiate-from-pool", "--body", "-"]), Some(&call.to_string())).await.assert_success();
+        run(&emulator, &args(&["calling", "initiate-from-pool", "--body", "-"]), Some(&call.to_string()))
+            .await
+            .assert_success();
     }
     (emulator, fixtures)
 }
@@ -158,11 +168,17 @@ async fn a_closed_pipe_ends_quietly() {
 
 #[tokio::test]
 async fn base_urls_are_checked_and_errors_speak_in_flags() {
-    let out = run_with(&args(&["--base-url", "api.ringg.ai", "workspace", "get"]), &[("RINGG_API_KEY", KEY)], None).await;
-    out.assert_code(2);
-    assert!(out.stderr.contains("`api.ringg.ai`") && out.stderr.contains("missing scheme; use https://api.ringg.ai"), "{}", out.stderr);
     let out =
-        run_with(&args(&["--base-url", "http://emulator:8080", "workspace", "get"]), &[("RINGG_API_KEY", KEY)], None).await;
+        run_with(&args(&["--base-url", "api.ringg.ai", "workspace", "get"]), &[("RINGG_API_KEY", KEY)], None).await;
+    out.assert_code(2);
+    assert!(
+        out.stderr.contains("`api.ringg.ai`") && out.stderr.contains("missing scheme; use https://api.ringg.ai"),
+        "{}",
+        out.stderr
+    );
+    let out =
+        run_with(&args(&["--base-url", "http://emulator:8080", "workspace", "get"]), &[("RINGG_API_KEY", KEY)], None)
+            .await;
     out.assert_code(2);
     assert!(out.stderr.contains("--insecure-http"), "{}", out.stderr);
     let out = run_with(
@@ -183,7 +199,11 @@ async fn base_urls_are_checked_and_errors_speak_in_flags() {
     out.assert_code(4);
     assert!(out.stderr.contains("--timeout") && !out.stderr.contains("ClientBuilder"), "{}", out.stderr);
     let out = run(&emulator, &args(&["contacts", "delete-list", "no-such-list", "--yes"]), None).await;
-    assert!(out.stderr.contains("ringg contacts delete-list") && !out.stderr.contains("contacts.delete_list"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("ringg contacts delete-list") && !out.stderr.contains("contacts.delete_list"),
+        "{}",
+        out.stderr
+    );
     let out = run(&emulator, &args(&["calling", "history", "--start-date", "2025-09-24T10:00"]), None).await;
     out.assert_code(2);
     assert!(!out.stderr.contains("Timestamp::") && out.stderr.contains("--start-date"), "{}", out.stderr);
@@ -194,11 +214,18 @@ async fn base_urls_are_checked_and_errors_speak_in_flags() {
 #[tokio::test]
 async fn the_environment_and_profiles_choose_the_base_url_and_key() {
     let (emulator, _) = start().await;
-    let out = run_with(&args(&["workspace", "get"]), &[("RINGG_API_KEY", KEY), ("RINGG_BASE_URL", &emulator.base_url())], None).await;
+    let out = run_with(
+        &args(&["workspace", "get"]),
+        &[("RINGG_API_KEY", KEY), ("RINGG_BASE_URL", &emulator.base_url())],
+        None,
+    )
+    .await;
     out.assert_success();
     let config = temp_path("config");
     let env = [("XDG_CONFIG_HOME", config.as_str())];
-    let out = run_with(&args(&["profile", "set", "emu", "--base-url", &emulator.base_url(), "--api-key", KEY]), &env, None).await;
+    let out =
+        run_with(&args(&["profile", "set", "emu", "--base-url", &emulator.base_url(), "--api-key", KEY]), &env, None)
+            .await;
     out.assert_success();
     let file = std::path::Path::new(&config).join("ringg").join("config");
     #[cfg(unix)]
@@ -289,9 +316,25 @@ async fn colour_is_its_own_switch() {
 #[tokio::test]
 async fn lists_aliases_dates_and_logging() {
     let (addr, seen) = serve(200, r#"{"calls":[],"total":0}"#);
-    let out = against(addr, &["calling", "download-history", "-O", &temp_path("d1"), "--agent-id", "a", "--agent-id", "b,c", "--start-date", "2025-09-24T10:00:00+05:30"]).await;
+    let out = against(
+        addr,
+        &[
+            "calling",
+            "download-history",
+            "-O",
+            &temp_path("d1"),
+            "--agent-id",
+            "a",
+            "--agent-id",
+            "b,c",
+            "--start-date",
+            "2025-09-24T10:00:00+05:30",
+        ],
+    )
+    .await;
     out.assert_success();
-    let out = against(addr, &["calling", "download-history", "-O", &temp_path("d2"), "--agent-id", r#"["d","e"]"#]).await;
+    let out =
+        against(addr, &["calling", "download-history", "-O", &temp_path("d2"), "--agent-id", r#"["d","e"]"#]).await;
     out.assert_success();
     let requests = seen.lock().unwrap().clone();
     let first = requests[0].lines().next().unwrap_or_default();
@@ -302,14 +345,27 @@ async fn lists_aliases_dates_and_logging() {
     let (emulator, _) = start().await;
     let out = run(&emulator, &args(&["agents", "list"]), None).await;
     out.assert_success();
-    let out = run(&emulator, &args(&["-v", "calling", "history", "--start-date", "2025-09-24", "--end-date", "2025-09-24"]), None).await;
+    let out = run(
+        &emulator,
+        &args(&["-v", "calling", "history", "--start-date", "2025-09-24", "--end-date", "2025-09-24"]),
+        None,
+    )
+    .await;
     out.assert_success();
-    assert!(out.stderr.contains("> GET ") && out.stderr.contains("start_date=2025-09-24T00%3A00%3A00Z"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("> GET ") && out.stderr.contains("start_date=2025-09-24T00%3A00%3A00Z"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("end_date=2025-09-24T23%3A59%3A59Z") && out.stderr.contains("< 200"), "{}", out.stderr);
     assert!(!out.stderr.contains("x-api-key"), "-v logs no headers: {}", out.stderr);
     let out = run(&emulator, &args(&["-vv", "workspace", "get"]), None).await;
     out.assert_success();
-    assert!(out.stderr.to_ascii_lowercase().contains("x-api-key: [redacted]") && out.stderr.contains("< {"), "{}", out.stderr);
+    assert!(
+        out.stderr.to_ascii_lowercase().contains("x-api-key: [redacted]") && out.stderr.contains("< {"),
+        "{}",
+        out.stderr
+    );
 }
 
 // ---- 15. Raw requests ---------------------------------------------------------------------------
@@ -340,7 +396,9 @@ async fn wait_follows_a_call_until_it_ends_and_shows_its_transcript() {
         "name": "Ada", "mobile_number": "+919800000777",
         "agent_id": fixtures.id::<String>("agent_id"), "number_pool_id": fixtures.id::<String>("number_pool_id"),
     });
-    run(&emulator, &args(&["calling", "initiate-from-pool", "--body", "-"]), Some(&call.to_string())).await.assert_success();
+    run(&emulator, &args(&["calling", "initiate-from-pool", "--body", "-"]), Some(&call.to_string()))
+        .await
+        .assert_success();
     let history = run(&emulator, &args(&["calling", "history", "--status", "registered"]), None).await;
     let page: serde_json::Value = serde_json::from_str(&history.stdout).unwrap();
     let id = page["calls"][0]["id"].as_str().unwrap().to_string();
@@ -359,10 +417,19 @@ async fn wait_follows_a_call_until_it_ends_and_shows_its_transcript() {
     }
     let out = waiting.await.unwrap();
     out.assert_success();
-    assert!(out.stderr.contains("completed") && out.stdout.contains("\"call_status\":\"completed\""), "{}{}", out.stderr, out.stdout);
+    assert!(
+        out.stderr.contains("completed") && out.stdout.contains("\"call_status\":\"completed\""),
+        "{}{}",
+        out.stderr,
+        out.stdout
+    );
     let out = run(&emulator, &args(&["calling", "transcript", &id]), None).await;
     out.assert_success();
-    assert!(out.stdout.lines().all(|l| l.starts_with("bot: ") || l.starts_with("user: ")) && !out.stdout.is_empty(), "{}", out.stdout);
+    assert!(
+        out.stdout.lines().all(|l| l.starts_with("bot: ") || l.starts_with("user: ")) && !out.stdout.is_empty(),
+        "{}",
+        out.stdout
+    );
     let out = run(&emulator, &args(&["calling", "transcript", &id, "-o", "json"]), None).await;
     assert!(out.stdout.starts_with('['), "{}", out.stdout);
 
@@ -371,7 +438,9 @@ async fn wait_follows_a_call_until_it_ends_and_shows_its_transcript() {
         "name": "Bo", "mobile_number": "+919800000778",
         "agent_id": fixtures.id::<String>("agent_id"), "number_pool_id": fixtures.id::<String>("number_pool_id"),
     });
-    run(&emulator, &args(&["calling", "initiate-from-pool", "--body", "-"]), Some(&call.to_string())).await.assert_success();
+    run(&emulator, &args(&["calling", "initiate-from-pool", "--body", "-"]), Some(&call.to_string()))
+        .await
+        .assert_success();
     for _ in 0..20 {
         emulator.advance(Duration::from_secs(600)).await;
     }
@@ -381,7 +450,8 @@ async fn wait_follows_a_call_until_it_ends_and_shows_its_transcript() {
     let out = run(&emulator, &args(&["calling", "wait", &failed, "--interval", "0.1"]), None).await;
     out.assert_code(3);
     assert!(out.stderr.contains("ended `failed`"), "{}", out.stderr);
-    let out = run(&emulator, &args(&["calling", "recording", &failed, "--output-file", &temp_path("r.mp3")]), None).await;
+    let out =
+        run(&emulator, &args(&["calling", "recording", &failed, "--output-file", &temp_path("r.mp3")]), None).await;
     assert_ne!(out.code, Some(0), "a failed call has no recording to fetch: {}", out.stderr);
 }
 
@@ -393,7 +463,11 @@ async fn help_marks_required_fields_shows_examples_and_operations() {
     assert!(out.stdout.contains("[required] `voice_id`"), "{}", out.stdout);
     let out = run_with(&args(&["assistants", "edit", "--help"]), &[], None).await;
     assert!(out.stdout.contains("Examples:") && out.stdout.contains("ringg assistants edit --body"), "{}", out.stdout);
-    assert!(out.stdout.contains("edit-event-subscriptions") && !out.stdout.contains("see `AgentEditOperation`)."), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("edit-event-subscriptions") && !out.stdout.contains("see `AgentEditOperation`)."),
+        "{}",
+        out.stdout
+    );
     let out = run_with(&args(&["assistants", "edit", "attach-kb", "--help"]), &[], None).await;
     assert!(out.stdout.contains("--kb-id") && out.stdout.contains("--agent-id"), "{}", out.stdout);
 }
@@ -402,7 +476,20 @@ async fn help_marks_required_fields_shows_examples_and_operations() {
 async fn an_operation_subcommand_sends_its_tag_and_fields() {
     let (emulator, fixtures) = start().await;
     let agent = fixtures.id::<String>("agent_id");
-    let out = run(&emulator, &args(&["assistants", "edit", "edit-agent-display-name", "--agent-id", &agent, "--agent-display-name", "Renamed"]), None).await;
+    let out = run(
+        &emulator,
+        &args(&[
+            "assistants",
+            "edit",
+            "edit-agent-display-name",
+            "--agent-id",
+            &agent,
+            "--agent-display-name",
+            "Renamed",
+        ]),
+        None,
+    )
+    .await;
     out.assert_success();
     let out = run(&emulator, &args(&["assistants", "get", &agent]), None).await;
     assert!(out.stdout.contains("Renamed"), "{}", out.stdout);
@@ -473,7 +560,17 @@ async fn listen_shows_requests_requires_headers_and_forwards() {
     let refused = run_with(&args(&["webhooks", "trigger", "call_completed", "--to", &url]), &[], None).await;
     refused.assert_code(3);
     let ok = run_with(
-        &args(&["webhooks", "trigger", "call_completed", "--to", &url, "-H", "X-Secret: s3", "-H", "Authorization: Bearer tok-123"]),
+        &args(&[
+            "webhooks",
+            "trigger",
+            "call_completed",
+            "--to",
+            &url,
+            "-H",
+            "X-Secret: s3",
+            "-H",
+            "Authorization: Bearer tok-123",
+        ]),
         &[],
         None,
     )
@@ -481,7 +578,17 @@ async fn listen_shows_requests_requires_headers_and_forwards() {
     ok.assert_success();
     assert!(ok.stderr.contains("HTTP 202"), "the forward target's answer: {}", ok.stderr);
     let callback = run_with(
-        &args(&["webhooks", "trigger", "callback", "--to", &url, "-H", "X-Secret: s3", "--override", "data.status=completed"]),
+        &args(&[
+            "webhooks",
+            "trigger",
+            "callback",
+            "--to",
+            &url,
+            "-H",
+            "X-Secret: s3",
+            "--override",
+            "data.status=completed",
+        ]),
         &[],
         None,
     )
@@ -495,7 +602,10 @@ async fn listen_shows_requests_requires_headers_and_forwards() {
     assert_eq!(lines[0]["headers"]["x-secret"], "[redacted]");
     assert!(!stdout.contains("tok-123") && !stdout.contains("s3\""), "{stdout}");
     assert_eq!(lines[0]["forwarded"]["status"], 202);
-    assert_eq!((lines[1]["event"].as_str(), lines[1]["payload"]["data"]["status"].as_str()), (Some("callback"), Some("completed")));
+    assert_eq!(
+        (lines[1]["event"].as_str(), lines[1]["payload"]["data"]["status"].as_str()),
+        (Some("callback"), Some("completed"))
+    );
     let forwarded = seen.lock().unwrap().clone();
     assert!(forwarded.iter().any(|r| r.starts_with("POST /in") && r.contains("call_completed")), "{forwarded:?}");
 }

@@ -203,10 +203,15 @@ fn flattened_tagged<'a>(api: &'a Api, e: &Endpoint) -> Option<&'a crate::ir::Tag
 fn flattened_tagged_named<'a>(api: &'a Api, e: &Endpoint) -> Option<(&'a str, &'a crate::ir::Tagged)> {
     let b = e.body.as_ref().filter(|b| b.encoding == Encoding::Json)?;
     let Some(TypeKind::Object(fields)) = api.type_def(&b.ty).map(|d| &d.kind) else { return None };
-    fields.iter().filter(|f| f.flatten).find_map(|f| match f.ty.named().and_then(|n| api.type_def(n)).map(|d| (&d.name, &d.kind)) {
-        Some((name, TypeKind::Tagged(t))) => Some((name.as_str(), t)),
-        Some((_, TypeKind::Object(_) | TypeKind::Enum(_) | TypeKind::Union(_) | TypeKind::OneOf(_) | TypeKind::Newtype))
-        | None => None,
+    fields.iter().filter(|f| f.flatten).find_map(|f| {
+        match f.ty.named().and_then(|n| api.type_def(n)).map(|d| (&d.name, &d.kind)) {
+            Some((name, TypeKind::Tagged(t))) => Some((name.as_str(), t)),
+            Some((
+                _,
+                TypeKind::Object(_) | TypeKind::Enum(_) | TypeKind::Union(_) | TypeKind::OneOf(_) | TypeKind::Newtype,
+            ))
+            | None => None,
+        }
     })
 }
 
@@ -218,7 +223,8 @@ fn operation_flags<'a>(
     variant: &crate::ir::TaggedVariant,
 ) -> Vec<BodyFlag<'a>> {
     let mut flags = body_flags(api, e, inputs);
-    let mut taken: BTreeSet<String> = inputs.iter().map(|i| i.name.clone()).chain(flags.iter().map(|f| f.name.clone())).collect();
+    let mut taken: BTreeSet<String> =
+        inputs.iter().map(|i| i.name.clone()).chain(flags.iter().map(|f| f.name.clone())).collect();
     let payload = variant.ty.as_ref().and_then(|t| api.type_def(t)).map(|d| &d.kind);
     if let Some(TypeKind::Object(fields)) = payload {
         for f in fields.iter().filter(|f| !f.flatten && !is_file(&f.ty)) {
@@ -306,7 +312,9 @@ fn enum_values(api: &Api, t: &TypeRef) -> Vec<String> {
     };
     match t.named().and_then(|n| api.type_def(n)).map(|d| &d.kind) {
         Some(TypeKind::Enum(values)) => values.iter().map(|v| v.wire.clone()).collect(),
-        Some(TypeKind::Object(_) | TypeKind::Union(_) | TypeKind::Tagged(_) | TypeKind::OneOf(_) | TypeKind::Newtype)
+        Some(
+            TypeKind::Object(_) | TypeKind::Union(_) | TypeKind::Tagged(_) | TypeKind::OneOf(_) | TypeKind::Newtype,
+        )
         | None => Vec::new(),
     }
 }
@@ -366,7 +374,6 @@ fn fn_name(r: &Resource, e: &Endpoint) -> proc_macro2::Ident {
     ident(&format!("{}_{}", r.name, e.name))
 }
 
-
 /// Spec docs as a shell user reads them: the client's calls (`voices().list()`) become the
 /// commands that make them (`ringg voices list`).
 fn shell_doc(name: &str, text: &str) -> String {
@@ -379,7 +386,10 @@ fn shell_doc(name: &str, text: &str) -> String {
         out.push_str(&rest[..start]);
         let calls: Option<Vec<&str>> = inner
             .split('.')
-            .map(|c| c.strip_suffix("()").filter(|n| !n.is_empty() && n.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_')))
+            .map(|c| {
+                c.strip_suffix("()")
+                    .filter(|n| !n.is_empty() && n.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_'))
+            })
             .collect();
         match calls {
             Some(calls) if calls.len() >= 2 => {
@@ -520,7 +530,9 @@ fn examples(api: &Api, r: &Resource, e: &Endpoint) -> Vec<String> {
 fn shell_value(v: &Value) -> String {
     let text = match v {
         Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string)).collect::<Vec<_>>().join(","),
+        Value::Array(items) => {
+            items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string)).collect::<Vec<_>>().join(",")
+        }
         other => other.to_string(),
     };
     if text.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:,+/@".contains(c)) && !text.is_empty() {
@@ -710,7 +722,11 @@ fn route(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
 
 /// Reads one path or query parameter into the call, checked against its type.
 fn input_read(api: &Api, e: &Endpoint, i: &Input<'_>, imports: &mut Imports) -> TokenStream {
-    let shown = if i.positional { format!("<{}>", i.name.to_ascii_uppercase().replace('-', "_")) } else { format!("--{}", i.name) };
+    let shown = if i.positional {
+        format!("<{}>", i.name.to_ascii_uppercase().replace('-', "_"))
+    } else {
+        format!("--{}", i.name)
+    };
     let (id, wire, shown, expected) = (lit(&i.name), lit(&i.param.wire), lit(&shown), lit(&i.param.ty.spec()));
     let kind = kind(api, &i.param.ty, &i.param.wire);
     let input = quote! { &Input { id: #id, wire: #wire, shown: #shown, expected: #expected, kind: #kind } };
@@ -732,7 +748,8 @@ fn input_read(api: &Api, e: &Endpoint, i: &Input<'_>, imports: &mut Imports) -> 
 
 /// What the core knows of a body flag.
 fn body_field(api: &Api, f: &BodyFlag<'_>) -> TokenStream {
-    let (id, wire, flag, spec) = (lit(&f.name), lit(&f.field.wire), lit(&format!("--{}", f.name)), lit(&f.field.ty.spec()));
+    let (id, wire, flag, spec) =
+        (lit(&f.name), lit(&f.field.wire), lit(&format!("--{}", f.name)), lit(&f.field.ty.spec()));
     let kind = kind(api, &f.field.ty, &f.field.wire);
     let list = matches!(f.field.ty, TypeRef::List(_));
     quote! { BodyField { id: #id, wire: #wire, flag: #flag, ty: #spec, kind: #kind, list: #list } }
@@ -788,7 +805,7 @@ fn deprecation_warning(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
         None => shell_doc(&api.name, &d.doc),
     };
     let text = lit(&format!("warning: `{} {}` is deprecated: {note}", api.name, command_path(r, e)));
-    quote! { eprintln!("{}", #text); }
+    quote! { args::warn(#text); }
 }
 
 /// Sends the call and shows the answer as the response kind asks.
@@ -836,8 +853,16 @@ fn endpoint_fn(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> 
     let doc = lit(&format!(" `{} {}`: `{} {}`.", api.name, command_path(r, e), e.method.as_str(), e.path));
     let reads_args =
         !inputs.is_empty() || e.body.is_some() || e.paging.is_some() || matches!(e.response, Response::Binary { .. });
-    let m = if reads_args { quote! { m } } else { quote! { _m } };
-    let mutable = if inputs.is_empty() && e.body.is_none() { quote! {} } else { quote! { mut } };
+    let m = if reads_args {
+        quote! { m }
+    } else {
+        quote! { _m }
+    };
+    let mutable = if inputs.is_empty() && e.body.is_none() {
+        quote! {}
+    } else {
+        quote! { mut }
+    };
     quote! {
         #[doc = #doc]
         async fn #name(cli: &Cli, #m: &ArgMatches) -> Result<(), Failure> {
@@ -854,7 +879,8 @@ fn endpoint_fn(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> 
 /// The named types a body can hold, reachable from the endpoints' bodies, in spec order.
 fn body_types(api: &Api) -> Vec<&crate::ir::TypeDef> {
     let mut seen = BTreeSet::new();
-    let mut queue: Vec<String> = api.resources.iter().flat_map(|r| &r.endpoints).filter_map(|e| e.body.as_ref()).map(|b| b.ty.clone()).collect();
+    let mut queue: Vec<String> =
+        api.resources.iter().flat_map(|r| &r.endpoints).filter_map(|e| e.body.as_ref()).map(|b| b.ty.clone()).collect();
     while let Some(name) = queue.pop() {
         if !seen.insert(name.clone()) {
             continue;
@@ -1005,13 +1031,16 @@ fn webhook_events(api: &Api) -> (String, Vec<(String, Value)>) {
     (tag, events)
 }
 
-
 /// The payload `webhooks trigger callback` sends: the spec's example of the per-call status
 /// callback (`CallbackPayload`), or a sample of its fields.
 fn callback_example(api: &Api) -> Value {
     const CALLBACK: &str = "CallbackPayload";
     match api.type_def(CALLBACK) {
-        Some(def) => def.examples.first().cloned().unwrap_or_else(|| sample_json(api, &TypeRef::Named(CALLBACK.into()), "callback")),
+        Some(def) => def
+            .examples
+            .first()
+            .cloned()
+            .unwrap_or_else(|| sample_json(api, &TypeRef::Named(CALLBACK.into()), "callback")),
         None => Value::Null,
     }
 }
@@ -1052,8 +1081,11 @@ fn spec_rs(api: &Api) -> GeneratedFile {
     let mut route_names = Vec::new();
     for r in &api.resources {
         let commands: Vec<TokenStream> = r.endpoints.iter().map(|e| endpoint_command(api, r, e)).collect();
-        let (name, about, long) =
-            (lit(&kebab(&r.name)), lit(&docs::summary(&shell_doc(&api.name, &r.doc))), lit(&shell_doc(&api.name, &r.doc)));
+        let (name, about, long) = (
+            lit(&kebab(&r.name)),
+            lit(&docs::summary(&shell_doc(&api.name, &r.doc))),
+            lit(&shell_doc(&api.name, &r.doc)),
+        );
         resources.push(quote! {
             Command::new(#name).about(#about).long_about(#long).subcommand_required(true).subcommands([#(#commands),*])
         });
@@ -1295,7 +1327,9 @@ fn known_keys(api: &Api, ty: &str, members: &Map<String, Value>, known: &mut Vec
         TypeKind::Tagged(t) => {
             known.push(t.tag.clone());
             let chosen = members.get(&t.tag).and_then(Value::as_str);
-            if let Some(payload) = t.variants.iter().find(|v| Some(v.tag_value.as_str()) == chosen).and_then(|v| v.ty.as_ref()) {
+            if let Some(payload) =
+                t.variants.iter().find(|v| Some(v.tag_value.as_str()) == chosen).and_then(|v| v.ty.as_ref())
+            {
                 known_keys(api, payload, members, known);
             }
         }
@@ -1318,7 +1352,10 @@ mod tests {
     #[test]
     fn client_calls_in_docs_become_commands() {
         assert_eq!(shell_doc("ringg", "See `voices().list()` and `x`."), "See `ringg voices list` and `x`.");
-        assert_eq!(shell_doc("ringg", "Read `calling().details()`, not `a()`."), "Read `ringg calling details`, not `a()`.");
+        assert_eq!(
+            shell_doc("ringg", "Read `calling().details()`, not `a()`."),
+            "Read `ringg calling details`, not `a()`."
+        );
     }
 
     #[test]

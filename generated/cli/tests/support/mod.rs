@@ -55,6 +55,7 @@ pub fn temp_path(name: &str) -> String {
 
 /// A file fitting an upload field of an operation, written to the temporary folder: a CSV of
 /// one contact for campaigns, a short WAV for speech-to-text, a text file otherwise.
+#[allow(dead_code, reason = "not every test file uses it")]
 pub fn upload_file(operation: &str, field: &str) -> String {
     let (bytes, name): (Vec<u8>, &str) = if operation.starts_with("campaigns.") {
         (b"callee_name,mobile_number\nAda,+919876543210\n".to_vec(), "contacts.csv")
@@ -158,7 +159,11 @@ pub fn serve(status: u16, body: &'static str) -> (std::net::SocketAddr, std::syn
                 if let Some(end) = text.find("\r\n\r\n") {
                     let length = text[..end]
                         .lines()
-                        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
                         .unwrap_or(0);
                     if request.len() >= end + 4 + length || request.len() > 1 << 20 {
                         break;
