@@ -130,6 +130,14 @@ struct BodyFlag<'a> {
     name: String,
 }
 
+/// The fields of a named type when it is an object; every other kind has none.
+fn object_fields<'a>(api: &'a Api, name: &str) -> Option<&'a [Field]> {
+    match &api.type_def(name)?.kind {
+        TypeKind::Object(fields) => Some(fields),
+        TypeKind::Enum(_) | TypeKind::Union(_) | TypeKind::Tagged(_) | TypeKind::OneOf(_) | TypeKind::Newtype => None,
+    }
+}
+
 /// Picks a flag name that clashes with nothing taken yet, with `prefix` when needed.
 fn unique(wire: &str, prefix: &str, taken: &mut BTreeSet<String>) -> String {
     let mut name = kebab(wire);
@@ -161,7 +169,7 @@ fn inputs(e: &Endpoint) -> Vec<Input<'_>> {
 fn body_flags<'a>(api: &'a Api, e: &Endpoint, inputs: &[Input<'_>]) -> Vec<BodyFlag<'a>> {
     let mut taken: BTreeSet<String> = inputs.iter().map(|i| i.name.clone()).collect();
     let Some(b) = &e.body else { return Vec::new() };
-    let Some(TypeKind::Object(fields)) = api.type_def(&b.ty).map(|d| &d.kind) else { return Vec::new() };
+    let Some(fields) = object_fields(api, &b.ty) else { return Vec::new() };
     let mut flags = Vec::new();
     for f in fields.iter().filter(|f| !is_file(&f.ty)) {
         if !f.flatten {
@@ -170,8 +178,13 @@ fn body_flags<'a>(api: &'a Api, e: &Endpoint, inputs: &[Input<'_>]) -> Vec<BodyF
         }
         // Each field of a flattened `one_of` is a flag of its own; the body's check rejects
         // none or several of them.
-        let Some(TypeKind::OneOf(members)) = f.ty.named().and_then(|n| api.type_def(n)).map(|d| &d.kind) else {
-            continue;
+        let members = match f.ty.named().and_then(|n| api.type_def(n)).map(|d| &d.kind) {
+            Some(TypeKind::OneOf(members)) => members,
+            // A flattened tagged union becomes subcommands (`operation_commands`).
+            Some(
+                TypeKind::Tagged(_) | TypeKind::Object(_) | TypeKind::Enum(_) | TypeKind::Union(_) | TypeKind::Newtype,
+            )
+            | None => continue,
         };
         let all: Vec<String> = members.iter().map(|m| format!("`{}`", m.wire)).collect();
         for m in members {
@@ -202,7 +215,7 @@ fn flattened_tagged<'a>(api: &'a Api, e: &Endpoint) -> Option<&'a crate::ir::Tag
 /// [`flattened_tagged`] with the union's spec name.
 fn flattened_tagged_named<'a>(api: &'a Api, e: &Endpoint) -> Option<(&'a str, &'a crate::ir::Tagged)> {
     let b = e.body.as_ref().filter(|b| b.encoding == Encoding::Json)?;
-    let Some(TypeKind::Object(fields)) = api.type_def(&b.ty).map(|d| &d.kind) else { return None };
+    let fields = object_fields(api, &b.ty)?;
     fields.iter().filter(|f| f.flatten).find_map(|f| {
         match f.ty.named().and_then(|n| api.type_def(n)).map(|d| (&d.name, &d.kind)) {
             Some((name, TypeKind::Tagged(t))) => Some((name.as_str(), t)),
@@ -225,8 +238,7 @@ fn operation_flags<'a>(
     let mut flags = body_flags(api, e, inputs);
     let mut taken: BTreeSet<String> =
         inputs.iter().map(|i| i.name.clone()).chain(flags.iter().map(|f| f.name.clone())).collect();
-    let payload = variant.ty.as_ref().and_then(|t| api.type_def(t)).map(|d| &d.kind);
-    if let Some(TypeKind::Object(fields)) = payload {
+    if let Some(fields) = variant.ty.as_ref().and_then(|t| object_fields(api, t)) {
         for f in fields.iter().filter(|f| !f.flatten && !is_file(&f.ty)) {
             flags.push(BodyFlag { field: std::borrow::Cow::Borrowed(f), name: unique(&f.wire, "body", &mut taken) });
         }
@@ -263,7 +275,7 @@ fn operation_commands(api: &Api, e: &Endpoint, inputs: &[Input<'_>]) -> Vec<Toke
 /// The file fields of a multipart body and their flags.
 fn file_flags<'a>(api: &'a Api, e: &Endpoint, inputs: &[Input<'_>]) -> Vec<(&'a Field, String)> {
     let Some(b) = e.body.as_ref().filter(|b| b.encoding == Encoding::Multipart) else { return Vec::new() };
-    let Some(TypeKind::Object(fields)) = api.type_def(&b.ty).map(|d| &d.kind) else { return Vec::new() };
+    let Some(fields) = object_fields(api, &b.ty) else { return Vec::new() };
     let mut taken: BTreeSet<String> = inputs.iter().map(|i| i.name.clone()).collect();
     taken.extend(body_flags(api, e, inputs).into_iter().map(|f| f.name));
     fields.iter().filter(|f| is_file(&f.ty)).map(|f| (f, unique(&f.wire, "body", &mut taken))).collect()
@@ -434,7 +446,15 @@ fn format_note(t: &TypeRef) -> &'static str {
         }
         TypeRef::List(inner) => match **inner {
             TypeRef::Date | TypeRef::DateTime => format_note(inner),
-            _ => " Repeat the flag, or give a comma list or a JSON array.",
+            TypeRef::String
+            | TypeRef::Integer
+            | TypeRef::Number
+            | TypeRef::Boolean
+            | TypeRef::Json
+            | TypeRef::File
+            | TypeRef::List(_)
+            | TypeRef::Map(_)
+            | TypeRef::Named(_) => " Repeat the flag, or give a comma list or a JSON array.",
         },
         TypeRef::String
         | TypeRef::Integer
@@ -995,7 +1015,12 @@ fn webhook_events(api: &Api) -> (String, Vec<(String, Value)>) {
     let Some(def) = api.webhooks.as_ref().and_then(|w| api.type_def(&w.event)) else {
         return ("event_type".into(), Vec::new());
     };
-    let TypeKind::Tagged(tagged) = &def.kind else { return ("event_type".into(), Vec::new()) };
+    let tagged = match &def.kind {
+        TypeKind::Tagged(tagged) => tagged,
+        TypeKind::Object(_) | TypeKind::Enum(_) | TypeKind::Union(_) | TypeKind::OneOf(_) | TypeKind::Newtype => {
+            return ("event_type".into(), Vec::new());
+        }
+    };
     let tag = tagged.tag.clone();
     let events = tagged
         .variants
@@ -1008,7 +1033,11 @@ fn webhook_events(api: &Api) -> (String, Vec<(String, Value)>) {
             out.insert(tag.clone(), Value::String(v.tag_value.clone()));
             let fields = v.ty.as_ref().and_then(|t| api.type_def(t)).and_then(|d| match &d.kind {
                 TypeKind::Object(fields) => Some(fields),
-                _ => None,
+                TypeKind::Enum(_)
+                | TypeKind::Union(_)
+                | TypeKind::Tagged(_)
+                | TypeKind::OneOf(_)
+                | TypeKind::Newtype => None,
             });
             for f in fields.into_iter().flatten() {
                 let known =
@@ -1221,9 +1250,7 @@ fn endpoint_test(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
         // unknown keys, so the test sends only the body type's own.
         keep_known(api, &b.ty, &mut example);
         if b.encoding == Encoding::Multipart {
-            if let (Value::Object(o), Some(TypeKind::Object(fields))) =
-                (&mut example, api.type_def(&b.ty).map(|d| &d.kind))
-            {
+            if let (Value::Object(o), Some(fields)) = (&mut example, object_fields(api, &b.ty)) {
                 for f in fields.iter().filter(|f| is_file(&f.ty)) {
                     o.remove(&f.wire);
                 }
@@ -1318,9 +1345,9 @@ fn known_keys(api: &Api, ty: &str, members: &Map<String, Value>, known: &mut Vec
     match &def.kind {
         TypeKind::Object(fields) => {
             for f in fields {
-                match (&f.ty, f.flatten) {
-                    (TypeRef::Named(inner), true) => known_keys(api, inner, members, known),
-                    _ => known.push(f.wire.clone()),
+                match (f.flatten, f.ty.named()) {
+                    (true, Some(inner)) => known_keys(api, inner, members, known),
+                    (true, None) | (false, _) => known.push(f.wire.clone()),
                 }
             }
         }
