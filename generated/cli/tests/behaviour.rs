@@ -372,7 +372,7 @@ async fn lists_aliases_dates_and_logging() {
 
 #[tokio::test]
 async fn api_sends_raw_requests_with_auth_and_pages() {
-    let (emulator, _) = with_calls(3).await;
+    let (emulator, fixtures) = with_calls(3).await;
     let out = run(&emulator, &args(&["api", "GET", "/workspace"]), None).await;
     out.assert_success();
     assert!(out.stdout.contains("workspace_info") && out.stdout.contains("[redacted]"), "{}", out.stdout);
@@ -383,6 +383,43 @@ async fn api_sends_raw_requests_with_auth_and_pages() {
     out.assert_code(3);
     let out = run(&emulator, &args(&["api", "GET", "https://elsewhere.example/x"]), None).await;
     out.assert_code(2);
+    // A body from stdin, sent as written; POST is never re-sent.
+    let history = run(&emulator, &args(&["calling", "history"]), None).await;
+    let page: serde_json::Value = serde_json::from_str(&history.stdout).unwrap();
+    let before = page["calls"].as_array().map_or(0, Vec::len);
+    let call = serde_json::json!({
+        "name": "Raw", "mobile_number": "+919800000555",
+        "agent_id": fixtures.id::<String>("agent_id"), "number_pool_id": fixtures.id::<String>("number_pool_id"),
+    });
+    let out = run(
+        &emulator,
+        &args(&["api", "POST", "/calling/v2/outbound/individual", "--input", "-"]),
+        Some(&call.to_string()),
+    )
+    .await;
+    out.assert_success();
+    let history = run(&emulator, &args(&["calling", "history"]), None).await;
+    let page: serde_json::Value = serde_json::from_str(&history.stdout).unwrap();
+    assert_eq!(page["calls"].as_array().map_or(0, Vec::len), before + 1);
+}
+
+#[tokio::test]
+async fn recordings_are_fetched_without_the_key() {
+    let (audio, audio_seen) = serve(200, "ID3-not-really-audio");
+    let details: &'static str = Box::leak(
+        format!(r#"{{"status":"success","data":{{"id":"c1","call_status":"completed","recording_url":"http://{audio}/c1.mp3"}}}}"#)
+            .into_boxed_str(),
+    );
+    let (api, _) = serve(200, details);
+    let path = temp_path("c1.mp3");
+    let out = against(api, &["calling", "recording", "c1", "--output-file", &path]).await;
+    out.assert_success();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "ID3-not-really-audio");
+    let requests = audio_seen.lock().unwrap().clone();
+    assert!(
+        requests[0].starts_with("GET /c1.mp3") && !requests[0].to_ascii_lowercase().contains("x-api-key"),
+        "{requests:?}"
+    );
 }
 
 // ---- 17. Following a call -----------------------------------------------------------------------
