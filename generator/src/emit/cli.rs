@@ -437,15 +437,17 @@ fn kind(api: &Api, t: &TypeRef, wire: &str) -> TokenStream {
     }
 }
 
-/// What help adds about a flag's format (dates).
-fn format_note(t: &TypeRef) -> &'static str {
+/// What help adds about a flag's format (dates, lists).
+fn format_note(api: &Api, t: &TypeRef) -> &'static str {
     match t {
         TypeRef::Date => " Format: YYYY-MM-DD, today or yesterday.",
         TypeRef::DateTime => {
             " Format: 2025-09-24T10:00:00+05:30 (any offset, or Z), or YYYY-MM-DD, today, yesterday (that day in UTC), or now."
         }
         TypeRef::List(inner) => match **inner {
-            TypeRef::Date | TypeRef::DateTime => format_note(inner),
+            TypeRef::Date | TypeRef::DateTime => format_note(api, inner),
+            // Enum values are checked by clap after it splits a comma list.
+            TypeRef::Named(_) if !enum_values(api, inner).is_empty() => " Repeat the flag, or give a comma list.",
             TypeRef::String
             | TypeRef::Integer
             | TypeRef::Number
@@ -606,7 +608,7 @@ fn endpoint_command(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
 
 /// The argument of a path or query parameter.
 fn input_arg(api: &Api, i: &Input<'_>) -> TokenStream {
-    let help = format!("{}{}", shell_doc(&api.name, &i.param.doc), format_note(&i.param.ty));
+    let help = format!("{}{}", shell_doc(&api.name, &i.param.doc), format_note(api, &i.param.ty));
     let (id, help) = (lit(&i.name), lit(help.trim()));
     if i.positional {
         let value_name = lit(&i.name.to_ascii_uppercase().replace('-', "_"));
@@ -629,7 +631,7 @@ fn body_flag_arg(api: &Api, f: &BodyFlag<'_>) -> TokenStream {
         f.field.wire,
         f.field.ty.spec(),
         shell_doc(&api.name, &f.field.doc),
-        format_note(&f.field.ty)
+        format_note(api, &f.field.ty)
     );
     let (id, help) = (lit(&f.name), lit(&help));
     let values = str_slice(&enum_values(api, &f.field.ty));
