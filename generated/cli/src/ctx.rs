@@ -418,7 +418,10 @@ impl Cli {
                     }
                     Format::Table => {
                         let l = layout.get_or_insert_with(|| {
-                            let l = Layout::fit(table.columns, items, &style);
+                            // Rows the spec does not describe (`ringg api`) show their scalars.
+                            let derived = if table.columns.is_empty() { Layout::columns_of(item) } else { Vec::new() };
+                            let columns: &[&str] = if table.columns.is_empty() { &derived } else { table.columns };
+                            let l = Layout::fit(columns, items, &style);
                             out.push_str(&l.header());
                             l
                         });

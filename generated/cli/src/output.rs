@@ -245,14 +245,14 @@ fn leaves(value: &Node, prefix: String, out: &mut Vec<(String, String)>) {
 /// The columns chosen for a table and their widths; rows streamed later keep them.
 #[derive(Debug, Clone)]
 pub(crate) struct Layout {
-    columns: Vec<&'static str>,
+    columns: Vec<String>,
     widths: Vec<usize>,
 }
 
 impl Layout {
     /// Columns in spec order and widths fitted to `items`; without `--wide`, cells are cut
     /// and columns dropped from the right until a row fits the width.
-    pub(crate) fn fit(columns: &[&'static str], items: &[Node], style: &Style) -> Layout {
+    pub(crate) fn fit(columns: &[&str], items: &[Node], style: &Style) -> Layout {
         let cap = if style.wide { usize::MAX } else { CELL };
         let mut widths: Vec<usize> = columns
             .iter()
@@ -261,7 +261,7 @@ impl Layout {
                 widest.max(c.len()).min(cap.max(c.len()))
             })
             .collect();
-        let mut columns = columns.to_vec();
+        let mut columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
         if let (false, Some(limit)) = (style.wide, style.width) {
             let total = |w: &[usize]| w.iter().sum::<usize>() + 2 * w.len().saturating_sub(1);
             // First narrow the widest columns, then drop columns from the right.
@@ -290,6 +290,18 @@ impl Layout {
     pub(crate) fn row(&self, item: &Node) -> String {
         let cells: Vec<String> = self.columns.iter().map(|c| cell_text(item.get(c))).collect();
         self.line(&cells)
+    }
+
+    /// The scalar members of a row, as columns, for rows the spec does not describe.
+    pub(crate) fn columns_of(item: &Node) -> Vec<&str> {
+        match item {
+            Node::Obj(members) => members
+                .iter()
+                .filter(|(_, v)| !matches!(v, Node::Obj(_) | Node::Arr(_)))
+                .map(|(k, _)| k.as_str())
+                .collect(),
+            Node::Null | Node::Bool(_) | Node::Num(_) | Node::Str(_) | Node::Arr(_) => Vec::new(),
+        }
     }
 
     fn line(&self, cells: &[String]) -> String {

@@ -379,6 +379,12 @@ async fn api_sends_raw_requests_with_auth_and_pages() {
     let out = run(&emulator, &args(&["api", "GET", "/calling/history", "-f", "limit=2", "--paginate"]), None).await;
     out.assert_success();
     assert_eq!(out.stdout.lines().count(), 5, "{}", out.stdout);
+    let out =
+        run(&emulator, &args(&["api", "GET", "/calling/history", "-f", "limit=2", "--paginate", "-o", "table"]), None)
+            .await;
+    out.assert_success();
+    assert!(out.stdout.lines().next().unwrap_or_default().starts_with("ID "), "{}", out.stdout);
+    assert_eq!(out.stdout.lines().count(), 6, "{}", out.stdout);
     let out = run(&emulator, &args(&["api", "GET", "/agent/no-such-agent"]), None).await;
     out.assert_code(3);
     let out = run(&emulator, &args(&["api", "GET", "https://elsewhere.example/x"]), None).await;
