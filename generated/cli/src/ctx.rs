@@ -193,14 +193,20 @@ impl Call {
             check_body(&value, ty, types, fields, &given, type_name)?;
         }
         let Value::Object(body) = value else { return Err(Failure::local("the body is not an object")) };
-        for (k, v) in body {
-            let text = match v {
-                Value::String(s) => s,
-                Value::Null => continue,
-                other => other.to_string(),
-            };
-            parts.insert(0, (k, Part::Text(text)));
-        }
+        // Text fields first, in the body's order, then the files.
+        let mut form: Vec<(String, Part)> = body
+            .into_iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| {
+                let text = match v {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                (k, Part::Text(text))
+            })
+            .collect();
+        form.extend(parts);
+        let parts = form;
         self.payload = Payload::Form(parts);
         Ok(())
     }
