@@ -4,7 +4,8 @@ use std::io::Write as _;
 
 use clap::{Arg, ArgMatches, Command};
 
-use crate::app::{EMULATOR_KEY, Failure};
+use crate::failure::{Failure, write_stdout};
+use crate::settings::EMULATOR_KEY;
 
 /// `ringg emulator`.
 pub(crate) fn emulator_command() -> Command {
@@ -14,7 +15,8 @@ pub(crate) fn emulator_command() -> Command {
             "Run the local Ringg emulator on 127.0.0.1: agents, calls, campaigns and knowledge bases in memory, \
              calls moving through their states on the real clock, webhooks posted to subscribed URLs. \
              Then use `ringg --base-url http://127.0.0.1:PORT ...`: with a loopback base URL and no key \
-             configured, the CLI sends the emulator's default key.",
+             configured, the CLI sends the emulator's default key. The key it accepts is the global \
+             --api-key when given, else the key's environment variable, else that default key.",
         )
         .arg(
             Arg::new("port")
@@ -41,7 +43,8 @@ pub(crate) fn emulator_command() -> Command {
         )
 }
 
-pub(crate) async fn emulator(m: &ArgMatches) -> Result<(), Failure> {
+/// Runs the emulator; `flag_key` is the global `--api-key`, `key_env` the key's variable.
+pub(crate) async fn emulator(m: &ArgMatches, flag_key: Option<&str>, key_env: &str) -> Result<(), Failure> {
     let port = m.get_one::<u16>("port").copied().unwrap_or(8080);
     let speed = m.get_one::<f64>("speed").copied().unwrap_or(1.0);
     if !(speed > 0.0 && speed.is_finite()) {
@@ -49,7 +52,10 @@ pub(crate) async fn emulator(m: &ArgMatches) -> Result<(), Failure> {
     }
     // The emulator accepts the key the CLI would send: the configured one, which is never
     // printed, or the well-known emulator key.
-    let key = std::env::var(crate::spec::KEY_ENV).ok().filter(|k| !k.is_empty());
+    let (key, source) = match flag_key {
+        Some(k) => (Some(k.to_string()), "--api-key".to_string()),
+        None => (std::env::var(key_env).ok().filter(|k| !k.is_empty()), key_env.to_string()),
+    };
     let mut builder = ringg_emulator::Emulator::builder()
         .port(port)
         .clock(ringg_emulator::Clock::Real { speed })
@@ -61,7 +67,7 @@ pub(crate) async fn emulator(m: &ArgMatches) -> Result<(), Failure> {
         builder.start().await.map_err(|e| Failure::local(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
     let addr = emulator.addr();
     let accepts = if key.is_some() {
-        format!("it accepts the key in {}", crate::spec::KEY_ENV)
+        format!("it accepts the key given by {source}")
     } else {
         format!("it accepts the key `{EMULATOR_KEY}`, which the CLI sends to a loopback base URL by default")
     };
@@ -107,6 +113,7 @@ pub(crate) fn webcall_command() -> Command {
 /// What the snippet holds in place of a key.
 const KEY_PLACEHOLDER: &str = "YOUR_X_API_KEY";
 
+/// Prints the widget snippet.
 pub(crate) fn webcall(m: &ArgMatches) -> Result<(), Failure> {
     let Some(("snippet", m)) = m.subcommand() else { return Err(Failure::usage("expected `ringg webcall snippet`")) };
     let agent = m.get_one::<String>("agent-id").cloned().unwrap_or_default();
@@ -115,8 +122,7 @@ pub(crate) fn webcall(m: &ArgMatches) -> Result<(), Failure> {
         Some(v) => options.embed_snippet_for_version(v),
         None => options.embed_snippet(),
     };
-    print!("{html}");
-    Ok(())
+    write_stdout(html.as_bytes())
 }
 
 /// `ringg completions`.
@@ -129,7 +135,8 @@ pub(crate) fn completions_command() -> Command {
     )
 }
 
-pub(crate) fn completions(m: &ArgMatches) -> Result<(), Failure> {
+/// Writes the completion script of `root`.
+pub(crate) fn completions(m: &ArgMatches, root: &mut Command) -> Result<(), Failure> {
     use clap_complete::Shell;
     let shell = match m.get_one::<String>("shell").map(String::as_str) {
         Some("bash") => Shell::Bash,
@@ -137,6 +144,7 @@ pub(crate) fn completions(m: &ArgMatches) -> Result<(), Failure> {
         Some("fish") => Shell::Fish,
         _ => return Err(Failure::usage("expected bash, zsh or fish")),
     };
-    clap_complete::generate(shell, &mut crate::app::command(), "ringg", &mut std::io::stdout());
-    Ok(())
+    let mut script = Vec::new();
+    clap_complete::generate(shell, root, "ringg", &mut script);
+    write_stdout(&script)
 }

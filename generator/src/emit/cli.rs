@@ -4,10 +4,11 @@
 //!
 //! Generated here: `src/spec.rs` (one command per endpoint in its resource's group, required
 //! inputs as positional arguments, optional ones as flags, enum values listed, help from the
-//! spec docs, deprecation notes; the function that reads the arguments into the client's
-//! types and calls the endpoint; table columns; the webhook example payloads), the crate's
-//! `Cargo.toml`, and `tests/endpoints.rs`, one test per endpoint that runs the binary against
-//! a running emulator.
+//! spec docs with the route, required body fields, examples and deprecation notes; the
+//! function that checks the arguments against the client's types and builds the request; the
+//! body shapes the core checks bodies against; table columns; the webhook example payloads),
+//! the crate's `Cargo.toml`, and `tests/endpoints.rs`, one test per endpoint that runs the
+//! binary against a running emulator.
 
 use std::collections::BTreeSet;
 
@@ -19,7 +20,9 @@ use super::emulator::sample_json;
 use super::rust::{Imports, format_file, lit, raw_lit, ty};
 use super::{GeneratedFile, docs, header};
 use crate::ident::ident;
-use crate::ir::{Api, Encoding, Endpoint, Field, Param, Presence, Resource, Response, TypeKind, TypeRef};
+use crate::ir::{
+    Api, Encoding, Endpoint, Field, Method, Param, Presence, Resource, Response, Retry, TypeKind, TypeRef,
+};
 use proc_macro2::TokenTree;
 
 /// Where the CLI crate lives, relative to the repository root.
@@ -27,25 +30,46 @@ const DIR: &str = "generated/cli";
 
 /// `[dependencies]` of the CLI crate. None of these enters the client's tree: `ringg` never
 /// depends on the CLI. clap parses and clap_complete writes completions; indicatif draws the
-/// `--all` progress bar; hyper (which reqwest already builds) serves `webhooks listen` and
-/// posts `webhooks trigger`; tracing-subscriber prints `--verbose`.
+/// `--all` progress bar and console measures the terminal; reqwest and rustls (with the
+/// features the client already builds) send requests, so the CLI prints bodies as received;
+/// hyper serves `webhooks listen`.
 const DEPENDENCIES: &[&str] = &[
     r#"bytes = "1""#,
     r#"clap = { version = "4", default-features = false, features = ["std", "help", "usage", "error-context", "suggestions"] }"#,
     r#"clap_complete = "4""#,
+    r#"console = { version = "0.16", default-features = false }"#,
     r#"http-body-util = "0.1""#,
     r#"hyper = { version = "1", features = ["server", "client", "http1"] }"#,
     r#"hyper-util = { version = "0.1", features = ["tokio"] }"#,
     r#"indicatif = { version = "0.18", default-features = false }"#,
+    r#"reqwest = { version = "0.13", default-features = false, features = ["multipart", "stream", "rustls-no-provider"] }"#,
+    r#"rustls = { version = "0.23", default-features = false, features = ["ring", "std", "tls12"] }"#,
+    r#"rustls-platform-verifier = "0.7""#,
     r#"serde = "1""#,
     r#"serde_json = { version = "1", features = ["preserve_order"] }"#,
     r#"tokio = { version = "1", features = ["rt-multi-thread", "macros", "net", "time", "io-std", "io-util", "fs", "signal"] }"#,
-    r#"tracing-subscriber = { version = "0.3", default-features = false, features = ["fmt", "std"] }"#,
 ];
 
 /// Flags every endpoint command has or inherits; spec inputs with these names get a prefix.
-const RESERVED: &[&str] =
-    &["all", "api-key", "base-url", "body", "help", "output", "retries", "timeout", "verbose", "version"];
+const RESERVED: &[&str] = &[
+    "all",
+    "api-key",
+    "base-url",
+    "body",
+    "color",
+    "help",
+    "insecure-http",
+    "no-validate",
+    "output",
+    "output-file",
+    "profile",
+    "retries",
+    "timeout",
+    "verbose",
+    "version",
+    "wide",
+    "yes",
+];
 
 /// The spec-shaped files of the CLI crate; the rest of it is the hand-written core beside them in `generated/cli/`.
 pub(crate) fn cli(api: &Api) -> Vec<GeneratedFile> {
@@ -97,6 +121,8 @@ struct Input<'a> {
     /// Argument id and flag name (without `--`); unique within the command.
     name: String,
     positional: bool,
+    /// A path parameter (else a query parameter).
+    path: bool,
 }
 
 /// A top-level body field with a flag.
@@ -104,8 +130,14 @@ struct BodyFlag<'a> {
     /// The body field; for a `one_of` choice flattened into the body, one of its fields.
     field: std::borrow::Cow<'a, Field>,
     name: String,
-    /// The flag's text is the value (strings, dates, enums); otherwise it is JSON.
-    text: bool,
+}
+
+/// The fields of a named type when it is an object; every other kind has none.
+fn object_fields<'a>(api: &'a Api, name: &str) -> Option<&'a [Field]> {
+    match &api.type_def(name)?.kind {
+        TypeKind::Object(fields) => Some(fields),
+        TypeKind::Enum(_) | TypeKind::Union(_) | TypeKind::Tagged(_) | TypeKind::OneOf(_) | TypeKind::Newtype => None,
+    }
 }
 
 /// Picks a flag name that clashes with nothing taken yet, with `prefix` when needed.
@@ -128,10 +160,10 @@ fn inputs(e: &Endpoint) -> Vec<Input<'_>> {
     let mut taken = BTreeSet::new();
     let mut out = Vec::new();
     for p in &e.path_params {
-        out.push(Input { param: p, name: unique(&p.wire, "path", &mut taken), positional: true });
+        out.push(Input { param: p, name: unique(&p.wire, "path", &mut taken), positional: true, path: true });
     }
     for p in &e.query {
-        out.push(Input { param: p, name: unique(&p.wire, "query", &mut taken), positional: !p.optional });
+        out.push(Input { param: p, name: unique(&p.wire, "query", &mut taken), positional: !p.optional, path: false });
     }
     out
 }
@@ -139,21 +171,22 @@ fn inputs(e: &Endpoint) -> Vec<Input<'_>> {
 fn body_flags<'a>(api: &'a Api, e: &Endpoint, inputs: &[Input<'_>]) -> Vec<BodyFlag<'a>> {
     let mut taken: BTreeSet<String> = inputs.iter().map(|i| i.name.clone()).collect();
     let Some(b) = &e.body else { return Vec::new() };
-    let Some(TypeKind::Object(fields)) = api.type_def(&b.ty).map(|d| &d.kind) else { return Vec::new() };
+    let Some(fields) = object_fields(api, &b.ty) else { return Vec::new() };
     let mut flags = Vec::new();
     for f in fields.iter().filter(|f| !is_file(&f.ty)) {
         if !f.flatten {
-            flags.push(BodyFlag {
-                field: std::borrow::Cow::Borrowed(f),
-                name: unique(&f.wire, "body", &mut taken),
-                text: is_text(api, &f.ty),
-            });
+            flags.push(BodyFlag { field: std::borrow::Cow::Borrowed(f), name: unique(&f.wire, "body", &mut taken) });
             continue;
         }
         // Each field of a flattened `one_of` is a flag of its own; the body's check rejects
         // none or several of them.
-        let Some(TypeKind::OneOf(members)) = f.ty.named().and_then(|n| api.type_def(n)).map(|d| &d.kind) else {
-            continue;
+        let members = match f.ty.named().and_then(|n| api.type_def(n)).map(|d| &d.kind) {
+            Some(TypeKind::OneOf(members)) => members,
+            // A flattened tagged union becomes subcommands (`operation_commands`).
+            Some(
+                TypeKind::Tagged(_) | TypeKind::Object(_) | TypeKind::Enum(_) | TypeKind::Union(_) | TypeKind::Newtype,
+            )
+            | None => continue,
         };
         let all: Vec<String> = members.iter().map(|m| format!("`{}`", m.wire)).collect();
         for m in members {
@@ -168,17 +201,83 @@ fn body_flags<'a>(api: &'a Api, e: &Endpoint, inputs: &[Input<'_>]) -> Vec<BodyF
                 default: None,
                 deprecated: None,
             };
-            let (name, text) = (unique(&m.wire, "body", &mut taken), is_text(api, &m.ty));
-            flags.push(BodyFlag { field: std::borrow::Cow::Owned(field), name, text });
+            let name = unique(&m.wire, "body", &mut taken);
+            flags.push(BodyFlag { field: std::borrow::Cow::Owned(field), name });
         }
     }
     flags
 }
 
+/// The tagged union flattened into an endpoint's JSON body (`AgentEditOperation` in
+/// `AgentEdit`), whose variants become subcommands of the endpoint's command.
+fn flattened_tagged<'a>(api: &'a Api, e: &Endpoint) -> Option<&'a crate::ir::Tagged> {
+    flattened_tagged_named(api, e).map(|(_, t)| t)
+}
+
+/// [`flattened_tagged`] with the union's spec name.
+fn flattened_tagged_named<'a>(api: &'a Api, e: &Endpoint) -> Option<(&'a str, &'a crate::ir::Tagged)> {
+    let b = e.body.as_ref().filter(|b| b.encoding == Encoding::Json)?;
+    let fields = object_fields(api, &b.ty)?;
+    fields.iter().filter(|f| f.flatten).find_map(|f| {
+        match f.ty.named().and_then(|n| api.type_def(n)).map(|d| (&d.name, &d.kind)) {
+            Some((name, TypeKind::Tagged(t))) => Some((name.as_str(), t)),
+            Some((
+                _,
+                TypeKind::Object(_) | TypeKind::Enum(_) | TypeKind::Union(_) | TypeKind::OneOf(_) | TypeKind::Newtype,
+            ))
+            | None => None,
+        }
+    })
+}
+
+/// The flags of one operation's subcommand: the body's own fields, then the payload's.
+fn operation_flags<'a>(
+    api: &'a Api,
+    e: &Endpoint,
+    inputs: &[Input<'_>],
+    variant: &crate::ir::TaggedVariant,
+) -> Vec<BodyFlag<'a>> {
+    let mut flags = body_flags(api, e, inputs);
+    let mut taken: BTreeSet<String> =
+        inputs.iter().map(|i| i.name.clone()).chain(flags.iter().map(|f| f.name.clone())).collect();
+    if let Some(fields) = variant.ty.as_ref().and_then(|t| object_fields(api, t)) {
+        for f in fields.iter().filter(|f| !f.flatten && !is_file(&f.ty)) {
+            flags.push(BodyFlag { field: std::borrow::Cow::Borrowed(f), name: unique(&f.wire, "body", &mut taken) });
+        }
+    }
+    flags
+}
+
+/// One subcommand per operation of a flattened tagged union, with its payload's flags.
+fn operation_commands(api: &Api, e: &Endpoint, inputs: &[Input<'_>]) -> Vec<TokenStream> {
+    let Some(tagged) = flattened_tagged(api, e) else { return Vec::new() };
+    tagged
+        .variants
+        .iter()
+        .map(|v| {
+            let name = lit(&kebab(&v.tag_value));
+            let about = lit(&docs::summary(&shell_doc(&api.name, &v.doc)));
+            let long = lit(&format!(
+                "{}\n\nSends `{}: {}` with the flags below as the body's other fields.",
+                shell_doc(&api.name, &v.doc),
+                tagged.tag,
+                v.tag_value
+            ));
+            let flags = operation_flags(api, e, inputs, v).iter().map(|f| body_flag_arg(api, f)).collect::<Vec<_>>();
+            let t = lit(e.body.as_ref().map_or("", |b| b.ty.as_str()));
+            quote! {
+                Command::new(#name).about(#about).long_about(#long).args([
+                    args::body_arg(#t), args::no_validate_arg(), #(#flags,)* args::format_arg()
+                ])
+            }
+        })
+        .collect()
+}
+
 /// The file fields of a multipart body and their flags.
 fn file_flags<'a>(api: &'a Api, e: &Endpoint, inputs: &[Input<'_>]) -> Vec<(&'a Field, String)> {
     let Some(b) = e.body.as_ref().filter(|b| b.encoding == Encoding::Multipart) else { return Vec::new() };
-    let Some(TypeKind::Object(fields)) = api.type_def(&b.ty).map(|d| &d.kind) else { return Vec::new() };
+    let Some(fields) = object_fields(api, &b.ty) else { return Vec::new() };
     let mut taken: BTreeSet<String> = inputs.iter().map(|i| i.name.clone()).collect();
     taken.extend(body_flags(api, e, inputs).into_iter().map(|f| f.name));
     fields.iter().filter(|f| is_file(&f.ty)).map(|f| (f, unique(&f.wire, "body", &mut taken))).collect()
@@ -188,7 +287,15 @@ fn is_file(t: &TypeRef) -> bool {
     match t {
         TypeRef::File => true,
         TypeRef::List(inner) => **inner == TypeRef::File,
-        _ => false,
+        TypeRef::String
+        | TypeRef::Integer
+        | TypeRef::Number
+        | TypeRef::Boolean
+        | TypeRef::Date
+        | TypeRef::DateTime
+        | TypeRef::Json
+        | TypeRef::Map(_)
+        | TypeRef::Named(_) => false,
     }
 }
 
@@ -197,11 +304,17 @@ fn is_file(t: &TypeRef) -> bool {
 fn is_text(api: &Api, t: &TypeRef) -> bool {
     match t {
         TypeRef::String | TypeRef::Date | TypeRef::DateTime => true,
-        TypeRef::Named(n) => !matches!(
-            api.type_def(n).map(|d| &d.kind),
-            Some(TypeKind::Object(_) | TypeKind::Union(_) | TypeKind::Tagged(_))
-        ),
-        _ => false,
+        TypeRef::Named(n) => match api.type_def(n).map(|d| &d.kind) {
+            Some(TypeKind::Enum(_) | TypeKind::Newtype) | None => true,
+            Some(TypeKind::Object(_) | TypeKind::Union(_) | TypeKind::Tagged(_) | TypeKind::OneOf(_)) => false,
+        },
+        TypeRef::Integer
+        | TypeRef::Number
+        | TypeRef::Boolean
+        | TypeRef::Json
+        | TypeRef::File
+        | TypeRef::List(_)
+        | TypeRef::Map(_) => false,
     }
 }
 
@@ -213,7 +326,10 @@ fn enum_values(api: &Api, t: &TypeRef) -> Vec<String> {
     };
     match t.named().and_then(|n| api.type_def(n)).map(|d| &d.kind) {
         Some(TypeKind::Enum(values)) => values.iter().map(|v| v.wire.clone()).collect(),
-        _ => Vec::new(),
+        Some(
+            TypeKind::Object(_) | TypeKind::Union(_) | TypeKind::Tagged(_) | TypeKind::OneOf(_) | TypeKind::Newtype,
+        )
+        | None => Vec::new(),
     }
 }
 
@@ -248,7 +364,12 @@ fn value_name(api: &Api, t: &TypeRef) -> &'static str {
         TypeRef::Date => "YYYY-MM-DD",
         TypeRef::DateTime => "DATETIME",
         TypeRef::File => "PATH",
-        TypeRef::List(inner) => value_name(api, inner),
+        TypeRef::List(inner) => match value_name(api, inner) {
+            "TEXT" => "TEXT,...",
+            "VALUE" => "VALUE,...",
+            "INTEGER" => "INTEGER,...",
+            other => other,
+        },
         TypeRef::Named(_) if is_text(api, t) => "VALUE",
         TypeRef::Json | TypeRef::Map(_) | TypeRef::Named(_) => "JSON",
     }
@@ -267,74 +388,277 @@ fn fn_name(r: &Resource, e: &Endpoint) -> proc_macro2::Ident {
     ident(&format!("{}_{}", r.name, e.name))
 }
 
-/// The command of one endpoint.
-fn endpoint_command(api: &Api, e: &Endpoint) -> TokenStream {
-    let mut about = docs::summary(&e.doc);
-    let mut long = one_line(&e.doc);
+/// Spec docs as a shell user reads them: the client's calls (`voices().list()`) become the
+/// commands that make them (`ringg voices list`).
+fn shell_doc(name: &str, text: &str) -> String {
+    let text = one_line(text);
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find('`') {
+        let Some(len) = rest[start + 1..].find('`') else { break };
+        let inner = &rest[start + 1..start + 1 + len];
+        out.push_str(&rest[..start]);
+        let calls: Option<Vec<&str>> = inner
+            .split('.')
+            .map(|c| {
+                c.strip_suffix("()")
+                    .filter(|n| !n.is_empty() && n.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_'))
+            })
+            .collect();
+        match calls {
+            Some(calls) if calls.len() >= 2 => {
+                let words: Vec<String> = calls.iter().map(|c| kebab(c)).collect();
+                out.push_str(&format!("`{name} {}`", words.join(" ")));
+            }
+            _ => out.push_str(&rest[start..start + len + 2]),
+        }
+        rest = &rest[start + len + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// How the core reads a value of this type from a flag.
+fn kind(api: &Api, t: &TypeRef, wire: &str) -> TokenStream {
+    match t {
+        TypeRef::Date => quote! { Kind::Date },
+        TypeRef::DateTime => {
+            let end = wire.starts_with("end") || wire.ends_with("_to") || wire.ends_with("_until");
+            quote! { Kind::DateTime { end: #end } }
+        }
+        TypeRef::List(inner) => kind(api, inner, wire),
+        t if is_text(api, t) => quote! { Kind::Text },
+        TypeRef::String
+        | TypeRef::Integer
+        | TypeRef::Number
+        | TypeRef::Boolean
+        | TypeRef::Json
+        | TypeRef::File
+        | TypeRef::Map(_)
+        | TypeRef::Named(_) => quote! { Kind::Json },
+    }
+}
+
+/// What help adds about a flag's format (dates, lists).
+fn format_note(api: &Api, t: &TypeRef) -> &'static str {
+    match t {
+        TypeRef::Date => " Format: YYYY-MM-DD, today or yesterday.",
+        TypeRef::DateTime => {
+            " Format: 2025-09-24T10:00:00+05:30 (any offset, or Z), or YYYY-MM-DD, today, yesterday (that day in UTC), or now."
+        }
+        TypeRef::List(inner) => match **inner {
+            TypeRef::Date | TypeRef::DateTime => format_note(api, inner),
+            // Enum values are checked by clap after it splits a comma list.
+            TypeRef::Named(_) if !enum_values(api, inner).is_empty() => " Repeat the flag, or give a comma list.",
+            TypeRef::String
+            | TypeRef::Integer
+            | TypeRef::Number
+            | TypeRef::Boolean
+            | TypeRef::Json
+            | TypeRef::File
+            | TypeRef::List(_)
+            | TypeRef::Map(_)
+            | TypeRef::Named(_) => " Repeat the flag, or give a comma list or a JSON array.",
+        },
+        TypeRef::String
+        | TypeRef::Integer
+        | TypeRef::Number
+        | TypeRef::Boolean
+        | TypeRef::Json
+        | TypeRef::File
+        | TypeRef::Map(_)
+        | TypeRef::Named(_) => "",
+    }
+}
+
+/// Whether a command cannot be undone, so it asks first: deleting, terminating, regenerating.
+fn destructive(e: &Endpoint) -> bool {
+    let words = ["delete", "remove", "terminate", "regenerate", "cancel"];
+    e.method == Method::Delete || words.iter().any(|w| e.name.starts_with(w) || e.name.ends_with(w))
+}
+
+/// The long help of one endpoint: the docs, the route, notes, and the spec's examples as
+/// commands.
+fn long_help(api: &Api, r: &Resource, e: &Endpoint) -> String {
+    let mut long = shell_doc(&api.name, &e.doc);
     long.push_str(&format!("\n\n{} {}", e.method.as_str(), e.path));
     if let Some(d) = &e.deprecated {
         let instead = d
             .replacement
             .as_ref()
             .map(|(res, ep)| format!(" Use `{} {} {}` instead.", api.name, kebab(res), kebab(ep)));
-        about = format!("[deprecated] {about}");
-        long.push_str(&format!("\n\nDeprecated: {}{}", one_line(&d.doc), instead.unwrap_or_default()));
+        long.push_str(&format!("\n\nDeprecated: {}{}", shell_doc(&api.name, &d.doc), instead.unwrap_or_default()));
     }
     if e.places_calls {
         long.push_str(
             "\n\nPlaces calls: never re-sent once it may have reached Ringg, so a retry never rings anyone twice.",
         );
     }
-    let name = lit(&kebab(&e.name));
-    let (about, long) = (lit(&about), lit(&long));
-    let inputs = inputs(e);
-    let mut args = Vec::new();
-    for i in &inputs {
-        let (id, help) = (lit(&i.name), lit(&one_line(&i.param.doc)));
-        if i.positional {
-            let value_name = lit(&i.name.to_ascii_uppercase().replace('-', "_"));
-            args.push(quote! { app::positional(#id, #value_name, #help) });
-        } else {
-            let values = str_slice(&enum_values(api, &i.param.ty));
-            let shown = value_name(api, &i.param.ty);
-            let build = if matches!(i.param.ty, TypeRef::List(_)) {
-                quote! { app::list_flag }
-            } else {
-                quote! { app::flag }
-            };
-            args.push(quote! { #build(#id, #shown, #help, #values) });
+    if destructive(e) {
+        long.push_str("\n\nCannot be undone: asks on a terminal; elsewhere pass --yes.");
+    }
+    if let Some((name, tagged)) = flattened_tagged_named(api, e) {
+        // The union's name means nothing in a shell; its subcommands do.
+        long = long.replace(&format!("`{name}`"), "the operations below");
+        long.push_str(&format!(
+            "\n\nOne subcommand per `{}`, each with its own fields as flags: `{} {} OPERATION --help`.",
+            tagged.tag,
+            api.name,
+            command_path(r, e)
+        ));
+    }
+    let examples = examples(api, r, e);
+    if !examples.is_empty() {
+        long.push_str("\n\nExamples:");
+        for x in examples {
+            long.push_str(&format!("\n  {x}"));
         }
     }
-    if let Some(b) = &e.body {
-        args.push({
-            let t = lit(&b.ty);
-            quote! { app::body_arg(#t) }
-        });
-        for f in body_flags(api, e, &inputs) {
-            let (id, help) =
-                (lit(&f.name), lit(&format!("`{}` ({}): {}", f.field.wire, f.field.ty.spec(), one_line(&f.field.doc))));
-            let values = str_slice(&enum_values(api, &f.field.ty));
-            let shown = value_name(api, &f.field.ty);
-            args.push(quote! { app::body_flag(#id, #shown, #help, #values) });
+    long
+}
+
+/// The spec's examples of an endpoint as command lines: a comment with the example's name,
+/// then `ringg <resource> <endpoint>` with its query as flags and its body as `--body`.
+fn examples(api: &Api, r: &Resource, e: &Endpoint) -> Vec<String> {
+    let inputs = inputs(e);
+    let mut out = Vec::new();
+    for x in &e.examples {
+        if x.query.is_none() && x.request.is_none() {
+            continue;
         }
+        let mut line = format!("{} {}", api.name, command_path(r, e));
+        for i in inputs.iter().filter(|i| i.positional) {
+            let given = x.query.as_ref().and_then(|q| q.get(&i.param.wire)).map(shell_value);
+            line.push_str(&format!(" {}", given.unwrap_or_else(|| i.name.to_ascii_uppercase().replace('-', "_"))));
+        }
+        if let Some(Value::Object(q)) = &x.query {
+            for (k, v) in q {
+                if let Some(i) = inputs.iter().find(|i| i.param.wire == *k && !i.positional) {
+                    line.push_str(&format!(" --{} {}", i.name, shell_value(v)));
+                }
+            }
+        }
+        if let Some(body) = &x.request {
+            line.push_str(&format!(" --body '{}'", body.to_string().replace('\'', "'\\''")));
+        }
+        if let Some(name) = &x.name {
+            let about = x.doc.as_deref().map_or_else(|| name.clone(), docs::summary);
+            out.push(format!("# {}", one_line(&about)));
+        }
+        out.push(line);
+    }
+    out
+}
+
+/// A value as a shell word.
+fn shell_value(v: &Value) -> String {
+    let text = match v {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => {
+            items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string)).collect::<Vec<_>>().join(",")
+        }
+        other => other.to_string(),
+    };
+    if text.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:,+/@".contains(c)) && !text.is_empty() {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+/// The command of one endpoint.
+fn endpoint_command(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
+    let mut about = docs::summary(&shell_doc(&api.name, &e.doc));
+    if e.deprecated.is_some() {
+        about = format!("[deprecated] {about}");
+    }
+    let name = lit(&kebab(&e.name));
+    let (about, long) = (lit(&about), lit(&long_help(api, r, e)));
+    let inputs = inputs(e);
+    let mut args: Vec<TokenStream> = inputs.iter().map(|i| input_arg(api, i)).collect();
+    if let Some(b) = &e.body {
+        let t = lit(&b.ty);
+        args.push(quote! { args::body_arg(#t) });
+        args.push(quote! { args::no_validate_arg() });
+        args.extend(body_flags(api, e, &inputs).iter().map(|f| body_flag_arg(api, f)));
         for (f, name) in file_flags(api, e, &inputs) {
             let id = lit(&name);
-            let help = lit(&format!("`{}` (a file): {}", f.wire, one_line(&f.doc)));
+            let required_note = if f.presence == Presence::Required { "[required] " } else { "" };
+            let help = lit(&format!("{required_note}`{}` (a file): {}", f.wire, shell_doc(&api.name, &f.doc)));
             let required = f.presence == Presence::Required;
             let repeat = matches!(f.ty, TypeRef::List(_));
-            args.push(quote! { app::file_flag(#id, #help, #required, #repeat) });
+            args.push(quote! { args::file_flag(#id, #help, #required, #repeat) });
         }
     }
     match &e.response {
-        Response::Binary { .. } => args.push(quote! { app::output_file_arg() }),
-        _ => args.push(quote! { app::format_arg() }),
+        Response::Binary { .. } => args.push(quote! { args::output_file_arg() }),
+        Response::Json(_) | Response::Empty => args.push(quote! { args::format_arg() }),
     }
     if e.paging.is_some() {
-        args.push(quote! { app::all_arg() });
+        args.push(quote! { args::all_arg() });
     }
+    let operations = operation_commands(api, e, &inputs);
+    let operations = if operations.is_empty() {
+        quote! {}
+    } else {
+        quote! { .args_conflicts_with_subcommands(true).subcommands([#(#operations),*]) }
+    };
     quote! {
-        Command::new(#name).about(#about).long_about(#long).args([#(#args),*])
+        Command::new(#name).about(#about).long_about(#long).args([#(#args),*]) #operations
     }
+}
+
+/// The argument of a path or query parameter.
+fn input_arg(api: &Api, i: &Input<'_>) -> TokenStream {
+    let help = format!("{}{}", shell_doc(&api.name, &i.param.doc), format_note(api, &i.param.ty));
+    let (id, help) = (lit(&i.name), lit(help.trim()));
+    if i.positional {
+        let value_name = lit(&i.name.to_ascii_uppercase().replace('-', "_"));
+        return quote! { args::positional(#id, #value_name, #help) };
+    }
+    let values = str_slice(&enum_values(api, &i.param.ty));
+    let shown = value_name(api, &i.param.ty);
+    if matches!(i.param.ty, TypeRef::List(_)) {
+        quote! { args::list_flag(#id, #shown, #help, #values) }
+    } else {
+        quote! { args::flag(#id, #shown, #help, #values) }
+    }
+}
+
+/// The flag of a top-level body field; required fields are marked.
+fn body_flag_arg(api: &Api, f: &BodyFlag<'_>) -> TokenStream {
+    let required = if f.field.presence == Presence::Required { "[required] " } else { "" };
+    let help = format!(
+        "{required}`{}` ({}): {}{}",
+        f.field.wire,
+        f.field.ty.spec(),
+        shell_doc(&api.name, &f.field.doc),
+        format_note(api, &f.field.ty)
+    );
+    let (id, help) = (lit(&f.name), lit(&help));
+    let values = str_slice(&enum_values(api, &f.field.ty));
+    let shown = value_name(api, &f.field.ty);
+    let list = matches!(f.field.ty, TypeRef::List(_));
+    quote! { args::body_flag(#id, #shown, #help, #values, #list) }
+}
+
+/// Wire names along a path of Rust field names from a type, for the JSON walks of tables
+/// and `--all`; `None` when a step is not an object field.
+fn wire_path(api: &Api, from: &TypeRef, steps: &[&str]) -> Option<(Vec<String>, TypeRef)> {
+    let mut wires = Vec::new();
+    let mut current = from.clone();
+    for step in steps {
+        let def = current.named().and_then(|n| api.type_def(n))?;
+        let field = match &def.kind {
+            TypeKind::Object(fields) => fields.iter().find(|f| f.rust == *step)?,
+            TypeKind::Enum(_) | TypeKind::Union(_) | TypeKind::Tagged(_) | TypeKind::OneOf(_) | TypeKind::Newtype => {
+                return None;
+            }
+        };
+        wires.push(field.wire.clone());
+        current = field.ty.clone();
+    }
+    Some((wires, current))
 }
 
 /// The rows of a list response and their columns, for `--output table`.
@@ -342,23 +666,24 @@ fn table(api: &Api, e: &Endpoint) -> (Vec<String>, Vec<String>) {
     let Response::Json(response) = &e.response else { return (Vec::new(), Vec::new()) };
     let (rows, item) = match &e.paging {
         Some(paging) => {
-            // The paging path is in Rust names; the table walks the JSON, so find wire names.
-            let mut wires = Vec::new();
-            let mut current = response.clone();
-            for step in &paging.items {
-                let field = current.named().and_then(|n| api.type_def(n)).and_then(|d| match &d.kind {
-                    TypeKind::Object(fields) => fields.iter().find(|f| f.rust == step.rust),
-                    _ => None,
-                });
-                let Some(field) = field else { return (Vec::new(), Vec::new()) };
-                wires.push(field.wire.clone());
-                current = field.ty.clone();
+            let steps: Vec<&str> = paging.items.iter().map(|s| s.rust.as_str()).collect();
+            match wire_path(api, response, &steps) {
+                Some((wires, _)) => (wires, paging.item.clone()),
+                None => return (Vec::new(), Vec::new()),
             }
-            (wires, paging.item.clone())
         }
         None => match response {
             TypeRef::List(inner) => (Vec::new(), (**inner).clone()),
-            _ => return (Vec::new(), Vec::new()),
+            TypeRef::String
+            | TypeRef::Integer
+            | TypeRef::Number
+            | TypeRef::Boolean
+            | TypeRef::Date
+            | TypeRef::DateTime
+            | TypeRef::Json
+            | TypeRef::File
+            | TypeRef::Map(_)
+            | TypeRef::Named(_) => return (Vec::new(), Vec::new()),
         },
     };
     let columns = match item.named().and_then(|n| api.type_def(n)).map(|d| &d.kind) {
@@ -370,186 +695,185 @@ fn table(api: &Api, e: &Endpoint) -> (Vec<String>, Vec<String>) {
             })
             .map(|f| f.wire.clone())
             .collect(),
-        _ => Vec::new(),
+        Some(TypeKind::Enum(_) | TypeKind::Union(_) | TypeKind::Tagged(_) | TypeKind::OneOf(_) | TypeKind::Newtype)
+        | None => Vec::new(),
     };
     (rows, columns)
 }
 
-/// The function that runs one endpoint command.
-fn endpoint_fn(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> TokenStream {
-    let krate = super::rust::krate(api);
-    let name = fn_name(r, e);
-    let res = ident(&r.name);
-    let method = ident(&e.rust_method);
-    let inputs = inputs(e);
-    let mut call_args = Vec::new();
-    let mut setters = Vec::new();
-    for i in &inputs {
-        let id = lit(&i.name);
-        let shown = if i.positional {
-            format!("<{}>", i.name.to_ascii_uppercase().replace('-', "_"))
-        } else {
-            format!("--{}", i.name)
-        };
-        let (shown, expected) = (lit(&shown), lit(&i.param.ty.spec()));
-        let setter = ident(&i.param.rust);
-        match (&i.param.ty, i.positional) {
-            (TypeRef::List(inner), positional) => {
-                let t = client_ty(api, inner, imports);
-                let read = quote! { app::list::<#t>(m, #id, #shown, #expected)? };
-                if positional {
-                    call_args.push(read)
-                } else {
-                    setters.push(quote! { request = request.#setter(#read); })
-                }
-            }
-            (t, true) => {
-                let t = client_ty(api, t, imports);
-                call_args.push(quote! { app::req::<#t>(m, #id, #shown, #expected)? });
-            }
-            (t, false) => {
-                let t = super::resources::page_param_ty(api, e, i.param).unwrap_or_else(|| client_ty(api, t, imports));
-                setters.push(quote! {
-                    if let Some(value) = app::opt::<#t>(m, #id, #shown, #expected)? {
-                        request = request.#setter(value);
-                    }
-                });
-            }
-        }
-    }
-    let mut prelude = TokenStream::new();
-    if let Some(b) = &e.body {
-        let def = api.type_def(&b.ty).expect("validated");
-        let body_ty = client_ty(api, &TypeRef::Named(b.ty.clone()), imports);
-        let type_name = lit(&b.ty);
-        let fields = body_flags(api, e, &inputs).into_iter().map(|f| {
-            let (id, wire, flag, spec, text) =
-                (lit(&f.name), lit(&f.field.wire), lit(&format!("--{}", f.name)), lit(&f.field.ty.spec()), f.text);
-            quote! { BodyField { id: #id, wire: #wire, flag: #flag, ty: #spec, text: #text } }
-        });
-        prelude.extend(quote! { const FIELDS: &[BodyField] = &[#(#fields),*]; });
-        match (b.encoding, &def.kind) {
-            (Encoding::Multipart, TypeKind::Object(fields)) => {
-                prelude.extend(quote! { let fields = app::body_json(m, FIELDS)?; });
-                let flag_names: Vec<(String, String)> =
-                    body_flags(api, e, &inputs).iter().map(|f| (f.field.wire.clone(), f.name.clone())).collect();
-                let files = file_flags(api, e, &inputs);
-                let mut new_args = Vec::new();
-                let mut assigns = Vec::new();
-                for f in fields {
-                    let fname = ident(&f.rust);
-                    let wire = lit(&f.wire);
-                    if let Some((_, id_name)) = files.iter().find(|(file, _)| file.wire == f.wire) {
-                        let (id, flag) = (lit(id_name), lit(&format!("--{id_name}")));
-                        match (&f.ty, f.presence) {
-                            (TypeRef::File, Presence::Required) => {
-                                new_args.push((fname, quote! { app::upload(m, #id, #flag)? }))
-                            }
-                            (_, Presence::Required) => new_args.push((fname, quote! { app::uploads(m, #id, #flag)? })),
-                            (TypeRef::File, _) => {
-                                assigns.push(quote! { body.#fname = app::uploads(m, #id, #flag)?.into_iter().next(); })
-                            }
-                            _ => assigns.push(quote! {
-                                let files = app::uploads(m, #id, #flag)?;
-                                if !files.is_empty() {
-                                    body.#fname = Some(files);
-                                }
-                            }),
-                        }
-                        continue;
-                    }
-                    let t = client_ty(api, &f.ty, imports);
-                    let flag = flag_names
-                        .iter()
-                        .find(|(w, _)| *w == f.wire)
-                        .map_or_else(|| "--body".to_string(), |(_, n)| format!("--{n}"));
-                    let flag = lit(&flag);
-                    match f.presence {
-                        Presence::Required => {
-                            new_args.push((fname, quote! { app::form_field::<#t>(&fields, #wire, #flag, #type_name)? }))
-                        }
-                        Presence::Nullable => {
-                            new_args.push((fname, quote! { app::form_opt::<#t>(&fields, #wire, #type_name)? }))
-                        }
-                        Presence::Optional => {
-                            assigns.push(quote! { body.#fname = app::form_opt::<#t>(&fields, #wire, #type_name)?; })
-                        }
-                        Presence::OptionalNullable => assigns.push(quote! {
-                            if let Some(value) = app::form_opt::<#t>(&fields, #wire, #type_name)? {
-                                body.#fname = #krate::Patch::Value(value);
-                            }
-                        }),
-                    }
-                }
-                let mutable = if assigns.is_empty() {
-                    quote! {}
-                } else {
-                    quote! { mut }
-                };
-                // Past four arguments (or with two of one type) `new` takes a struct of them.
-                let new = match super::rust::required_struct(api, def) {
-                    Some(required) => {
-                        let required = ident(&required);
-                        let inits = new_args.iter().map(|(f, v)| quote! { #f: #v });
-                        quote! { #body_ty::new(#krate::types::#required { #(#inits),* }) }
-                    }
-                    None => {
-                        let values = new_args.iter().map(|(_, v)| v);
-                        quote! { #body_ty::new(#(#values),*) }
-                    }
-                };
-                prelude.extend(quote! {
-                    let #mutable body = #new;
-                    #(#assigns)*
-                });
-            }
-            _ => prelude.extend(quote! { let body: #body_ty = app::json_body(m, FIELDS, #type_name)?; }),
-        }
-        call_args.push(quote! { body });
-    }
-    let warn = match &e.deprecated {
-        Some(d) => {
-            let command = lit(&format!("{} {}", api.name, command_path(r, e)));
-            let note = match &d.replacement {
-                Some((res, ep)) => format!("use `{} {} {}` instead", api.name, kebab(res), kebab(ep)),
-                None => one_line(&d.doc),
+/// The wire path of a paginated response's total, empty when it has none.
+fn total_path(api: &Api, e: &Endpoint) -> Vec<String> {
+    let (Some(paging), Response::Json(response)) = (&e.paging, &e.response) else { return Vec::new() };
+    let Some((step, _)) = &paging.total else { return Vec::new() };
+    wire_path(api, response, &[step.rust.as_str()]).map(|(w, _)| w).unwrap_or_default()
+}
+
+/// The name of an endpoint's route static: `ROUTE_CALLING_HISTORY`.
+fn route_name(r: &Resource, e: &Endpoint) -> proc_macro2::Ident {
+    ident(&format!("ROUTE_{}_{}", r.name, e.name).to_ascii_uppercase())
+}
+
+/// The static facts of an endpoint the core sends it with.
+fn route(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
+    let name = route_name(r, e);
+    let doc = lit(&format!(" `{} {}`: `{} {}`.", api.name, command_path(r, e), e.method.as_str(), e.path));
+    let label = lit(&format!("{} {}", api.name, command_path(r, e)));
+    let (method, path, base) = (lit(e.method.as_str()), lit(&e.path), lit(&e.base_url));
+    let safe = match e.retry {
+        Retry::Safe => true,
+        Retry::Unsafe => false,
+    };
+    let binary = matches!(e.response, Response::Binary { .. });
+    let paging = match &e.paging {
+        Some(paging) => {
+            let steps: Vec<&str> = paging.items.iter().map(|s| s.rust.as_str()).collect();
+            let items = match &e.response {
+                Response::Json(t) => wire_path(api, t, &steps).map(|(w, _)| w).unwrap_or_default(),
+                Response::Binary { .. } | Response::Empty => Vec::new(),
             };
-            let note = lit(&note);
-            quote! { app::warn_deprecated(#command, #note); }
+            let (items, total) = (str_slice(&items), str_slice(&total_path(api, e)));
+            quote! { Some(Paging { items: #items, total: #total }) }
         }
-        None => quote! {},
+        None => quote! { None },
     };
-    let allow = if e.deprecated.is_some() {
-        quote! { #[allow(deprecated)] }
+    quote! {
+        #[doc = #doc]
+        static #name: Route = Route {
+            label: #label, method: #method, path: #path, base: #base, safe: #safe, binary: #binary, paging: #paging,
+        };
+    }
+}
+
+/// Reads one path or query parameter into the call, checked against its type.
+fn input_read(api: &Api, e: &Endpoint, i: &Input<'_>, imports: &mut Imports) -> TokenStream {
+    let shown = if i.positional {
+        format!("<{}>", i.name.to_ascii_uppercase().replace('-', "_"))
     } else {
-        quote! {}
+        format!("--{}", i.name)
     };
-    let mutable = if setters.is_empty() {
-        quote! {}
-    } else {
-        quote! { mut }
-    };
-    let all = if e.paging.is_some() {
-        quote! {
-            if app::all(m) {
-                return cli.stream(request.stream()).await;
+    let (id, wire, shown, expected) = (lit(&i.name), lit(&i.param.wire), lit(&shown), lit(&i.param.ty.spec()));
+    let kind = kind(api, &i.param.ty, &i.param.wire);
+    let input = quote! { &Input { id: #id, wire: #wire, shown: #shown, expected: #expected, kind: #kind } };
+    match &i.param.ty {
+        TypeRef::List(inner) => {
+            let t = client_ty(api, inner, imports);
+            quote! { call.query_list::<#t>(m, #input)?; }
+        }
+        t if i.path => {
+            let t = client_ty(api, t, imports);
+            quote! { call.path::<#t>(m, #input)?; }
+        }
+        t => {
+            let t = super::resources::page_param_ty(api, e, i.param).unwrap_or_else(|| client_ty(api, t, imports));
+            quote! { call.query::<#t>(m, #input)?; }
+        }
+    }
+}
+
+/// What the core knows of a body flag.
+fn body_field(api: &Api, f: &BodyFlag<'_>) -> TokenStream {
+    let (id, wire, flag, spec) =
+        (lit(&f.name), lit(&f.field.wire), lit(&format!("--{}", f.name)), lit(&f.field.ty.spec()));
+    let kind = kind(api, &f.field.ty, &f.field.wire);
+    let list = matches!(f.field.ty, TypeRef::List(_));
+    quote! { BodyField { id: #id, wire: #wire, flag: #flag, ty: #spec, kind: #kind, list: #list } }
+}
+
+/// Reads the body into the call: JSON checked against the spec and the client's type, or a
+/// multipart form with its files.
+fn body_read(api: &Api, e: &Endpoint, inputs: &[Input<'_>], imports: &mut Imports) -> TokenStream {
+    let Some(b) = &e.body else { return quote! {} };
+    let type_name = lit(&b.ty);
+    let fields = body_flags(api, e, inputs).into_iter().map(|f| body_field(api, &f));
+    let fields = quote! { const FIELDS: &[BodyField] = &[#(#fields),*]; };
+    if let Some(tagged) = flattened_tagged(api, e) {
+        let body_ty = client_ty(api, &TypeRef::Named(b.ty.clone()), imports);
+        let tag = lit(&tagged.tag);
+        let ops = tagged.variants.iter().map(|v| {
+            let (name, value) = (lit(&kebab(&v.tag_value)), lit(&v.tag_value));
+            let flags = operation_flags(api, e, inputs, v).into_iter().map(|f| body_field(api, &f));
+            quote! { (#name, #value, &[#(#flags),*]) }
+        });
+        return quote! {
+            #fields
+            const OPERATIONS: &[(&str, &str, &[BodyField])] = &[#(#ops),*];
+            call.json_body_tagged::<#body_ty>(m, FIELDS, (#tag, OPERATIONS), &Ty::Named(#type_name), TYPES, #type_name)?;
+        };
+    }
+    match b.encoding {
+        Encoding::Json => {
+            let body_ty = client_ty(api, &TypeRef::Named(b.ty.clone()), imports);
+            quote! {
+                #fields
+                call.json_body::<#body_ty>(m, FIELDS, &Ty::Named(#type_name), TYPES, #type_name)?;
             }
         }
-    } else {
-        quote! {}
+        Encoding::Multipart => {
+            let files = file_flags(api, e, inputs).into_iter().map(|(f, name)| {
+                let (id, wire) = (lit(&name), lit(&f.wire));
+                quote! { (#id, #wire) }
+            });
+            quote! {
+                #fields
+                call.form_body(m, FIELDS, &[#(#files),*], &Ty::Named(#type_name), TYPES, #type_name)?;
+            }
+        }
+    }
+}
+
+/// The deprecation warning an endpoint prints, if it is deprecated.
+fn deprecation_warning(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
+    let Some(d) = &e.deprecated else { return quote! {} };
+    let note = match &d.replacement {
+        Some((res, ep)) => format!("use `{} {} {}` instead", api.name, kebab(res), kebab(ep)),
+        None => shell_doc(&api.name, &d.doc),
     };
-    let finish = match &e.response {
-        Response::Binary { .. } => quote! { cli.download(m, request.await?).await },
-        Response::Empty => quote! {
-            request.await?;
-            Ok(())
-        },
-        Response::Json(_) => {
+    let text = lit(&format!("warning: `{} {}` is deprecated: {note}", api.name, command_path(r, e)));
+    quote! { args::warn(#text); }
+}
+
+/// Sends the call and shows the answer as the response kind asks.
+fn finish(api: &Api, e: &Endpoint, imports: &mut Imports) -> TokenStream {
+    match &e.response {
+        Response::Binary { .. } => quote! { cli.download(m, call).await },
+        Response::Empty => quote! { cli.empty(call).await },
+        Response::Json(t) => {
+            let t = client_ty(api, t, imports);
             let (rows, columns) = table(api, e);
             let (rows, columns) = (str_slice(&rows), str_slice(&columns));
-            quote! { cli.print(&request.await?, &Table { rows: #rows, columns: #columns }) }
+            let table = quote! { &Table { rows: #rows, columns: #columns } };
+            let all = if e.paging.is_some() {
+                quote! {
+                    if args::all(m) {
+                        return cli.stream::<#t>(call, #table).await;
+                    }
+                }
+            } else {
+                quote! {}
+            };
+            quote! {
+                #all
+                cli.show::<#t>(call, #table).await
+            }
         }
+    }
+}
+
+/// The function that runs one endpoint command.
+fn endpoint_fn(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> TokenStream {
+    let name = fn_name(r, e);
+    let route = route_name(r, e);
+    let inputs = inputs(e);
+    let reads: Vec<TokenStream> = inputs.iter().map(|i| input_read(api, e, i, imports)).collect();
+    let body = body_read(api, e, &inputs, imports);
+    let warn = deprecation_warning(api, r, e);
+    let confirm = if destructive(e) {
+        let what = lit(&format!("{} {}", api.name, command_path(r, e)));
+        quote! { cli.confirm(#what)?; }
+    } else {
+        quote! {}
     };
+    let finish = finish(api, e, imports);
     let doc = lit(&format!(" `{} {}`: `{} {}`.", api.name, command_path(r, e), e.method.as_str(), e.path));
     let reads_args =
         !inputs.is_empty() || e.body.is_some() || e.paging.is_some() || matches!(e.response, Response::Binary { .. });
@@ -558,17 +882,132 @@ fn endpoint_fn(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> 
     } else {
         quote! { _m }
     };
+    let mutable = if inputs.is_empty() && e.body.is_none() {
+        quote! {}
+    } else {
+        quote! { mut }
+    };
     quote! {
         #[doc = #doc]
-        #allow
         async fn #name(cli: &Cli, #m: &ArgMatches) -> Result<(), Failure> {
             #warn
-            #prelude
-            let #mutable request = cli.client().#res().#method(#(#call_args),*);
-            #(#setters)*
-            #all
+            let #mutable call = Call::new(&#route);
+            #(#reads)*
+            #body
+            #confirm
             #finish
         }
+    }
+}
+
+/// The named types a body can hold, reachable from the endpoints' bodies, in spec order.
+fn body_types(api: &Api) -> Vec<&crate::ir::TypeDef> {
+    let mut seen = BTreeSet::new();
+    let mut queue: Vec<String> =
+        api.resources.iter().flat_map(|r| &r.endpoints).filter_map(|e| e.body.as_ref()).map(|b| b.ty.clone()).collect();
+    while let Some(name) = queue.pop() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        let Some(def) = api.type_def(&name) else { continue };
+        let mut refs: Vec<&TypeRef> = Vec::new();
+        match &def.kind {
+            TypeKind::Object(fields) => refs.extend(fields.iter().map(|f| &f.ty)),
+            TypeKind::Union(members) => refs.extend(members.iter().map(|m| &m.ty)),
+            TypeKind::OneOf(members) => refs.extend(members.iter().map(|m| &m.ty)),
+            TypeKind::Tagged(t) => queue.extend(t.variants.iter().filter_map(|v| v.ty.clone())),
+            TypeKind::Enum(_) | TypeKind::Newtype => {}
+        }
+        for r in refs {
+            let mut t = r;
+            while let TypeRef::List(inner) | TypeRef::Map(inner) = t {
+                t = inner;
+            }
+            if let TypeRef::Named(n) = t {
+                queue.push(n.clone());
+            }
+        }
+    }
+    api.types.iter().filter(|d| seen.contains(&d.name)).collect()
+}
+
+/// A type as the core's body check sees it.
+fn schema_ty(t: &TypeRef) -> TokenStream {
+    match t {
+        TypeRef::String => quote! { Ty::Str },
+        TypeRef::Integer => quote! { Ty::Int },
+        TypeRef::Number => quote! { Ty::Num },
+        TypeRef::Boolean => quote! { Ty::Bool },
+        TypeRef::Date => quote! { Ty::Date },
+        TypeRef::DateTime => quote! { Ty::DateTime },
+        TypeRef::Json => quote! { Ty::Any },
+        TypeRef::File => quote! { Ty::File },
+        TypeRef::List(inner) => {
+            let inner = schema_ty(inner);
+            quote! { Ty::List(&#inner) }
+        }
+        TypeRef::Map(inner) => {
+            let inner = schema_ty(inner);
+            quote! { Ty::Map(&#inner) }
+        }
+        TypeRef::Named(n) => {
+            let n = lit(n);
+            quote! { Ty::Named(#n) }
+        }
+    }
+}
+
+/// `TYPES`: the shape of every type a body can hold.
+fn schema_types(api: &Api) -> TokenStream {
+    let entries = body_types(api).into_iter().map(|def| {
+        let shape = match &def.kind {
+            TypeKind::Object(fields) => {
+                let fields = fields.iter().map(|f| {
+                    let (wire, ty) = (lit(&f.wire), schema_ty(&f.ty));
+                    let required = matches!(f.presence, Presence::Required | Presence::Nullable);
+                    let nullable = matches!(f.presence, Presence::Nullable | Presence::OptionalNullable);
+                    let flatten = f.flatten;
+                    quote! { Field { wire: #wire, ty: #ty, required: #required, nullable: #nullable, flatten: #flatten } }
+                });
+                quote! { Shape::Object(&[#(#fields),*]) }
+            }
+            TypeKind::Enum(values) => {
+                let values = values.iter().map(|v| lit(&v.wire));
+                quote! { Shape::Enum(&[#(#values),*]) }
+            }
+            TypeKind::Union(members) => {
+                let members = members.iter().map(|m| schema_ty(&m.ty));
+                quote! { Shape::Union(&[#(#members),*]) }
+            }
+            TypeKind::Tagged(t) => {
+                let tag = lit(&t.tag);
+                let variants = t.variants.iter().map(|v| {
+                    let value = lit(&v.tag_value);
+                    match &v.ty {
+                        Some(ty) => {
+                            let ty = lit(ty);
+                            quote! { (#value, Some(#ty)) }
+                        }
+                        None => quote! { (#value, None) },
+                    }
+                });
+                quote! { Shape::Tagged { tag: #tag, variants: &[#(#variants),*] } }
+            }
+            TypeKind::OneOf(members) => {
+                let members = members.iter().map(|m| {
+                    let (wire, ty) = (lit(&m.wire), schema_ty(&m.ty));
+                    quote! { (#wire, #ty) }
+                });
+                quote! { Shape::OneOf(&[#(#members),*]) }
+            }
+            TypeKind::Newtype => quote! { Shape::Text },
+        };
+        let name = lit(&def.name);
+        quote! { (#name, #shape) }
+    });
+    quote! {
+        /// The shape of every type a request body can hold, for the check before sending.
+        pub(crate) static TYPES: Types = &[#(#entries),*];
     }
 }
 
@@ -580,7 +1019,12 @@ fn webhook_events(api: &Api) -> (String, Vec<(String, Value)>) {
     let Some(def) = api.webhooks.as_ref().and_then(|w| api.type_def(&w.event)) else {
         return ("event_type".into(), Vec::new());
     };
-    let TypeKind::Tagged(tagged) = &def.kind else { return ("event_type".into(), Vec::new()) };
+    let tagged = match &def.kind {
+        TypeKind::Tagged(tagged) => tagged,
+        TypeKind::Object(_) | TypeKind::Enum(_) | TypeKind::Union(_) | TypeKind::OneOf(_) | TypeKind::Newtype => {
+            return ("event_type".into(), Vec::new());
+        }
+    };
     let tag = tagged.tag.clone();
     let events = tagged
         .variants
@@ -593,7 +1037,11 @@ fn webhook_events(api: &Api) -> (String, Vec<(String, Value)>) {
             out.insert(tag.clone(), Value::String(v.tag_value.clone()));
             let fields = v.ty.as_ref().and_then(|t| api.type_def(t)).and_then(|d| match &d.kind {
                 TypeKind::Object(fields) => Some(fields),
-                _ => None,
+                TypeKind::Enum(_)
+                | TypeKind::Union(_)
+                | TypeKind::Tagged(_)
+                | TypeKind::OneOf(_)
+                | TypeKind::Newtype => None,
             });
             for f in fields.into_iter().flatten() {
                 let known =
@@ -616,15 +1064,61 @@ fn webhook_events(api: &Api) -> (String, Vec<(String, Value)>) {
     (tag, events)
 }
 
+/// The payload `webhooks trigger callback` sends: the spec's example of the per-call status
+/// callback (`CallbackPayload`), or a sample of its fields.
+fn callback_example(api: &Api) -> Value {
+    const CALLBACK: &str = "CallbackPayload";
+    match api.type_def(CALLBACK) {
+        Some(def) => def
+            .examples
+            .first()
+            .cloned()
+            .unwrap_or_else(|| sample_json(api, &TypeRef::Named(CALLBACK.into()), "callback")),
+        None => Value::Null,
+    }
+}
+
+/// `settings::Api`: what the core needs to know about the API.
+fn api_facts(api: &Api) -> TokenStream {
+    let key_env = lit(&api.auth_env);
+    let auth_header = lit(&api.auth_header);
+    let base_env = lit(&format!("{}_BASE_URL", crate::ident::snake(&api.name).to_ascii_uppercase()));
+    let bases = api.base_urls.iter().map(|b| {
+        let flag = if b.name == "default" { String::new() } else { format!("base-url-{}", kebab(&b.name)) };
+        let (n, u, f) = (lit(&b.name), lit(&b.url), lit(&flag));
+        quote! { (#n, #u, #f) }
+    });
+    let (limit, offset) = (lit(&api.pagination.limit), lit(&api.pagination.offset));
+    let default_limit = proc_macro2::Literal::u32_unsuffixed(api.pagination.default_limit);
+    let max_limit = proc_macro2::Literal::u32_unsuffixed(api.pagination.max_limit);
+    quote! {
+        /// What the core needs to know about the API.
+        pub(crate) static API: Api = Api {
+            key_env: #key_env,
+            auth_header: #auth_header,
+            base_env: #base_env,
+            bases: &[#(#bases),*],
+            page_params: (#limit, #offset),
+            page_sizes: (#default_limit, #max_limit),
+        };
+    }
+}
+
 fn spec_rs(api: &Api) -> GeneratedFile {
     let krate = super::rust::krate(api);
     let mut imports = Imports::with_prefix(quote! { #krate::types });
     let mut resources = Vec::new();
     let mut arms = Vec::new();
     let mut fns = Vec::new();
+    let mut routes = Vec::new();
+    let mut route_names = Vec::new();
     for r in &api.resources {
-        let commands: Vec<TokenStream> = r.endpoints.iter().map(|e| endpoint_command(api, e)).collect();
-        let (name, about, long) = (lit(&kebab(&r.name)), lit(&docs::summary(&r.doc)), lit(&one_line(&r.doc)));
+        let commands: Vec<TokenStream> = r.endpoints.iter().map(|e| endpoint_command(api, r, e)).collect();
+        let (name, about, long) = (
+            lit(&kebab(&r.name)),
+            lit(&docs::summary(&shell_doc(&api.name, &r.doc))),
+            lit(&shell_doc(&api.name, &r.doc)),
+        );
         resources.push(quote! {
             Command::new(#name).about(#about).long_about(#long).subcommand_required(true).subcommands([#(#commands),*])
         });
@@ -632,6 +1126,9 @@ fn spec_rs(api: &Api) -> GeneratedFile {
             let (rl, el, f) = (lit(&kebab(&r.name)), lit(&kebab(&e.name)), fn_name(r, e));
             arms.push(quote! { (#rl, #el) => #f(cli, m).await, });
             fns.push(endpoint_fn(api, r, e, &mut imports));
+            routes.push(route(api, r, e));
+            let (op, route) = (lit(&format!("{}.{}", r.name, e.name)), route_name(r, e));
+            route_names.push(quote! { (#op, &#route) });
         }
     }
     let btree = if imports.btree_map {
@@ -642,29 +1139,29 @@ fn spec_rs(api: &Api) -> GeneratedFile {
     let version = lit(&format!("{} ({} API {})", api.version, api.title, api.api_version));
     let about =
         lit(&format!("The {} API from a shell: every endpoint, webhook tools and a local emulator.", api.title));
-    let key_env = lit(&api.auth_env);
-    let bases = api.base_urls.iter().map(|b| {
-        let flag = if b.name == "default" { String::new() } else { format!("base-url-{}", kebab(&b.name)) };
-        let (n, u, f) = (lit(&b.name), lit(&b.url), lit(&flag));
-        quote! { (#n, #u, #f) }
-    });
-    let default_base =
-        lit(&api.base_urls.iter().find(|b| b.name == "default").map(|b| b.url.clone()).unwrap_or_default());
+    let facts = api_facts(api);
+    let types = schema_types(api);
     let (tag, events) = webhook_events(api);
     let tag = lit(&tag);
     let events = events.iter().map(|(t, v)| {
         let (t, v) = (lit(t), raw_lit(&serde_json::to_string_pretty(v).expect("JSON values serialize")));
         quote! { (#t, #v) }
     });
+    let callback = raw_lit(&serde_json::to_string_pretty(&callback_example(api)).expect("JSON values serialize"));
     let tokens = quote! {
         //! What the spec knows: one command per endpoint, grouped by resource, and the function
-        //! that reads its arguments into the client's types and calls it; the webhook examples.
+        //! that checks its arguments against the client's types and builds its request; the
+        //! shapes of request bodies; the webhook examples.
 
         #btree
         use clap::{ArgMatches, Command};
 
-        use crate::app::{self, BodyField, Cli, Failure};
+        use crate::args::{self, BodyField, Input, Kind};
+        use crate::ctx::{Call, Cli, Paging, Route};
+        use crate::failure::Failure;
         use crate::output::Table;
+        use crate::schema::{Field, Shape, Ty, Types};
+        use crate::settings::Api;
 
         /// `ringg --version`: the crate version and the API version.
         pub(crate) const VERSION: &str = #version;
@@ -672,17 +1169,7 @@ fn spec_rs(api: &Api) -> GeneratedFile {
         /// One line about the binary.
         pub(crate) const ABOUT: &str = #about;
 
-        /// The environment variable holding the API key.
-        pub(crate) const KEY_ENV: &str = #key_env;
-
-        /// The API's base URLs: name, URL, and the flag that overrides it (`--base-url` for the
-        /// default one).
-        pub(crate) const BASE_URLS: &[(&str, &str, &str)] = &[#(#bases),*];
-
-        /// The default base URL.
-        pub(crate) fn default_base() -> &'static str {
-            #default_base
-        }
+        #facts
 
         /// The field of a webhook payload that names its event.
         pub(crate) const WEBHOOK_TAG: &str = #tag;
@@ -690,10 +1177,18 @@ fn spec_rs(api: &Api) -> GeneratedFile {
         /// Each webhook event and the payload `webhooks trigger` sends for it.
         pub(crate) const WEBHOOK_EVENTS: &[(&str, &str)] = &[#(#events),*];
 
+        /// The per-call status callback `webhooks trigger callback` sends.
+        pub(crate) const CALLBACK_EXAMPLE: &str = #callback;
+
+        #types
+
         /// One command per resource, with one subcommand per endpoint.
         pub(crate) fn resources() -> Vec<Command> {
             Vec::from([#(#resources),*])
         }
+
+        /// Every endpoint's route, by `resource.endpoint`.
+        pub(crate) static ROUTES: &[(&str, &Route)] = &[#(#route_names),*];
 
         /// Runs `ringg <resource> <endpoint>`.
         pub(crate) async fn run(cli: &Cli, resource: &str, endpoint: &str, m: &ArgMatches) -> Result<(), Failure> {
@@ -703,6 +1198,8 @@ fn spec_rs(api: &Api) -> GeneratedFile {
             }
         }
 
+        #(#routes)*
+
         #(#fns)*
     };
     GeneratedFile {
@@ -710,7 +1207,6 @@ fn spec_rs(api: &Api) -> GeneratedFile {
         contents: format_file(&header("//", &api.sources.iter().collect::<Vec<_>>()), tokens),
     }
 }
-
 /// `generated/cli/tests/endpoints.rs`: every endpoint command run as a process.
 fn endpoint_tests(api: &Api) -> GeneratedFile {
     let mut tests = Vec::new();
@@ -754,10 +1250,11 @@ fn endpoint_test(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
         }
         .unwrap_or_else(|| sample_json(api, &TypeRef::Named(b.ty.clone()), "body"));
         let mut example = example;
+        // The docs' examples sometimes carry other operations' fields; the CLI refuses
+        // unknown keys, so the test sends only the body type's own.
+        keep_known(api, &b.ty, &mut example);
         if b.encoding == Encoding::Multipart {
-            if let (Value::Object(o), Some(TypeKind::Object(fields))) =
-                (&mut example, api.type_def(&b.ty).map(|d| &d.kind))
-            {
+            if let (Value::Object(o), Some(fields)) = (&mut example, object_fields(api, &b.ty)) {
                 for f in fields.iter().filter(|f| is_file(&f.ty)) {
                     o.remove(&f.wire);
                 }
@@ -781,7 +1278,7 @@ fn endpoint_test(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
     let check = match &e.response {
         Response::Binary { .. } => quote! {
             let path = support::temp_path("download");
-            args.push("--output".to_string());
+            args.push("--output-file".to_string());
             args.push(path.clone());
             let out = support::run(&emulator, &args, stdin.as_deref()).await;
             out.assert_success();
@@ -804,12 +1301,15 @@ fn endpoint_test(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
         quote! {}
     };
     let uses_fixtures = !steps.is_empty();
+    if destructive(e) {
+        steps.push(quote! { args.push("--yes".to_string()); });
+    }
     let fixtures = if uses_fixtures {
         quote! { fixtures }
     } else {
         quote! { _fixtures }
     };
-    let mutable = if uses_fixtures || matches!(e.response, Response::Binary { .. }) {
+    let mutable = if !steps.is_empty() || matches!(e.response, Response::Binary { .. }) {
         quote! { mut }
     } else {
         quote! {}
@@ -829,8 +1329,43 @@ fn endpoint_test(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
             #no_body
             #check
             #deprecated
-            assert_eq!(emulator.conformance_problems(), Vec::<String>::new(), "responses that do not fit the spec");
+            let problems = emulator.conformance_problems();
+            assert!(problems.is_empty(), "responses that do not fit the spec: {problems:?}");
         }
+    }
+}
+
+/// Drops the members of `value` that the object type `ty` (with its flattened members, and
+/// the payload its tag selects) does not have.
+fn keep_known(api: &Api, ty: &str, value: &mut Value) {
+    let Value::Object(members) = value else { return };
+    let mut known = Vec::new();
+    known_keys(api, ty, members, &mut known);
+    members.retain(|k, _| known.contains(k));
+}
+
+fn known_keys(api: &Api, ty: &str, members: &Map<String, Value>, known: &mut Vec<String>) {
+    let Some(def) = api.type_def(ty) else { return };
+    match &def.kind {
+        TypeKind::Object(fields) => {
+            for f in fields {
+                match (f.flatten, f.ty.named()) {
+                    (true, Some(inner)) => known_keys(api, inner, members, known),
+                    (true, None) | (false, _) => known.push(f.wire.clone()),
+                }
+            }
+        }
+        TypeKind::Tagged(t) => {
+            known.push(t.tag.clone());
+            let chosen = members.get(&t.tag).and_then(Value::as_str);
+            if let Some(payload) =
+                t.variants.iter().find(|v| Some(v.tag_value.as_str()) == chosen).and_then(|v| v.ty.as_ref())
+            {
+                known_keys(api, payload, members, known);
+            }
+        }
+        TypeKind::OneOf(options) => known.extend(options.iter().map(|o| o.wire.clone())),
+        TypeKind::Enum(_) | TypeKind::Union(_) | TypeKind::Newtype => {}
     }
 }
 
@@ -843,6 +1378,15 @@ mod tests {
         let krate = proc_macro2::Ident::new("ringg", proc_macro2::Span::call_site());
         let t = rebase(quote! { Option<Vec<crate::Upload>> }, &krate);
         assert_eq!(t.to_string(), quote! { Option<Vec<ringg::Upload>> }.to_string());
+    }
+
+    #[test]
+    fn client_calls_in_docs_become_commands() {
+        assert_eq!(shell_doc("ringg", "See `voices().list()` and `x`."), "See `ringg voices list` and `x`.");
+        assert_eq!(
+            shell_doc("ringg", "Read `calling().details()`, not `a()`."),
+            "Read `ringg calling details`, not `a()`."
+        );
     }
 
     #[test]

@@ -55,6 +55,7 @@ pub fn temp_path(name: &str) -> String {
 
 /// A file fitting an upload field of an operation, written to the temporary folder: a CSV of
 /// one contact for campaigns, a short WAV for speech-to-text, a text file otherwise.
+#[allow(dead_code, reason = "not every test file uses it")]
 pub fn upload_file(operation: &str, field: &str) -> String {
     let (bytes, name): (Vec<u8>, &str) = if operation.starts_with("campaigns.") {
         (b"callee_name,mobile_number\nAda,+919876543210\n".to_vec(), "contacts.csv")
@@ -131,4 +132,51 @@ fn run_blocking(args: &[String], env: &[(String, String)], stdin: Option<&str>) 
     let output = Output { code: status.code(), stdout: read(&out_path), stderr: read(&err_path) };
     assert!(!output.stdout.contains(KEY) && !output.stderr.contains(KEY), "the key was printed by ringg {args:?}");
     output
+}
+
+/// A loopback server answering up to 16 requests with `status` and `body`; the requests it
+/// saw (head and body, as text) are collected for the test to read.
+#[allow(dead_code, reason = "not every test file uses it")]
+pub fn serve(status: u16, body: &'static str) -> (std::net::SocketAddr, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::Read as _;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(16) {
+            let Ok(mut stream) = stream else { continue };
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut request = Vec::new();
+            let mut buf = [0u8; 8192];
+            // Head, then as much body as content-length says (bounded by the buffer reads).
+            while let Ok(n) = stream.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                request.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&request).to_string();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let length = text[..end]
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    if request.len() >= end + 4 + length || request.len() > 1 << 20 {
+                        break;
+                    }
+                }
+            }
+            log.lock().unwrap().push(String::from_utf8_lossy(&request).into_owned());
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (addr, seen)
 }
