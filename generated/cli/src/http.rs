@@ -356,6 +356,9 @@ pub(crate) fn plain_client(needs_tls: bool, timeout: Duration) -> Result<reqwest
 /// rustls with the system's roots when a base URL is `https`; no roots otherwise, which
 /// keeps start-up small for the emulator.
 fn tls_config(needs_tls: bool) -> Result<rustls::ClientConfig, Failure> {
+    // rustls 0.23.48 deprecates its ring provider for lacking post-quantum key exchange; the
+    // client library makes the same choice (a light build) and says why.
+    #[allow(deprecated)]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

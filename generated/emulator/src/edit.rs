@@ -165,15 +165,18 @@ pub(crate) fn edit_agent(st: &mut State, b: &Value) -> Result<Reply, ApiError> {
 }
 
 /// Sets every payload field on the agent where the spec's agent schema has it, else on the
-/// active version (where Ringg keeps an agent's configuration).
+/// active version (where Ringg keeps an agent's configuration) where the version's schema has
+/// it.
 fn generic(st: &mut State, id: &str, b: &Value) {
     let doc = crate::server::document();
-    let on_agent = |k: &str| doc.schemas.get("AgentDetail").and_then(|s| s["properties"].get(k)).is_some();
+    let declares = |ty: &str, k: &str| doc.schemas.get(ty).and_then(|s| s["properties"].get(k)).is_some();
     let a = st.agent_mut(id).expect("checked by the caller");
     for (k, v) in b.as_object().into_iter().flatten().filter(|(k, _)| !ENVELOPE.contains(&k.as_str())) {
-        if on_agent(k) {
+        // Kept where the spec lets an agent read show it; anything else is accepted and not
+        // shown, so no response carries a key the spec does not declare.
+        if declares("AgentDetail", k) {
             a[k.as_str()] = v.clone();
-        } else {
+        } else if declares("AgentVersion", k) {
             active(a)[k.as_str()] = v.clone();
         }
     }
