@@ -31,6 +31,26 @@ pub fn generate(spec: &[SourceFile]) -> Result<Vec<GeneratedFile>, Diagnostics> 
     Ok(emit::emit(&api))
 }
 
+/// What is valid but worth fixing, one line each: webhook events without an example (the
+/// command line's `webhooks trigger` then sends a payload built from the types alone).
+pub fn warnings(api: &ir::Api) -> Vec<String> {
+    let Some(w) = &api.webhooks else { return Vec::new() };
+    let Some(def) = api.type_def(&w.event) else { return Vec::new() };
+    let ir::TypeKind::Tagged(tagged) = &def.kind else { return Vec::new() };
+    let shown: Vec<&str> = def.examples.iter().filter_map(|x| x.get(&tagged.tag)?.as_str()).collect();
+    tagged
+        .variants
+        .iter()
+        .filter(|v| !shown.contains(&v.tag_value.as_str()))
+        .map(|v| {
+            format!(
+                "warning: webhook event `{}` has no example in `{}`'s examples: `ringg webhooks trigger {}` sends a payload built from its types alone",
+                v.tag_value, def.name, v.tag_value
+            )
+        })
+        .collect()
+}
+
 /// One line describing what the spec holds, for `cargo xtask validate`.
 pub fn summary(api: &ir::Api) -> String {
     let enums = api.types.iter().filter(|t| matches!(t.kind, ir::TypeKind::Enum(_))).count();

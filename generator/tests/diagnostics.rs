@@ -139,3 +139,21 @@ fn a_base_url_name_must_make_a_constant_and_a_variable() {
     assert!(text.contains("base URL name `Speech-To-Text` is not a snake_case name"), "{text}");
     assert!(text.contains("write it as `speech_to_text`"), "{text}");
 }
+
+/// A webhook event without an example is valid but named by `generator::warnings`.
+#[test]
+fn an_event_without_an_example_is_a_warning() {
+    let dir = manifest_dir().join("tests/golden/webhook_event/spec");
+    let mut files = generator::files::read_spec_dir(&dir).unwrap();
+    let api = generator::load(&files).unwrap();
+    assert_eq!(generator::warnings(&api), Vec::<String>::new(), "every event of the golden case has an example");
+    let events = files.iter_mut().find(|f| f.path.ends_with("events.yaml")).unwrap();
+    events.text = events.text.replace("      - { event_type: ping }\n", "");
+    let api = generator::load(&files).unwrap();
+    let warnings = generator::warnings(&api);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("`ping` has no example") && warnings[0].contains("webhooks trigger ping"),
+        "{warnings:?}"
+    );
+}

@@ -144,6 +144,9 @@ pub fn read_spec(root: &Path) -> Result<Vec<generator::SourceFile>, String> {
 fn validate() -> Result<(), String> {
     let files = read_spec(&repo_root()?)?;
     let api = generator::load(&files).map_err(|d| d.to_string())?;
+    for warning in generator::warnings(&api) {
+        eprintln!("{warning}");
+    }
     println!("{}", generator::summary(&api));
     Ok(())
 }

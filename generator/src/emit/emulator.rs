@@ -431,7 +431,10 @@ fn fixture_id(api: &Api, ty: &TypeRef, wire: &str) -> TokenStream {
 /// JSON of the required fields of a type, for bodies the spec gives no example of.
 pub(super) fn sample_json(api: &Api, t: &TypeRef, hint: &str) -> Value {
     match t {
-        TypeRef::String | TypeRef::Date | TypeRef::DateTime => Value::String(super::rust::sample_text(hint)),
+        TypeRef::String => Value::String(super::rust::sample_text(hint)),
+        // Valid values of their types: a sample must pass the checks a real value passes.
+        TypeRef::Date => json!("2026-03-01"),
+        TypeRef::DateTime => json!("2026-03-01T09:00:00Z"),
         TypeRef::Integer => json!(10),
         TypeRef::Number => json!(1.0),
         TypeRef::Boolean => json!(true),
@@ -477,6 +480,20 @@ pub(super) fn sample_json(api: &Api, t: &TypeRef, hint: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn samples_of_dates_and_date_times_are_valid_values() {
+        let api = crate::load(&[crate::SourceFile {
+            path: "spec/api.yaml".into(),
+            text: "api:\n  name: x\n  title: X\n  version: 0.1.0\n  api_version: v1\n  doc: X.\n  base_urls: { default: https://x.example }\n  auth: { header: X-KEY, env: X_KEY }\n  pagination: { limit: limit, offset: offset, default_limit: 10, max_limit: 100 }\n".into(),
+        }])
+        .expect("a minimal spec loads");
+        let types = Default::default();
+        for t in [TypeRef::Date, TypeRef::DateTime] {
+            let sample = sample_json(&api, &t, "at");
+            assert!(crate::load::conform(&types, &t, &sample, "sample").is_ok(), "{t:?}: {sample}");
+        }
+    }
 
     #[test]
     fn the_document_has_an_entry_per_line_and_reads_back_the_same() {
