@@ -9,8 +9,19 @@ fn manifest_dir() -> std::path::PathBuf {
     std::env::var_os("CARGO_MANIFEST_DIR").map(std::path::PathBuf::from).expect("cargo test sets CARGO_MANIFEST_DIR")
 }
 
-/// Phrases that name a source instead of stating a fact.
-const SOURCE_TALK: &[&str] = &["skill file", "one source", "third-party", "third party"];
+/// Phrases that name a source instead of stating a fact, and the sources' own names.
+const SOURCE_TALK: &[&str] = &[
+    "skill file",
+    "skill guide",
+    "skill.md",
+    "one source",
+    "another source",
+    "third-party",
+    "third party",
+    "live-verified",
+    "ringg-mcp",
+    "mindcloud",
+];
 
 /// Every generated file (the crate, the emulator, the command line, the OpenAPI document, the
 /// schema) as `(path, text)`, generated from `files`.
