@@ -135,9 +135,15 @@ pub(super) fn inputs(api: &Api, e: &Endpoint, imports: &mut Imports) -> Inputs {
     out
 }
 
+/// The name of the request type an endpoint's method returns: `HistoryRequest` for `History`.
+fn request_alias(e: &Endpoint) -> String {
+    format!("{}Request", e.rust_op)
+}
+
 fn method(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> TokenStream {
     let name = ident(&e.rust_method);
     let op = ident(&e.rust_op);
+    let alias = ident(&request_alias(e));
     let Inputs { params, inits, samples, .. } = inputs(api, e, imports);
     let op_value = quote! { #op { #(#inits),* } };
     let doc = docs::attrs(&method_doc(api, r, e, &samples));
@@ -145,7 +151,7 @@ fn method(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> Token
     quote! {
         #doc
         #deprecated
-        pub fn #name(&self, #(#params),*) -> Request<#op> {
+        pub fn #name(&self, #(#params),*) -> #alias {
             Request::new(self.client.clone(), #op_value)
         }
     }
@@ -335,19 +341,92 @@ pub(super) fn doc_example(e: &Endpoint, f: TokenStream) -> String {
     out
 }
 
+/// `type_link`'s text with the crate's own date and time types linked.
+fn linked_builtin(text: String) -> String {
+    text.replace("`crate::Timestamp`", "[`Timestamp`](crate::Timestamp)")
+        .replace("`crate::Date`", "[`Date`](crate::Date)")
+        // `Vec<``String``>`: two code spans side by side read as one.
+        .replace("``", "")
+}
+
+/// One row of an operation's inputs table: a cell, with `|` escaped and on one line.
+fn cell(text: &str) -> String {
+    text.replace('\n', " ").replace('|', "\\|")
+}
+
+/// The "Inputs" section of an operation's docs: every required argument of its method and every
+/// optional setter, each with its type and the first sentence of its doc, setters linked to
+/// their place on the page of the operation's request type.
+fn inputs_table(api: &Api, r: &Resource, e: &Endpoint) -> String {
+    let handle = &r.rust;
+    let m = plain(&e.rust_method);
+    let alias = request_alias(e);
+    let mut rows = Vec::new();
+    let meaning = |doc: &str| cell(&docs::sanitize(&docs::summary(doc)));
+    for p in e.path_params.iter().chain(e.query.iter().filter(|q| !q.optional)) {
+        rows.push(format!(
+            "| `{}` | {} | argument of [`{handle}::{m}`] | {} |",
+            plain(&p.rust),
+            cell(&linked_builtin(type_link(api, &p.ty))),
+            meaning(&p.doc)
+        ));
+    }
+    if let Some(b) = &e.body {
+        let body = TypeRef::Named(b.ty.clone());
+        let doc = api.type_def(&b.ty).map(|d| d.doc.as_str()).unwrap_or_default();
+        rows.push(format!(
+            "| `body` | {} | argument of [`{handle}::{m}`] | {} |",
+            cell(&type_link(api, &body)),
+            meaning(doc)
+        ));
+    }
+    for q in e.query.iter().filter(|q| q.optional) {
+        let name = plain(&q.rust);
+        let shown = match page_param(api, e, q) {
+            Some(PageParam::Limit) => "`u32`".to_string(),
+            Some(PageParam::Offset) => "`u64`".to_string(),
+            None => linked_builtin(type_link(api, &q.ty)),
+        };
+        rows.push(format!(
+            "| `{name}` | {} | setter [`.{name}(..)`]({alias}#method.{name}) | {} |",
+            cell(&shown),
+            meaning(&q.doc)
+        ));
+    }
+    if rows.is_empty() {
+        return "# Inputs\n\nNone: the method takes no arguments and the request has no setters.".to_string();
+    }
+    format!("# Inputs\n\n| Input | Type | Given as | Meaning |\n|---|---|---|---|\n{}", rows.join("\n"))
+}
+
 fn operation(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> TokenStream {
     let op = ident(&e.rust_op);
     let handle = &r.rust;
-    let optional = if e.query.iter().any(|q| q.optional) { "set optional inputs on the [`Request`] and " } else { "" };
+    let alias_name = request_alias(e);
+    let alias = ident(&alias_name);
+    let optional = if e.query.iter().any(|q| q.optional) { "set optional inputs on it and " } else { "" };
     let gives = match &e.response {
         Response::Json(t) => format!(", which gives {}", type_link(api, t)),
         Response::Binary { .. } => ", which gives a [`ByteStream`](crate::ByteStream)".to_string(),
         Response::Empty => String::new(),
     };
     let op_doc = docs::attrs(&format!(
-        "Inputs of [`{handle}::{m}`]: `{} {}`.\n\nMade by that method; {optional}send it with `.send()` or `.await`{gives}.",
+        "Inputs of [`{handle}::{m}`]: `{} {}`.\n\nThat method returns a [`{alias_name}`]; {optional}send it with `.send()` or `.await`{gives}.\n\n{}",
         e.method.as_str(),
         e.path,
+        inputs_table(api, r, e),
+        m = plain(&e.rust_method)
+    ));
+    let setters_note = if e.query.iter().any(|q| q.optional) {
+        "Its page lists this endpoint's optional inputs, and no other endpoint's, beside the options every request has."
+    } else {
+        "The endpoint has no optional inputs; its page lists the options every request has."
+    };
+    let alias_doc = docs::attrs(&format!(
+        "The request [`{handle}::{m}`] returns (`{} {}`): a [`Request`] of [`{op}`]. {setters_note}",
+        e.method.as_str(),
+        e.path,
+        op = e.rust_op,
         m = plain(&e.rust_method)
     ));
     let mut fields = Vec::new();
@@ -377,14 +456,15 @@ fn operation(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> To
     let setters_impl = if setters.is_empty() {
         quote! {}
     } else {
-        // Several resources may name an operation alike (`List`); the doc tells the blocks
-        // apart on the `Request` page.
+        // Several resources may name an operation alike (`List`), so rustdoc titles their
+        // blocks alike on the `Request` page; the doc under each title names the endpoint.
         let impl_doc = docs::attrs(&format!(
-            "Optional inputs of [`{handle}::{m}`](crate::{res}::{handle}::{m}) (`{} {}`).",
+            "**`{res}.{name}`** (`{} {}`): optional inputs of [`{handle}::{m}`](crate::{res}::{handle}::{m}), set on the [`{alias_name}`](crate::{res}::{alias_name}) it returns.",
             e.method.as_str(),
             e.path,
             m = plain(&e.rust_method),
-            res = r.name
+            res = r.name,
+            name = e.name
         ));
         quote! {
             #impl_doc
@@ -438,6 +518,9 @@ fn operation(api: &Api, r: &Resource, e: &Endpoint, imports: &mut Imports) -> To
         #op_doc
         #[derive(Debug, Clone)]
         #op_struct
+
+        #alias_doc
+        pub type #alias<M = crate::runtime::Async> = Request<#op, M>;
 
         #setters_impl
 
