@@ -1031,6 +1031,14 @@ fn append_place<T>(map: &crate::raw::OrderedMap<T>, lines: &[&str]) -> Option<(u
     Some((block_end(lines, line, col), col))
 }
 
+/// The enum named by `webhooks.subscriptions`, read from whichever spec file holds the block.
+fn subscription_enum(files: &[SourceFile]) -> Option<String> {
+    files.iter().find_map(|f| {
+        let raw = serde_saphyr::from_str::<RawFile>(&f.text).ok()?;
+        Some(raw.webhooks?.subscriptions?.value)
+    })
+}
+
 /// Turns a report into edits of the spec files. Files that do not parse, types that are not in
 /// the spec text and mappings written in flow style are reported in [`Patch::skipped`].
 pub fn patch(api: &Api, files: &[SourceFile], report: &Report) -> Patch {
@@ -1045,6 +1053,19 @@ pub fn patch(api: &Api, files: &[SourceFile], report: &Report) -> Patch {
         match items.iter_mut().find(|(n, _)| *n == w.event) {
             Some((_, t)) => t.new_tags.extend(report.new_events.clone()),
             None => items.push((&w.event, TypeDrift { new_tags: report.new_events.clone(), ..TypeDrift::default() })),
+        }
+        // A new event must also be a value of the enum agents subscribe with, or the spec does
+        // not load (nobody could subscribe to it).
+        if let Some(subscriptions) = subscription_enum(files) {
+            let name = api.type_def(&subscriptions).map(|d| d.name.as_str()).unwrap_or_default();
+            if !name.is_empty() {
+                match items.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, t)) => t.new_values.extend(report.new_events.clone()),
+                    None => {
+                        items.push((name, TypeDrift { new_values: report.new_events.clone(), ..TypeDrift::default() }))
+                    }
+                }
+            }
         }
     }
     for (name, t) in items {
