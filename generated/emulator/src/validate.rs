@@ -285,7 +285,7 @@ mod tests {
         let out = problems(schema, json!({ "x": "1", "e": "c" }));
         // Missing fields first, then the fields present, in the order the body's map keeps
         // (serde_json's, without `preserve_order`: sorted).
-        let found: Vec<(Value, &str)> = out.iter().map(|p| (json!(p.loc), p.kind.as_ref())).collect();
+        let found: Vec<(Value, &str)> = out.iter().map(|p| (json!(p.loc), p.kind)).collect();
         assert_eq!(found[0], (json!(["body", "y"]), "missing"));
         assert_eq!(found.len(), 3, "{found:?}");
         assert!(found.contains(&(json!(["body", "x"]), "int_type")), "{found:?}");
