@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader, Read as _};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ringg_emulator::{Emulator, Outcome};
+use ringg_emulator::{CallOutcome, Emulator};
 use support::{KEY, Output, run, run_with, serve, start, temp_path};
 
 fn args(list: &[&str]) -> Vec<String> {
@@ -76,7 +76,7 @@ async fn bodies_are_checked_against_the_spec_before_sending() {
     out.assert_code(3);
     assert!(emulator.requests_served() > served);
     // A bad tag is blamed, not the fields after it.
-    let agent = fixtures.id::<String>("agent_id");
+    let agent = fixtures.agent_id.to_string();
     let rename = format!(r#"{{"operation":"rename","agent_id":"{agent}"}}"#);
     let out = run(&emulator, &args(&["assistants", "edit", "--body", &rename]), None).await;
     out.assert_code(2);
@@ -106,7 +106,7 @@ async fn with_calls(n: usize) -> (Emulator, ringg_emulator::Fixtures) {
     for i in 0..n {
         let call = serde_json::json!({
             "name": "Ada", "mobile_number": format!("+9198000001{i:02}"),
-            "agent_id": fixtures.id::<String>("agent_id"), "number_pool_id": fixtures.id::<String>("number_pool_id"),
+            "agent_id": fixtures.agent_id.to_string(), "number_pool_id": fixtures.number_pool_id.to_string(),
         });
         run(&emulator, &args(&["calling", "initiate-from-pool", "--body", "-"]), Some(&call.to_string()))
             .await
@@ -189,7 +189,7 @@ async fn base_urls_are_checked_and_errors_speak_in_flags() {
     .await;
     out.assert_code(4);
     let (emulator, _) = start().await;
-    emulator.inject("workspace.get", ringg_emulator::Fault::Stall(Duration::from_secs(5)), 1);
+    emulator.inject(ringg_emulator::Operation::WorkspaceGet, ringg_emulator::Fault::Stall(Duration::from_secs(5)), 1);
     let out = run_with(
         &args(&["--base-url", &emulator.base_url(), "--timeout", "0.3", "--retries", "0", "workspace", "get"]),
         &[("RINGG_API_KEY", KEY)],
@@ -395,7 +395,7 @@ async fn api_sends_raw_requests_with_auth_and_pages() {
     let before = page["calls"].as_array().map_or(0, Vec::len);
     let call = serde_json::json!({
         "name": "Raw", "mobile_number": "+919800000555",
-        "agent_id": fixtures.id::<String>("agent_id"), "number_pool_id": fixtures.id::<String>("number_pool_id"),
+        "agent_id": fixtures.agent_id.to_string(), "number_pool_id": fixtures.number_pool_id.to_string(),
     });
     let out = run(
         &emulator,
@@ -434,10 +434,10 @@ async fn recordings_are_fetched_without_the_key() {
 async fn wait_follows_a_call_until_it_ends_and_shows_its_transcript() {
     let emulator = Emulator::builder().api_key(KEY).start().await.unwrap();
     let fixtures = emulator.fixtures().await;
-    emulator.set_default_outcome(Outcome::Completed);
+    emulator.set_default_outcome(CallOutcome::Completed);
     let call = serde_json::json!({
         "name": "Ada", "mobile_number": "+919800000777",
-        "agent_id": fixtures.id::<String>("agent_id"), "number_pool_id": fixtures.id::<String>("number_pool_id"),
+        "agent_id": fixtures.agent_id.to_string(), "number_pool_id": fixtures.number_pool_id.to_string(),
     });
     run(&emulator, &args(&["calling", "initiate-from-pool", "--body", "-"]), Some(&call.to_string()))
         .await
@@ -476,10 +476,10 @@ async fn wait_follows_a_call_until_it_ends_and_shows_its_transcript() {
     let out = run(&emulator, &args(&["calling", "transcript", &id, "-o", "json"]), None).await;
     assert!(out.stdout.starts_with('['), "{}", out.stdout);
 
-    emulator.set_default_outcome(Outcome::Failed);
+    emulator.set_default_outcome(CallOutcome::Failed);
     let call = serde_json::json!({
         "name": "Bo", "mobile_number": "+919800000778",
-        "agent_id": fixtures.id::<String>("agent_id"), "number_pool_id": fixtures.id::<String>("number_pool_id"),
+        "agent_id": fixtures.agent_id.to_string(), "number_pool_id": fixtures.number_pool_id.to_string(),
     });
     run(&emulator, &args(&["calling", "initiate-from-pool", "--body", "-"]), Some(&call.to_string()))
         .await
@@ -518,7 +518,7 @@ async fn help_marks_required_fields_shows_examples_and_operations() {
 #[tokio::test]
 async fn an_operation_subcommand_sends_its_tag_and_fields() {
     let (emulator, fixtures) = start().await;
-    let agent = fixtures.id::<String>("agent_id");
+    let agent = fixtures.agent_id.to_string();
     let out = run(
         &emulator,
         &args(&[
@@ -544,7 +544,7 @@ async fn an_operation_subcommand_sends_its_tag_and_fields() {
 #[tokio::test]
 async fn destructive_commands_need_yes_off_a_terminal() {
     let (emulator, fixtures) = start().await;
-    let agent = fixtures.id::<String>("agent_id");
+    let agent = fixtures.agent_id.to_string();
     let served = emulator.requests_served();
     let out = run(&emulator, &args(&["assistants", "delete", &agent]), None).await;
     out.assert_code(2);

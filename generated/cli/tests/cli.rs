@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ringg_emulator::Fault;
+use ringg_emulator::{Fault, Operation};
 use support::{KEY, Output, run, run_with, start, temp_path, upload_file};
 
 fn args(list: &[&str]) -> Vec<String> {
@@ -82,7 +82,7 @@ async fn api_errors_exit_3_and_network_failures_4() {
     .await;
     out.assert_code(3);
 
-    emulator.inject("workspace.get", Fault::Stall(Duration::from_secs(5)), 1);
+    emulator.inject(Operation::WorkspaceGet, Fault::Stall(Duration::from_secs(5)), 1);
     let out = run_with(
         &args(&["--base-url", &emulator.base_url(), "--timeout", "0.3", "--retries", "0", "workspace", "get"]),
         &[("RINGG_API_KEY", KEY)],
@@ -120,7 +120,7 @@ async fn bodies_come_from_files_and_stdin_and_are_checked_before_sending() {
     let (emulator, fixtures) = start().await;
     let body = serde_json::json!({
         "name": "Ada", "mobile_number": "+919800000001",
-        "agent_id": fixtures.id::<String>("agent_id"), "number_pool_id": fixtures.id::<String>("number_pool_id"),
+        "agent_id": fixtures.agent_id.to_string(), "number_pool_id": fixtures.number_pool_id.to_string(),
     });
     let path = temp_path("body.json");
     std::fs::write(&path, body.to_string()).unwrap();
@@ -164,7 +164,7 @@ async fn multipart_uploads_take_paths_and_field_flags() {
             "--file",
             &csv,
             "--agent-id",
-            &fixtures.id::<String>("agent_id"),
+            fixtures.agent_id.as_str(),
             "--campaign-name",
             "March",
             "--country-code",
@@ -205,7 +205,7 @@ async fn all_streams_every_page_as_ndjson() {
     for i in 0..5 {
         let call = serde_json::json!({
             "name": "Ada", "mobile_number": format!("+91980000000{i}"),
-            "agent_id": fixtures.id::<String>("agent_id"), "number_pool_id": fixtures.id::<String>("number_pool_id"),
+            "agent_id": fixtures.agent_id.to_string(), "number_pool_id": fixtures.number_pool_id.to_string(),
         });
         run(&emulator, &args(&["calling", "initiate-from-pool", "--body", "-"]), Some(&call.to_string()))
             .await

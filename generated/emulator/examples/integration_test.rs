@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use ringg::types::{AgentId, CallFrom, CallStatus, InitiateCallFromPool, PhoneNumber, PoolId};
-use ringg_emulator::{Emulator, Outcome};
+use ringg::types::{CallFrom, CallStatus, InitiateCallFromPool, PhoneNumber};
+use ringg_emulator::{CallOutcome, Emulator};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -14,11 +14,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = emulator.client(); // a ringg::Client pointed at the emulator
 
     // The code under test: place a call.
-    let agent = AgentId::new(fixtures.id::<String>("agent_id"));
-    let pool = PoolId::new(fixtures.id::<String>("number_pool_id"));
-    emulator.set_outcome("+919800000001", Outcome::Completed);
+    emulator.set_outcome("+919800000001", CallOutcome::Completed);
     let to = PhoneNumber::new("+919800000001");
-    let call = InitiateCallFromPool::new("Ada", to, agent, CallFrom::Pool(pool));
+    let pool = CallFrom::Pool(fixtures.number_pool_id.clone());
+    let call = InitiateCallFromPool::new("Ada", to, fixtures.agent_id.clone(), pool);
     client.calling().initiate_from_pool(call).await?;
 
     // A whole call lifecycle in milliseconds of wall time.

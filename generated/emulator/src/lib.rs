@@ -22,94 +22,90 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
-mod analytics;
-mod edit;
+mod fallback;
+mod fixtures;
 mod handlers;
+mod lifecycle;
 mod multipart;
+mod reply;
 mod routes;
 mod server;
 #[rustfmt::skip]
 mod spec;
-mod state;
+mod staging;
+mod store;
 mod time;
 mod validate;
+mod views;
 mod webhooks;
 
 use server::Shared;
-use state::{Config, State};
+use store::{Config, State};
 
-/// How a call ends, chosen by the test per callee number or for all calls.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Outcome {
-    /// Answered; a 45-second conversation; `completed`, with transcript, recording and
-    /// analyses, and credits used.
-    Completed,
-    /// Not answered: `failed` (`USER_DID_NOT_JOIN`).
-    Failed,
-    /// Not answered this time: `retry`, then dialled again after the agent's
-    /// `retry_not_picked` minutes (30 by default), when it completes.
-    Retry,
-    /// A voicemail answered: `failed` with `VOICEMAIL_DETECTED` and `voicemail_detected`.
-    Voicemail,
-}
+pub use fixtures::Fixtures;
+pub use spec::Operation;
+pub use staging::{CallOutcome, Clock, Fault};
 
-/// A fault for the next requests to one endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fault {
-    /// 429 with `Retry-After` in seconds.
-    RateLimited {
-        /// Seconds in the `Retry-After` header.
-        retry_after: u32,
-    },
-    /// This status with an error body (500, 503, ...).
-    Status(u16),
-    /// Wait this long (real time) before handling the request normally.
-    Stall(Duration),
-    /// Close the connection without answering, after reading the request.
-    Drop,
-}
+/// The former name of [`CallOutcome`].
+#[deprecated(since = "0.2.0", note = "renamed `CallOutcome`, so that it does not clash with `ringg::Outcome`")]
+pub type Outcome = CallOutcome;
 
-/// The clock calls move on.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Clock {
-    /// Moves only when the test calls [`Emulator::advance`] or [`Emulator::settle`].
-    Manual,
-    /// Follows the real clock, `speed` emulator seconds per real second.
-    Real {
-        /// Emulator seconds per real second (1.0 is real time).
-        speed: f64,
-    },
-}
-
-/// One webhook delivery: an event for one subscribed URL, after its last attempt.
+/// One webhook or callback delivery, after its last attempt.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Delivery {
+    /// What was delivered, decoded with the client's own types.
+    pub payload: Payload,
     /// The event (`call_completed`, ...), or `callback` for a per-call status callback (the
-    /// `callback_url` given when the call was placed; its body is a `CallbackPayload`).
+    /// `callback_url` given when the call was placed).
     pub event_type: String,
     /// The call it is about.
-    pub call_id: String,
+    pub call_id: ringg::types::CallId,
     /// Where it went.
     pub url: String,
     /// The subscription's headers (or the callback's `callback_args.headers`), as sent.
     pub headers: Vec<(String, String)>,
-    /// The payload.
+    /// The body as sent.
     pub body: Value,
     /// Attempts made (1 plus retries).
     pub attempts: u32,
-    /// The receiver's last status, if it answered.
+    /// The receiver's answer status to the last attempt, if it answered.
     pub status: Option<u16>,
-    /// Why the last attempt failed, if it did not get an answer.
+    /// Why the last attempt got no answer, if it did not.
     pub error: Option<String>,
+}
+
+/// A delivered body, decoded as a receiver decodes it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Payload {
+    /// A subscribed webhook: [`ringg::webhooks::Event`].
+    Event(Box<ringg::webhooks::Event>),
+    /// A per-call status callback: [`ringg::webhooks::Callback`].
+    Callback(Box<ringg::webhooks::Callback>),
+    /// A body the client's types do not read (a bug of the emulator's; the reason).
+    Undecoded(String),
+}
+
+impl Payload {
+    fn decode(event_type: &str, body: &Value) -> Payload {
+        let bytes = body.to_string();
+        let decoded = if event_type == store::CALLBACK_EVENT {
+            ringg::webhooks::Callback::from_slice(bytes.as_bytes()).map(|c| Payload::Callback(Box::new(c)))
+        } else {
+            ringg::webhooks::Event::from_slice(bytes.as_bytes()).map(|e| Payload::Event(Box::new(e)))
+        };
+        decoded.unwrap_or_else(|e| Payload::Undecoded(e.to_string()))
+    }
 }
 
 /// Settings for a customised start, from [`Emulator::builder`].
 #[derive(Debug, Clone)]
 pub struct EmulatorBuilder {
     api_key: Option<String>,
-    seed: u64,
+    seed: Option<u64>,
     credits: Option<f64>,
     max_calls: usize,
     credits_per_minute: f64,
@@ -118,6 +114,7 @@ pub struct EmulatorBuilder {
     port: u16,
     start_ms: Option<u64>,
     check_responses: bool,
+    examples_only: bool,
     header_read_timeout: Duration,
     body_read_timeout: Duration,
     max_bytes_in_flight: usize,
@@ -129,7 +126,7 @@ impl Default for EmulatorBuilder {
     fn default() -> Self {
         EmulatorBuilder {
             api_key: None,
-            seed: 1,
+            seed: None,
             credits: None,
             max_calls: 10_000,
             credits_per_minute: 1.0,
@@ -138,6 +135,7 @@ impl Default for EmulatorBuilder {
             port: 0,
             start_ms: None,
             check_responses: false,
+            examples_only: false,
             header_read_timeout: Duration::from_secs(30),
             body_read_timeout: Duration::from_secs(60),
             max_bytes_in_flight: 64 * 1024 * 1024,
@@ -148,15 +146,18 @@ impl Default for EmulatorBuilder {
 }
 
 impl EmulatorBuilder {
-    /// The API key clients must send; by default one derived from the seed.
+    /// The API key clients must send; by default a new `rk_emu_…` key (printed by the
+    /// standalone binary).
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(key.into());
         self
     }
 
-    /// The seed of every generated id (default 1): the same seed gives the same ids.
+    /// Makes ids and the generated key reproducible: the same seed gives the same ids in the
+    /// same order, run after run. Without a seed every run draws a random one, so ids never
+    /// repeat across runs.
     pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
+        self.seed = Some(seed);
         self
     }
 
@@ -196,8 +197,16 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Emulator time at start, in milliseconds since the Unix epoch (default: 2026-03-01
-    /// 09:00 UTC on the manual clock, now on the real one).
+    /// Emulator time at start (default: now, truncated to the second). A fixed start makes
+    /// times in answers reproducible; a time before 1970 starts at 1970.
+    pub fn start_time(mut self, at: std::time::SystemTime) -> Self {
+        let since = at.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        self.start_ms = Some(u64::try_from(since.as_millis()).unwrap_or(u64::MAX));
+        self
+    }
+
+    /// Emulator time at start, in milliseconds since the Unix epoch.
+    #[deprecated(since = "0.2.0", note = "use `start_time`, which takes a `SystemTime`")]
     pub fn start_time_ms(mut self, ms: u64) -> Self {
         self.start_ms = Some(ms);
         self
@@ -212,6 +221,15 @@ impl EmulatorBuilder {
     /// `{"operation": ..., "body": ...}`; CI checks those with an independent validator.
     pub fn check_responses(mut self, on: bool) -> Self {
         self.check_responses = on;
+        self
+    }
+
+    /// Answers every operation from the spec alone, as operations without behaviour are
+    /// answered: requests are validated as always, and the answer is the spec's response example
+    /// with the request's path ids carried in and paging honoured, marked
+    /// `X-Emulator-Behaviour: example`. Nothing is stored and no call moves. Off by default.
+    pub fn examples_only(mut self, on: bool) -> Self {
+        self.examples_only = on;
         self
     }
 
@@ -257,11 +275,9 @@ impl EmulatorBuilder {
     pub async fn start(self) -> std::io::Result<Emulator> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
         let addr = listener.local_addr()?;
-        let start_ms = self.start_ms.unwrap_or_else(|| match self.clock {
-            Clock::Manual => 1_772_355_600_000,
-            Clock::Real { .. } => {
-                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
-            }
+        let start_ms = self.start_ms.unwrap_or_else(|| {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            now.as_secs().saturating_mul(1000)
         });
         let config = Config {
             max_calls: self.max_calls,
@@ -269,8 +285,12 @@ impl EmulatorBuilder {
             campaign_concurrency: self.campaign_concurrency,
             delivery_record: self.delivery_record,
         };
-        let mut st = State::new(String::new(), self.seed, start_ms, self.credits, config);
-        st.key = self.api_key.unwrap_or_else(|| format!("rk_emu_{}", st.new_id().replace('-', "")));
+        let mut st =
+            State::new(String::new(), self.seed.unwrap_or_else(store::random_seed), start_ms, self.credits, config);
+        st.key = match self.api_key {
+            Some(key) => key,
+            None => st.new_key(),
+        };
         for v in handlers::seed_voices() {
             if !st.voices.iter().any(|x| x["id"] == v["id"]) {
                 st.voices.push(v);
@@ -291,6 +311,7 @@ impl EmulatorBuilder {
             served: Default::default(),
             drive: Default::default(),
             check_responses: self.check_responses,
+            examples_only: self.examples_only,
             conformance: Default::default(),
             record_to: std::env::var("RINGG_EMULATOR_RECORD").ok().filter(|p| !p.is_empty()),
         });
@@ -401,6 +422,13 @@ impl Emulator {
         EmulatorBuilder::default()
     }
 
+    /// The operations answered from the spec's examples rather than by behaviour (see
+    /// [`EmulatorBuilder::examples_only`]): those the emulator has no behaviour for yet, such as
+    /// an endpoint just added to the spec. Their answers carry `X-Emulator-Behaviour: example`.
+    pub fn served_from_spec(&self) -> Vec<Operation> {
+        Operation::ALL.into_iter().filter(|op| self.shared.behaviour(*op).is_none()).collect()
+    }
+
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
@@ -464,26 +492,19 @@ impl Emulator {
     }
 
     /// Makes calls to this number end with `outcome`.
-    pub fn set_outcome(&self, number: &str, outcome: Outcome) {
+    pub fn set_outcome(&self, number: &str, outcome: CallOutcome) {
         self.shared.lock().outcomes.insert(number.to_string(), outcome);
     }
 
-    /// The outcome of calls to numbers without their own (default [`Outcome::Completed`]).
-    pub fn set_default_outcome(&self, outcome: Outcome) {
+    /// The outcome of calls to numbers without their own (default [`CallOutcome::Completed`]).
+    pub fn set_default_outcome(&self, outcome: CallOutcome) {
         self.shared.lock().default_outcome = outcome;
     }
 
-    /// Makes the next `times` requests to an operation (`"calling.history"`) meet `fault`.
-    ///
-    /// # Panics
-    ///
-    /// When the operation is not in the spec; the message lists those that are.
-    pub fn inject(&self, operation: &str, fault: Fault, times: usize) {
-        let Some(route) = spec::ROUTES.iter().find(|r| r.op == operation) else {
-            let known: Vec<&str> = spec::ROUTES.iter().map(|r| r.op).collect();
-            panic!("no operation `{operation}`; the operations are: {}", known.join(", "));
-        };
-        self.shared.lock().faults.entry(route.op).or_default().extend(std::iter::repeat_n(fault, times));
+    /// Makes the next `times` requests to an operation meet `fault`, after any faults already
+    /// waiting for it.
+    pub fn inject(&self, operation: Operation, fault: Fault, times: usize) {
+        self.shared.lock().faults.entry(operation).or_default().extend(std::iter::repeat_n(fault, times));
     }
 
     /// Every webhook delivery the receiver accepted (2xx), oldest first, of the last
@@ -498,21 +519,40 @@ impl Emulator {
         self.collect_deliveries(|j| j.done && !j.last_status.is_some_and(|s| (200..300).contains(&s)))
     }
 
-    fn collect_deliveries(&self, pick: impl Fn(&state::Job) -> bool) -> Vec<Delivery> {
+    fn collect_deliveries(&self, pick: impl Fn(&store::Job) -> bool) -> Vec<Delivery> {
         let st = self.shared.lock();
-        let mut done: Vec<&state::Job> = st.finished.iter().filter(|j| pick(j)).collect();
+        let mut done: Vec<&store::Job> = st.finished.iter().filter(|j| pick(j)).collect();
         // In the order the deliveries were created, however long each receiver took.
         done.sort_by_key(|j| j.id);
         done.into_iter()
             .map(|j| Delivery {
+                payload: Payload::decode(&j.event_type, &j.body),
                 event_type: j.event_type.clone(),
-                call_id: j.call_id.clone(),
+                call_id: ringg::types::CallId::new(j.call_id.clone()),
                 url: j.url.clone(),
                 headers: j.headers.clone(),
                 body: j.body.clone(),
                 attempts: j.attempts,
                 status: j.last_status,
                 error: j.last_error.clone(),
+            })
+            .collect()
+    }
+
+    /// Every stored call, in the order they were placed, as the client reads them from
+    /// `calling.history`: for checking what an integration did without going through it.
+    pub fn calls(&self) -> Vec<ringg::types::CallRecord> {
+        let st = self.shared.lock();
+        (0..st.calls.len())
+            .filter_map(|i| {
+                let row = views::history_row(&st, i);
+                match serde_json::from_value(row) {
+                    Ok(call) => Some(call),
+                    Err(e) => {
+                        eprintln!("ringg-emulator: BUG: call {} does not read as a CallRecord: {e}", st.calls[i].id);
+                        None
+                    }
+                }
             })
             .collect()
     }
@@ -549,153 +589,6 @@ impl Emulator {
     /// upload, a pending call and a completed call, the calls only while the call cap allows)
     /// and returns their ids, so that any endpoint can be called.
     pub async fn fixtures(&self) -> Fixtures {
-        let mut st = self.shared.lock();
-        let mut ids = Map::new();
-        let agent_example = state::example("AgentDetailResponse");
-        let voice = st.voices.first().map(|v| v["id"].clone()).unwrap_or(Value::Null);
-        let body = json!({
-            "agent_name": agent_example["agents"]["agent_display_name"], "introduction_and_objective": "Remind customers of payments.",
-            "response_guidelines": "Be brief.", "task": "Confirm the payment date.", "primary_language": agent_example["agents"]["language"],
-            "voice_id": voice, "intro_message": agent_example["agents"]["agent_config"]["intro_message"], "agent_type": "outbound_inbound",
-        });
-        let _ = handlers::handle(
-            &mut st,
-            "assistants.create",
-            &handlers::Req { params: &Default::default(), query: &Map::new(), body: &body, files: &Default::default() },
-        );
-        let agent = st.agents.last().cloned().unwrap_or(Value::Null);
-        ids.insert("agent_id".into(), agent["id"].clone());
-        ids.insert("version_id".into(), agent["active_agent_version_id"].clone());
-        ids.insert("voice_id".into(), voice);
-        let number = st.numbers.first().cloned().unwrap_or(Value::Null);
-        for k in ["from_number_id", "number_id"] {
-            ids.insert(k.into(), number["id"].clone());
-        }
-        ids.insert("number_pool_id".into(), number["number_pool_id"].clone());
-        let kb = st.new_id();
-        let now = st.now();
-        st.kbs.push(json!({ "kb_id": kb, "kb_name": "Fixture FAQ", "status": "completed", "created_at": now, "updated_at": now, "files": [], "urls": [], "faqs": [] }));
-        ids.insert("kb_id".into(), json!(kb));
-        let agent_id = agent["id"].as_str().unwrap_or("").to_string();
-        let row: Map<String, Value> =
-            json!({ "callee_name": "Ada", "mobile_number": "+919876543210" }).as_object().cloned().unwrap_or_default();
-        for large in [false, true] {
-            let id = st.new_id();
-            let created_ms = st.now_ms;
-            st.campaigns.push(state::Campaign {
-                id: id.clone(),
-                name: if large { "Fixture upload" } else { "Fixture list" }.into(),
-                agent_id: agent_id.clone(),
-                rows: vec![row.clone()],
-                failed_rows: 0,
-                created_ms,
-                start_time: None,
-                end_time: None,
-                window: (None, None),
-                started: false,
-                large,
-                deleted: false,
-                upload_status: "ready",
-                concurrency: 1,
-                calls: Vec::new(),
-            });
-            ids.insert(if large { "bulk_list_id" } else { "list_id" }.into(), json!(id));
-        }
-        ids.insert("campaign_id".into(), ids["list_id"].clone());
-        // A campaign window that opens in an hour and lasts a day.
-        let opens = st.now_ms.saturating_add(3_600_000);
-        ids.insert("campaign_start_time".into(), json!(time::campaign_format(opens)));
-        ids.insert("campaign_end_time".into(), json!(time::campaign_format(opens.saturating_add(86_400_000))));
-        let from = number["number"].as_str().unwrap_or("+10000000000").to_string();
-        // The calls count against the call cap; with too small a cap they are left out.
-        if let Ok(pending) = st.add_call(&agent_id, "Grace", "+919812345678", &from, Map::new(), None, 60_000) {
-            // The pending call stays `registered`: it waits for a campaign slot that never opens.
-            st.calls[pending].queued = true;
-            ids.insert("call_ids".into(), json!([st.calls[pending].id]));
-            ids.insert("mobile_numbers".into(), json!([st.calls[pending].to]));
-        }
-        if let Ok(done) = st.add_call(&agent_id, "Ada", "+919876543210", &from, Map::new(), None, 60_000) {
-            let c = &mut st.calls[done];
-            c.queued = true;
-            c.status = "completed";
-            c.sub_status = "ACCEPTED";
-            c.duration_s = 45.0;
-            c.cost = 1.0;
-            c.attempt_ms = Some(c.created_ms);
-            for k in ["id", "call_id", "parent_call_id"] {
-                ids.insert(k.into(), json!(st.calls[done].id));
-            }
-        }
-        st.rev += 1;
-        Fixtures { ids }
-    }
-}
-
-/// Ids of the objects [`Emulator::fixtures`] created, by the field names requests use.
-#[derive(Debug, Clone)]
-pub struct Fixtures {
-    ids: Map<String, Value>,
-}
-
-impl Fixtures {
-    /// The id for a field or parameter name (`agent_id`, `kb_id`, `list_id`, `bulk_list_id`,
-    /// `id` for a call, ...), or a campaign window the emulator accepts (`campaign_start_time`,
-    /// `campaign_end_time`: an hour from now, for a day); an unknown name gives a placeholder
-    /// the emulator will not find.
-    pub fn id<T: From<String>>(&self, name: &str) -> T {
-        T::from(self.ids.get(name).and_then(Value::as_str).map_or_else(|| format!("unknown-{name}"), str::to_string))
-    }
-
-    /// A spec request example made to fit the fixtures: every id field replaced by the
-    /// fixtures' id, and of the mutually exclusive caller sources only one kept.
-    pub fn request(&self, operation: &str, mut example: Value) -> Value {
-        self.fill(&mut example);
-        if let Some(o) = example.as_object_mut() {
-            // The caller sources of each operation, and those dropped while another one is left.
-            let (sources, drop): (&[&str], &[&str]) = match operation {
-                "calling.initiate" => (&["from_number_id", "from_number"], &["from_number"]),
-                "calling.initiate_from_pool" => {
-                    (&["number_pool_id", "from_number_id", "from_number"], &["from_number_id", "from_number"])
-                }
-                "campaigns.start_calls" => (&["from_numbers", "number_pool_id"], &["number_pool_id"]),
-                _ => (&[], &[]),
-            };
-            for k in drop {
-                if sources.iter().any(|s| s != k && o.contains_key(*s)) {
-                    o.remove(*k);
-                }
-            }
-        }
-        example
-    }
-
-    fn fill(&self, v: &mut Value) {
-        match v {
-            Value::Object(o) => {
-                for (k, x) in o.iter_mut() {
-                    match self.ids.get(k) {
-                        Some(id) if x.is_string() && id.is_string() => *x = id.clone(),
-                        Some(id) if x.is_array() && id.is_array() => *x = id.clone(),
-                        _ => self.fill(x),
-                    }
-                }
-            }
-            Value::Array(a) => a.iter_mut().for_each(|x| self.fill(x)),
-            _ => {}
-        }
-    }
-
-    /// A file fitting an upload field of an operation: a CSV of one contact for campaigns, a
-    /// short WAV for speech-to-text, a text file for knowledge bases.
-    pub fn upload(&self, operation: &str, _field: &str) -> ringg::Upload {
-        if operation.starts_with("campaigns.") {
-            ringg::Upload::from_bytes("callee_name,mobile_number\nAda,+919876543210\n", "contacts.csv")
-        } else if operation.starts_with("speech.") {
-            let mut wav = b"RIFF\x24\x00\x00\x00WAVEfmt ".to_vec();
-            wav.extend_from_slice(&[0; 32]);
-            ringg::Upload::from_bytes(wav, "hello.wav")
-        } else {
-            ringg::Upload::from_bytes("Q: Opening hours? A: 9 to 5.", "faq.txt")
-        }
+        fixtures::create(&mut self.shared.lock())
     }
 }

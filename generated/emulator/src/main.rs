@@ -64,6 +64,11 @@ async fn main() -> ExitCode {
         println!("  speech-to-text base URL: {stt}");
     }
     println!("  X-API-KEY: {}", emulator.api_key());
+    let from_spec = emulator.served_from_spec();
+    if !from_spec.is_empty() {
+        let names: Vec<&str> = from_spec.iter().map(|op| op.name()).collect();
+        println!("  answered from the spec's examples (no behaviour yet): {}", names.join(", "));
+    }
     println!("Press Ctrl-C to stop.");
     let _ = tokio::signal::ctrl_c().await;
     ExitCode::SUCCESS

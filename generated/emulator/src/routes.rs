@@ -25,8 +25,8 @@ pub(crate) enum ResponseKind {
 /// One endpoint of the spec.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Route {
-    /// `resource.endpoint`, as the handle's fault injection names it.
-    pub op: &'static str,
+    /// The operation.
+    pub op: crate::spec::Operation,
     /// `GET`, `POST`, ...
     pub method: &'static str,
     /// The base URL's name.

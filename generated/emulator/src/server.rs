@@ -3,10 +3,10 @@
 //! then the handler, in that order. Nothing a client sends can make it panic or answer 5xx
 //! (5xx only comes from an injected fault).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -18,30 +18,17 @@ use serde_json::{Map, Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::Fault;
-use crate::handlers::{ApiError, Reply, Req};
+use crate::fallback::BEHAVIOUR_HEADER;
 use crate::multipart::Part;
+use crate::reply::{ApiError, Reply, Req, document, err, resolve};
 use crate::routes::{BodyKind, Lookup, lookup, query_pairs};
-use crate::state::State;
+use crate::spec::Operation;
+use crate::staging::Fault;
+use crate::store::State;
 use crate::validate::{Problem, check};
 
 /// Largest request body read; bigger ones get 413 before validation.
 pub(crate) const MAX_BODY: usize = 16 * 1024 * 1024;
-
-/// The spec's validation document, parsed once.
-pub(crate) struct Document {
-    pub schemas: Map<String, Value>,
-    pub operations: Map<String, Value>,
-}
-
-pub(crate) fn document() -> &'static Document {
-    static DOC: OnceLock<Document> = OnceLock::new();
-    DOC.get_or_init(|| {
-        let v: Value = serde_json::from_str(crate::spec::DOCUMENT).expect("the generated document is JSON");
-        let part = |k: &str| v[k].as_object().cloned().unwrap_or_default();
-        Document { schemas: part("schemas"), operations: part("operations") }
-    })
-}
 
 /// Bounds on what clients and receivers may cost, fixed at start.
 pub(crate) struct Limits {
@@ -70,6 +57,8 @@ pub(crate) struct Shared {
     pub drive: tokio::sync::Mutex<()>,
     /// Check every JSON success against the operation's response schema.
     pub check_responses: bool,
+    /// Answer every operation from the spec, ignoring the behaviour table.
+    pub examples_only: bool,
     /// What those checks found.
     pub conformance: Mutex<Vec<String>>,
     /// Where to append every JSON success as a line `{"operation", "body"}`, for an
@@ -81,6 +70,11 @@ impl Shared {
     pub fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         // A panic while holding the lock would be a bug; the state is still usable.
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The hand-written behaviour of an operation, `None` where the spec's answer serves it.
+    pub fn behaviour(&self, op: Operation) -> Option<crate::handlers::Handler> {
+        if self.examples_only { None } else { crate::handlers::behaviours().get(op).copied() }
     }
 
     pub fn dispatch(&self) -> std::sync::MutexGuard<'_, crate::webhooks::Dispatch> {
@@ -143,7 +137,7 @@ fn problems(status: u16, list: Vec<Problem>) -> ApiError {
 /// Runs `f`, turning a panic into a 500 that names the operation, logged to stderr: the last
 /// line of defence, so a bug answers instead of dropping the connection. Bad input is refused
 /// with 4xx long before this; no test may ever see this 500.
-pub(crate) fn guarded(op: &str, f: impl FnOnce() -> Response<Full<Bytes>>) -> Response<Full<Bytes>> {
+pub(crate) fn guarded(op: Operation, f: impl FnOnce() -> Response<Full<Bytes>>) -> Response<Full<Bytes>> {
     match std::panic::catch_unwind(AssertUnwindSafe(f)) {
         Ok(r) => r,
         Err(panic) => {
@@ -153,7 +147,7 @@ pub(crate) fn guarded(op: &str, f: impl FnOnce() -> Response<Full<Bytes>>) -> Re
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "no message".into());
             eprintln!("ringg-emulator: BUG: handling `{op}` panicked: {msg}");
-            error_response(crate::handlers::err(
+            error_response(err(
                 500,
                 format!("the emulator failed while handling `{op}` (a bug in the emulator): {msg}"),
             ))
@@ -179,12 +173,7 @@ async fn read_body(limits: &Limits, body: Incoming, length: Option<u64>) -> Resu
             Problem::new(vec![json!("body")], "too_large", format!("the request body is larger than {MAX_BODY} bytes"));
         problems(413, vec![p])
     };
-    let timeout = || {
-        crate::handlers::err(
-            408,
-            format!("the request body was not sent within {} s", limits.body_read_timeout.as_secs()),
-        )
-    };
+    let timeout = || err(408, format!("the request body was not sent within {} s", limits.body_read_timeout.as_secs()));
     if length.is_some_and(|n| n > MAX_BODY as u64) {
         return Err(too_large());
     }
@@ -240,31 +229,31 @@ async fn respond(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
     let m = match lookup(&method, &path) {
         Lookup::Found(m) => m,
         Lookup::WrongMethod(allowed) => {
-            let mut r = error_response(crate::handlers::err(405, "Method Not Allowed"));
+            let mut r = error_response(err(405, "Method Not Allowed"));
             if let Ok(v) = hyper::header::HeaderValue::from_str(&allowed.join(", ")) {
                 r.headers_mut().insert(hyper::header::ALLOW, v);
             }
             return Ok(r);
         }
-        Lookup::NotFound => return Ok(error_response(crate::handlers::err(404, "Not Found"))),
+        Lookup::NotFound => return Ok(error_response(err(404, "Not Found"))),
     };
     let op = m.route.op;
     let fault = {
         let mut st = shared.lock();
-        st.faults.get_mut(op).and_then(|q| (!q.is_empty()).then(|| q.remove(0)))
+        st.faults.get_mut(&op).and_then(VecDeque::pop_front)
     };
     match fault {
         Some(Fault::RateLimited { retry_after }) => {
-            let mut r = error_response(crate::handlers::err(429, "Too many requests (injected fault)"));
+            let mut r = error_response(err(429, "Too many requests (injected fault)"));
             r.headers_mut().insert("retry-after", retry_after.into());
             return Ok(r);
         }
         Some(Fault::Status(code)) => {
-            return Ok(error_response(crate::handlers::err(code, format!("injected fault: status {code}"))));
+            return Ok(error_response(err(code, format!("injected fault: status {code}"))));
         }
         Some(Fault::Stall(d)) => tokio::time::sleep(d).await,
         Some(Fault::Drop) => return Err(Dropped),
-        None => {}
+        _ => {}
     }
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
     let key = header(crate::spec::AUTH_HEADER);
@@ -275,14 +264,27 @@ async fn respond(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
         if key.as_deref() != Some(st.key.as_str()) {
             let msg =
                 if key.is_none() { "Missing API key: send it in the X-API-KEY header" } else { "Invalid API key" };
-            return Ok(error_response(crate::handlers::err(401, msg)));
+            return Ok(error_response(err(401, msg)));
         }
     }
     let body = match read_body(&shared.limits, req.into_body(), length).await {
         Ok(b) => b,
         Err(e) => return Ok(error_response(e)),
     };
-    Ok(guarded(op, || answer(&shared, &m, &query, &content_type, &body.bytes)))
+    let response = guarded(op, || answer(&shared, &m, &query, &content_type, &body.bytes));
+    drop(body);
+    // The request took effect; now its answer is lost as the fault says.
+    match fault {
+        Some(Fault::ReplyLost) => Err(Dropped),
+        Some(Fault::ReplyStatus(code)) => {
+            Ok(error_response(err(code, format!("injected fault: status {code} after the request was handled"))))
+        }
+        Some(Fault::ReplyStall(d)) => {
+            tokio::time::sleep(d).await;
+            Ok(response)
+        }
+        _ => Ok(response),
+    }
 }
 
 /// Validates the request and runs its handler: everything after the body is read, with no
@@ -295,15 +297,36 @@ fn answer(
     body: &Bytes,
 ) -> Response<Full<Bytes>> {
     let op = m.route.op;
+    let behaviour = shared.behaviour(op);
+    let mut response = respond_to(shared, m, behaviour, query, content_type, body);
+    if behaviour.is_none() {
+        response.headers_mut().insert(BEHAVIOUR_HEADER, hyper::header::HeaderValue::from_static("example"));
+    }
+    response
+}
+
+/// The answer of a handler, or of the spec's example where the operation has none.
+fn respond_to(
+    shared: &Shared,
+    m: &crate::routes::Matched,
+    behaviour: Option<crate::handlers::Handler>,
+    query: &str,
+    content_type: &str,
+    body: &Bytes,
+) -> Response<Full<Bytes>> {
+    let op = m.route.op;
     let prepared = match prepare(op, m.route.body, query, content_type, body) {
         Ok(p) => p,
         Err(e) => return error_response(e),
     };
     let (q, json_body, files) = prepared;
-    let r = Req { params: &m.params, query: &q, body: &json_body, files: &files };
+    let r = Req { op, params: &m.params, query: &q, body: &json_body, files: &files };
     let result = {
         let mut st = shared.lock();
-        let result = crate::handlers::handle(&mut st, op, &r);
+        let result = match behaviour {
+            Some(handler) => handler(&mut st, &r),
+            None => crate::fallback::answer(&r, m.route.response),
+        };
         if m.route.method != "GET" {
             st.rev += 1;
         }
@@ -340,7 +363,7 @@ fn answer(
 }
 
 /// What is done with every JSON success besides sending it: checked, recorded, when asked.
-fn observe(shared: &Shared, op: &str, body: &Value) {
+fn observe(shared: &Shared, op: Operation, body: &Value) {
     if shared.check_responses {
         conform(shared, op, body);
     }
@@ -350,9 +373,9 @@ fn observe(shared: &Shared, op: &str, body: &Value) {
 }
 
 /// Checks a success body against the operation's response schema and records any problem.
-fn conform(shared: &Shared, op: &str, body: &Value) {
+fn conform(shared: &Shared, op: Operation, body: &Value) {
     let doc = document();
-    let Some(schema) = doc.operations.get(op).and_then(|o| o.get("response")) else { return };
+    let Some(schema) = doc.operations.get(op.name()).and_then(|o| o.get("response")) else { return };
     let mut out = Vec::new();
     check(&doc.schemas, schema, body, &mut vec![json!("response")], &mut out);
     if !out.is_empty() {
@@ -363,9 +386,9 @@ fn conform(shared: &Shared, op: &str, body: &Value) {
 
 /// Appends one response to the record file in a single write, so concurrent tests do not
 /// interleave lines. A failure to record is reported, not fatal.
-fn record(path: &str, op: &str, body: &Value) {
+fn record(path: &str, op: Operation, body: &Value) {
     use std::io::Write as _;
-    let line = format!("{}\n", json!({ "operation": op, "body": body }));
+    let line = format!("{}\n", json!({ "operation": op.name(), "body": body }));
     let written =
         std::fs::OpenOptions::new().create(true).append(true).open(path).and_then(|mut f| f.write_all(line.as_bytes()));
     if let Err(e) = written {
@@ -376,9 +399,9 @@ fn record(path: &str, op: &str, body: &Value) {
 type Prepared = (Map<String, Value>, Value, HashMap<String, Vec<Part>>);
 
 /// Types and validates the query and the body against the spec.
-fn prepare(op: &str, kind: BodyKind, query: &str, content_type: &str, body: &Bytes) -> Result<Prepared, ApiError> {
+fn prepare(op: Operation, kind: BodyKind, query: &str, content_type: &str, body: &Bytes) -> Result<Prepared, ApiError> {
     let doc = document();
-    let spec = doc.operations.get(op).unwrap_or(&Value::Null);
+    let spec = doc.operations.get(op.name()).unwrap_or(&Value::Null);
     let mut out = Vec::new();
     let q = typed_query(&doc.schemas, spec, query, &mut out);
     let mut files = HashMap::new();
@@ -437,23 +460,6 @@ fn prepare(op: &str, kind: BodyKind, query: &str, content_type: &str, body: &Byt
         out.push(p);
     }
     if out.is_empty() { Ok((q, value, files)) } else { Err(problems(422, out)) }
-}
-
-/// Resolves `$ref` and single-member `allOf` to the schema that says the type.
-fn resolve<'a>(schemas: &'a Map<String, Value>, mut s: &'a Value) -> &'a Value {
-    for _ in 0..8 {
-        if let Some(r) = s.get("$ref").and_then(Value::as_str) {
-            match r.rsplit('/').next().and_then(|n| schemas.get(n)) {
-                Some(t) => s = t,
-                None => return s,
-            }
-        } else if let Some([one]) = s.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
-            s = one;
-        } else {
-            return s;
-        }
-    }
-    s
 }
 
 /// Reads a text value as the JSON its schema asks for; `None` when it cannot be read so.
@@ -556,9 +562,9 @@ mod tests {
 
     #[test]
     fn a_panicking_handler_answers_500_naming_the_operation() {
-        let r = guarded("calling.history", || panic!("index out of bounds"));
+        let r = guarded(Operation::CallingHistory, || panic!("index out of bounds"));
         assert_eq!(r.status(), 500);
-        let ok = guarded("workspace.get", || json_response(200, &json!({})));
+        let ok = guarded(Operation::WorkspaceGet, || json_response(200, &json!({})));
         assert_eq!(ok.status(), 200);
     }
 

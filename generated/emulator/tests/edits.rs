@@ -69,7 +69,7 @@ fn sample(schemas: &Map<String, Value>, schema: &Value, hint: &str, depth: usize
 fn fit(payload: &mut Map<String, Value>, fx: &Fixtures) {
     for k in ["number_id", "kb_id", "voice_id"] {
         if payload.contains_key(k) {
-            payload.insert(k.into(), json!(fx.id::<String>(k)));
+            payload.insert(k.into(), json!(fx.id_for(k).expect("a fixture")));
         }
     }
     if payload.contains_key("language") {
@@ -99,7 +99,7 @@ async fn every_agent_edit_operation_is_applied() {
     let emulator = Emulator::builder().check_responses(true).start().await.unwrap();
     let fx = emulator.fixtures().await;
     let client = emulator.client();
-    let agent: String = fx.id("agent_id");
+    let agent: String = fx.agent_id.to_string();
     let doc: Value = serde_json::from_str(Emulator::validation_document()).unwrap();
     let schemas = doc["schemas"].as_object().unwrap();
     let mapping = doc["schemas"]["AgentEditOperation"]["discriminator"]["mapping"].as_object().unwrap();
@@ -108,7 +108,7 @@ async fn every_agent_edit_operation_is_applied() {
     let numbers = serde_json::to_value(client.numbers().list().await.unwrap()).unwrap();
     let holder = numbers["workspace_numbers"][0]["agent"]["id"].as_str().unwrap().to_string();
     let free: ringg::types::AgentEdit = serde_json::from_value(
-        json!({ "agent_id": holder, "operation": "remove_inbound_number", "number_id": fx.id::<String>("number_id") }),
+        json!({ "agent_id": holder, "operation": "remove_inbound_number", "number_id": fx.number_id.to_string() }),
     )
     .unwrap();
     client.assistants().edit(free).await.expect("the seeded agent lets go of its number");
@@ -142,8 +142,8 @@ async fn every_agent_edit_operation_is_applied() {
         match op.as_str() {
             "attach_inbound_number" => assert!(numbers.contains(&agent), "{op}: the number does not name the agent"),
             "remove_inbound_number" => assert!(!numbers.contains(&agent), "{op}: the number still names the agent"),
-            "attach_kb" => assert!(shown.contains(&fx.id::<String>("kb_id")), "{op}"),
-            "remove_kb" => assert!(!shown.contains(&fx.id::<String>("kb_id")), "{op}"),
+            "attach_kb" => assert!(shown.contains(&fx.kb_id.to_string()), "{op}"),
+            "remove_kb" => assert!(!shown.contains(&fx.kb_id.to_string()), "{op}"),
             _ => {
                 let mut want = Vec::new();
                 payload.remove("operation");

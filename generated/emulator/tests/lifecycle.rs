@@ -4,15 +4,15 @@
 use std::time::Duration;
 
 use ringg::types::{AgentId, CallFrom, CallId, CallStatus, InitiateCallFromPool, ListId, PhoneNumber, PoolId};
-use ringg_emulator::{Clock, Emulator, Fixtures, Outcome};
+use ringg_emulator::{CallOutcome, Clock, Emulator, Fixtures};
 use serde_json::{Value, json};
 
 async fn place(emulator: &Emulator, fx: &Fixtures, to: &str) -> String {
     let call = InitiateCallFromPool::new(
         "Ada",
         PhoneNumber::new(to),
-        AgentId::new(fx.id::<String>("agent_id")),
-        CallFrom::Pool(PoolId::new(fx.id::<String>("number_pool_id"))),
+        AgentId::new(fx.agent_id.to_string()),
+        CallFrom::Pool(PoolId::new(fx.number_pool_id.to_string())),
     );
     let placed = emulator.client().calling().initiate_from_pool(call).await.expect("placed");
     serde_json::to_value(placed).unwrap()["data"]["call_id"].as_str().unwrap().to_string()
@@ -26,9 +26,9 @@ async fn details(emulator: &Emulator, id: &str) -> Value {
 async fn each_outcome_ends_where_it_should() {
     let emulator = Emulator::start().await.unwrap();
     let fx = emulator.fixtures().await;
-    emulator.set_outcome("+919800000002", Outcome::Failed);
-    emulator.set_outcome("+919800000003", Outcome::Voicemail);
-    emulator.set_outcome("+919800000004", Outcome::Retry);
+    emulator.set_outcome("+919800000002", CallOutcome::Failed);
+    emulator.set_outcome("+919800000003", CallOutcome::Voicemail);
+    emulator.set_outcome("+919800000004", CallOutcome::Retry);
     let ok = place(&emulator, &fx, "+919800000001").await;
     let failed = place(&emulator, &fx, "+919800000002").await;
     let voicemail = place(&emulator, &fx, "+919800000003").await;
@@ -66,7 +66,7 @@ async fn history_filters_and_totals_work_over_the_stored_calls() {
         client
             .calling()
             .history()
-            .agent_id(AgentId::new(fx.id::<String>("agent_id")))
+            .agent_id(AgentId::new(fx.agent_id.to_string()))
             .status(CallStatus::Completed)
             .await
             .unwrap(),
@@ -133,7 +133,7 @@ async fn a_large_campaign_is_processed_checked_and_called() {
     let csv = "callee_name,mobile_number\nA,+919800000001\nB,+919800000002\nC,+919800000003\nD,+919800000004\n";
     let upload = ringg::types::UploadCampaignCsv::new(ringg::types::UploadCampaignCsvRequired {
         file: ringg::Upload::from_bytes(csv, "big.csv"),
-        agent_id: AgentId::new(fx.id::<String>("agent_id")),
+        agent_id: AgentId::new(fx.agent_id.to_string()),
         campaign_name: "Large".into(),
         country_code: "+91".into(),
         variables_map: std::collections::BTreeMap::new(),
@@ -160,7 +160,7 @@ async fn a_large_campaign_is_processed_checked_and_called() {
         (Some(4.0), Some(true))
     );
     let start: ringg::types::StartLargeCampaign = serde_json::from_value(json!({
-        "bulk_list_id": id, "agent_id": fx.id::<String>("agent_id"), "number_pool_id": fx.id::<String>("number_pool_id"), "concurrency_percentage": 25,
+        "bulk_list_id": id, "agent_id": fx.agent_id.to_string(), "number_pool_id": fx.number_pool_id.to_string(), "concurrency_percentage": 25,
     }))
     .unwrap();
     client.campaigns().start_calls(start).await.unwrap();
@@ -206,7 +206,7 @@ async fn all_eight_webhook_events_arrive_and_decode() {
         "all_processing_completed",
     ];
     let edit: ringg::types::AgentEdit = serde_json::from_value(json!({
-        "agent_id": fx.id::<String>("agent_id"), "operation": "edit_event_subscriptions",
+        "agent_id": fx.agent_id.to_string(), "operation": "edit_event_subscriptions",
         "event_subscriptions": [{ "event_type": events, "callback_url": url }],
     }))
     .unwrap();
@@ -255,16 +255,16 @@ async fn per_call_callbacks_follow_every_status_change() {
     let emulator = Emulator::start().await.unwrap();
     let fx = emulator.fixtures().await;
     let (url, heads) = recording_receiver(20).await;
-    emulator.set_outcome("+919800000002", Outcome::Failed);
+    emulator.set_outcome("+919800000002", CallOutcome::Failed);
     let place = |to: &str| {
         let args = CallbackArgs::new()
             .headers([("X-Token".to_string(), "t0k3n".to_string())].into())
             .params([("source".to_string(), "api test".to_string()), ("v".to_string(), "1".to_string())].into());
-        let pool = PoolId::new(fx.id::<String>("number_pool_id"));
+        let pool = PoolId::new(fx.number_pool_id.to_string());
         let call = InitiateCallFromPool::new(
             "Ada",
             PhoneNumber::new(to),
-            AgentId::new(fx.id::<String>("agent_id")),
+            AgentId::new(fx.agent_id.to_string()),
             CallFrom::Pool(pool),
         )
         .callback_url(url.clone())
@@ -279,8 +279,8 @@ async fn per_call_callbacks_follow_every_status_change() {
     let bad = InitiateCallFromPool::new(
         "Ada",
         PhoneNumber::new("+919800000009"),
-        AgentId::new(fx.id::<String>("agent_id")),
-        CallFrom::Pool(PoolId::new(fx.id::<String>("number_pool_id"))),
+        AgentId::new(fx.agent_id.to_string()),
+        CallFrom::Pool(PoolId::new(fx.number_pool_id.to_string())),
     )
     .callback_url(url.clone())
     .callback_args(CallbackArgs::new().headers([("X-Token".to_string(), "a\r\nb".to_string())].into()));
@@ -308,7 +308,7 @@ async fn per_call_callbacks_follow_every_status_change() {
     assert_eq!(statuses(&completed), ["registered", "ongoing", "completed"]);
     assert_eq!(statuses(&failed), ["registered", "ongoing", "failed"]);
     assert_eq!(statuses(&cancelled), ["registered", "cancelled"]);
-    let last = callbacks.iter().rfind(|d| d.call_id == completed).unwrap();
+    let last = callbacks.iter().rfind(|d| d.call_id.as_str() == completed).unwrap();
     assert_eq!(last.body["status"], "success");
     assert_eq!(last.body["message"], "Call Details");
     assert!(last.body["data"]["transcript"].as_str().is_some_and(|t| t.contains("Ada")), "{}", last.body);
@@ -351,7 +351,7 @@ async fn concurrent_clients_are_safe() {
     let mut tasks = Vec::new();
     for n in 0..16 {
         let client = emulator.client();
-        let (agent, pool) = (fx.id::<String>("agent_id"), fx.id::<String>("number_pool_id"));
+        let (agent, pool) = (fx.agent_id.to_string(), fx.number_pool_id.to_string());
         tasks.push(tokio::spawn(async move {
             let call = InitiateCallFromPool::new(
                 "Ada",

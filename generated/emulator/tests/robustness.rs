@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use ringg_emulator::{Emulator, Outcome};
+use ringg_emulator::{CallOutcome, Emulator};
 use serde_json::{Map, Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -45,8 +45,8 @@ async fn the_three_crashing_requests_answer_4xx() {
     let fx = e.fixtures().await;
     let key = e.api_key();
     // 1. A retry delay that overflows when turned into milliseconds.
-    let body = json!({ "name": "A", "mobile_number": "+919800000001", "agent_id": fx.id::<String>("agent_id"),
-        "from_number_id": fx.id::<String>("from_number_id"),
+    let body = json!({ "name": "A", "mobile_number": "+919800000001", "agent_id": fx.agent_id.to_string(),
+        "from_number_id": fx.number_id.to_string(),
         "call_config": { "call_retry_config": { "retry_not_picked": i64::MAX } } });
     let (status, _, answer) = exchange(
         &e,
@@ -63,7 +63,7 @@ async fn the_three_crashing_requests_answer_4xx() {
     let answer: Value = serde_json::from_slice(&answer).unwrap();
     assert_eq!(answer["detail"][0]["loc"], json!(["body", "call_config", "call_retry_config", "retry_not_picked"]));
     // Set on the agent, it is refused the same way.
-    let edit = json!({ "agent_id": fx.id::<String>("agent_id"), "operation": "edit_call_config",
+    let edit = json!({ "agent_id": fx.agent_id.to_string(), "operation": "edit_call_config",
         "call_config": { "call_retry_config": { "retry_not_picked": i64::MAX } } });
     let (status, _, _) =
         exchange(&e, &request("PATCH", "/ca/api/v0/agent/v1", &key, "application/json", edit.to_string().as_bytes()))
@@ -102,10 +102,10 @@ async fn a_refused_campaign_start_changes_nothing() {
     let e = Emulator::builder().credits(1.0).start().await.unwrap();
     let fx = e.fixtures().await;
     let client = e.client();
-    let pool = fx.id::<String>("number_pool_id");
+    let pool = fx.number_pool_id.to_string();
     let start = ringg::types::StartCampaignFromPool::new(
-        ringg::types::AgentId::new(fx.id::<String>("agent_id")),
-        ringg::types::ListId::new(fx.id::<String>("list_id")),
+        ringg::types::AgentId::new(fx.agent_id.to_string()),
+        ringg::types::ListId::new(fx.list_id.to_string()),
         ringg::types::PoolId::new(pool.as_str()),
     );
     // One row needs one credit: with 0.5 left the start is refused...
@@ -113,7 +113,7 @@ async fn a_refused_campaign_start_changes_nothing() {
     let err = client.campaigns().start_from_pool(start.clone()).await.unwrap_err();
     assert_eq!(err.status(), Some(402));
     let list = serde_json::to_value(client.campaigns().list().await.unwrap()).unwrap();
-    let fixture = list["campaigns"].as_array().unwrap().iter().find(|c| c["id"] == fx.id::<String>("list_id").as_str());
+    let fixture = list["campaigns"].as_array().unwrap().iter().find(|c| c["id"] == fx.list_id.to_string().as_str());
     assert_eq!(fixture.unwrap()["campaign_status"], "draft", "a refused start leaves the campaign a draft");
     // ... and once credits are there, it starts.
     e.set_credits(10.0);
@@ -348,7 +348,7 @@ async fn every_operation_survives_generated_and_mutated_input() {
         "campaign_start_time",
         "campaign_end_time",
     ] {
-        ids.insert(name.to_string(), json!(fx.id::<String>(name)));
+        ids.insert(name.to_string(), json!(fx.id_for(name).expect("a fixture")));
     }
     let key = e.api_key();
     let mut g = Generator { schemas: &schemas, ids: &ids, rng: Rng(0x5eed_1234_abcd_ef01) };
@@ -432,8 +432,11 @@ async fn every_request_example_of_the_spec_is_accepted() {
             for example in examples {
                 let e = Emulator::start().await.unwrap();
                 let fx = e.fixtures().await;
-                let operation = op_id.replacen('_', ".", 1);
-                let mut body = fx.request(&operation, example.clone());
+                let operation = ringg_emulator::Operation::ALL
+                    .into_iter()
+                    .find(|o| o.name().replacen('.', "_", 1) == op_id)
+                    .expect("every operationId names an operation");
+                let mut body = fx.request(operation, example.clone());
                 // Voices are the spec's own: send the example's.
                 for k in ["voice_id", "secondary_voice_id"] {
                     if let Some(v) = example.get(k) {
@@ -442,7 +445,7 @@ async fn every_request_example_of_the_spec_is_accepted() {
                 }
                 let mut url = format!("/ca/api/v0{path}");
                 for p in ["agent_id", "kb_id", "bulk_list_id", "list_id"] {
-                    url = url.replace(&format!("{{{p}}}"), &fx.id::<String>(p));
+                    url = url.replace(&format!("{{{p}}}"), &fx.id_for(p).expect("a fixture"));
                 }
                 let (status, head, answer) = exchange(
                     &e,
@@ -593,7 +596,7 @@ async fn subscribe(e: &Emulator, agent: &str, subs: Value) {
 
 async fn new_agent(e: &Emulator, fx: &ringg_emulator::Fixtures) -> String {
     let example = json!({ "agent_name": "B", "introduction_and_objective": "x", "response_guidelines": "x", "task": "x",
-        "primary_language": "en-IN", "voice_id": fx.id::<String>("voice_id"), "intro_message": "Hi" });
+        "primary_language": "en-IN", "voice_id": fx.voice_id.to_string(), "intro_message": "Hi" });
     let body: ringg::types::AgentCreate = serde_json::from_value(example).unwrap();
     let made = serde_json::to_value(e.client().assistants().create(body).await.unwrap()).unwrap();
     made["data"]["id"].as_str().unwrap().to_string()
@@ -604,7 +607,7 @@ async fn place(e: &Emulator, fx: &ringg_emulator::Fixtures, agent: &str, to: &st
         "Ada",
         ringg::types::PhoneNumber::new(to),
         ringg::types::AgentId::new(agent),
-        ringg::types::CallFrom::Pool(ringg::types::PoolId::new(fx.id::<String>("number_pool_id"))),
+        ringg::types::CallFrom::Pool(ringg::types::PoolId::new(fx.number_pool_id.to_string())),
     );
     let placed = serde_json::to_value(e.client().calling().initiate_from_pool(call).await.unwrap()).unwrap();
     placed["data"]["call_id"].as_str().unwrap().to_string()
@@ -637,7 +640,7 @@ async fn finished_deliveries_are_kept_to_a_bounded_record() {
     let e = Emulator::builder().delivery_record(5).start().await.unwrap();
     let fx = e.fixtures().await;
     let (url, count) = counting_receiver().await;
-    let agent = fx.id::<String>("agent_id");
+    let agent = fx.agent_id.to_string();
     subscribe(&e, &agent, json!([{ "event_type": ["call_started", "call_completed"], "callback_url": url }])).await;
     for n in 0..6 {
         place(&e, &fx, &agent, &format!("+91980000010{n}")).await;
@@ -655,13 +658,13 @@ async fn call_completed_has_no_recording_yet_and_retries_count_from_zero() {
     let e = Emulator::start().await.unwrap();
     let fx = e.fixtures().await;
     let (url, _) = counting_receiver().await;
-    let agent = fx.id::<String>("agent_id");
+    let agent = fx.agent_id.to_string();
     subscribe(&e, &agent, json!([{ "event_type": ["call_completed", "recording_completed"], "callback_url": url }]))
         .await;
-    e.set_outcome("+919800000021", Outcome::Retry);
+    e.set_outcome("+919800000021", CallOutcome::Retry);
     let id = place(&e, &fx, &agent, "+919800000021").await;
     e.settle().await;
-    let mine: Vec<_> = e.deliveries().into_iter().filter(|d| d.call_id == id).collect();
+    let mine: Vec<_> = e.deliveries().into_iter().filter(|d| d.call_id.as_str() == id).collect();
     let completed: Vec<&Value> = mine.iter().filter(|d| d.event_type == "call_completed").map(|d| &d.body).collect();
     assert_eq!(completed.len(), 2, "one per attempt");
     assert_eq!((completed[0]["status"].as_str(), completed[0]["retry_count"].as_i64()), (Some("retry"), Some(0)));
@@ -677,7 +680,7 @@ async fn a_later_subscription_moves_the_event_and_headers_read_back_masked() {
     let fx = e.fixtures().await;
     let (first, first_count) = counting_receiver().await;
     let (second, second_count) = counting_receiver().await;
-    let agent = fx.id::<String>("agent_id");
+    let agent = fx.agent_id.to_string();
     subscribe(
         &e,
         &agent,
@@ -716,7 +719,8 @@ async fn deleting_an_agent_mid_call_still_reports_the_call() {
     e.advance(Duration::from_secs(10)).await;
     e.client().assistants().delete(ringg::types::AgentId::new(&agent)).await.unwrap();
     e.settle().await;
-    let events: Vec<String> = e.deliveries().into_iter().filter(|d| d.call_id == id).map(|d| d.event_type).collect();
+    let events: Vec<String> =
+        e.deliveries().into_iter().filter(|d| d.call_id.as_str() == id).map(|d| d.event_type).collect();
     assert_eq!(events, ["call_completed", "all_processing_completed"]);
 }
 
@@ -727,7 +731,7 @@ async fn campaign_times_are_validated() {
     let save = |start: &str| {
         ringg::types::SaveCampaign::new(ringg::types::SaveCampaignRequired {
             file: ringg::Upload::from_bytes("callee_name,mobile_number\nAda,+919876543210\n", "c.csv"),
-            agent_id: ringg::types::AgentId::new(fx.id::<String>("agent_id")),
+            agent_id: ringg::types::AgentId::new(fx.agent_id.to_string()),
             campaign_name: "T".into(),
             country_code: "+91".into(),
             campaign_start_time: start.into(),
@@ -741,7 +745,11 @@ async fn campaign_times_are_validated() {
         assert_eq!(err.status(), Some(400), "{bad}: {err}");
         assert!(err.to_string().contains("campaign_start_time"), "{err}");
     }
-    e.client().campaigns().save(save(&fx.id::<String>("campaign_start_time"))).await.expect("a future start");
+    e.client()
+        .campaigns()
+        .save(save(&fx.id_for("campaign_start_time").expect("a fixture")))
+        .await
+        .expect("a future start");
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use ringg::types::{
     AgentCreate, AgentEdit, AgentId, CallFrom, CallId, InitiateCallFromPool, KnowledgeBaseId, ListId, PhoneNumber,
     PoolId,
 };
-use ringg_emulator::{Emulator, Fault, Outcome};
+use ringg_emulator::{CallOutcome, Emulator, Fault, Operation};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -174,10 +174,12 @@ fn campaign(
 
 #[tokio::test]
 async fn a_campaign_of_three_rows_with_one_failing_call() {
-    let emulator = Emulator::start().await.unwrap();
+    // The campaign's window is a fixed date: start the clock before it.
+    let start = std::time::UNIX_EPOCH + Duration::from_secs(1_772_355_600); // 2026-03-01 09:00 UTC
+    let emulator = Emulator::builder().start_time(start).start().await.unwrap();
     let client = emulator.client();
     let agent = create_agent(&client, &first_voice(&client).await).await;
-    emulator.set_outcome("+919800000002", Outcome::Failed);
+    emulator.set_outcome("+919800000002", CallOutcome::Failed);
     let csv = "Name,Phone\nAda,+919800000001\nBob,+919800000002\nCy,+919800000003\nBad,not-a-number\n";
     let mut map = std::collections::BTreeMap::new();
     map.insert("callee_name".to_string(), "Name".to_string());
@@ -267,15 +269,15 @@ async fn terminate_cancels_pending_calls_only() {
 async fn injected_faults_reach_the_client_then_stop() {
     let emulator = Emulator::start().await.unwrap();
     let client = emulator.client();
-    emulator.inject("workspace.get", Fault::Status(503), 1);
-    emulator.inject("workspace.get", Fault::RateLimited { retry_after: 0 }, 1);
+    emulator.inject(Operation::WorkspaceGet, Fault::Status(503), 1);
+    emulator.inject(Operation::WorkspaceGet, Fault::RateLimited { retry_after: 0 }, 1);
     // Reads are retried: a 503 and a 429 are absorbed by the client's retry policy.
     client.workspace().get().await.expect("retried into success");
     assert_eq!(emulator.requests_served(), 3);
-    emulator.inject("calling.history", Fault::Drop, 5);
+    emulator.inject(Operation::CallingHistory, Fault::Drop, 5);
     let err = client.calling().history().retry_policy(ringg::RetryPolicy::none()).await.unwrap_err();
     assert!(err.status().is_none(), "a dropped connection has no status: {err}");
-    emulator.inject("voices.list", Fault::Stall(Duration::from_millis(300)), 1);
+    emulator.inject(Operation::VoicesList, Fault::Stall(Duration::from_millis(300)), 1);
     let err = client
         .voices()
         .list()
@@ -315,7 +317,7 @@ async fn knowledge_base_ingestion_moves_on_the_clock() {
 async fn the_call_store_is_capped() {
     let full = Emulator::builder().max_calls(0).start().await.unwrap();
     let fixtures = full.fixtures().await; // Leaves its calls out rather than fail.
-    assert_eq!(fixtures.id::<String>("call_id"), "unknown-call_id");
+    assert_eq!((fixtures.completed_call_id, fixtures.pending_call_id), (None, None));
     let emulator = Emulator::builder().max_calls(1).start().await.unwrap();
     let client = emulator.client();
     let agent = create_agent(&client, &first_voice(&client).await).await;

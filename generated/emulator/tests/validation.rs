@@ -139,7 +139,7 @@ async fn an_oversized_upload_is_refused_with_the_field_named() {
 async fn a_campaign_file_that_is_not_csv_or_lacks_the_number_is_named() {
     let e = Emulator::start().await.unwrap();
     let fx = e.fixtures().await;
-    let agent: String = fx.id("agent_id");
+    let agent: String = fx.agent_id.to_string();
     let fields = |file: &'static [u8]| {
         vec![
             ("file", Some("c.csv"), file),

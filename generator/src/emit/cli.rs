@@ -1240,9 +1240,11 @@ fn endpoint_test(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
     let mut steps = Vec::new();
     for i in inputs(e).iter().filter(|i| i.positional) {
         let w = lit(&i.param.wire);
-        steps.push(quote! { args.push(fixtures.id::<String>(#w)); });
+        steps.push(quote! { args.push(support::fixture(&fixtures, #w)); });
     }
     let oplit = lit(&op);
+    let variant = super::emulator::operation_variant(r, e);
+    let operation = quote! { ringg_emulator::Operation::#variant };
     if let Some(b) = &e.body {
         let example = match b.encoding {
             Encoding::Json => e.examples.iter().find_map(|x| x.request.clone()),
@@ -1270,7 +1272,7 @@ fn endpoint_test(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
         let text = raw_lit(&example.to_string());
         steps.push(quote! {
             let example: serde_json::Value = serde_json::from_str(#text).expect("the spec example is JSON");
-            let stdin = Some(fixtures.request(#oplit, example).to_string());
+            let stdin = Some(fixtures.request(#operation, example).to_string());
             args.push("--body".to_string());
             args.push("-".to_string());
         });

@@ -108,6 +108,12 @@ fn op_name(r: &Resource, e: &Endpoint) -> String {
     format!("{}.{}", r.name, e.name)
 }
 
+/// The `Operation` variant of an endpoint (`CallingInitiate`).
+pub(super) fn operation_variant(r: &Resource, e: &Endpoint) -> proc_macro2::Ident {
+    use heck::ToUpperCamelCase as _;
+    ident(&format!("{}_{}", r.name, e.name).to_upper_camel_case())
+}
+
 /// The validation document: `{ "schemas": {...}, "operations": { "calling.history": { "query":
 /// [...], "body": schema, "response": schema, "paging": {...} } } }`.
 fn spec_document(api: &Api) -> Value {
@@ -152,9 +158,24 @@ fn spec_rs(api: &Api) -> GeneratedFile {
     let mut routes = Vec::new();
     let mut decodes = Vec::new();
     let mut examples = Vec::new();
+    let mut variants = Vec::new();
+    let mut names = Vec::new();
+    let mut fields = Vec::new();
+    let mut picks = Vec::new();
     for r in &api.resources {
         for e in &r.endpoints {
-            let op = lit(&op_name(r, e));
+            let name = op_name(r, e);
+            let variant = operation_variant(r, e);
+            let field = ident(&format!("{}_{}", r.name, e.name));
+            let summary = super::docs::sanitize(&super::docs::summary(&e.doc));
+            let op_doc = lit(&format!(" `{} {}`: {summary}", e.method.as_str(), e.path));
+            let field_doc = lit(&format!(" `{name}`: `{} {}`.", e.method.as_str(), e.path));
+            let name_lit = lit(&name);
+            variants.push(quote! { #[doc = #op_doc] #variant, });
+            names.push(quote! { Operation::#variant => #name_lit, });
+            fields.push(quote! { #[doc = #field_doc] pub #field: Option<H>, });
+            picks.push(quote! { Operation::#variant => self.#field.as_ref(), });
+            let op = quote! { Operation::#variant };
             let method = lit(e.method.as_str());
             let base = lit(&e.base_url);
             let path = lit(&e.path);
@@ -194,17 +215,86 @@ fn spec_rs(api: &Api) -> GeneratedFile {
         let (name, text) = (lit(&t.name), raw_lit(&x.to_string()));
         Some(quote! { (#name, #text), })
     });
+    let all: Vec<TokenStream> = api
+        .resources
+        .iter()
+        .flat_map(|r| r.endpoints.iter().map(move |e| operation_variant(r, e)))
+        .map(|v| quote! { Operation::#v })
+        .collect();
+    let field_names: Vec<proc_macro2::Ident> = api
+        .resources
+        .iter()
+        .flat_map(|r| r.endpoints.iter().map(move |e| ident(&format!("{}_{}", r.name, e.name))))
+        .collect();
     let (tag, events) = webhook_events(api);
     let auth = lit(&api.auth_header.to_ascii_lowercase());
     let default_limit = i64::from(api.pagination.default_limit);
     let (limit, offset) = (lit(&api.pagination.limit), lit(&api.pagination.offset));
     let document = raw_lit(&entry_per_line(&spec_document(api)));
+    let count = proc_macro2::Literal::usize_unsuffixed(variants.len());
     let tokens = quote! {
-        //! What the spec knows, as tables for the hand-written core: routes, the validation
-        //! document, the decode check through `ringg::types`, examples and webhook events.
+        //! What the spec knows, as tables for the hand-written core: the operations, routes, the
+        //! behaviour table's shape, the validation document, the decode check through
+        //! `ringg::types`, examples and webhook events.
 
         use crate::routes::{BodyKind, ResponseKind, Route};
         use crate::validate::{Problem, decode_as};
+
+        /// An operation of the API, one per endpoint of the spec: what
+        /// [`Emulator::inject`](crate::Emulator::inject) stages a fault for, and what the control
+        /// API names as `resource.endpoint` (`calling.initiate`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Operation {
+            #(#variants)*
+        }
+
+        impl Operation {
+            /// Every operation, in spec order.
+            pub const ALL: [Operation; #count] = [#(#all),*];
+
+            /// The operation's name, `resource.endpoint` (`calling.initiate`).
+            pub fn name(self) -> &'static str {
+                match self {
+                    #(#names)*
+                }
+            }
+
+            /// The operation named `resource.endpoint`, if the spec has it.
+            pub fn from_name(name: &str) -> Option<Operation> {
+                Operation::ALL.into_iter().find(|op| op.name() == name)
+            }
+        }
+
+        impl std::fmt::Display for Operation {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
+        /// One behaviour per operation, `None` where the spec's own answer serves it. The
+        /// hand-written table fills it with struct update syntax, so a name that is not an
+        /// operation does not compile and an operation the table leaves out is served from the
+        /// spec.
+        #[derive(Debug, Clone)]
+        pub(crate) struct Behaviours<H> {
+            #(#fields)*
+        }
+
+        impl<H> Default for Behaviours<H> {
+            fn default() -> Self {
+                Behaviours { #(#field_names: None),* }
+            }
+        }
+
+        impl<H> Behaviours<H> {
+            /// The behaviour of an operation, if it has one.
+            pub(crate) fn get(&self, op: Operation) -> Option<&H> {
+                match op {
+                    #(#picks)*
+                }
+            }
+        }
 
         /// Each base URL's name and the path it serves below (`/ca/api/v0`).
         pub(crate) const BASE_PATHS: &[(&str, &str)] = &[#(#bases),*];
@@ -223,7 +313,7 @@ fn spec_rs(api: &Api) -> GeneratedFile {
         pub(crate) const ROUTES: &[Route] = &[#(#routes)*];
 
         /// The first response example of each endpoint that has one.
-        pub(crate) const EXAMPLES: &[(&str, &str)] = &[#(#examples)*];
+        pub(crate) const EXAMPLES: &[(Operation, &str)] = &[#(#examples)*];
 
         /// The first example of each type that has one.
         pub(crate) const TYPE_EXAMPLES: &[(&str, &str)] = &[#(#type_examples)*];
@@ -240,7 +330,7 @@ fn spec_rs(api: &Api) -> GeneratedFile {
 
         /// Decodes a JSON body with the client's own request type, so the emulator accepts
         /// exactly what the client can send.
-        pub(crate) fn decode(op: &str, body: &serde_json::Value) -> Result<(), Problem> {
+        pub(crate) fn decode(op: Operation, body: &serde_json::Value) -> Result<(), Problem> {
             match op {
                 #(#decodes)*
                 _ => Ok(()),
@@ -288,6 +378,13 @@ fn endpoint_tests(api: &Api) -> GeneratedFile {
         use ringg_emulator::{Emulator, Fixtures};
         use #krate::Client;
 
+        /// The fixture for an input name; an input the fixtures do not know gets a placeholder,
+        /// which an operation served from the spec accepts.
+        #[allow(dead_code)]
+        fn fixture(fixtures: &Fixtures, name: &str) -> String {
+            fixtures.id_for(name).unwrap_or_else(|| format!("fixture-{name}"))
+        }
+
         async fn setup() -> (Emulator, Fixtures, Client) {
             let emulator = Emulator::builder().check_responses(true).start().await.expect("the emulator starts");
             let fixtures = emulator.fixtures().await;
@@ -318,7 +415,8 @@ fn endpoint_test(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
     if let Some(b) = &e.body {
         let def = api.type_def(&b.ty).expect("validated");
         let rust = ident(&def.rust);
-        let oplit = lit(&op);
+        let variant = operation_variant(r, e);
+        let oplit = quote! { ringg_emulator::Operation::#variant };
         match b.encoding {
             Encoding::Json => {
                 let example = e
@@ -356,7 +454,7 @@ fn endpoint_test(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
                             }
                             // Times the emulator checks (a campaign's window): the fixtures' own.
                             TypeRef::String if f.wire.ends_with("_time") && !optional => {
-                                assign.push(quote! { body.#field = fixtures.id::<String>(#wire); })
+                                assign.push(quote! { body.#field = fixture(&fixtures, #wire); })
                             }
                             _ => {}
                         }
@@ -416,7 +514,7 @@ fn endpoint_test(api: &Api, r: &Resource, e: &Endpoint) -> TokenStream {
 /// typed id through its `new`, anything else decoded from the id's JSON text.
 fn fixture_id(api: &Api, ty: &TypeRef, wire: &str) -> TokenStream {
     let w = lit(wire);
-    let id = quote! { fixtures.id::<String>(#w) };
+    let id = quote! { fixture(&fixtures, #w) };
     match ty {
         TypeRef::String => id,
         TypeRef::Named(n) if matches!(api.type_def(n).map(|d| &d.kind), Some(TypeKind::Newtype)) => {

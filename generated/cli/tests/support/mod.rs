@@ -53,6 +53,13 @@ pub fn temp_path(name: &str) -> String {
     dir.join(format!("{n}-{name}")).to_string_lossy().into_owned()
 }
 
+/// The fixture for an input name; an input the fixtures do not know gets a placeholder, which
+/// an operation served from the spec accepts.
+#[allow(dead_code, reason = "not every test file uses it")]
+pub fn fixture(fixtures: &Fixtures, name: &str) -> String {
+    fixtures.id_for(name).unwrap_or_else(|| format!("fixture-{name}"))
+}
+
 /// A file fitting an upload field of an operation, written to the temporary folder: a CSV of
 /// one contact for campaigns, a short WAV for speech-to-text, a text file otherwise.
 #[allow(dead_code, reason = "not every test file uses it")]

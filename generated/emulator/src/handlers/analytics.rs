@@ -4,24 +4,29 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
-use crate::handlers::{ApiError, Reply, filtered_calls};
-use crate::state::State;
+use crate::reply::{Out, Reply, Req};
+use crate::spec::Operation;
+use crate::store::{Call, State};
+use crate::views::filtered_calls;
 
-pub(crate) fn analytics(st: &State, op: &str, q: &Map<String, Value>) -> Result<Reply, ApiError> {
-    let calls: Vec<&crate::state::Call> = filtered_calls(st, q)?.into_iter().map(|i| &st.calls[i]).collect();
+/// `analytics.platform`, `analytics.drill_down`, `analytics.numbers`,
+/// `analytics.duration_distribution` and `analytics.classification`, over the calls the query
+/// selects.
+pub(crate) fn analytics(st: &mut State, r: &Req) -> Out {
+    let calls: Vec<&Call> = filtered_calls(st, r.query)?.into_iter().map(|i| &st.calls[i]).collect();
     let completed = calls.iter().filter(|c| c.status == "completed").count();
     let duration: f64 = calls.iter().map(|c| c.duration_s).sum();
-    let count_by = |key: fn(&crate::state::Call) -> String| {
+    let count_by = |key: fn(&Call) -> String| {
         let mut m: BTreeMap<String, u64> = BTreeMap::new();
         for c in &calls {
             *m.entry(key(c)).or_default() += 1;
         }
         json!(m)
     };
-    let body = match op {
-        "analytics.platform" => json!({
+    let body = match r.op {
+        Operation::AnalyticsPlatform => json!({
             "total_calls": calls.len(),
             "completed_calls": completed,
             "failed_calls": calls.iter().filter(|c| c.status == "failed").count(),
@@ -31,14 +36,14 @@ pub(crate) fn analytics(st: &State, op: &str, q: &Map<String, Value>) -> Result<
             "total_cost": calls.iter().map(|c| c.cost).sum::<f64>(),
             "by_status": count_by(|c| c.status.to_string()),
         }),
-        "analytics.drill_down" => json!({
+        Operation::AnalyticsDrillDown => json!({
             "by_agent": count_by(|c| c.agent_id.clone()),
             "by_sub_status": count_by(|c| c.sub_status.to_string()),
         }),
-        "analytics.numbers" => {
+        Operation::AnalyticsNumbers => {
             json!({ "by_from_number": count_by(|c| c.from.clone()), "by_to_number": count_by(|c| c.to.clone()) })
         }
-        "analytics.duration_distribution" => {
+        Operation::AnalyticsDurationDistribution => {
             let mut buckets: BTreeMap<&str, u64> =
                 [("0-30", 0), ("30-60", 0), ("60-120", 0), ("120+", 0)].into_iter().collect();
             for c in calls.iter().filter(|c| c.status == "completed") {
@@ -52,6 +57,7 @@ pub(crate) fn analytics(st: &State, op: &str, q: &Map<String, Value>) -> Result<
             }
             json!({ "duration_distribution": buckets })
         }
+        // `analytics.classification`.
         _ => {
             json!({ "classifications": { "Completed conversation": completed, "Not reached": calls.len() - completed } })
         }

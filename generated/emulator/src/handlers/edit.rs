@@ -8,13 +8,15 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::handlers::{ApiError, Reply, err, s, version_mut as active};
-use crate::state::State;
+use crate::reply::{Out, Reply, Req, document, err, s};
+use crate::store::{State, version_mut as active};
 
 /// Fields of the request that are not the payload.
 const ENVELOPE: &[&str] = &["operation", "agent_id", "version_id", "is_draft", "new_draft", "config_type"];
 
-pub(crate) fn edit_agent(st: &mut State, b: &Value) -> Result<Reply, ApiError> {
+/// `assistants.edit`.
+pub(crate) fn edit_agent(st: &mut State, r: &Req) -> Out {
+    let b = r.body;
     let id = s(b, "agent_id").to_string();
     let op = s(b, "operation").to_string();
     let Some(agent) = st.agent(&id).cloned() else { return Err(err(404, format!("agent `{id}` not found"))) };
@@ -168,7 +170,7 @@ pub(crate) fn edit_agent(st: &mut State, b: &Value) -> Result<Reply, ApiError> {
 /// active version (where Ringg keeps an agent's configuration) where the version's schema has
 /// it.
 fn generic(st: &mut State, id: &str, b: &Value) {
-    let doc = crate::server::document();
+    let doc = document();
     let declares = |ty: &str, k: &str| doc.schemas.get(ty).and_then(|s| s["properties"].get(k)).is_some();
     let a = st.agent_mut(id).expect("checked by the caller");
     for (k, v) in b.as_object().into_iter().flatten().filter(|(k, _)| !ENVELOPE.contains(&k.as_str())) {
