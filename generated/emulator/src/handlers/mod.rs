@@ -32,7 +32,10 @@ pub(crate) type Handler = fn(&mut State, &Req) -> Out;
 /// The hand-written behaviour of each operation that has one.
 pub(crate) fn behaviours() -> &'static Behaviours<Handler> {
     static TABLE: OnceLock<Behaviours<Handler>> = OnceLock::new();
-    #[allow(clippy::needless_update, reason = "an operation the spec gains is served from the spec until it is named here")]
+    #[allow(
+        clippy::needless_update,
+        reason = "an operation the spec gains is served from the spec until it is named here"
+    )]
     TABLE.get_or_init(|| Behaviours {
         workspace_get: Some(workspace::get),
         workspace_list: Some(workspace::list),
