@@ -31,8 +31,18 @@ pub(crate) fn answer(r: &Req, response: ResponseKind) -> Out {
     {
         body = sample(doc, schema, 0);
     }
-    for (name, value) in r.params {
-        carry(&mut body, name, value);
+    let params: Vec<PathId> = spec["path"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| {
+            let name = p["name"].as_str()?;
+            let value = r.params.get(name)?;
+            Some(PathId { name, type_name: type_name(&p["schema"]), value })
+        })
+        .collect();
+    if let Some(schema) = spec.get("response") {
+        carry(doc, schema, &mut body, &params, 0);
     }
     if let Some(paging) = spec.get("paging") {
         cut_page(&mut body, paging, r.query);
@@ -40,19 +50,46 @@ pub(crate) fn answer(r: &Req, response: ResponseKind) -> Out {
     Ok(Reply::Json(body))
 }
 
-/// Sets every string field named `name`, at any depth, to the path's value.
-fn carry(v: &mut Value, name: &str, value: &str) {
+/// A path parameter of the request: its name, the named schema it has (`AgentId`), its value.
+struct PathId<'a> {
+    name: &'a str,
+    type_name: Option<&'a str>,
+    value: &'a str,
+}
+
+/// The named schema a schema refers to, directly or as the single member of `allOf`.
+fn type_name(schema: &Value) -> Option<&str> {
+    let direct = schema.get("$ref").and_then(Value::as_str);
+    let wrapped = || schema.get("allOf")?.as_array()?.first()?.get("$ref")?.as_str();
+    direct.or_else(wrapped).and_then(|r| r.rsplit('/').next())
+}
+
+/// Sets the string fields of `v` that name what a path parameter names to the path's value:
+/// fields of the parameter's named type (`agents.id` of type `AgentId` for `{agent_id}`), and
+/// fields of the parameter's name. Walks the value along its schema.
+fn carry(doc: &Document, schema: &Value, v: &mut Value, params: &[PathId], depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    let s = resolve(&doc.schemas, schema);
     match v {
         Value::Object(o) => {
+            let props = s.get("properties").and_then(Value::as_object);
             for (k, x) in o.iter_mut() {
-                if k == name && x.is_string() {
-                    *x = Value::String(value.to_string());
-                } else {
-                    carry(x, name, value);
+                let field = props.and_then(|p| p.get(k)).unwrap_or(&Value::Null);
+                let ty = type_name(field);
+                let hit = params.iter().find(|p| p.name == k || (p.type_name.is_some() && p.type_name == ty));
+                match hit {
+                    Some(p) if x.is_string() => *x = Value::String(p.value.to_string()),
+                    _ => carry(doc, field, x, params, depth + 1),
                 }
             }
         }
-        Value::Array(a) => a.iter_mut().for_each(|x| carry(x, name, value)),
+        Value::Array(items) => {
+            for x in items {
+                carry(doc, &s["items"], x, params, depth + 1);
+            }
+        }
         _ => {}
     }
 }
@@ -188,13 +225,16 @@ mod tests {
     }
 
     #[test]
-    fn path_ids_are_carried_into_fields_of_the_same_name() {
-        let mut v = json!({ "agent_id": "example", "data": [{ "agent_id": "x", "other": 1 }], "n": { "agent_id": 3 } });
-        carry(&mut v, "agent_id", "a-1");
-        assert_eq!(
-            v,
-            json!({ "agent_id": "a-1", "data": [{ "agent_id": "a-1", "other": 1 }], "n": { "agent_id": 3 } })
-        );
+    fn path_ids_are_carried_into_fields_of_their_type_or_name() {
+        let doc = document();
+        let schema = json!({ "type": "object", "properties": {
+            "data": { "type": "array", "items": { "type": "object", "properties": {
+                "id": { "allOf": [{ "$ref": "#/components/schemas/AgentId" }] }, "other": { "type": "string" } } } },
+            "agent_id": { "type": "string" }, "n": { "type": "object" } } });
+        let mut v = json!({ "agent_id": "example", "data": [{ "id": "x", "other": "y" }], "n": { "agent_id": 3 } });
+        let params = [PathId { name: "agent_id", type_name: Some("AgentId"), value: "a-1" }];
+        carry(doc, &schema, &mut v, &params, 0);
+        assert_eq!(v, json!({ "agent_id": "a-1", "data": [{ "id": "a-1", "other": "y" }], "n": { "agent_id": 3 } }));
     }
 
     #[test]

@@ -120,6 +120,7 @@ pub struct EmulatorBuilder {
     max_bytes_in_flight: usize,
     delivery_timeout: Duration,
     delivery_record: usize,
+    state_file: Option<std::path::PathBuf>,
 }
 
 impl Default for EmulatorBuilder {
@@ -141,6 +142,7 @@ impl Default for EmulatorBuilder {
             max_bytes_in_flight: 64 * 1024 * 1024,
             delivery_timeout: Duration::from_secs(30),
             delivery_record: 1_000,
+            state_file: None,
         }
     }
 }
@@ -271,6 +273,16 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Keeps the store in a file across runs: read at start when it exists (the clock, ids,
+    /// key, agents, calls, campaigns, knowledge bases, deliveries and outcomes go on where they
+    /// stopped; a damaged file fails the start), written by [`Emulator::save_state`] (the
+    /// standalone binary saves on Ctrl-C and SIGTERM). Settings given here still apply; an
+    /// explicit [`api_key`](Self::api_key) replaces the saved key. Staged faults are not kept.
+    pub fn state_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+
     /// Starts the emulator.
     pub async fn start(self) -> std::io::Result<Emulator> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
@@ -285,18 +297,31 @@ impl EmulatorBuilder {
             campaign_concurrency: self.campaign_concurrency,
             delivery_record: self.delivery_record,
         };
-        let mut st =
-            State::new(String::new(), self.seed.unwrap_or_else(store::random_seed), start_ms, self.credits, config);
-        st.key = match self.api_key {
-            Some(key) => key,
-            None => st.new_key(),
-        };
-        for v in handlers::seed_voices() {
-            if !st.voices.iter().any(|x| x["id"] == v["id"]) {
-                st.voices.push(v);
+        let st = match &self.state_file {
+            Some(path) if path.exists() => {
+                let mut st =
+                    State::load(path, config).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+                if let Some(key) = self.api_key {
+                    st.key = key;
+                }
+                st
             }
-        }
-        handlers::seed_agent(&mut st);
+            _ => {
+                let seed = self.seed.unwrap_or_else(store::random_seed);
+                let mut st = State::new(String::new(), seed, start_ms, self.credits, config);
+                st.key = match self.api_key {
+                    Some(key) => key,
+                    None => st.new_key(),
+                };
+                for v in handlers::seed_voices() {
+                    if !st.voices.iter().any(|x| x["id"] == v["id"]) {
+                        st.voices.push(v);
+                    }
+                }
+                handlers::seed_agent(&mut st);
+                st
+            }
+        };
         let shared = Arc::new(Shared {
             state: std::sync::Mutex::new(st),
             dispatch: Default::default(),
@@ -321,7 +346,7 @@ impl EmulatorBuilder {
             Clock::Manual => None,
             Clock::Real { speed } => Some(tokio::spawn(tick(shared.clone(), speed))),
         };
-        Ok(Emulator { shared, addr, stop: Some(stop), ticker })
+        Ok(Emulator { shared, addr, stop: Some(stop), ticker, state_file: self.state_file })
     }
 }
 
@@ -386,6 +411,7 @@ async fn run_until(shared: &Arc<Shared>, target: u64) {
 pub struct Emulator {
     shared: Arc<Shared>,
     addr: SocketAddr,
+    state_file: Option<std::path::PathBuf>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     ticker: Option<tokio::task::JoinHandle<()>>,
 }
@@ -427,6 +453,20 @@ impl Emulator {
     /// an endpoint just added to the spec. Their answers carry `X-Emulator-Behaviour: example`.
     pub fn served_from_spec(&self) -> Vec<Operation> {
         Operation::ALL.into_iter().filter(|op| self.shared.behaviour(*op).is_none()).collect()
+    }
+
+    /// Writes the store to the [`EmulatorBuilder::state_file`], replacing it whole (through a
+    /// file beside it renamed into place). Without a state file there is nowhere to write: an
+    /// error of kind `NotFound`.
+    pub fn save_state(&self) -> std::io::Result<()> {
+        let Some(path) = &self.state_file else {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "the emulator was started without a state file",
+            ));
+        };
+        // Serialised under the lock, so the file is one moment of the store.
+        self.shared.lock().save(path)
     }
 
     /// The address it listens on.
@@ -486,9 +526,10 @@ impl Emulator {
         webhooks::idle(&self.shared).await;
     }
 
-    /// Emulator time, as Ringg formats it.
-    pub fn now(&self) -> String {
-        self.shared.lock().now()
+    /// Emulator time.
+    pub fn now(&self) -> ringg::Timestamp {
+        let ms = self.shared.lock().now_ms;
+        ringg::Timestamp::from(std::time::UNIX_EPOCH + Duration::from_millis(ms))
     }
 
     /// Makes calls to this number end with `outcome`.

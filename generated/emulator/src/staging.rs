@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 /// How a call ends, chosen by the test per callee number or for all calls.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum CallOutcome {
     /// Answered; a 45-second conversation; `completed`, with transcript, recording and
     /// analyses, and credits used.

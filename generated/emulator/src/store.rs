@@ -15,6 +15,8 @@ use crate::reply::{example, response_example, s};
 use crate::spec::Operation;
 use crate::staging::{CallOutcome, Fault};
 
+mod snapshot;
+
 /// How a call that reaches its callee goes on, in emulator seconds.
 pub(crate) const DIAL_AFTER_MS: u64 = 2_000;
 
@@ -42,6 +44,9 @@ pub(crate) const CALLBACK_EVENT: &str = "callback";
 /// Knowledge-base ingestion and large-upload processing steps.
 pub(crate) const PROCESSING_STEP_MS: u64 = 5_000;
 
+/// A status, one of a fixed set of texts (saved as text, read back into the set).
+pub(crate) type Label = &'static str;
+
 /// Settings fixed at start.
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
@@ -53,15 +58,17 @@ pub(crate) struct Config {
 }
 
 /// One call attempt chain.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Call {
     pub id: String,
     pub agent_id: String,
     pub name: String,
     pub to: String,
     pub from: String,
-    pub status: &'static str,
-    pub sub_status: &'static str,
+    #[serde(with = "snapshot::interned")]
+    pub status: Label,
+    #[serde(with = "snapshot::interned")]
+    pub sub_status: Label,
     pub created_ms: u64,
     pub attempt_ms: Option<u64>,
     pub duration_s: f64,
@@ -81,7 +88,7 @@ pub(crate) struct Call {
 
 /// A per-call status callback (`callback_url` with `callback_args`): Ringg POSTs the call's
 /// state to it on every status change, separately from subscribed webhooks.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Callback {
     /// `callback_url` with `callback_args.params` added to its query string.
     pub url: String,
@@ -102,7 +109,7 @@ impl Call {
 }
 
 /// A contact list (campaign) or a large upload.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Campaign {
     pub id: String,
     pub name: String,
@@ -120,13 +127,14 @@ pub(crate) struct Campaign {
     /// Deleted through `DELETE /calling/contact/{list_id}`; kept so indices stay valid.
     pub deleted: bool,
     /// Large uploads: `uploaded`, `verifying`, `processing`, `ready`, then `completed`.
-    pub upload_status: &'static str,
+    #[serde(with = "snapshot::interned")]
+    pub upload_status: Label,
     pub concurrency: usize,
     pub calls: Vec<usize>,
 }
 
 /// A timed event.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Event {
     Dial(usize),
     Answer(usize),
@@ -140,7 +148,7 @@ pub(crate) enum Event {
 }
 
 /// A webhook delivery: one event to one subscribed URL, with its attempts.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Job {
     /// Creation order, for listing.
     pub id: u64,

@@ -24,14 +24,14 @@ const DIR: &str = "generated/emulator";
 
 /// `[dependencies]` of the emulator crate. None of these enters the client's tree: `ringg`
 /// never depends on the emulator. hyper is the server reqwest already builds; csv reads
-/// campaign uploads.
+/// campaign uploads; serde's derive (which `ringg` enables already) saves and loads state.
 const DEPENDENCIES: &[&str] = &[
     r#"bytes = "1""#,
     r#"csv = "1""#,
     r#"http-body-util = "0.1""#,
     r#"hyper = { version = "1", features = ["server", "client", "http1"] }"#,
     r#"hyper-util = { version = "0.1", features = ["tokio"] }"#,
-    r#"serde = "1""#,
+    r#"serde = { version = "1", features = ["derive"] }"#,
     r#"serde_json = "1""#,
     r#"serde_path_to_error = "0.1""#,
     r#"tokio = { version = "1", features = ["rt-multi-thread", "macros", "net", "time", "sync", "signal"] }"#,
@@ -115,7 +115,7 @@ pub(super) fn operation_variant(r: &Resource, e: &Endpoint) -> proc_macro2::Iden
 }
 
 /// The validation document: `{ "schemas": {...}, "operations": { "calling.history": { "query":
-/// [...], "body": schema, "response": schema, "paging": {...} } } }`.
+/// [...], "path": [...], "body": schema, "response": schema, "paging": {...} } } }`.
 fn spec_document(api: &Api) -> Value {
     let doc = openapi::document(api);
     let mut operations = Map::new();
@@ -131,8 +131,20 @@ fn spec_document(api: &Api) -> Value {
                         .collect()
                 })
                 .unwrap_or_default();
+            let path: Vec<Value> = op["parameters"]
+                .as_array()
+                .map(|ps| {
+                    ps.iter()
+                        .filter(|p| p["in"] == "path")
+                        .map(|p| json!({ "name": p["name"], "schema": strip(&p["schema"]) }))
+                        .collect()
+                })
+                .unwrap_or_default();
             let mut o = Map::new();
             o.insert("query".into(), Value::Array(query));
+            if !path.is_empty() {
+                o.insert("path".into(), Value::Array(path));
+            }
             if let Some(body) = &e.body {
                 o.insert("body".into(), json!({ "$ref": format!("#/components/schemas/{}", body.ty) }));
             }
