@@ -1,43 +1,8 @@
-//! The route table's types and the matching of a request line against it.
+//! The matching of a request line against the route table of `spec.rs`.
 
 use std::collections::HashMap;
 
-/// What a request body must be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum BodyKind {
-    /// No body.
-    None,
-    /// JSON of the named schema.
-    Json(&'static str),
-    /// `multipart/form-data` whose parts are the named schema's fields.
-    Multipart(&'static str),
-}
-
-/// What a success carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ResponseKind {
-    /// JSON (also where Ringg documents no body).
-    Json,
-    /// A file of this media type.
-    Binary(&'static str),
-}
-
-/// One endpoint of the spec.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Route {
-    /// The operation.
-    pub op: crate::spec::Operation,
-    /// `GET`, `POST`, ...
-    pub method: &'static str,
-    /// The base URL's name.
-    pub base: &'static str,
-    /// Path template below the base path (`/agent/{agent_id}`).
-    pub path: &'static str,
-    /// Request body.
-    pub body: BodyKind,
-    /// Response.
-    pub response: ResponseKind,
-}
+pub(crate) use crate::spec::{BodyKind, ResponseKind, Route};
 
 /// A matched request: the route and its decoded path parameters.
 pub(crate) struct Matched {
@@ -53,16 +18,22 @@ pub(crate) enum Lookup {
     NotFound,
 }
 
-/// Finds the route for a method and a full path (base path included). Literal segments win
-/// over parameters, so `/agent/all` is never read as `/agent/{agent_id}`.
-pub(crate) fn lookup(method: &str, path: &str) -> Lookup {
+/// Finds the route of `routes` for a method and a full path (below one of `bases`, each a
+/// base URL's name and path). Literal segments win over parameters, so `/agent/all` is never
+/// read as `/agent/{agent_id}`.
+pub(crate) fn lookup(
+    bases: &[(&'static str, &'static str)],
+    routes: &'static [Route],
+    method: &str,
+    path: &str,
+) -> Lookup {
     let mut best: Option<(usize, Matched)> = None;
     let mut allowed: Vec<&'static str> = Vec::new();
-    for (base, prefix) in crate::spec::BASE_PATHS {
+    for (base, prefix) in bases {
         let Some(rest) = path.strip_prefix(prefix) else { continue };
         let rest = rest.trim_end_matches('/');
         let got_len = rest.split('/').count();
-        for route in crate::spec::ROUTES.iter().filter(|r| r.base == *base) {
+        for route in routes.iter().filter(|r| r.base == *base) {
             if route.path.split('/').count() != got_len {
                 continue;
             }

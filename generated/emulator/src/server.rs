@@ -226,7 +226,7 @@ async fn respond(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
-    let m = match lookup(&method, &path) {
+    let m = match lookup(crate::spec::BASE_PATHS, crate::spec::ROUTES, &method, &path) {
         Lookup::Found(m) => m,
         Lookup::WrongMethod(allowed) => {
             let mut r = error_response(err(405, "Method Not Allowed"));

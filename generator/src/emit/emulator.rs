@@ -245,12 +245,48 @@ fn spec_rs(api: &Api) -> GeneratedFile {
     let document = raw_lit(&entry_per_line(&spec_document(api)));
     let count = proc_macro2::Literal::usize_unsuffixed(variants.len());
     let tokens = quote! {
-        //! What the spec knows, as tables for the hand-written core: the operations, routes, the
-        //! behaviour table's shape, the validation document, the decode check through
-        //! `ringg::types`, examples and webhook events.
+        //! What the spec knows, as tables for the hand-written core: the operations, the route
+        //! table and its types, the behaviour table's shape, the validation document, the decode
+        //! check through `ringg::types`, examples and webhook events.
 
-        use crate::routes::{BodyKind, ResponseKind, Route};
         use crate::validate::{Problem, decode_as};
+
+        /// What a request body must be.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub(crate) enum BodyKind {
+            /// No body.
+            None,
+            /// JSON of the named schema.
+            Json(&'static str),
+            /// `multipart/form-data` whose parts are the named schema's fields.
+            Multipart(&'static str),
+        }
+
+        /// What a success carries.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub(crate) enum ResponseKind {
+            /// JSON (also where Ringg documents no body).
+            Json,
+            /// A file of this media type.
+            Binary(&'static str),
+        }
+
+        /// One endpoint of the spec.
+        #[derive(Debug, Clone, Copy)]
+        pub(crate) struct Route {
+            /// The operation.
+            pub op: Operation,
+            /// `GET`, `POST`, ...
+            pub method: &'static str,
+            /// The base URL's name.
+            pub base: &'static str,
+            /// Path template below the base path (`/agent/{agent_id}`).
+            pub path: &'static str,
+            /// Request body.
+            pub body: BodyKind,
+            /// Response.
+            pub response: ResponseKind,
+        }
 
         /// An operation of the API, one per endpoint of the spec: what
         /// [`Emulator::inject`](crate::Emulator::inject) stages a fault for, and what the control
