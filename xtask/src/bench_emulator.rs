@@ -85,8 +85,8 @@ async fn measure() -> Result<(), String> {
     let emulator = Emulator::builder().max_calls(1000).start().await.map_err(|e| e.to_string())?;
     let fixtures = emulator.fixtures().await;
     let client = emulator.client();
-    let agent: String = fixtures.id("agent_id");
-    let pool: String = fixtures.id("number_pool_id");
+    let agent: String = fixtures.agent_id.to_string();
+    let pool: String = fixtures.number_pool_id.to_string();
     for i in 0..100 {
         let call = InitiateCallFromPool::new(
             "Ada",
@@ -180,7 +180,7 @@ async fn measure() -> Result<(), String> {
             serde_json::to_value(client.calling().details(CallId::new(id.as_str())).await.map_err(|e| e.to_string())?)
                 .map_err(|e| e.to_string())?;
         times.push(started.elapsed());
-        let delivered = emulator.deliveries().iter().filter(|d| d.call_id == id).count();
+        let delivered = emulator.deliveries().iter().filter(|d| d.call_id.as_str() == id).count();
         if details["data"]["call_status"] != "completed" || delivered != events.len() {
             return Err(format!("the lifecycle did not complete with {} webhooks: {details}", events.len()));
         }
@@ -243,8 +243,8 @@ async fn settled_calls_rss(subscribed: bool) -> Result<f64, String> {
     let emulator = Emulator::builder().max_calls(CALLS + 10).credits(1e9).start().await.map_err(|e| e.to_string())?;
     let fx = emulator.fixtures().await;
     let client = emulator.client();
-    let agent = fx.id::<String>("agent_id");
-    let pool = fx.id::<String>("number_pool_id");
+    let agent = fx.agent_id.to_string();
+    let pool = fx.number_pool_id.to_string();
     let receiver = Trivial::start(Bytes::from_static(b"{}")).await?;
     if subscribed {
         let edit: ringg::types::AgentEdit = serde_json::from_value(json!({
@@ -289,7 +289,7 @@ async fn stalled_lifecycle(stall: bool) -> Result<Duration, String> {
         .map_err(|e| e.to_string())?;
     let fx = emulator.fixtures().await;
     let client = emulator.client();
-    let pool = fx.id::<String>("number_pool_id");
+    let pool = fx.number_pool_id.to_string();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
     let hook = format!("http://{}/hook", listener.local_addr().map_err(|e| e.to_string())?);
     let holder = tokio::spawn(async move {
@@ -301,7 +301,7 @@ async fn stalled_lifecycle(stall: bool) -> Result<Duration, String> {
     });
     let make_agent = |name: &str| {
         let body = json!({ "agent_name": name, "introduction_and_objective": "x", "response_guidelines": "x", "task": "x",
-            "primary_language": "en-IN", "voice_id": fx.id::<String>("voice_id"), "intro_message": "Hi" });
+            "primary_language": "en-IN", "voice_id": fx.voice_id.clone(), "intro_message": "Hi" });
         let client = client.clone();
         async move {
             let body: ringg::types::AgentCreate = serde_json::from_value(body).map_err(|e| e.to_string())?;
