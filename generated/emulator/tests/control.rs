@@ -682,3 +682,60 @@ async fn every_documented_route_answers_and_every_route_is_documented() {
     let text = c.call("GET", "/__emulator/openapi.yaml", None).await;
     assert_eq!(text.body, DOCUMENT.as_bytes(), "the document is served as written");
 }
+
+#[tokio::test]
+async fn the_binary_takes_the_default_key_and_a_manual_clock() {
+    use std::io::BufRead as _;
+    let binary = env!("CARGO_BIN_EXE_ringg-emulator");
+    let refused = std::process::Command::new(binary).args(["--clock", "manual", "--speed", "2"]).output().unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--speed applies to the real clock"));
+
+    let mut child = std::process::Command::new(binary)
+        .args(["--port", "0", "--clock", "manual"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let printed = tokio::task::spawn_blocking(move || {
+        let mut lines = std::io::BufReader::new(stdout);
+        let mut printed = String::new();
+        for _ in 0..12 {
+            let mut line = String::new();
+            if lines.read_line(&mut line).unwrap_or(0) == 0 || line.starts_with("Press Ctrl-C") {
+                break;
+            }
+            printed.push_str(&line);
+        }
+        printed
+    })
+    .await
+    .unwrap();
+    let address = printed
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("http://").filter(|a| !a.contains('/')))
+        .map(str::to_string);
+    let result = async {
+        let address = address.ok_or("no address printed")?;
+        assert!(printed.contains(&format!("X-API-KEY: {}", ringg_emulator::DEFAULT_KEY)), "{printed}");
+        let mut s = tokio::net::TcpStream::connect(&address).await.map_err(|e| e.to_string())?;
+        let body = r#"{"seconds": 60}"#;
+        let head = format!(
+            "POST /__emulator/clock/advance HTTP/1.1\r\nhost: x\r\nconnection: close\r\nx-api-key: {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+            ringg_emulator::DEFAULT_KEY,
+            body.len()
+        );
+        s.write_all(head.as_bytes()).await.map_err(|e| e.to_string())?;
+        let mut out = Vec::new();
+        tokio::time::timeout(Duration::from_secs(20), s.read_to_end(&mut out)).await.map_err(|e| e.to_string())?.ok();
+        Ok::<String, String>(String::from_utf8_lossy(&out).into_owned())
+    }
+    .await;
+    let _ = child.kill();
+    let _ = child.wait();
+    let answer = result.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains(r#""kind":"manual""#), "{answer}");
+}
