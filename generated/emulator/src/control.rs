@@ -740,7 +740,7 @@ pub(crate) fn parse_duration(text: &str) -> Option<u64> {
         return None;
     }
     if let Ok(secs) = t.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0 && secs < 1e15).then(|| (secs * 1000.0).round() as u64);
+        return (0.0..1e15).contains(&secs).then(|| (secs * 1000.0).round() as u64);
     }
     let mut total: u64 = 0;
     let mut rest = t;

@@ -154,8 +154,8 @@ impl Default for EmulatorBuilder {
 }
 
 impl EmulatorBuilder {
-    /// The API key clients must send; by default a new `rk_emu_…` key (printed by the
-    /// standalone binary).
+    /// The API key clients (and the control API) must send; by default a new `rk_emu_…` key.
+    /// The standalone binaries accept [`DEFAULT_KEY`] unless given another.
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(key.into());
         self

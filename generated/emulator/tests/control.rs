@@ -171,10 +171,10 @@ impl<'a> Control<'a> {
         {
             out.push(format!("{at}: {value} is not one of {allowed:?}"));
         }
-        if let Some(n) = value.as_f64() {
-            if s["minimum"].as_f64().is_some_and(|m| n < m) || s["maximum"].as_f64().is_some_and(|m| n > m) {
-                out.push(format!("{at}: {n} is out of range"));
-            }
+        if let Some(n) = value.as_f64()
+            && (s["minimum"].as_f64().is_some_and(|m| n < m) || s["maximum"].as_f64().is_some_and(|m| n > m))
+        {
+            out.push(format!("{at}: {n} is out of range"));
         }
         let fits = match s["type"].as_str() {
             None => true,
