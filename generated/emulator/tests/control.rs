@@ -739,3 +739,51 @@ async fn the_binary_takes_the_default_key_and_a_manual_clock() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains(r#""kind":"manual""#), "{answer}");
 }
+
+#[tokio::test]
+async fn an_advance_waiting_for_a_slow_receiver_holds_up_no_other_request() {
+    let emulator = Emulator::start().await.unwrap();
+    let c = Control::new(&emulator);
+    let fixtures = c.call("POST", "/__emulator/fixtures", None).await.json();
+    // A receiver that answers only when the test lets it.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/slow", listener.local_addr().unwrap());
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    let (reached, reached_rx) = tokio::sync::oneshot::channel::<()>();
+    let receiver = tokio::spawn(async move {
+        let (mut s, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = tokio::time::timeout(Duration::from_secs(20), s.read(&mut buf)).await;
+        let _ = reached.send(());
+        let _ = tokio::time::timeout(Duration::from_secs(20), released).await;
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+    });
+    assert_eq!(place(&c, &fixtures, "+919800000601", &url).await.status, 200);
+
+    let advance = {
+        let addr = emulator.addr();
+        let key = c.key.clone();
+        tokio::spawn(async move {
+            let body = r#"{"ms": 1}"#;
+            let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let head = format!(
+                "POST /__emulator/clock/advance HTTP/1.1\r\nhost: x\r\nconnection: close\r\nx-api-key: {key}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            s.write_all(head.as_bytes()).await.unwrap();
+            let mut out = Vec::new();
+            let _ = tokio::time::timeout(Duration::from_secs(30), s.read_to_end(&mut out)).await;
+            String::from_utf8_lossy(&out).into_owned()
+        })
+    };
+    // While the advance waits for the receiver, the control API and the API answer.
+    tokio::time::timeout(Duration::from_secs(20), reached_rx).await.unwrap().unwrap();
+    assert_eq!(c.call("GET", "/__emulator/clock", None).await.status, 200);
+    assert_eq!(c.call("GET", "/__emulator/calls", None).await.status, 200);
+    assert_eq!(send(&emulator, "GET", "/ca/api/v0/workspace", Some(&c.key), None).await.status, 200);
+    assert!(!advance.is_finished(), "the advance still waits for the receiver");
+    release.send(()).unwrap();
+    let answer = advance.await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    receiver.await.unwrap();
+}
