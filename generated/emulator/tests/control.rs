@@ -787,3 +787,52 @@ async fn an_advance_waiting_for_a_slow_receiver_holds_up_no_other_request() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     receiver.await.unwrap();
 }
+
+#[tokio::test]
+async fn no_body_makes_a_control_route_fail_or_drop_the_connection() {
+    let emulator = Emulator::start().await.unwrap();
+    let c = Control::new(&emulator);
+    let routes = c.call("GET", "/__emulator/x", None).await.json()["routes"].clone();
+    let deep = format!("{}{}", "[".repeat(5_000), "]".repeat(5_000));
+    let long = format!(r#"{{"operation":"{}","fault":"drop"}}"#, "é".repeat(20_000));
+    let bodies: Vec<Vec<u8>> = vec![
+        b"null".to_vec(),
+        b"\"x\"".to_vec(),
+        b"1e999".to_vec(),
+        deep.into_bytes(),
+        long.into_bytes(),
+        vec![0xff, 0xfe, 0x00],
+        br#"{"outcome":null,"credits":null,"seconds":null,"operation":null}"#.to_vec(),
+        br#"{"seconds":-1}"#.to_vec(),
+        br#"{"ms":18446744073709551615}"#.to_vec(),
+        br#"{"duration":"99999999999999999999999d"}"#.to_vec(),
+        br#"{"operation":"workspace.get","fault":"rate-limited","retry_after":4294967296}"#.to_vec(),
+        br#"{"operation":"workspace.get","fault":"reply-status","status":65536}"#.to_vec(),
+        br#"{"outcome":"failed","outcome":"retry"}"#.to_vec(),
+    ];
+    for route in routes.as_array().unwrap() {
+        let (method, template) = route.as_str().unwrap().split_once(' ').unwrap();
+        for number in ["%ZZ", "%2F..%2F", "default"] {
+            let path = template.replace("{number}", number);
+            for body in &bodies {
+                let a = c.raw(method, &path, body).await;
+                assert!(
+                    (200..500).contains(&a.status),
+                    "{method} {path} {:?}: {} {}",
+                    String::from_utf8_lossy(&body[..body.len().min(60)]),
+                    a.status,
+                    a.detail()
+                );
+                if a.status >= 400 {
+                    assert!(!a.detail().is_empty(), "{method} {path}: an error says what to send");
+                }
+            }
+            if !template.contains('{') {
+                break;
+            }
+        }
+    }
+    // What was refused staged nothing; the server answers on.
+    assert!(emulator.faults().is_empty());
+    assert_eq!(c.call("GET", "/__emulator/", None).await.status, 200);
+}
