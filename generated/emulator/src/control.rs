@@ -125,6 +125,12 @@ impl Emulator {
         self.shared.lock().faults.clear();
     }
 
+    /// Every finished delivery, delivered or failed for good, oldest first (what
+    /// [`Emulator::deliveries`] and [`Emulator::failed_deliveries`] list, in one sequence).
+    pub fn all_deliveries(&self) -> Vec<crate::Delivery> {
+        self.collect_deliveries(|j| j.done)
+    }
+
     /// The clock it was started with.
     pub fn clock(&self) -> Clock {
         self.shared.clock

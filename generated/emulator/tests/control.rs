@@ -391,6 +391,9 @@ async fn outcomes_the_clock_and_deliveries_over_http() {
     let all = c.call("GET", "/__emulator/deliveries?status=all", None).await.json();
     assert_eq!(all["deliveries"].as_array().unwrap().len(), delivered.len() + failed.len());
     assert_eq!(emulator.failed_deliveries().len(), failed.len(), "the handle reads the same record");
+    let urls: Vec<Value> = all["deliveries"].as_array().unwrap().iter().map(|d| d["url"].clone()).collect();
+    let handle: Vec<Value> = emulator.all_deliveries().iter().map(|d| json!(d.url)).collect();
+    assert_eq!(urls, handle, "in the same order");
     let bad = c.call("GET", "/__emulator/deliveries?status=lost", None).await;
     assert_eq!(bad.status, 422);
     assert!(bad.detail().contains("delivered, failed, all"), "{}", bad.detail());
