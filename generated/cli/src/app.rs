@@ -62,9 +62,14 @@ pub(crate) async fn run(m: &ArgMatches) -> Result<(), Failure> {
         "api" => crate::api::run(&cli(m, sub)?, sub).await,
         "webhooks" => crate::webhooks::run(sub, m.get_count("verbose")).await,
         "profile" => crate::profile::run(sub, m, spec::API.key_env, &settings::profile_bases(&spec::API)),
-        "emulator" => {
-            crate::tools::emulator(sub, m.get_one::<String>("api-key").map(String::as_str), spec::API.key_env).await
-        }
+        "emulator" => match sub.subcommand() {
+            None | Some(("start", _)) => {
+                let start = sub.subcommand_matches("start").unwrap_or(sub);
+                crate::tools::emulator(start, m.get_one::<String>("api-key").map(String::as_str), spec::API.key_env)
+                    .await
+            }
+            Some((name, args)) => crate::tools::control(&cli(m, args)?, name, args).await,
+        },
         "webcall" => crate::tools::webcall(sub),
         "completions" => crate::tools::completions(sub, &mut command()),
         resource => {

@@ -32,9 +32,9 @@ pub(crate) struct Api {
     pub page_sizes: (u32, u32),
 }
 
-/// The key the emulator accepts when started by `ringg emulator` without one, and the key
-/// sent to a loopback base URL when none is configured.
-pub(crate) const EMULATOR_KEY: &str = "ringg-emulator-key";
+/// The key the emulator accepts when started by `ringg emulator` (or `ringg-emulator`) without
+/// one, and the key sent to a loopback base URL when none is configured.
+pub(crate) const EMULATOR_KEY: &str = ringg_emulator::DEFAULT_KEY;
 
 /// Where `--help` lists the options every command has.
 const GLOBAL: &str = "Global options";

@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+mod control;
 mod fallback;
 mod fixtures;
 mod handlers;
@@ -44,9 +45,16 @@ mod webhooks;
 use server::Shared;
 use store::{Config, State};
 
+pub use control::StagedOutcomes;
 pub use fixtures::Fixtures;
 pub use spec::Operation;
 pub use staging::{CallOutcome, Clock, Fault};
+
+/// The key the standalone emulators (`ringg-emulator` and `ringg emulator`) accept unless
+/// given another, and the key the `ringg` command line sends to a loopback base URL when none
+/// is configured. Not a secret: it only ever opens an emulator.
+/// [`Emulator::start`] generates a key of its own instead.
+pub const DEFAULT_KEY: &str = "ringg-emulator-key";
 
 /// The former name of [`CallOutcome`].
 #[deprecated(since = "0.2.0", note = "renamed `CallOutcome`, so that it does not clash with `ringg::Outcome`")]
@@ -148,8 +156,8 @@ impl Default for EmulatorBuilder {
 }
 
 impl EmulatorBuilder {
-    /// The API key clients must send; by default a new `rk_emu_…` key (printed by the
-    /// standalone binary).
+    /// The API key clients (and the control API) must send; by default a new `rk_emu_…` key.
+    /// The standalone binaries accept [`DEFAULT_KEY`] unless given another.
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(key.into());
         self
@@ -296,6 +304,7 @@ impl EmulatorBuilder {
             credits_per_minute: self.credits_per_minute,
             campaign_concurrency: self.campaign_concurrency,
             delivery_record: self.delivery_record,
+            credits: self.credits,
         };
         let st = match &self.state_file {
             Some(path) if path.exists() => {
@@ -313,12 +322,7 @@ impl EmulatorBuilder {
                     Some(key) => key,
                     None => st.new_key(),
                 };
-                for v in handlers::seed_voices() {
-                    if !st.voices.iter().any(|x| x["id"] == v["id"]) {
-                        st.voices.push(v);
-                    }
-                }
-                handlers::seed_agent(&mut st);
+                seed_store(&mut st);
                 st
             }
         };
@@ -327,6 +331,7 @@ impl EmulatorBuilder {
             dispatch: Default::default(),
             idle: tokio::sync::Notify::new(),
             manual: matches!(self.clock, Clock::Manual),
+            clock: self.clock,
             limits: server::Limits {
                 header_read_timeout: self.header_read_timeout,
                 body_read_timeout: self.body_read_timeout,
@@ -348,6 +353,44 @@ impl EmulatorBuilder {
         };
         Ok(Emulator { shared, addr, stop: Some(stop), ticker, state_file: self.state_file })
     }
+}
+
+/// What a fresh store holds besides the spec's examples: every voice the examples name, and
+/// an agent.
+fn seed_store(st: &mut State) {
+    for v in handlers::seed_voices() {
+        if !st.voices.iter().any(|x| x["id"] == v["id"]) {
+            st.voices.push(v);
+        }
+    }
+    handlers::seed_agent(st);
+}
+
+/// Back to a fresh store (see [`Emulator::reset`]), once no clock move is in progress.
+async fn reset(shared: &Arc<Shared>) {
+    let _driving = shared.drive.lock().await;
+    let mut st = shared.lock();
+    st.reset();
+    seed_store(&mut st);
+}
+
+/// Moves the clock `by` ms forward (see [`Emulator::advance`]).
+async fn advance_clock(shared: &Arc<Shared>, by: u64) {
+    let target = shared.lock().now_ms.saturating_add(by);
+    run_until(shared, target).await;
+}
+
+/// Runs the clock until nothing is scheduled (see [`Emulator::settle`]).
+async fn settle_clock(shared: &Arc<Shared>) {
+    let limit = shared.lock().now_ms.saturating_add(control::MAX_ADVANCE_MS);
+    loop {
+        let next = shared.lock().next_due();
+        match next {
+            Some(at) if at <= limit => run_until(shared, at).await,
+            _ => break,
+        }
+    }
+    webhooks::idle(shared).await;
 }
 
 /// Moves the emulator clock with the real one.
@@ -507,23 +550,13 @@ impl Emulator {
 
     /// Moves the clock forward, applying every call transition and webhook due meanwhile.
     pub async fn advance(&self, by: Duration) {
-        let by = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
-        let target = self.shared.lock().now_ms.saturating_add(by);
-        run_until(&self.shared, target).await;
+        advance_clock(&self.shared, u64::try_from(by.as_millis()).unwrap_or(u64::MAX)).await;
     }
 
     /// Runs the clock until nothing is scheduled any more: every call settled, every webhook
     /// delivered or given up, every upload processed. Bounded to 30 emulator days.
     pub async fn settle(&self) {
-        let limit = self.shared.lock().now_ms.saturating_add(30 * 86_400_000);
-        loop {
-            let next = self.shared.lock().next_due();
-            match next {
-                Some(at) if at <= limit => run_until(&self.shared, at).await,
-                _ => break,
-            }
-        }
-        webhooks::idle(&self.shared).await;
+        settle_clock(&self.shared).await;
     }
 
     /// Emulator time.

@@ -51,6 +51,8 @@ pub(crate) struct Shared {
     pub idle: tokio::sync::Notify,
     /// The clock is manual (deliveries count at the time they were due).
     pub manual: bool,
+    /// The clock it was started with (the control API reports it).
+    pub clock: crate::staging::Clock,
     pub limits: Limits,
     pub served: AtomicU64,
     /// Serialises the drivers of the clock (the handle and the real-time ticker).
@@ -119,14 +121,14 @@ impl std::fmt::Display for Dropped {
 
 impl std::error::Error for Dropped {}
 
-fn json_response(status: u16, body: &Value) -> Response<Full<Bytes>> {
+pub(crate) fn json_response(status: u16, body: &Value) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(Bytes::from(body.to_string())));
     *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     r.headers_mut().insert("content-type", hyper::header::HeaderValue::from_static("application/json"));
     r
 }
 
-fn error_response(e: ApiError) -> Response<Full<Bytes>> {
+pub(crate) fn error_response(e: ApiError) -> Response<Full<Bytes>> {
     json_response(e.status, &json!({ "detail": e.detail }))
 }
 
@@ -134,10 +136,10 @@ fn problems(status: u16, list: Vec<Problem>) -> ApiError {
     ApiError { status, detail: Value::Array(list.iter().map(Problem::to_json).collect()) }
 }
 
-/// Runs `f`, turning a panic into a 500 that names the operation, logged to stderr: the last
-/// line of defence, so a bug answers instead of dropping the connection. Bad input is refused
-/// with 4xx long before this; no test may ever see this 500.
-pub(crate) fn guarded(op: Operation, f: impl FnOnce() -> Response<Full<Bytes>>) -> Response<Full<Bytes>> {
+/// Runs `f`, turning a panic into a 500 that names the operation (or control route), logged to
+/// stderr: the last line of defence, so a bug answers instead of dropping the connection. Bad
+/// input is refused with 4xx long before this; no test may ever see this 500.
+pub(crate) fn guarded(op: impl std::fmt::Display, f: impl FnOnce() -> Response<Full<Bytes>>) -> Response<Full<Bytes>> {
     match std::panic::catch_unwind(AssertUnwindSafe(f)) {
         Ok(r) => r,
         Err(panic) => {
@@ -157,8 +159,8 @@ pub(crate) fn guarded(op: Operation, f: impl FnOnce() -> Response<Full<Bytes>>) 
 
 /// A request body read within the limits, and the share of the in-flight budget it holds
 /// until the answer is built.
-struct Body {
-    bytes: Bytes,
+pub(crate) struct Body {
+    pub bytes: Bytes,
     _permit: Option<OwnedSemaphorePermit>,
 }
 
@@ -167,7 +169,7 @@ struct Body {
 /// all connections are bounded by the in-flight budget: a body with a length reserves it whole
 /// before reading (so requests never deadlock on partial reservations), a chunked body reserves
 /// chunk by chunk.
-async fn read_body(limits: &Limits, body: Incoming, length: Option<u64>) -> Result<Body, ApiError> {
+pub(crate) async fn read_body(limits: &Limits, body: Incoming, length: Option<u64>) -> Result<Body, ApiError> {
     let too_large = || {
         let p =
             Problem::new(vec![json!("body")], "too_large", format!("the request body is larger than {MAX_BODY} bytes"));
@@ -221,7 +223,26 @@ async fn read_body(limits: &Limits, body: Incoming, length: Option<u64>) -> Resu
     Ok(Body { bytes: chunks.freeze(), _permit: permit })
 }
 
+/// The 401 for a request without the key the emulator currently accepts.
+pub(crate) fn unauthorized(shared: &Shared, key: Option<&str>) -> Option<Response<Full<Bytes>>> {
+    let st = shared.lock();
+    if key == Some(st.key.as_str()) {
+        return None;
+    }
+    let msg = if key.is_none() { "Missing API key: send it in the X-API-KEY header" } else { "Invalid API key" };
+    Some(error_response(err(401, msg)))
+}
+
 async fn respond(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Dropped> {
+    // The control API (`/__emulator/`) is not the API: no faults, not counted.
+    if req
+        .uri()
+        .path()
+        .strip_prefix(crate::control::PREFIX)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    {
+        return Ok(crate::control::respond(shared, req).await);
+    }
     shared.served.fetch_add(1, Ordering::Relaxed);
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
@@ -259,13 +280,8 @@ async fn respond(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
     let key = header(crate::spec::AUTH_HEADER);
     let content_type = header("content-type").unwrap_or_default();
     let length = header("content-length").and_then(|v| v.trim().parse::<u64>().ok());
-    {
-        let st = shared.lock();
-        if key.as_deref() != Some(st.key.as_str()) {
-            let msg =
-                if key.is_none() { "Missing API key: send it in the X-API-KEY header" } else { "Invalid API key" };
-            return Ok(error_response(err(401, msg)));
-        }
+    if let Some(r) = unauthorized(&shared, key.as_deref()) {
+        return Ok(r);
     }
     let body = match read_body(&shared.limits, req.into_body(), length).await {
         Ok(b) => b,

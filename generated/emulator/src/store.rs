@@ -55,6 +55,8 @@ pub(crate) struct Config {
     pub campaign_concurrency: usize,
     /// Finished deliveries kept for `Emulator::deliveries` (the oldest are dropped).
     pub delivery_record: usize,
+    /// The starting credit balance (`None`: the spec example's).
+    pub credits: Option<f64>,
 }
 
 /// One call attempt chain.
@@ -252,6 +254,19 @@ impl State {
             st.voices = list_at(&example("VoiceList"), "voices");
         }
         st
+    }
+
+    /// Back to the state of a fresh start (before seeding): the same key, seed, settings and
+    /// time, nothing staged. The id, key, event and delivery counters carry on, so no id
+    /// repeats and an attempt still running from before cannot land on a new delivery.
+    pub(crate) fn reset(&mut self) {
+        let mut fresh = State::new(self.key.clone(), self.seed, self.now_ms, self.config.credits, self.config.clone());
+        fresh.counter = self.counter;
+        fresh.keys = self.keys;
+        fresh.event_seq = self.event_seq;
+        fresh.next_job = self.next_job;
+        fresh.rev = self.rev.wrapping_add(1);
+        *self = fresh;
     }
 
     /// A UUID-shaped id (version 4 layout) from the seed and a counter: the same seed gives the

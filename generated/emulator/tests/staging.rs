@@ -192,3 +192,87 @@ fn the_readme_shows_the_compiled_examples() {
         assert!(readme.contains(&format!("```rust\n{code}```")), "README.md does not show examples/{example} as it is");
     }
 }
+
+/// Runs the binary with `args` and returns it with the address it printed.
+#[cfg(unix)]
+async fn binary(args: &[&str]) -> (std::process::Child, String) {
+    use std::io::BufRead as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ringg-emulator"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let printed = tokio::task::spawn_blocking(move || {
+        let mut lines = std::io::BufReader::new(stdout);
+        let mut printed = String::new();
+        for _ in 0..16 {
+            let mut line = String::new();
+            if lines.read_line(&mut line).unwrap_or(0) == 0 || line.starts_with("Press Ctrl-C") {
+                break;
+            }
+            printed.push_str(&line);
+        }
+        printed
+    })
+    .await
+    .unwrap();
+    let address = printed
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("http://").filter(|a| !a.contains('/')))
+        .map(str::to_string)
+        .unwrap_or_default();
+    (child, address)
+}
+
+/// One control request with the default key; the answer's text.
+#[cfg(unix)]
+async fn control(address: &str, method: &str, path: &str, body: &str) -> String {
+    let mut s = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\nx-api-key: {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        ringg_emulator::DEFAULT_KEY,
+        body.len()
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(20), s.read_to_end(&mut out)).await.unwrap().unwrap();
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_binary_saves_its_state_on_sigterm_and_reads_it_at_start() {
+    let dir = std::env::temp_dir().join(format!("ringg-emulator-binary-state-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("state.json");
+    let file = path.to_str().unwrap();
+    let args = ["--port", "0", "--clock", "manual", "--state", file];
+
+    let (mut first, address) = binary(&args).await;
+    let set = control(&address, "PUT", "/__emulator/credits", r#"{"credits": 42}"#).await;
+    assert!(set.starts_with("HTTP/1.1 200"), "{set}");
+    let killed = std::process::Command::new("kill").args(["-TERM", &first.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    // Bounded: the binary saves and exits at once.
+    let mut exited = None;
+    for _ in 0..100 {
+        if let Some(status) = first.try_wait().unwrap() {
+            exited = Some(status);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = first.kill();
+    assert!(exited.is_some_and(|s| s.success()), "the binary did not exit cleanly on SIGTERM: {exited:?}");
+    assert!(path.exists(), "no state file");
+
+    let (mut second, address) = binary(&args).await;
+    let read = control(&address, "GET", "/__emulator/credits", "").await;
+    let _ = second.kill();
+    let _ = second.wait();
+    assert!(read.starts_with("HTTP/1.1 200") && read.contains(r#""credits":42"#), "{read}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -207,7 +207,7 @@ mod tests {
     use super::*;
 
     fn config() -> Config {
-        Config { max_calls: 10, credits_per_minute: 1.0, campaign_concurrency: 1, delivery_record: 10 }
+        Config { max_calls: 10, credits_per_minute: 1.0, campaign_concurrency: 1, delivery_record: 10, credits: None }
     }
 
     #[test]
