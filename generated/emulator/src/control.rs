@@ -323,17 +323,16 @@ fn handle(shared: &Shared, call: &Call, then: &mut Option<Wait>) -> Result<Answe
         ("POST", "/__emulator/faults") => {
             let (op, fault, times) = fault_body(call.body)?;
             let mut st = shared.lock();
-            let queue = st.faults.entry(op).or_default();
-            if queue.len().saturating_add(times) > MAX_QUEUED {
+            let waiting = st.faults_waiting(op);
+            if waiting.saturating_add(times) > MAX_QUEUED {
                 return Err(err(
                     422,
                     format!(
-                        "`{op}` already has {} faults waiting and at most {MAX_QUEUED} may wait; DELETE /__emulator/faults first",
-                        queue.len()
+                        "`{op}` already has {waiting} faults waiting and at most {MAX_QUEUED} may wait; DELETE /__emulator/faults first"
                     ),
                 ));
             }
-            queue.extend(std::iter::repeat_n(fault, times));
+            st.push_fault(op, fault, times);
             json(faults_json(&st))
         }
         ("DELETE", "/__emulator/faults") => {
@@ -422,7 +421,7 @@ fn summary(shared: &Shared, st: &State) -> Value {
             "deliveries_pending": st.jobs.len(),
             "deliveries_finished": st.finished.len(),
             "outcomes_staged": st.outcomes.len(),
-            "faults_waiting": st.faults.values().map(std::collections::VecDeque::len).sum::<usize>(),
+            "faults_waiting": Operation::ALL.into_iter().map(|op| st.faults_waiting(op)).sum::<usize>(),
         },
         "credits": st.credits,
         "requests_served": shared.served.load(std::sync::atomic::Ordering::Relaxed),
@@ -478,16 +477,10 @@ fn fault_kind(fault: Fault) -> &'static str {
 
 /// The waiting faults, per operation in order, consecutive equal ones counted together.
 fn staged_faults(st: &State) -> Vec<(Operation, Fault, usize)> {
-    let mut out: Vec<(Operation, Fault, usize)> = Vec::new();
-    for op in Operation::ALL {
-        for fault in st.faults.get(&op).into_iter().flatten() {
-            match out.last_mut() {
-                Some((o, f, n)) if *o == op && f == fault => *n = n.saturating_add(1),
-                _ => out.push((op, *fault, 1)),
-            }
-        }
-    }
-    out
+    Operation::ALL
+        .into_iter()
+        .flat_map(|op| st.faults.get(&op).into_iter().flatten().map(move |(fault, n)| (op, *fault, *n)))
+        .collect()
 }
 
 fn faults_json(st: &State) -> Value {

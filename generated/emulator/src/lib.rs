@@ -578,7 +578,7 @@ impl Emulator {
     /// Makes the next `times` requests to an operation meet `fault`, after any faults already
     /// waiting for it.
     pub fn inject(&self, operation: Operation, fault: Fault, times: usize) {
-        self.shared.lock().faults.entry(operation).or_default().extend(std::iter::repeat_n(fault, times));
+        self.shared.lock().push_fault(operation, fault, times);
     }
 
     /// Every webhook delivery the receiver accepted (2xx), oldest first, of the last

@@ -3,7 +3,7 @@
 //! then the handler, in that order. Nothing a client sends can make it panic or answer 5xx
 //! (5xx only comes from an injected fault).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -261,7 +261,7 @@ async fn respond(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response
     let op = m.route.op;
     let fault = {
         let mut st = shared.lock();
-        st.faults.get_mut(&op).and_then(VecDeque::pop_front)
+        st.take_fault(op)
     };
     match fault {
         Some(Fault::RateLimited { retry_after }) => {

@@ -200,7 +200,9 @@ pub(crate) struct State {
     /// Agents deleted while calls of theirs may still be running: their subscriptions still
     /// receive those calls' events.
     pub retired_agents: Vec<Value>,
-    pub faults: HashMap<Operation, VecDeque<Fault>>,
+    /// Faults waiting per operation, in order, as runs of one fault and how many requests it
+    /// meets: memory stays small whatever the count.
+    pub faults: HashMap<Operation, VecDeque<(Fault, usize)>>,
     /// Bumped by every change to calls or agents; rendered history rows carry the revision
     /// they were rendered at and are rendered again once it moved on.
     pub rev: u64,
@@ -274,6 +276,35 @@ impl State {
     pub fn new_id(&mut self) -> String {
         self.counter = self.counter.wrapping_add(1);
         uuid_text(self.seed, ID_STREAM, self.counter)
+    }
+
+    /// Queues `fault` for the next `times` requests to `op`, after those already waiting.
+    pub fn push_fault(&mut self, op: Operation, fault: Fault, times: usize) {
+        if times == 0 {
+            return;
+        }
+        let queue = self.faults.entry(op).or_default();
+        match queue.back_mut() {
+            Some((last, n)) if *last == fault => *n = n.saturating_add(times),
+            _ => queue.push_back((fault, times)),
+        }
+    }
+
+    /// The fault the next request to `op` meets, if one waits; it is used up.
+    pub fn take_fault(&mut self, op: Operation) -> Option<Fault> {
+        let queue = self.faults.get_mut(&op)?;
+        let (fault, n) = queue.front_mut()?;
+        let fault = *fault;
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            queue.pop_front();
+        }
+        Some(fault)
+    }
+
+    /// How many requests to `op` faults wait for.
+    pub fn faults_waiting(&self, op: Operation) -> usize {
+        self.faults.get(&op).map_or(0, |q| q.iter().fold(0, |sum, (_, n)| sum.saturating_add(*n)))
     }
 
     /// Stores a new delivery and returns its id.
@@ -387,5 +418,29 @@ mod tests {
         unique.dedup();
         assert_eq!(unique.len(), one.len());
         assert_ne!(random_seed(), random_seed());
+    }
+
+    #[test]
+    fn faults_are_kept_as_counted_runs_and_used_up_in_order() {
+        let config = Config {
+            max_calls: 1,
+            credits_per_minute: 1.0,
+            campaign_concurrency: 1,
+            delivery_record: 1,
+            credits: None,
+        };
+        let mut st = State::new("k".into(), 1, 0, None, config);
+        let op = Operation::CallingInitiate;
+        st.push_fault(op, Fault::Drop, 2);
+        st.push_fault(op, Fault::Drop, usize::MAX);
+        st.push_fault(op, Fault::ReplyLost, 1);
+        st.push_fault(op, Fault::Status(503), 0);
+        assert_eq!(st.faults[&op].len(), 2, "equal faults in a row are one run; zero times adds nothing");
+        assert_eq!(st.faults_waiting(op), usize::MAX);
+        assert_eq!(st.take_fault(op), Some(Fault::Drop));
+        st.faults.get_mut(&op).unwrap()[0].1 = 1;
+        assert_eq!(st.take_fault(op), Some(Fault::Drop));
+        assert_eq!(st.take_fault(op), Some(Fault::ReplyLost));
+        assert_eq!((st.take_fault(op), st.take_fault(Operation::WorkspaceGet)), (None, None));
     }
 }
