@@ -23,8 +23,9 @@ use hyper::{Request, Response};
 use serde_json::{Map, Value, json};
 
 use crate::Emulator;
+use crate::http::{error_response, guarded, json_response, read_body, unauthorized};
 use crate::reply::{ApiError, err};
-use crate::server::{Shared, error_response, guarded, json_response, read_body, unauthorized};
+use crate::shared::Shared;
 use crate::spec::Operation;
 use crate::staging::{CallOutcome, Clock, Fault};
 use crate::store::State;

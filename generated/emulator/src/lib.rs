@@ -28,11 +28,13 @@ mod control;
 mod fallback;
 mod fixtures;
 mod handlers;
+mod http;
 mod lifecycle;
 mod multipart;
 mod reply;
 mod routes;
 mod server;
+mod shared;
 #[rustfmt::skip]
 mod spec;
 mod staging;
@@ -42,7 +44,7 @@ mod validate;
 mod views;
 mod webhooks;
 
-use server::Shared;
+use shared::Shared;
 use store::{Config, State};
 
 pub use control::StagedOutcomes;
@@ -260,7 +262,7 @@ impl EmulatorBuilder {
     /// Request body bytes held in memory at once over all connections (default 64 MiB, at least
     /// one largest body, 16 MiB). Requests beyond it wait for earlier ones to finish.
     pub fn max_bytes_in_flight(mut self, bytes: usize) -> Self {
-        self.max_bytes_in_flight = bytes.max(server::MAX_BODY);
+        self.max_bytes_in_flight = bytes.max(http::MAX_BODY);
         self
     }
 
@@ -330,12 +332,11 @@ impl EmulatorBuilder {
             state: std::sync::Mutex::new(st),
             dispatch: Default::default(),
             idle: tokio::sync::Notify::new(),
-            manual: matches!(self.clock, Clock::Manual),
             clock: self.clock,
-            limits: server::Limits {
+            limits: shared::Limits {
                 header_read_timeout: self.header_read_timeout,
                 body_read_timeout: self.body_read_timeout,
-                in_flight: Arc::new(tokio::sync::Semaphore::new(self.max_bytes_in_flight.max(server::MAX_BODY))),
+                in_flight: Arc::new(tokio::sync::Semaphore::new(self.max_bytes_in_flight.max(http::MAX_BODY))),
                 delivery_timeout: self.delivery_timeout,
             },
             served: Default::default(),
@@ -436,7 +437,7 @@ async fn run_until(shared: &Arc<Shared>, target: u64) {
         match batch {
             Some((ids, at)) => webhooks::dispatch(shared, ids, at),
             None => {
-                if shared.manual {
+                if shared.manual() {
                     webhooks::idle(shared).await;
                     if shared.lock().next_due().is_some_and(|at| at <= target) {
                         continue;

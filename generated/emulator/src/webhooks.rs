@@ -8,7 +8,6 @@
 //! delays only its own queue. A queue longer than [`RECEIVER_QUEUE_MAX`] fails new attempts at
 //! once (they are retried like any failure), so a dead receiver cannot grow memory.
 
-use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,31 +16,12 @@ use http_body_util::Full;
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
 
-use crate::server::Shared;
+use crate::shared::{Dispatch, Shared};
 
 /// Attempts running at once, over all receivers.
 pub(crate) const MAX_RUNNING: usize = 64;
 /// Attempts waiting for one receiver; more fail at once.
 pub(crate) const RECEIVER_QUEUE_MAX: usize = 1_000;
-
-/// The queues of attempts, per receiver.
-#[derive(Default)]
-pub(crate) struct Dispatch {
-    receivers: HashMap<String, Queue>,
-    /// Receivers with a waiting attempt and none running, in the order they became ready.
-    ready: VecDeque<String>,
-    running: usize,
-    /// Attempts queued or running.
-    pub outstanding: usize,
-}
-
-#[derive(Default)]
-struct Queue {
-    /// (delivery id, emulator time the attempt was due)
-    waiting: VecDeque<(u64, u64)>,
-    busy: bool,
-    in_ready: bool,
-}
 
 /// What one attempt sends.
 struct Attempt {
@@ -147,7 +127,7 @@ impl Running {
         let mut st = self.shared.lock();
         // On the manual clock an attempt counts at the time it was due, so retries are
         // scheduled the same however long the receiver took; on the real clock, now.
-        let at = if self.shared.manual { at_ms } else { st.now_ms };
+        let at = if self.shared.manual() { at_ms } else { st.now_ms };
         st.record_attempt(id, result, at);
     }
 }
