@@ -325,8 +325,9 @@ pub(crate) fn check(observer: &dyn DriftObserver, operation: &'static str, shape
     }
 }
 
-/// Every difference between `value` and `shape`.
-pub(crate) fn walk(operation: &'static str, shape: &'static Shape, value: &Value) -> Vec<Drift> {
+/// Every difference between `value` and `shape`, as a client with an observer finds them; the generated tests
+/// walk the spec's examples with it.
+pub fn walk(operation: &'static str, shape: &'static Shape, value: &Value) -> Vec<Drift> {
     let mut walk = Walk { operation, out: Vec::new(), path: String::new() };
     walk.value(shape, value);
     walk.out
@@ -521,7 +522,13 @@ impl Walk {
                 };
                 let Some((_, payload)) = variants.iter().find(|(value, _)| *value == text) else {
                     self.key(tag, |w| {
-                        w.push(DriftKind::UnknownTag, Some(def.name), Some(JsonType::String), None, Some(text.to_owned()));
+                        w.push(
+                            DriftKind::UnknownTag,
+                            Some(def.name),
+                            Some(JsonType::String),
+                            None,
+                            Some(text.to_owned()),
+                        );
                     });
                     return None;
                 };
@@ -546,9 +553,7 @@ impl Walk {
 
 /// How badly a union member fits: (mismatches, unknown keys and values).
 fn score(found: &[Drift]) -> (usize, usize) {
-    let unknown = found
-        .iter()
-        .filter(|d| matches!(d.kind, DriftKind::UnknownField | DriftKind::UnknownEnumValue))
-        .count();
+    let unknown =
+        found.iter().filter(|d| matches!(d.kind, DriftKind::UnknownField | DriftKind::UnknownEnumValue)).count();
     (found.len() - unknown, unknown)
 }

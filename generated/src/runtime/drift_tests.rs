@@ -15,11 +15,8 @@ const KEY: &str = "rk_test_d41f7a29c6b8e0f3a5d7c9e1";
 /// A value that must never reach a report or an event.
 const PHONE: &str = "+919812345678";
 
-static TEST_API: ApiConfig = ApiConfig {
-    auth_header: "X-API-KEY",
-    base_urls: &[("default", "https://api.example.com")],
-    ..crate::API
-};
+static TEST_API: ApiConfig =
+    ApiConfig { auth_header: "X-API-KEY", base_urls: &[("default", "https://api.example.com")], ..crate::API };
 
 // ---------------------------------------------------------------------------------------
 // Types, as generated code writes them.
@@ -237,7 +234,13 @@ async fn the_observer_gets_each_difference_with_path_kind_and_type_and_no_value(
     use DriftKind::*;
     let expected = vec![
         ("calls[0].caller_phone".to_owned(), UnknownField, Some("CallRecord"), Some(JsonType::String), None),
-        ("calls[0].status".to_owned(), UnknownEnumValue, Some("CallStatus"), Some(JsonType::String), Some("on_hold".into())),
+        (
+            "calls[0].status".to_owned(),
+            UnknownEnumValue,
+            Some("CallStatus"),
+            Some(JsonType::String),
+            Some("on_hold".into()),
+        ),
         ("calls[0].duration".to_owned(), UnexpectedNull, Some("CallRecord"), Some(JsonType::Null), None),
         ("calls[0].id".to_owned(), MissingField, Some("CallRecord"), None, None),
         ("calls[0].duration".to_owned(), WrongType, None, Some(JsonType::String), None),
@@ -251,7 +254,10 @@ async fn the_observer_gets_each_difference_with_path_kind_and_type_and_no_value(
     let events = events.0.lock().unwrap().clone();
     let drift_events: Vec<&String> = events.iter().filter(|e| e.starts_with("ringg::drift DEBUG:")).collect();
     assert_eq!(drift_events.len(), 5, "{events:#?}");
-    assert!(drift_events[0].contains(r#"path="calls[0].caller_phone""#) && drift_events[0].contains(r#"kind="unknown_field""#));
+    assert!(
+        drift_events[0].contains(r#"path="calls[0].caller_phone""#)
+            && drift_events[0].contains(r#"kind="unknown_field""#)
+    );
     assert!(drift_events[1].contains(r#"value="on_hold""#), "{}", drift_events[1]);
     // (The decode errors of the last two bodies carry a snippet, as every decode error does;
     // that is the error's business, not drift's.)
@@ -289,13 +295,10 @@ fn unions_report_the_member_that_fits_best_and_maps_keep_no_keys() {
     });
     let value = serde_json::json!({"id": "x", "status": "completed", "extra": true});
     let found = drift::walk("op", &UNION, &value);
-    assert_eq!(found.iter().map(brief).collect::<Vec<_>>(), vec![(
-        "extra".to_owned(),
-        DriftKind::UnknownField,
-        Some("CallRecord"),
-        Some(JsonType::Boolean),
-        None
-    )]);
+    assert_eq!(
+        found.iter().map(brief).collect::<Vec<_>>(),
+        vec![("extra".to_owned(), DriftKind::UnknownField, Some("CallRecord"), Some(JsonType::Boolean), None)]
+    );
     static MAP: Shape = Shape::Map(&<Call as FromJson>::SHAPE);
     let value = serde_json::json!({PHONE: {"id": "x", "status": "lost"}});
     let found = drift::walk("op", &MAP, &value);

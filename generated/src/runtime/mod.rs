@@ -45,11 +45,11 @@ mod timestamp;
 pub mod write;
 
 #[cfg(test)]
+mod drift_tests;
+#[cfg(test)]
 pub(crate) mod endpoint_support;
 #[cfg(test)]
 pub(crate) mod test_server;
-#[cfg(test)]
-mod drift_tests;
 #[cfg(test)]
 mod tests;
 
