@@ -1329,6 +1329,42 @@ mod tests {
         assert!(e.starts_with("line 1: not a recording line") && !e.contains("secret"), "{e}");
     }
 
+    /// What `ringg --record` and `ringg webhooks listen --record` wrote against the emulator
+    /// (`generated/cli/tests/record.rs` makes the same recording): a workspace, two pages of
+    /// call history, a key rotation, a 401, a webhook and a callback.
+    fn cli_recording() -> Vec<String> {
+        let dir = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR");
+        let path = std::path::Path::new(&dir).join("tests/fixtures/drift/cli-recording.ndjson");
+        std::fs::read_to_string(path).unwrap().lines().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn the_command_lines_recordings_are_read_and_match_the_spec() {
+        let api = api();
+        let lines = cli_recording();
+        let r = run(&api, &lines.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!((r.exchanges, r.checked, r.skipped, r.unreadable), (7, 6, 1, 0), "{r:#?}");
+        assert!(!r.has_drift() && r.unmatched.is_empty(), "{r:#?}");
+        for (name, seen) in [
+            ("WorkspaceInfoResponse", 1),
+            ("CallHistoryPage", 2),
+            ("ApiKeyRotation", 1),
+            ("CallCompleted", 1),
+            ("CallbackPayload", 1),
+        ] {
+            assert_eq!(r.types.get(name).map(|t| t.seen), Some(seen), "{name}: {r:#?}");
+        }
+        // The same lines with a field added and an enum value the spec does not list.
+        let drifted: Vec<String> = lines
+            .iter()
+            .map(|l| l.replacen(r#""credits":"#, r#""region":"ap-south-1","credits":"#, 1))
+            .map(|l| l.replacen(r#""status":"registered""#, r#""status":"on_hold""#, 1))
+            .collect();
+        let r = run(&api, &drifted.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(r.types["WorkspaceInfo"].new_fields["region"].types, BTreeSet::from(["string".to_string()]));
+        assert_eq!(r.types["CallStatus"].new_values["on_hold"], 1, "{r:#?}");
+    }
+
     #[test]
     fn base64_decodes_standard_and_url_safe_text() {
         assert_eq!(base64_decode("eyJhIjoxfQ==").unwrap(), br#"{"a":1}"#);

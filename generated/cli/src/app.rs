@@ -52,7 +52,7 @@ fn load(root: &ArgMatches, format: Format) -> Result<Settings, Failure> {
 fn cli(root: &ArgMatches, args: &ArgMatches) -> Result<Cli, Failure> {
     // An operation's subcommand (`assistants edit attach-kb`) has its own `--output`.
     let innermost = args.subcommand().map_or(args, |(_, sub)| sub);
-    Ok(Cli { settings: load(root, format_of(innermost))?, api: &spec::API })
+    Ok(Cli { settings: load(root, format_of(innermost))?, api: &spec::API, routes: spec::ROUTES })
 }
 
 /// Runs the chosen command.
