@@ -1,6 +1,6 @@
 //! The root of the command line: the command tree (the generated endpoint commands and the
 //! hand-written ones around them) and the dispatch. Everything else sits below this module:
-//! `failure` (exit codes) at the bottom, then `json`, `output`, `http`, `profile`,
+//! `failure` (exit codes) at the bottom, then `json`, `record`, `output`, `http`, `profile`,
 //! `settings`, `args`, `schema`, `ctx`, the generated `spec`, and the hand-written commands
 //! (`tools`, `webhooks`, `api`, `follow`).
 
