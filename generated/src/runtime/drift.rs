@@ -448,7 +448,7 @@ impl Walk {
             Form::Object(_) | Form::Tagged { .. } => match v.as_object() {
                 Some(object) => {
                     let mut known = Vec::new();
-                    if let Some(holder) = self.fields(def, object, &mut known) {
+                    if let Some(holder) = self.fields(def, object, &mut known, true) {
                         self.unknown_keys(holder, object, &known);
                     }
                 }
@@ -477,19 +477,47 @@ impl Walk {
 
     /// Reads the fields of `def` (an object or tagged union) from `object`, collecting the keys
     /// taken in `known`. Returns the type that unknown keys are reported on, or `None` when
-    /// they are not reported (a tag that is absent or unknown: the object is then opaque).
+    /// there is nothing more to report: the object's own keys were reported here (`direct`, an
+    /// object not merged into another), or a tag was absent or unknown (the object is opaque).
     fn fields(
         &mut self,
         def: &'static TypeShape,
         object: &serde_json::Map<String, Value>,
         known: &mut Vec<&'static str>,
+        direct: bool,
     ) -> Option<&'static TypeShape> {
         match &def.form {
+            Form::Object(fields) if direct && fields.len() <= 128 && !fields.iter().any(|f| f.flatten) => {
+                // One pass over the keys, each looked for from just after the previous match
+                // (servers keep the declared order), then the fields never seen.
+                let mut present = 0u128;
+                let mut next = 0;
+                for (key, v) in object {
+                    let found = (next..fields.len()).chain(0..next).find(|&i| fields[i].wire == key);
+                    match found {
+                        Some(i) => {
+                            present |= 1 << i;
+                            next = i + 1;
+                            self.field(def, &fields[i], v);
+                        }
+                        None if known.contains(&key.as_str()) => {}
+                        None => self.key(key, |w| {
+                            w.push(DriftKind::UnknownField, Some(def.name), Some(JsonType::of(v)), None, None);
+                        }),
+                    }
+                }
+                for (i, field) in fields.iter().enumerate() {
+                    if present & (1 << i) == 0 && !field.may_be_absent {
+                        self.key(field.wire, |w| w.push(DriftKind::MissingField, Some(def.name), None, None, None));
+                    }
+                }
+                None
+            }
             Form::Object(fields) => {
                 for field in *fields {
                     if field.flatten {
                         if let Shape::Type(inner) = field.shape {
-                            self.fields(inner(), object, known)?;
+                            self.fields(inner(), object, known, false)?;
                         }
                         continue;
                     }
@@ -499,11 +527,7 @@ impl Walk {
                             w.push(DriftKind::MissingField, Some(def.name), None, None, None);
                         }),
                         None => {}
-                        Some(Value::Null) if !field.nullable => self.key(field.wire, |w| {
-                            w.push(DriftKind::UnexpectedNull, Some(def.name), Some(JsonType::Null), None, None);
-                        }),
-                        Some(Value::Null) => {}
-                        Some(v) => self.key(field.wire, |w| w.value(field.shape, v)),
+                        Some(v) => self.field(def, field, v),
                     }
                 }
                 Some(def)
@@ -533,11 +557,22 @@ impl Walk {
                     return None;
                 };
                 match payload {
-                    Some(Shape::Type(inner)) => self.fields(inner(), object, known),
+                    Some(Shape::Type(inner)) => self.fields(inner(), object, known, direct),
                     _ => Some(def),
                 }
             }
             Form::Enum(_) | Form::Union(_) => Some(def),
+        }
+    }
+
+    /// The value of `field` of object `def`, present.
+    fn field(&mut self, def: &'static TypeShape, field: &'static FieldShape, v: &Value) {
+        match v {
+            Value::Null if !field.nullable => self.key(field.wire, |w| {
+                w.push(DriftKind::UnexpectedNull, Some(def.name), Some(JsonType::Null), None, None);
+            }),
+            Value::Null => {}
+            v => self.key(field.wire, |w| w.value(field.shape, v)),
         }
     }
 
