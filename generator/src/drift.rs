@@ -1507,14 +1507,19 @@ mod tests {
         ] {
             assert_eq!(r.types.get(name).map(|t| t.seen), Some(seen), "{name}: {r:#?}");
         }
-        // The same lines with a field added and an enum value the spec does not list.
+        // The same lines with a field added, a required field dropped and an enum value the
+        // spec does not list.
+        assert!(lines[0].contains(r#""locked_credits":1.0,"#), "{}", lines[0]);
         let drifted: Vec<String> = lines
             .iter()
             .map(|l| l.replacen(r#""credits":"#, r#""region":"ap-south-1","credits":"#, 1))
+            .map(|l| l.replacen(r#""locked_credits":1.0,"#, "", 1))
             .map(|l| l.replacen(r#""status":"registered""#, r#""status":"on_hold""#, 1))
             .collect();
         let r = run(&api, &drifted.iter().map(String::as_str).collect::<Vec<_>>());
-        assert_eq!(r.types["WorkspaceInfo"].new_fields["region"].types, BTreeSet::from(["string".to_string()]));
+        let workspace = &r.types["WorkspaceInfo"];
+        assert_eq!(workspace.new_fields["region"].types, BTreeSet::from(["string".to_string()]));
+        assert_eq!(workspace.missing_required["locked_credits"], 1, "{r:#?}");
         assert_eq!(r.types["CallStatus"].new_values["on_hold"], 1, "{r:#?}");
     }
 
