@@ -184,9 +184,6 @@ pub struct TypeDrift {
     /// Declared fields that never appeared in the `seen` objects: candidates to make optional.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub never_seen: Vec<String>,
-    /// Appearances of declared fields (internal; `never_seen` is derived from it).
-    #[serde(skip)]
-    field_seen: HashMap<String, u64>,
 }
 
 impl TypeDrift {
@@ -246,20 +243,21 @@ fn bump(map: &mut BTreeMap<String, u64>, key: &str, dropped: &mut u64) {
     }
 }
 
-/// Where a wrong value sits: a field of a type, or the root of a body.
-type Ctx<'a> = Option<(&'a str, &'a str)>;
+/// Where a wrong value sits: a field of a type (by index), or the root of a body.
+type Ctx<'a> = Option<(usize, &'a str)>;
 
-/// One observation of a walk, before it is counted.
+/// One observation of a walk, before it is counted. Types are indexes into `Api::types`.
 #[derive(Debug)]
 enum Obs<'w> {
-    Seen(&'w str),
-    Field(&'w str, &'w str),
-    NewField(&'w str, &'w str, &'static str),
-    NewValue(&'w str, &'w str),
-    NewTag(&'w str, &'w str),
+    Seen(usize),
+    /// A declared field (its index in the object's fields) was present.
+    Field(usize, usize),
+    NewField(usize, &'w str, &'static str),
+    NewValue(usize, &'w str),
+    NewTag(usize, &'w str),
     NewEvent(&'w str),
-    Missing(&'w str, &'w str),
-    Null(&'w str, &'w str),
+    Missing(usize, &'w str),
+    Null(usize, &'w str),
     Wrong(Ctx<'w>, &'w TypeRef, &'static str),
 }
 
@@ -279,16 +277,89 @@ impl Obs<'_> {
     }
 }
 
+/// FNV-1a, for the walk's lookups by type name and operation id: short trusted keys, looked up
+/// once per object, where SipHash cost a tenth of the run.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+
+/// What the walk looks up, computed once per [`Drift`].
+struct Index<'a> {
+    /// Type name to its index in `Api::types`.
+    types: FastMap<&'a str, usize>,
+    /// Per type: the wire names of an object's fields when it has no flattened member (and at
+    /// most 128 fields), so that its keys are matched in one pass; `None` otherwise.
+    plain: Vec<Option<Vec<&'a str>>>,
+}
+
+impl<'a> Index<'a> {
+    fn new(api: &'a Api) -> Self {
+        let types = api.types.iter().enumerate().map(|(i, t)| (t.name.as_str(), i)).collect();
+        let plain = api
+            .types
+            .iter()
+            .map(|t| match &t.kind {
+                TypeKind::Object(fields) if fields.len() <= 128 && !fields.iter().any(|f| f.flatten) => {
+                    Some(fields.iter().map(|f| f.wire.as_str()).collect())
+                }
+                _ => None,
+            })
+            .collect();
+        Index { types, plain }
+    }
+}
+
+/// The index of `key` in `names`, searching from `next` (just after the previous key found) and
+/// wrapping around: objects usually keep their keys in the declared order, so the first name
+/// compared is the key.
+fn index_of(key: &str, names: &[&str], next: &mut usize) -> Option<usize> {
+    let start = (*next).min(names.len());
+    let (before, after) = names.split_at(start);
+    let found = match after.iter().position(|name| *name == key) {
+        Some(offset) => Some(start + offset),
+        None => before.iter().position(|name| *name == key),
+    };
+    if let Some(i) = found {
+        *next = i + 1;
+    }
+    found
+}
+
 /// The strict walk of one body.
-struct Walk<'a> {
+struct Walk<'a, 'i> {
     api: &'a Api,
-    event: Option<&'a str>,
+    index: &'i Index<'a>,
+    /// The webhook event union's index.
+    event: Option<usize>,
     out: Vec<Obs<'a>>,
 }
 
-impl<'a> Walk<'a> {
+impl<'a> Walk<'a, '_> {
     fn wrong(&mut self, ctx: Ctx<'a>, ty: &'a TypeRef, v: &'a Value) {
         self.out.push(Obs::Wrong(ctx, ty, json_type(v)));
+    }
+
+    /// The index and definition of a named type.
+    fn def(&self, name: &str) -> Option<(usize, &'a TypeDef)> {
+        let api: &'a Api = self.api;
+        self.index.types.get(name).map(|&i| (i, &api.types[i]))
     }
 
     fn value(&mut self, ty: &'a TypeRef, v: &'a Value, ctx: Ctx<'a>) {
@@ -312,8 +383,8 @@ impl<'a> Walk<'a> {
                 }
                 None => false,
             },
-            TypeRef::Named(name) => match self.api.type_def(name) {
-                Some(def) => return self.named(def, ty, v, ctx),
+            TypeRef::Named(name) => match self.def(name) {
+                Some((ti, def)) => return self.named(ti, def, ty, v, ctx),
                 None => true,
             },
         };
@@ -322,13 +393,13 @@ impl<'a> Walk<'a> {
         }
     }
 
-    fn named(&mut self, def: &'a TypeDef, ty: &'a TypeRef, v: &'a Value, ctx: Ctx<'a>) {
+    fn named(&mut self, ti: usize, def: &'a TypeDef, ty: &'a TypeRef, v: &'a Value, ctx: Ctx<'a>) {
         match &def.kind {
             TypeKind::Enum(values) => match v.as_str() {
                 Some(s) => {
-                    self.out.push(Obs::Seen(&def.name));
+                    self.out.push(Obs::Seen(ti));
                     if !values.iter().any(|e| e.wire == s) {
-                        self.out.push(Obs::NewValue(&def.name, s));
+                        self.out.push(Obs::NewValue(ti, s));
                     }
                 }
                 None => self.wrong(ctx, ty, v),
@@ -339,18 +410,14 @@ impl<'a> Walk<'a> {
                 }
             }
             TypeKind::Object(_) | TypeKind::OneOf(_) => match v.as_object() {
-                Some(o) => {
-                    let mut known = Vec::new();
-                    self.fields(def, o, &mut known);
-                    self.unknown_keys(def, o, &known);
-                }
+                Some(o) => self.object(ti, def, o, None),
                 None => self.wrong(ctx, ty, v),
             },
-            TypeKind::Tagged(_) => match v.as_object() {
+            TypeKind::Tagged(tagged) => match v.as_object() {
                 Some(o) => {
                     let mut known = Vec::new();
-                    if let Ok(Some(inner)) = self.tagged(def, o, &mut known) {
-                        self.unknown_keys(inner, o, &known);
+                    if let Ok(Some((inner_ti, inner))) = self.tagged(ti, def, o, &mut known) {
+                        self.object(inner_ti, inner, o, Some(&tagged.tag));
                     }
                 }
                 None => self.wrong(ctx, ty, v),
@@ -374,38 +441,96 @@ impl<'a> Walk<'a> {
         }
     }
 
-    /// Keys of `o` that no field of the walk took, reported on `def`.
-    fn unknown_keys(&mut self, def: &'a TypeDef, o: &'a serde_json::Map<String, Value>, known: &[&str]) {
+    /// Object (or `one_of`) `def` read from `o`, unknown keys included; `skip` is a key taken
+    /// by an enclosing tagged union (its tag).
+    fn object(&mut self, ti: usize, def: &'a TypeDef, o: &'a serde_json::Map<String, Value>, skip: Option<&'a str>) {
+        let index = self.index;
+        match (&def.kind, &index.plain[ti]) {
+            (TypeKind::Object(fields), Some(wires)) => self.plain(ti, fields, wires, o, skip),
+            _ => {
+                let mut known: Vec<&str> = skip.into_iter().collect();
+                self.fields(ti, def, o, &mut known);
+                self.unknown_keys(ti, o, &known);
+            }
+        }
+    }
+
+    /// An object without flattened members, in one pass over its keys.
+    fn plain(
+        &mut self,
+        ti: usize,
+        fields: &'a [crate::ir::Field],
+        wires: &[&str],
+        o: &'a serde_json::Map<String, Value>,
+        skip: Option<&str>,
+    ) {
+        self.out.push(Obs::Seen(ti));
+        let mut present = 0u128;
+        let mut next = 0;
+        for (k, v) in o {
+            match index_of(k, wires, &mut next) {
+                Some(i) => {
+                    present |= 1 << i;
+                    self.field(ti, i, &fields[i], v);
+                }
+                None if skip == Some(k.as_str()) => {}
+                None => self.out.push(Obs::NewField(ti, k, json_type(v))),
+            }
+        }
+        for (i, f) in fields.iter().enumerate() {
+            if present & (1 << i) == 0 && !f.presence.may_be_absent() {
+                self.out.push(Obs::Missing(ti, &f.wire));
+            }
+        }
+    }
+
+    /// The value of present field `f` (index `i` of type `ti`).
+    fn field(&mut self, ti: usize, i: usize, f: &'a crate::ir::Field, v: &'a Value) {
+        self.out.push(Obs::Field(ti, i));
+        if v.is_null() {
+            if !matches!(f.presence, Presence::Nullable | Presence::OptionalNullable) {
+                self.out.push(Obs::Null(ti, &f.wire));
+            }
+        } else {
+            self.value(&f.ty, v, Some((ti, &f.wire)));
+        }
+    }
+
+    /// Keys of `o` that no field of the walk took, reported on type `ti`.
+    fn unknown_keys(&mut self, ti: usize, o: &'a serde_json::Map<String, Value>, known: &[&str]) {
         for (k, v) in o {
             if !known.contains(&k.as_str()) {
-                self.out.push(Obs::NewField(&def.name, k, json_type(v)));
+                self.out.push(Obs::NewField(ti, k, json_type(v)));
             }
         }
     }
 
     /// The fields of object (or `one_of`) `def` read from `o`; `known` collects the keys taken.
-    fn fields(&mut self, def: &'a TypeDef, o: &'a serde_json::Map<String, Value>, known: &mut Vec<&'a str>) {
-        self.out.push(Obs::Seen(&def.name));
+    /// The general case, for objects with flattened members.
+    fn fields(&mut self, ti: usize, def: &'a TypeDef, o: &'a serde_json::Map<String, Value>, known: &mut Vec<&'a str>) {
+        self.out.push(Obs::Seen(ti));
         match &def.kind {
             TypeKind::OneOf(members) => {
-                for m in members {
+                for (i, m) in members.iter().enumerate() {
                     known.push(&m.wire);
                     if let Some(v) = o.get(&m.wire) {
-                        self.out.push(Obs::Field(&def.name, &m.wire));
-                        self.value(&m.ty, v, Some((&def.name, &m.wire)));
+                        self.out.push(Obs::Field(ti, i));
+                        self.value(&m.ty, v, Some((ti, &m.wire)));
                     }
                 }
             }
             TypeKind::Object(fields) => {
-                for f in fields {
+                for (i, f) in fields.iter().enumerate() {
                     if f.flatten {
-                        let Some(inner) = f.ty.named().and_then(|n| self.api.type_def(n)) else { continue };
+                        let Some((inner_ti, inner)) = f.ty.named().and_then(|n| self.def(n)) else { continue };
                         match &inner.kind {
-                            TypeKind::Object(_) | TypeKind::OneOf(_) => self.fields(inner, o, known),
-                            // An unknown tag keeps the whole object: nothing is unknown.
-                            TypeKind::Tagged(_) if self.tagged(inner, o, known).is_err() => {
-                                known.extend(o.keys().map(String::as_str));
-                            }
+                            TypeKind::Object(_) | TypeKind::OneOf(_) => self.fields(inner_ti, inner, o, known),
+                            TypeKind::Tagged(_) => match self.tagged(inner_ti, inner, o, known) {
+                                Ok(Some((payload_ti, payload))) => self.fields(payload_ti, payload, o, known),
+                                Ok(None) => {}
+                                // An unknown tag keeps the whole object: nothing is unknown.
+                                Err(()) => known.extend(o.keys().map(String::as_str)),
+                            },
                             _ => {}
                         }
                         continue;
@@ -414,19 +539,10 @@ impl<'a> Walk<'a> {
                     match o.get(&f.wire) {
                         None => {
                             if !f.presence.may_be_absent() {
-                                self.out.push(Obs::Missing(&def.name, &f.wire));
+                                self.out.push(Obs::Missing(ti, &f.wire));
                             }
                         }
-                        Some(Value::Null) => {
-                            self.out.push(Obs::Field(&def.name, &f.wire));
-                            if !matches!(f.presence, Presence::Nullable | Presence::OptionalNullable) {
-                                self.out.push(Obs::Null(&def.name, &f.wire));
-                            }
-                        }
-                        Some(v) => {
-                            self.out.push(Obs::Field(&def.name, &f.wire));
-                            self.value(&f.ty, v, Some((&def.name, &f.wire)));
-                        }
+                        Some(v) => self.field(ti, i, f, v),
                     }
                 }
             }
@@ -434,32 +550,33 @@ impl<'a> Walk<'a> {
         }
     }
 
-    /// A tagged union read from `o`. Returns the variant's object type when the tag is known and
-    /// the variant has one; `Err` when the tag is absent or unknown (both are findings).
+    /// The tag of tagged union `def` read from `o`, its key added to `known`. Returns the
+    /// variant's object type when the tag is known and the variant has one; `Err` when the tag
+    /// is absent or unknown (both are findings).
+    #[allow(clippy::type_complexity)]
     fn tagged(
         &mut self,
+        ti: usize,
         def: &'a TypeDef,
         o: &'a serde_json::Map<String, Value>,
         known: &mut Vec<&'a str>,
-    ) -> Result<Option<&'a TypeDef>, ()> {
+    ) -> Result<Option<(usize, &'a TypeDef)>, ()> {
         let TypeKind::Tagged(tagged) = &def.kind else { return Err(()) };
-        self.out.push(Obs::Seen(&def.name));
+        self.out.push(Obs::Seen(ti));
         known.push(&tagged.tag);
         let Some(tag) = o.get(&tagged.tag).and_then(Value::as_str) else {
-            self.out.push(Obs::Missing(&def.name, &tagged.tag));
+            self.out.push(Obs::Missing(ti, &tagged.tag));
             return Err(());
         };
         let Some(variant) = tagged.variants.iter().find(|v| v.tag_value == tag) else {
-            if self.event == Some(def.name.as_str()) {
+            if self.event == Some(ti) {
                 self.out.push(Obs::NewEvent(tag));
             } else {
-                self.out.push(Obs::NewTag(&def.name, tag));
+                self.out.push(Obs::NewTag(ti, tag));
             }
             return Err(());
         };
-        let Some(inner) = variant.ty.as_deref().and_then(|t| self.api.type_def(t)) else { return Ok(None) };
-        self.fields(inner, o, known);
-        Ok(Some(inner))
+        Ok(variant.ty.as_deref().and_then(|t| self.def(t)))
     }
 }
 
@@ -490,9 +607,16 @@ fn url_host(url: &str) -> Option<&str> {
 pub struct Drift<'a> {
     api: &'a Api,
     routes: Vec<Route<'a>>,
+    /// Operation id to its route's index.
+    ops: FastMap<String, usize>,
     hosts: Vec<&'a str>,
     event: Option<TypeRef>,
     callback: Option<TypeRef>,
+    index: Index<'a>,
+    /// Findings per type, by index into `Api::types`; moved into the report by name at the end.
+    types: Vec<TypeDrift>,
+    /// Per type, how often each declared field appeared (for `never_seen`).
+    field_seen: Vec<Vec<u64>>,
     report: Report,
 }
 
@@ -563,9 +687,22 @@ impl<'a> Drift<'a> {
                 routes.push(Route { op: format!("{}.{}", r.name, e.name), endpoint: e, prefix, segments });
             }
         }
+        let ops = routes.iter().enumerate().map(|(i, r)| (r.op.clone(), i)).collect();
         Drift {
             api,
             routes,
+            ops,
+            index: Index::new(api),
+            types: vec![TypeDrift::default(); api.types.len()],
+            field_seen: api
+                .types
+                .iter()
+                .map(|t| match &t.kind {
+                    TypeKind::Object(fields) => vec![0; fields.len()],
+                    TypeKind::OneOf(members) => vec![0; members.len()],
+                    _ => Vec::new(),
+                })
+                .collect(),
             hosts: api.base_urls.iter().filter_map(|b| url_host(&b.url)).collect(),
             event: api.webhooks.as_ref().map(|w| TypeRef::Named(w.event.clone())),
             callback: api.type_def(CALLBACK_TYPE).map(|t| TypeRef::Named(t.name.clone())),
@@ -577,13 +714,13 @@ impl<'a> Drift<'a> {
     pub fn observe(&mut self, ex: &Exchange) {
         let report = &mut self.report;
         report.exchanges += 1;
-        let (ty, label): (&TypeRef, String) = match ex.kind {
+        let (ty, route): (&TypeRef, Option<&str>) = match ex.kind {
             Kind::Webhook => match &self.event {
-                Some(t) => (t, "webhook delivery".into()),
+                Some(t) => (t, None),
                 None => return report.unmatched("WEBHOOK", "(the spec has no webhooks)"),
             },
             Kind::Callback => match &self.callback {
-                Some(t) => (t, "callback delivery".into()),
+                Some(t) => (t, None),
                 None => return report.unmatched("CALLBACK", "(the spec has no CallbackPayload type)"),
             },
             Kind::Response => {
@@ -595,15 +732,21 @@ impl<'a> Drift<'a> {
                     report.skipped += 1;
                     return;
                 }
-                let Some(route) = find_route(&self.routes, ex.operation.as_deref(), &ex.method, &ex.path) else {
+                let by_id = ex.operation.as_deref().and_then(|op| self.ops.get(op)).map(|&i| &self.routes[i]);
+                let Some(route) = by_id.or_else(|| find_route(&self.routes, None, &ex.method, &ex.path)) else {
                     return report.unmatched(&ex.method.to_ascii_uppercase(), strip_url(&ex.path));
                 };
                 let Response::Json(ty) = &route.endpoint.response else {
                     report.skipped += 1;
                     return;
                 };
-                (ty, format!("response of {}", route.op))
+                (ty, Some(route.op.as_str()))
             }
+        };
+        let label = || match (ex.kind, route) {
+            (Kind::Webhook, _) => "webhook delivery".to_string(),
+            (Kind::Callback, _) => "callback delivery".to_string(),
+            (Kind::Response, op) => format!("response of {}", op.unwrap_or("?")),
         };
         let Some(body) = ex.body.as_ref().filter(|_| (200..300).contains(&ex.status)) else {
             if ex.not_json && (200..300).contains(&ex.status) {
@@ -614,10 +757,11 @@ impl<'a> Drift<'a> {
             return;
         };
         report.checked += 1;
-        let event = self.api.webhooks.as_ref().map(|w| w.event.as_str());
-        let mut walk = Walk { api: self.api, event, out: Vec::new() };
+        let event = self.api.webhooks.as_ref().and_then(|w| self.index.types.get(w.event.as_str()).copied());
+        let mut walk = Walk { api: self.api, index: &self.index, event, out: Vec::new() };
         walk.value(ty, body, None);
-        report.count(walk.out, &label);
+        let mut counts = Counts { types: &mut self.types, field_seen: &mut self.field_seen, report };
+        counts.count(walk.out, &label);
     }
 
     /// Counts a body that could not be read at all (bad base64 in a HAR file).
@@ -628,20 +772,22 @@ impl<'a> Drift<'a> {
 
     /// The report, with `never_seen` filled in.
     pub fn finish(mut self) -> Report {
-        for (name, t) in &mut self.report.types {
-            let Some(def) = self.api.type_def(name) else { continue };
-            if t.seen == 0 {
+        let found = std::mem::take(&mut self.types);
+        for ((def, mut t), seen) in self.api.types.iter().zip(found).zip(&self.field_seen) {
+            if t.seen == 0 && !t.has_drift() {
                 continue;
             }
-            let declared: Vec<&str> = match &def.kind {
-                TypeKind::Object(fields) => fields.iter().filter(|f| !f.flatten).map(|f| f.wire.as_str()).collect(),
-                _ => Vec::new(),
-            };
-            t.never_seen = declared
-                .into_iter()
-                .filter(|f| !t.field_seen.contains_key(*f) && !t.missing_required.contains_key(*f))
-                .map(str::to_string)
-                .collect();
+            if t.seen > 0
+                && let TypeKind::Object(fields) = &def.kind
+            {
+                t.never_seen = fields
+                    .iter()
+                    .zip(seen)
+                    .filter(|(f, n)| !f.flatten && **n == 0 && !t.missing_required.contains_key(&f.wire))
+                    .map(|(f, _)| f.wire.clone())
+                    .collect();
+            }
+            self.report.types.insert(def.name.clone(), t);
         }
         self.report
     }
@@ -659,23 +805,28 @@ impl Report {
         }
         self.types.get_mut(name).expect("inserted above")
     }
+}
 
-    fn count(&mut self, out: Vec<Obs<'_>>, label: &str) {
+/// Where a walk's observations are counted.
+struct Counts<'d> {
+    types: &'d mut [TypeDrift],
+    field_seen: &'d mut [Vec<u64>],
+    report: &'d mut Report,
+}
+
+impl Counts<'_> {
+    fn count(&mut self, out: Vec<Obs<'_>>, label: &dyn Fn() -> String) {
         let mut dropped = 0;
         for o in out {
             match o {
-                Obs::Seen(t) => self.entry(t).seen += 1,
+                Obs::Seen(t) => self.types[t].seen += 1,
                 Obs::Field(t, f) => {
-                    let e = self.entry(t);
-                    match e.field_seen.get_mut(f) {
-                        Some(n) => *n += 1,
-                        None => {
-                            e.field_seen.insert(f.to_string(), 1);
-                        }
+                    if let Some(n) = self.field_seen[t].get_mut(f) {
+                        *n += 1;
                     }
                 }
                 Obs::NewField(t, k, jt) => {
-                    let e = self.entry(t);
+                    let e = &mut self.types[t];
                     let full = e.new_fields.len() >= MAX_DISTINCT;
                     let nf = match e.new_fields.get_mut(k) {
                         Some(nf) => nf,
@@ -692,14 +843,16 @@ impl Report {
                         nf.types.insert(jt.to_string());
                     }
                 }
-                Obs::NewValue(t, v) => bump(&mut self.entry(t).new_values, v, &mut dropped),
-                Obs::NewTag(t, v) => bump(&mut self.entry(t).new_tags, v, &mut dropped),
-                Obs::NewEvent(v) => bump(&mut self.new_events, v, &mut dropped),
-                Obs::Missing(t, f) => bump(&mut self.entry(t).missing_required, f, &mut dropped),
-                Obs::Null(t, f) => bump(&mut self.entry(t).unexpected_null, f, &mut dropped),
+                Obs::NewValue(t, v) => bump(&mut self.types[t].new_values, v, &mut dropped),
+                Obs::NewTag(t, v) => bump(&mut self.types[t].new_tags, v, &mut dropped),
+                Obs::NewEvent(v) => bump(&mut self.report.new_events, v, &mut dropped),
+                Obs::Missing(t, f) => bump(&mut self.types[t].missing_required, f, &mut dropped),
+                Obs::Null(t, f) => bump(&mut self.types[t].unexpected_null, f, &mut dropped),
                 Obs::Wrong(ctx, ty, found) => {
-                    let (t, f) = ctx.unwrap_or((label, "(body)"));
-                    let e = self.entry(t);
+                    let (e, f) = match ctx {
+                        Some((t, f)) => (&mut self.types[t], f),
+                        None => (self.report.entry(&label()), "(body)"),
+                    };
                     if !e.wrong_type.contains_key(f) {
                         e.wrong_type.insert(f.to_string(), WrongType { expected: ty.spec(), found: BTreeMap::new() });
                     }
@@ -708,7 +861,7 @@ impl Report {
                 }
             }
         }
-        self.dropped += dropped;
+        self.report.dropped += dropped;
     }
 }
 
@@ -1327,6 +1480,47 @@ mod tests {
         assert_eq!(e, "line 2: unknown kind `email` (expected response, webhook or callback)");
         let e = read_ndjson("{\"body\": \"secret".as_bytes(), &mut d).unwrap_err();
         assert!(e.starts_with("line 1: not a recording line") && !e.contains("secret"), "{e}");
+    }
+
+    /// What `ringg --record` and `ringg webhooks listen --record` wrote against the emulator
+    /// (`generated/cli/tests/record.rs` makes the same recording): a workspace, two pages of
+    /// call history, a key rotation, a 401, a webhook and a callback.
+    fn cli_recording() -> Vec<String> {
+        let dir = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR");
+        let path = std::path::Path::new(&dir).join("tests/fixtures/drift/cli-recording.ndjson");
+        std::fs::read_to_string(path).unwrap().lines().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn the_command_lines_recordings_are_read_and_match_the_spec() {
+        let api = api();
+        let lines = cli_recording();
+        let r = run(&api, &lines.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!((r.exchanges, r.checked, r.skipped, r.unreadable), (7, 6, 1, 0), "{r:#?}");
+        assert!(!r.has_drift() && r.unmatched.is_empty(), "{r:#?}");
+        for (name, seen) in [
+            ("WorkspaceInfoResponse", 1),
+            ("CallHistoryPage", 2),
+            ("ApiKeyRotation", 1),
+            ("CallCompleted", 1),
+            ("CallbackPayload", 1),
+        ] {
+            assert_eq!(r.types.get(name).map(|t| t.seen), Some(seen), "{name}: {r:#?}");
+        }
+        // The same lines with a field added, a required field dropped and an enum value the
+        // spec does not list.
+        assert!(lines[0].contains(r#""locked_credits":1.0,"#), "{}", lines[0]);
+        let drifted: Vec<String> = lines
+            .iter()
+            .map(|l| l.replacen(r#""credits":"#, r#""region":"ap-south-1","credits":"#, 1))
+            .map(|l| l.replacen(r#""locked_credits":1.0,"#, "", 1))
+            .map(|l| l.replacen(r#""status":"registered""#, r#""status":"on_hold""#, 1))
+            .collect();
+        let r = run(&api, &drifted.iter().map(String::as_str).collect::<Vec<_>>());
+        let workspace = &r.types["WorkspaceInfo"];
+        assert_eq!(workspace.new_fields["region"].types, BTreeSet::from(["string".to_string()]));
+        assert_eq!(workspace.missing_required["locked_credits"], 1, "{r:#?}");
+        assert_eq!(r.types["CallStatus"].new_values["on_hold"], 1, "{r:#?}");
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //! against a hand-written reqwest + serde_json call to the same local server, the decode
 //! cost of a 100-item call-history page, and the encode cost of a `calling.initiate` body. The hand-written side decodes into types with serde's
 //! derives (`bench_client_types`), as a hand-written client would, so the comparison includes
-//! the generated types' own `Deserialize` impls.
+//! the generated types' own `Deserialize` impls. The generated client has no drift observer in
+//! those rows (the default); one more row shows what an observer costs when it is set. That the
+//! observer costs nothing when it is not set shows as the first two rows' ratios against the
+//! same rows of the revision before it, run on the same machine.
 //!
 //! Run it optimised, with its feature:
 //! `cargo run --release -p xtask --features client-bench -- bench client`.
@@ -214,6 +217,8 @@ async fn serve(mut stream: TcpStream, routes: Arc<Routes>) {
 
 struct Clients {
     ringg: ringg::Client,
+    /// The same client with a drift observer: every JSON response is walked a second time.
+    observed: ringg::Client,
     http: reqwest::Client,
     history_url: String,
     small_url: String,
@@ -223,6 +228,12 @@ struct Clients {
 /// The generated client: `client.calling().history().limit(100).send()`.
 async fn generated_page(c: &Clients) -> usize {
     let page = c.ringg.calling().history().limit(100).send().await.expect("the generated client reads the page");
+    page.calls.len()
+}
+
+/// The generated client with a drift observer set.
+async fn observed_page(c: &Clients) -> usize {
+    let page = c.observed.calling().history().limit(100).send().await.expect("the observed client reads the page");
     page.calls.len()
 }
 
@@ -273,9 +284,21 @@ async fn measure(addr: SocketAddr, page: &[u8]) -> Result<String, String> {
     let base = format!("http://{addr}");
     let ringg = ringg::Client::builder()
         .api_key(KEY)
-        .base_url(&base)
+        // The server's root: a URL without a path would get the production path.
+        .base_url(format!("{base}/"))
         .build()
         .map_err(|e| format!("cannot build the generated client: {e}"))?;
+    // Counts what it is told; the bench's bodies are the spec's examples, so it stays at zero.
+    let found = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let sink = found.clone();
+    let observed = ringg::Client::builder()
+        .api_key(KEY)
+        .base_url(format!("{base}/"))
+        .drift_observer(move |_: &ringg::Drift| {
+            sink.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        })
+        .build()
+        .map_err(|e| format!("cannot build the observed client: {e}"))?;
     // As the generated client configures its own: no redirects, the same default timeouts.
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -285,6 +308,7 @@ async fn measure(addr: SocketAddr, page: &[u8]) -> Result<String, String> {
         .map_err(|e| format!("cannot build the reqwest client: {e}"))?;
     let clients = Clients {
         ringg,
+        observed,
         http,
         history_url: format!("{base}/calling/history?limit=100"),
         small_url: format!("{base}/workspace"),
@@ -303,7 +327,7 @@ async fn measure(addr: SocketAddr, page: &[u8]) -> Result<String, String> {
         REQUESTS,
     )
     .await;
-    out.push_str(&row("GET /calling/history, 100 items", "generated", "reqwest + serde derive", &a, &b));
+    out.push_str(&row("GET /calling/history, 100 items", "generated (no observer)", "reqwest + serde derive", &a, &b));
 
     let (a, b) = interleave(
         || async { black_box(generated_small(&clients).await) },
@@ -311,7 +335,28 @@ async fn measure(addr: SocketAddr, page: &[u8]) -> Result<String, String> {
         REQUESTS,
     )
     .await;
-    out.push_str(&row("GET /workspace, small body", "generated", "reqwest + serde derive", &a, &b));
+    out.push_str(&row("GET /workspace, small body", "generated (no observer)", "reqwest + serde derive", &a, &b));
+
+    // What the drift observer costs when it is on: a second parse and a strict walk of every
+    // page. (Off, it is one `Option` checked per response: the two rows above, against the
+    // same rows of the revision before the observer, show that.)
+    let (a, b) = interleave(
+        || async { black_box(observed_page(&clients).await) },
+        || async { black_box(generated_page(&clients).await) },
+        REQUESTS,
+    )
+    .await;
+    out.push_str(&informative_row(
+        "GET /calling/history, 100 items, drift observer on",
+        "generated + observer",
+        "generated (no observer)",
+        &a,
+        &b,
+    ));
+    let reported = found.load(std::sync::atomic::Ordering::Relaxed);
+    if reported != 0 {
+        return Err(format!("the observer found {reported} differences in the spec's own examples"));
+    }
 
     // Pure decode of the page bytes: the runtime's reader (what responses go through) into the
     // generated types against plain serde_json into derived types. No I/O: synchronous, but
@@ -443,6 +488,15 @@ fn median(values: &mut [f64]) -> f64 {
 
 fn micros(d: &[Duration]) -> Vec<f64> {
     d.iter().map(|d| d.as_secs_f64() * 1e6).collect()
+}
+
+/// [`row`] for a comparison without a target.
+fn informative_row(what: &str, a_name: &str, b_name: &str, a: &[Duration], b: &[Duration]) -> String {
+    let text = row(what, a_name, b_name, a, b);
+    match text.find("  [target") {
+        Some(at) => format!("{}  [cost of the observer; no target]\n\n", &text[..at]),
+        None => text,
+    }
 }
 
 /// One comparison: medians, spread, the median of per-round ratios, and the verdict.

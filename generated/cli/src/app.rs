@@ -1,6 +1,6 @@
 //! The root of the command line: the command tree (the generated endpoint commands and the
 //! hand-written ones around them) and the dispatch. Everything else sits below this module:
-//! `failure` (exit codes) at the bottom, then `json`, `output`, `http`, `profile`,
+//! `failure` (exit codes) at the bottom, then `json`, `record`, `output`, `http`, `profile`,
 //! `settings`, `args`, `schema`, `ctx`, the generated `spec`, and the hand-written commands
 //! (`tools`, `webhooks`, `api`, `follow`).
 
@@ -52,7 +52,7 @@ fn load(root: &ArgMatches, format: Format) -> Result<Settings, Failure> {
 fn cli(root: &ArgMatches, args: &ArgMatches) -> Result<Cli, Failure> {
     // An operation's subcommand (`assistants edit attach-kb`) has its own `--output`.
     let innermost = args.subcommand().map_or(args, |(_, sub)| sub);
-    Ok(Cli { settings: load(root, format_of(innermost))?, api: &spec::API })
+    Ok(Cli { settings: load(root, format_of(innermost))?, api: &spec::API, routes: spec::ROUTES })
 }
 
 /// Runs the chosen command.

@@ -52,6 +52,9 @@ pub(crate) struct Cli {
     pub settings: Settings,
     /// The API's facts.
     pub api: &'static Api,
+    /// Every endpoint's route by operation id (`calling.history`), to name the operation of
+    /// a recorded exchange.
+    pub routes: &'static [(&'static str, &'static Route)],
 }
 
 /// One request being built from the arguments.
@@ -285,6 +288,7 @@ impl Cli {
             payload: call.payload.clone(),
             safe: call.route.safe,
             accept: if call.route.binary { "*/*" } else { "application/json" },
+            operation: self.routes.iter().find(|(_, r)| std::ptr::eq(*r, call.route)).map(|(id, _)| *id),
         })
     }
 
@@ -467,6 +471,7 @@ impl Cli {
         }
         let req = self.request(call)?;
         let mut answer = self.settings.conn.send(&req).await?;
+        self.settings.conn.record(&req, answer.inner.status().as_u16(), answer.inner.headers(), None)?;
         let mut sink: Box<dyn std::io::Write> = match target {
             Some(path) => Box::new(std::io::BufWriter::new(
                 std::fs::File::create(path).map_err(|e| Failure::local(format!("cannot write `{path}`: {e}")))?,

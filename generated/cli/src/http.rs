@@ -12,6 +12,7 @@ use reqwest::{Method, Url};
 
 use crate::failure::Failure;
 use crate::json::{self, Node};
+use crate::record::{Exchange, Recorder};
 
 /// The most of an error body read to show the server's message.
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
@@ -52,6 +53,8 @@ pub(crate) struct Req {
     pub safe: bool,
     /// The `Accept` header.
     pub accept: &'static str,
+    /// The operation id (`calling.history`), when the request is an endpoint's.
+    pub operation: Option<&'static str>,
 }
 
 /// The configured connection: client, key and settings.
@@ -62,6 +65,8 @@ pub(crate) struct Conn {
     timeout: Duration,
     retries: u32,
     verbosity: u8,
+    /// `--record`: where every exchange is appended.
+    recorder: Option<Recorder>,
 }
 
 /// A success response, its body not yet read.
@@ -91,7 +96,42 @@ impl Conn {
             .tls_backend_preconfigured(tls_config(needs_tls)?)
             .build()
             .map_err(|e| Failure::local(format!("cannot set up HTTP: {e}")))?;
-        Ok(Conn { http, key, auth_header, timeout, retries, verbosity })
+        Ok(Conn { http, key, auth_header, timeout, retries, verbosity, recorder: None })
+    }
+
+    /// Appends every exchange to `recorder` (`--record`).
+    pub(crate) fn record_to(mut self, recorder: Option<Recorder>) -> Conn {
+        self.recorder = recorder;
+        self
+    }
+
+    /// Records one exchange of `req` when `--record` is on; `body` is `None` for a download.
+    pub(crate) fn record(
+        &self,
+        req: &Req,
+        status: u16,
+        headers: &HeaderMap,
+        body: Option<&[u8]>,
+    ) -> Result<(), Failure> {
+        let Some(recorder) = &self.recorder else { return Ok(()) };
+        // The emulator's control API (`ringg emulator ...`) is not the API: nothing to learn.
+        if req.url.path().starts_with("/__emulator/") {
+            return Ok(());
+        }
+        let path = match req.url.query() {
+            Some(query) => format!("{}?{query}", req.url.path()),
+            None => req.url.path().to_string(),
+        };
+        let exchange = Exchange {
+            kind: None,
+            operation: req.operation,
+            method: req.method.as_str(),
+            path: &path,
+            status,
+            headers,
+            body,
+        };
+        recorder.write(&exchange, &self.key)
     }
 
     /// The configured key (scrubbed from everything printed).
@@ -122,8 +162,10 @@ impl Conn {
                     }
                     let wait = retry_after(resp.headers());
                     let retry = status == 429 || (req.safe && (status == 408 || status >= 500));
+                    let headers = resp.headers().clone();
                     let body = read_limited(resp, ERROR_BODY_LIMIT).await;
                     self.log_body("<", &body);
+                    self.record(req, status, &headers, Some(&body))?;
                     (self.api_failure(req, status, &body), retry, wait)
                 }
                 Err(e) => {
@@ -156,6 +198,7 @@ impl Conn {
             }
         }
         self.log_body("<", &body);
+        self.record(req, answer.inner.status().as_u16(), answer.inner.headers(), Some(&body))?;
         Ok((answer, Bytes::from(body)))
     }
 

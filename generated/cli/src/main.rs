@@ -19,6 +19,7 @@ mod http;
 mod json;
 mod output;
 mod profile;
+mod record;
 mod schema;
 mod settings;
 #[rustfmt::skip]

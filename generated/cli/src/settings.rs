@@ -12,6 +12,7 @@ use crate::failure::Failure;
 use crate::http::Conn;
 use crate::output::{Format, Style};
 use crate::profile::{self, Profile};
+use crate::record::Recorder;
 
 /// What the settings need to know about the API (emitted from the spec into `spec::API`).
 #[derive(Debug)]
@@ -103,7 +104,10 @@ pub(crate) fn global_args(mut root: Command, api: &Api) -> Command {
         .arg(flag("insecure-http").action(ArgAction::SetTrue).help(
             "Allow a plain http:// base URL on another host (an emulator at http://emulator:8080); the key travels unencrypted",
         ))
-        .arg(flag("yes").short('y').action(ArgAction::SetTrue).help("Confirm destructive commands without asking"));
+        .arg(flag("yes").short('y').action(ArgAction::SetTrue).help("Confirm destructive commands without asking"))
+        .arg(flag("record").value_name("FILE").help(
+            "Append every exchange (each page too, and each delivery to `webhooks listen`) to FILE as NDJSON for `cargo xtask drift`; the key and credential fields are replaced by [redacted]",
+        ));
     for (name, _, id) in api.bases.iter().filter(|(_, _, f)| !f.is_empty()) {
         root = root.arg(flag(id).value_name("URL").help(format!(
             "Base URL of the `{name}` endpoints (default: --profile's, else {}_{}, else derived from --base-url)",
@@ -208,7 +212,8 @@ pub(crate) fn load(root: &ArgMatches, format: Format, api: &Api) -> Result<Setti
     let retries = root.get_one::<u32>("retries").copied().unwrap_or(3);
     let verbosity = root.get_count("verbose");
     let needs_tls = bases.iter().any(|(_, u)| u.starts_with("https:"));
-    let conn = Conn::new(key, api.auth_header, timeout, retries, verbosity, needs_tls)?;
+    let recorder = root.get_one::<String>("record").map(|path| Recorder::open(path)).transpose()?;
+    let conn = Conn::new(key, api.auth_header, timeout, retries, verbosity, needs_tls)?.record_to(recorder);
     let style = style(root, format);
     let wait_limit = root.get_one::<f64>("timeout").map(|_| timeout);
     Ok(Settings { conn, bases, style, yes: root.get_flag("yes"), wait_limit })

@@ -342,6 +342,8 @@ pub(crate) async fn control(cli: &Cli, name: &str, m: &ArgMatches) -> Result<(),
     let url = format!("{}/__emulator{path}", control_root(cli)?);
     let req = Req {
         label: format!("ringg emulator {name}"),
+        // Not an endpoint of the API; `--record` leaves it out.
+        operation: None,
         method: reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| Failure::local(e.to_string()))?,
         url: reqwest::Url::parse(&url).map_err(|e| Failure::usage(format!("cannot build the URL `{url}`: {e}")))?,
         payload: body.map_or(Payload::Empty, |b| Payload::Json(b.to_string().into_bytes())),

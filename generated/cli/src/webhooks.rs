@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 
 use crate::failure::Failure;
 use crate::http::{plain_client, redact_header};
+use crate::record::{Exchange, Recorder};
 use crate::spec;
 
 /// How long `trigger` and a forward wait for the handler, connection included.
@@ -229,6 +230,8 @@ struct Listener {
     require: Vec<(String, String)>,
     forward: Option<(reqwest::Url, reqwest::Client)>,
     tx: tokio::sync::mpsc::Sender<Value>,
+    /// `--record`: every delivery appended as a `webhook` or `callback` line.
+    recorder: Option<Recorder>,
 }
 
 impl Listener {
@@ -236,6 +239,34 @@ impl Listener {
     /// the answer.
     async fn handle(&self, req: hyper::Request<hyper::body::Incoming>) -> (u16, Bytes) {
         let (parts, body) = req.into_parts();
+        let (status, answer, line, body) = self.answer(&parts, body).await;
+        if let Some(recorder) = &self.recorder {
+            let kind = if line.get("event").and_then(Value::as_str) == Some(CALLBACK) { CALLBACK } else { "webhook" };
+            let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+            let exchange = Exchange {
+                kind: Some(kind),
+                operation: None,
+                method: parts.method.as_str(),
+                path,
+                status,
+                headers: &parts.headers,
+                body: body.as_deref(),
+            };
+            if let Err(failure) = recorder.write(&exchange, "") {
+                let _ = writeln!(std::io::stderr(), "warning: {}", failure.message);
+            }
+        }
+        let _ = self.tx.send(line).await;
+        (status, answer)
+    }
+
+    /// Reads, checks, describes and forwards one delivery: the status and body to answer, the
+    /// line to print, and the body read (`None` when it could not be read).
+    async fn answer(
+        &self,
+        parts: &hyper::http::request::Parts,
+        body: hyper::body::Incoming,
+    ) -> (u16, Bytes, Value, Option<Bytes>) {
         let mut headers = Map::new();
         for (name, value) in &parts.headers {
             let shown = redact_header(name.as_str(), value.to_str().unwrap_or("<binary>"), "");
@@ -252,8 +283,7 @@ impl Listener {
             Ok(b) => b.to_bytes(),
             Err(e) => {
                 line["error"] = json!(format!("the body could not be read: {e}"));
-                let _ = self.tx.send(line).await;
-                return (413, Bytes::from_static(br#"{"error":"body too large or broken"}"#));
+                return (413, Bytes::from_static(br#"{"error":"body too large or broken"}"#), line, None);
             }
         };
         let header_ok = |(k, v): &(String, String)| {
@@ -261,8 +291,12 @@ impl Listener {
         };
         if let Some((name, _)) = self.require.iter().find(|r| !header_ok(r)) {
             line["error"] = json!(format!("missing or wrong required header `{name}`"));
-            let _ = self.tx.send(line).await;
-            return (401, Bytes::from_static(br#"{"error":"a required header is missing or wrong"}"#));
+            return (
+                401,
+                Bytes::from_static(br#"{"error":"a required header is missing or wrong"}"#),
+                line,
+                Some(body),
+            );
         }
         let (mut status, described) = describe(&body);
         if let (Value::Object(l), Value::Object(d)) = (&mut line, described) {
@@ -293,8 +327,7 @@ impl Listener {
                 }
             }
         }
-        let _ = self.tx.send(line).await;
-        (status, answer)
+        (status, answer, line, Some(body))
     }
 }
 
@@ -317,7 +350,8 @@ async fn listen(m: &ArgMatches) -> Result<(), Failure> {
     // Whoever started it may stop reading stderr: that must not stop the listener.
     let _ = writeln!(std::io::stderr(), "listening for webhooks on http://{addr}/ (Ctrl-C to stop)");
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Value>(64);
-    let shared = Arc::new(Listener { require, forward, tx });
+    let recorder = m.get_one::<String>("record").map(|path| Recorder::open(path)).transpose()?;
+    let shared = Arc::new(Listener { require, forward, tx, recorder });
     loop {
         tokio::select! {
             accepted = listener.accept() => {

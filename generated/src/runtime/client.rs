@@ -37,6 +37,8 @@ pub(crate) struct ClientInner {
     pub(crate) timeout: Duration,
     pub(crate) connect_timeout: Duration,
     pub(crate) retry: RetryPolicy,
+    /// Where drift goes; `None` (the default) skips the check entirely.
+    pub(crate) drift: Option<super::drift::Observer>,
     custom_http_client: bool,
 }
 
@@ -160,6 +162,7 @@ impl fmt::Debug for Client {
             .field("connect_timeout", &inner.connect_timeout)
             .field("retry_policy", &inner.retry)
             .field("custom_http_client", &inner.custom_http_client)
+            .field("drift_observer", &inner.drift.is_some())
             .finish()
     }
 }
@@ -176,6 +179,7 @@ pub struct ClientBuilder {
     retry: Option<RetryPolicy>,
     http: Option<reqwest::Client>,
     allow_insecure_http: bool,
+    drift: Option<super::drift::Observer>,
     /// The API's static facts; `crate::API` unless the runtime's own tests set another.
     api: Option<&'static super::ApiConfig>,
 }
@@ -258,6 +262,28 @@ impl ClientBuilder {
         self
     }
 
+    /// Reports every place where a JSON response differs from the spec to `observer`, and as a
+    /// `tracing` event at debug level with target `ringg::drift` (see [`Drift`](super::Drift)).
+    ///
+    /// Each JSON response body is then walked a second time, strictly, against the shape the
+    /// spec gives its type: unknown keys, unknown enum values and tags, `null` in non-null
+    /// fields, missing required fields and values of the wrong type are reported, with the
+    /// operation, the JSON path and the JSON type, never a value but the unknown enum string.
+    /// Decoding is unchanged (unknown keys are still skipped, unknown enum values still decode
+    /// to `Unknown`), so nothing fails because of drift. Off by default, and then free: no
+    /// second parse happens.
+    pub fn drift_observer(mut self, observer: impl super::DriftObserver) -> ClientBuilder {
+        self.drift = Some(Arc::new(observer));
+        self
+    }
+
+    /// Reports drift only as `tracing` events (target `ringg::drift`, level debug), as
+    /// [`drift_observer`](ClientBuilder::drift_observer) does with an observer that ignores
+    /// every report.
+    pub fn drift_tracing(self) -> ClientBuilder {
+        self.drift_observer(super::drift::TracingOnly)
+    }
+
     /// Builds against another API description than the crate's, so that the runtime's tests
     /// do not depend on the base URL names of the spec they are generated with.
     #[cfg(test)]
@@ -332,6 +358,7 @@ impl ClientBuilder {
                 timeout,
                 connect_timeout,
                 retry: self.retry.unwrap_or_default(),
+                drift: self.drift,
                 custom_http_client,
             }),
         })
@@ -351,6 +378,7 @@ impl fmt::Debug for ClientBuilder {
             .field("retry_policy", &self.retry)
             .field("custom_http_client", &self.http.is_some())
             .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("drift_observer", &self.drift.is_some())
             .finish()
     }
 }

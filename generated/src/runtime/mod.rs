@@ -23,12 +23,15 @@
 //!   them are refused: a client pointed at a local fake never sends the key to production.
 //! - [`Error::outcome`] tells whether a failed request was never sent, rejected, accepted or
 //!   may have been processed.
+//! - Drift reports ([`drift`]) hold keys, paths, JSON types and unknown enum strings, never
+//!   another value of a body.
 
 #[cfg(feature = "blocking")]
 pub mod blocking;
 mod body;
 mod client;
 pub mod de;
+pub mod drift;
 mod error;
 mod json;
 mod paginate;
@@ -41,6 +44,8 @@ pub mod ser;
 mod timestamp;
 pub mod write;
 
+#[cfg(test)]
+mod drift_tests;
 #[cfg(test)]
 pub(crate) mod endpoint_support;
 #[cfg(test)]
@@ -58,6 +63,7 @@ use std::pin::Pin;
 pub use self::{
     body::{Body, Form, Upload},
     client::{Client, ClientBuilder},
+    drift::{Drift, DriftKind, DriftObserver, JsonType},
     error::{Error, ErrorKind, Outcome},
     json::{decode_slice, payload_from_value, payload_value, read_slice, tagged_object},
     paginate::{Page, Paginated, Paginator},

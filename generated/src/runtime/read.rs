@@ -14,6 +14,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::Patch;
+use super::drift::Shape;
 
 /// Where decoding failed and why; boxed, so that a `Read<T>` is hardly larger than `T`.
 #[derive(Debug)]
@@ -455,59 +456,81 @@ pub(crate) fn message_of(err: &serde_json::Error) -> String {
 
 /// A type the crate's reader decodes.
 pub trait FromJson: Sized {
+    /// What the spec says the JSON looks like, for the drift check of a client with an observer
+    /// ([`drift`](super::drift)); decoding never reads it.
+    const SHAPE: Shape;
+
     /// Reads one value at the reader's position.
     fn read(reader: &mut Reader<'_>) -> Read<Self>;
 }
 
 impl FromJson for String {
+    const SHAPE: Shape = Shape::String;
+
     fn read(reader: &mut Reader<'_>) -> Read<Self> {
         reader.str().map(Cow::into_owned)
     }
 }
 
 impl FromJson for bool {
+    const SHAPE: Shape = Shape::Boolean;
+
     fn read(reader: &mut Reader<'_>) -> Read<Self> {
         reader.bool()
     }
 }
 
 impl FromJson for i64 {
+    const SHAPE: Shape = Shape::Integer;
+
     fn read(reader: &mut Reader<'_>) -> Read<Self> {
         reader.i64()
     }
 }
 
 impl FromJson for f64 {
+    const SHAPE: Shape = Shape::Number;
+
     fn read(reader: &mut Reader<'_>) -> Read<Self> {
         reader.f64()
     }
 }
 
 impl FromJson for serde_json::Value {
+    const SHAPE: Shape = Shape::Any;
+
     fn read(reader: &mut Reader<'_>) -> Read<Self> {
         reader.value()
     }
 }
 
 impl FromJson for () {
+    const SHAPE: Shape = Shape::Null;
+
     fn read(reader: &mut Reader<'_>) -> Read<Self> {
         if reader.null() { Ok(()) } else { Err(reader.invalid("unit")) }
     }
 }
 
 impl<T: FromJson> FromJson for Option<T> {
+    const SHAPE: Shape = Shape::Nullable(&T::SHAPE);
+
     fn read(reader: &mut Reader<'_>) -> Read<Self> {
         if reader.null() { Ok(None) } else { T::read(reader).map(Some) }
     }
 }
 
 impl<T: FromJson> FromJson for Patch<T> {
+    const SHAPE: Shape = Shape::Nullable(&T::SHAPE);
+
     fn read(reader: &mut Reader<'_>) -> Read<Self> {
         if reader.null() { Ok(Patch::Null) } else { T::read(reader).map(Patch::Value) }
     }
 }
 
 impl<T: FromJson> FromJson for Vec<T> {
+    const SHAPE: Shape = Shape::List(&T::SHAPE);
+
     fn read(reader: &mut Reader<'_>) -> Read<Self> {
         let mut elements = reader.array("a sequence")?;
         let mut list = Vec::new();
@@ -519,6 +542,8 @@ impl<T: FromJson> FromJson for Vec<T> {
 }
 
 impl<V: FromJson> FromJson for BTreeMap<String, V> {
+    const SHAPE: Shape = Shape::Map(&V::SHAPE);
+
     fn read(reader: &mut Reader<'_>) -> Read<Self> {
         let mut fields = reader.object("a map")?;
         let mut map = BTreeMap::new();

@@ -192,7 +192,8 @@ async fn attempt<O: Operation>(
         let err = Error::api(status.as_u16(), &headers, &body, inner.key.secret());
         return Err((err, replayable));
     }
-    let response = Response::new(response, endpoint.name, endpoint.retry, timeout, inner.key.secret().clone());
+    let response = Response::new(response, endpoint.name, endpoint.retry, timeout, inner.key.secret().clone())
+        .observed_by(inner.drift.as_ref());
     O::decode(response).await.map_err(|e| (e, replayable))
 }
 

@@ -28,6 +28,8 @@ pub struct Response {
     timeout: Duration,
     request_id: Option<String>,
     secret: Arc<str>,
+    /// The client's drift observer, if it has one.
+    drift: Option<super::drift::Observer>,
 }
 
 impl Response {
@@ -39,7 +41,13 @@ impl Response {
         secret: Arc<str>,
     ) -> Response {
         let request_id = request_id(inner.headers());
-        Response { inner, endpoint, safety, timeout, request_id, secret }
+        Response { inner, endpoint, safety, timeout, request_id, secret, drift: None }
+    }
+
+    /// Hands JSON bodies to the client's drift observer, if it has one.
+    pub(crate) fn observed_by(mut self, observer: Option<&super::drift::Observer>) -> Response {
+        self.drift = observer.cloned();
+        self
     }
 
     /// The HTTP status code.
@@ -85,7 +93,7 @@ pub fn decode_json<T: DeserializeOwned + Send + 'static>(response: Response) -> 
 /// Reads the whole body and decodes it with the crate's own reader into `T`
 /// ([`read`](super::read)); failures are reported as by [`decode_json`].
 pub fn decode_read<T: super::read::FromJson + Send + 'static>(response: Response) -> DecodeFuture<T> {
-    Box::pin(ReadJson { body: Box::pin(read_json_body(response)), read: T::read })
+    Box::pin(ReadJson { body: Box::pin(read_json_body(response)), read: T::read, shape: &T::SHAPE })
 }
 
 /// The future of [`decode_read`]: the shared body read, then one typed read. Written out for
@@ -93,6 +101,8 @@ pub fn decode_read<T: super::read::FromJson + Send + 'static>(response: Response
 struct ReadJson<T> {
     body: Pin<Box<dyn Future<Output = Result<JsonBody, Error>> + Send>>,
     read: fn(&mut super::read::Reader<'_>) -> super::read::Read<T>,
+    /// The spec's shape of `T`, for the drift check.
+    shape: &'static super::drift::Shape,
 }
 
 impl<T> Future for ReadJson<T> {
@@ -104,6 +114,10 @@ impl<T> Future for ReadJson<T> {
             Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
             Poll::Pending => return Poll::Pending,
         };
+        // Only a client with an observer pays for the second, strict walk.
+        if let Some(observer) = &body.drift {
+            super::drift::check(&**observer, body.endpoint, self.shape, &body.bytes);
+        }
         // The type's own `read`, called through a pointer: nothing else here depends on `T`.
         let read = self.read;
         let mut reader = match body.reader() {
@@ -175,6 +189,7 @@ struct JsonBody {
     secret: Arc<str>,
     endpoint: &'static str,
     safety: RetrySafety,
+    drift: Option<super::drift::Observer>,
 }
 
 impl JsonBody {
@@ -212,10 +227,10 @@ pub(crate) fn read_failure(
 }
 
 async fn read_json_body(response: Response) -> Result<JsonBody, Error> {
-    let Response { inner, endpoint, safety, timeout, request_id, secret } = response;
+    let Response { inner, endpoint, safety, timeout, request_id, secret, drift } = response;
     let status = inner.status().as_u16();
     let bytes = inner.bytes().await.map_err(|e| Error::transport(e, Some(timeout)).with_endpoint(endpoint, safety))?;
-    Ok(JsonBody { bytes, status, request_id, secret, endpoint, safety })
+    Ok(JsonBody { bytes, status, request_id, secret, endpoint, safety, drift })
 }
 
 /// The JSON to decode from `bytes`: `null` for a blank body.

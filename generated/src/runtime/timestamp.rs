@@ -360,6 +360,8 @@ macro_rules! text_traits {
         }
 
         impl super::read::FromJson for $name {
+            const SHAPE: super::drift::Shape = super::drift::Shape::String;
+
             fn read(reader: &mut super::read::Reader<'_>) -> super::read::Read<Self> {
                 <String as super::read::FromJson>::read(reader).map(|raw| $name { raw })
             }

@@ -116,9 +116,9 @@ pub(crate) fn lib_rs(api: &Api) -> GeneratedFile {
         struct ReadmeDoctests;
 
         pub use runtime::{
-            ByteStream, Client, ClientBuilder, Date, DateParts, Error, ErrorKind, Offset, Outcome,
-            Page, Paginator, Patch, Request, RetryPolicy, TimeParts, Timestamp, TimestampError,
-            TimestampParts, Upload,
+            ByteStream, Client, ClientBuilder, Date, DateParts, Drift, DriftKind, DriftObserver,
+            Error, ErrorKind, JsonType, Offset, Outcome, Page, Paginator, Patch, Request,
+            RetryPolicy, TimeParts, Timestamp, TimestampError, TimestampParts, Upload,
         };
 
         /// The JSON value of free-form (`json`) fields, and the `serde_json` crate it comes

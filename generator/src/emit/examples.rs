@@ -125,11 +125,18 @@ pub(crate) fn examples(api: &Api) -> GeneratedFile {
     let read_helpers = if tests.iter().any(|t| t.to_string().contains("read_matches")) {
         quote! {
             /// The crate's own reader, which decodes responses and webhooks, reads the example
-            /// exactly as the type's `Deserialize` does.
+            /// exactly as the type's `Deserialize` does, and the drift check finds nothing in it.
             fn read_matches<T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug + #krate::runtime::read::FromJson>(example: &str) {
                 let read: T = #krate::runtime::read_slice(example.as_bytes()).unwrap_or_else(|e| panic!("the reader refuses the example: {e}"));
                 let decoded: T = serde_json::from_str(example).expect("the example decodes");
                 assert_eq!(read, decoded);
+                let value: serde_json::Value = serde_json::from_str(example).expect("the example parses");
+                // An open tagged union's example may carry a tag it does not list, on purpose.
+                let drift: Vec<_> = #krate::runtime::drift::walk("example", &T::SHAPE, &value)
+                    .into_iter()
+                    .filter(|d| d.kind != #krate::DriftKind::UnknownTag)
+                    .collect();
+                assert!(drift.is_empty(), "the example differs from its type's shape: {drift:?}");
             }
         }
     } else {
@@ -153,11 +160,24 @@ pub(crate) fn examples(api: &Api) -> GeneratedFile {
                 let mut unknown = object.clone();
                 unknown.insert("zz_not_a_field".into(), serde_json::json!({ "nested": [1, -2.5e3, null, true, "x\"y\\z", { "deep": [[]] }] }));
                 assert_eq!(read(&unknown).expect("unknown keys are skipped"), plain);
+                // The drift check reports the unknown key, and each missing key, at its path.
+                let drift = |object: &serde_json::Map<String, serde_json::Value>| {
+                    let value = serde_json::Value::Object(object.clone());
+                    #krate::runtime::drift::walk("example", &T::SHAPE, &value)
+                        .into_iter()
+                        .map(|d| (d.path, d.kind, d.json_type))
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(
+                    drift(&unknown),
+                    [("zz_not_a_field".to_owned(), #krate::DriftKind::UnknownField, Some(#krate::JsonType::Object))]
+                );
                 for key in required {
                     let mut missing = object.clone();
                     missing.remove(*key);
                     let err = read(&missing).expect_err("a required key is missing");
                     assert!(err.to_string().contains(&format!("missing field `{key}`")), "{err}");
+                    assert_eq!(drift(&missing), [((*key).to_owned(), #krate::DriftKind::MissingField, None)]);
                 }
                 for key in optional {
                     let mut absent = object.clone();

@@ -36,13 +36,93 @@ pub(crate) fn from_json(api: &Api, t: &TypeDef, imports: &mut Imports) -> TokenS
     } else {
         quote! {}
     };
+    let shape = shape(api, t, imports);
     quote! {
         impl crate::runtime::read::FromJson for #name {
+            const SHAPE: crate::runtime::drift::Shape = #shape;
+
             fn read(reader: &mut crate::runtime::read::Reader<'_>) -> crate::runtime::read::Read<Self> {
                 #uses
                 #body
             }
         }
+    }
+}
+
+/// The spec's shape of `t` (`FromJson::SHAPE`), which only the drift check of a client with an
+/// observer reads. A named type is a function returning a static, so that types may refer to
+/// each other in cycles; fields name their type's own `SHAPE`.
+fn shape(api: &Api, t: &TypeDef, imports: &mut Imports) -> TokenStream {
+    let of = |ty: TokenStream| quote! { &<#ty as FromJson>::SHAPE };
+    let form = match &t.kind {
+        TypeKind::Newtype => return quote! { crate::runtime::drift::Shape::String },
+        TypeKind::Object(fields) => {
+            let fields = fields.iter().map(|f| {
+                let shape = of(ty(api, &f.ty, imports));
+                if f.flatten {
+                    quote! { FieldShape::flatten(#shape) }
+                } else {
+                    let wire = lit(&f.wire);
+                    let absent = f.presence.may_be_absent();
+                    let nullable = matches!(f.presence, Presence::Nullable | Presence::OptionalNullable);
+                    quote! { FieldShape::new(#wire, #shape, #absent, #nullable) }
+                }
+            });
+            quote! { Form::Object(&[#(#fields),*]) }
+        }
+        TypeKind::OneOf(members) => {
+            let fields = members.iter().map(|m| {
+                let shape = of(ty(api, &m.ty, imports));
+                let wire = lit(&m.wire);
+                quote! { FieldShape::new(#wire, #shape, true, false) }
+            });
+            quote! { Form::Object(&[#(#fields),*]) }
+        }
+        TypeKind::Enum(values) => {
+            let values = values.iter().map(|v| lit(&v.wire));
+            quote! { Form::Enum(&[#(#values),*]) }
+        }
+        TypeKind::Union(members) => {
+            let members = members.iter().map(|m| of(ty(api, &m.ty, imports)));
+            quote! { Form::Union(&[#(#members),*]) }
+        }
+        TypeKind::Tagged(tagged) => {
+            let tag = lit(&tagged.tag);
+            let variants = tagged.variants.iter().map(|v| {
+                let value = lit(&v.tag_value);
+                match &v.ty {
+                    Some(pty) => {
+                        let payload = of(ty(api, &TypeRef::Named(pty.clone()), imports));
+                        quote! { (#value, Some(#payload)) }
+                    }
+                    None => quote! { (#value, None) },
+                }
+            });
+            quote! { Form::Tagged { tag: #tag, variants: &[#(#variants),*] } }
+        }
+    };
+    let name = lit(&t.name);
+    let uses = match &t.kind {
+        TypeKind::Object(_) | TypeKind::OneOf(_) => quote! {
+            use crate::runtime::drift::{FieldShape, Form, TypeShape};
+            use crate::runtime::read::FromJson;
+        },
+        TypeKind::Union(_) => quote! {
+            use crate::runtime::drift::{Form, TypeShape};
+            use crate::runtime::read::FromJson;
+        },
+        TypeKind::Tagged(tagged) if tagged.variants.iter().any(|v| v.ty.is_some()) => quote! {
+            use crate::runtime::drift::{Form, TypeShape};
+            use crate::runtime::read::FromJson;
+        },
+        _ => quote! { use crate::runtime::drift::{Form, TypeShape}; },
+    };
+    quote! {
+        crate::runtime::drift::Shape::Type(|| {
+            #uses
+            static SHAPE: TypeShape = TypeShape { name: #name, form: #form };
+            &SHAPE
+        })
     }
 }
 
