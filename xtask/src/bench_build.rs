@@ -132,8 +132,11 @@ fn measure(root: &Path, temp: &Path, rev: &str, short: &str, o: &Options) -> Res
     std::fs::create_dir_all(&base_root).map_err(|e| format!("cannot create {}: {e}", base_root.display()))?;
     unpack(root, rev, &base_root)?;
     // One target folder for both sides, the workspace's own: the dependencies are built once and
-    // most likely already, and each checkout's crates get artifacts of their own (cargo keys
-    // them by the package's path).
+    // most likely already. The two checkouts' `ringg` share artifacts (cargo names a workspace
+    // member's by its path inside the workspace, the same in both, and judges freshness by file
+    // times), so every timed step first touches the side's own `src/lib.rs`: each is a rebuild
+    // of that side's code. The consumers are separate crates depending on each side by its own
+    // path, so theirs are apart.
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
     let sides = [
         Side {
