@@ -13,6 +13,8 @@ use ringg_emulator::{Clock, Emulator};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+mod common;
+
 const DOCUMENT: &str = include_str!("../control-openapi.yaml");
 
 /// One answer: status (0 when the connection closed without one), content type and body.
@@ -688,38 +690,13 @@ async fn every_documented_route_answers_and_every_route_is_documented() {
 
 #[tokio::test]
 async fn the_binary_takes_the_default_key_and_a_manual_clock() {
-    use std::io::BufRead as _;
     let binary = env!("CARGO_BIN_EXE_ringg-emulator");
     let refused = std::process::Command::new(binary).args(["--clock", "manual", "--speed", "2"]).output().unwrap();
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--speed applies to the real clock"));
 
-    let mut child = std::process::Command::new(binary)
-        .args(["--port", "0", "--clock", "manual"])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let printed = tokio::task::spawn_blocking(move || {
-        let mut lines = std::io::BufReader::new(stdout);
-        let mut printed = String::new();
-        for _ in 0..12 {
-            let mut line = String::new();
-            if lines.read_line(&mut line).unwrap_or(0) == 0 || line.starts_with("Press Ctrl-C") {
-                break;
-            }
-            printed.push_str(&line);
-        }
-        printed
-    })
-    .await
-    .unwrap();
-    let address = printed
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("http://").filter(|a| !a.contains('/')))
-        .map(str::to_string);
+    let (mut child, printed, address) = common::binary(&["--port", "0", "--clock", "manual"]).await;
+    let address = Some(address).filter(|a| !a.is_empty());
     let result = async {
         let address = address.ok_or("no address printed")?;
         assert!(printed.contains(&format!("X-API-KEY: {}", ringg_emulator::DEFAULT_KEY)), "{printed}");

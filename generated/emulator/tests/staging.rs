@@ -9,6 +9,8 @@ use ringg::types::{AgentId, CallFrom, InitiateCallFromPool, PhoneNumber};
 use ringg_emulator::{Emulator, Fault, Fixtures, Operation};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+mod common;
+
 fn call(fx: &Fixtures, to: &str) -> InitiateCallFromPool {
     let from = CallFrom::Pool(fx.number_pool_id.clone());
     InitiateCallFromPool::new("Ada", PhoneNumber::new(to), fx.agent_id.clone(), from)
@@ -193,40 +195,6 @@ fn the_readme_shows_the_compiled_examples() {
     }
 }
 
-/// Runs the binary with `args` and returns it with the address it printed.
-#[cfg(unix)]
-async fn binary(args: &[&str]) -> (std::process::Child, String) {
-    use std::io::BufRead as _;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ringg-emulator"))
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let printed = tokio::task::spawn_blocking(move || {
-        let mut lines = std::io::BufReader::new(stdout);
-        let mut printed = String::new();
-        for _ in 0..16 {
-            let mut line = String::new();
-            if lines.read_line(&mut line).unwrap_or(0) == 0 || line.starts_with("Press Ctrl-C") {
-                break;
-            }
-            printed.push_str(&line);
-        }
-        printed
-    })
-    .await
-    .unwrap();
-    let address = printed
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("http://").filter(|a| !a.contains('/')))
-        .map(str::to_string)
-        .unwrap_or_default();
-    (child, address)
-}
-
 /// One control request with the default key; the answer's text.
 #[cfg(unix)]
 async fn control(address: &str, method: &str, path: &str, body: &str) -> String {
@@ -251,7 +219,7 @@ async fn the_binary_saves_its_state_on_sigterm_and_reads_it_at_start() {
     let file = path.to_str().unwrap();
     let args = ["--port", "0", "--clock", "manual", "--state", file];
 
-    let (mut first, address) = binary(&args).await;
+    let (mut first, _, address) = common::binary(&args).await;
     let set = control(&address, "PUT", "/__emulator/credits", r#"{"credits": 42}"#).await;
     assert!(set.starts_with("HTTP/1.1 200"), "{set}");
     let killed = std::process::Command::new("kill").args(["-TERM", &first.id().to_string()]).status().unwrap();
@@ -269,7 +237,7 @@ async fn the_binary_saves_its_state_on_sigterm_and_reads_it_at_start() {
     assert!(exited.is_some_and(|s| s.success()), "the binary did not exit cleanly on SIGTERM: {exited:?}");
     assert!(path.exists(), "no state file");
 
-    let (mut second, address) = binary(&args).await;
+    let (mut second, _, address) = common::binary(&args).await;
     let read = control(&address, "GET", "/__emulator/credits", "").await;
     let _ = second.kill();
     let _ = second.wait();
