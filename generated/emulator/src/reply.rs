@@ -20,6 +20,13 @@ pub(crate) struct Req<'a> {
     pub files: &'a HashMap<String, Vec<Part>>,
 }
 
+impl Req<'_> {
+    /// A path parameter; routing guarantees every parameter of the route's path is there.
+    pub(crate) fn path(&self, name: &str) -> &str {
+        self.params.get(name).map_or("", String::as_str)
+    }
+}
+
 /// A success.
 pub(crate) enum Reply {
     Json(Value),

@@ -17,14 +17,14 @@ pub(crate) fn list(st: &mut State, r: &Req) -> Out {
 
 /// `assistants.get`.
 pub(crate) fn get(st: &mut State, r: &Req) -> Out {
-    let id = path_id(r, "agent_id");
+    let id = r.path("agent_id");
     let a = st.agent(id).ok_or_else(|| not_found("agent", id))?;
     Ok(Reply::Json(json!({ "agents": public_agent(a) })))
 }
 
 /// `assistants.delete`: calls already placed finish and report to the agent's subscriptions.
 pub(crate) fn delete(st: &mut State, r: &Req) -> Out {
-    let id = path_id(r, "agent_id");
+    let id = r.path("agent_id");
     let Some(at) = st.agents.iter().position(|a| a["id"] == id) else {
         return Err(not_found("agent", id));
     };
@@ -42,17 +42,12 @@ pub(crate) fn delete(st: &mut State, r: &Req) -> Out {
 
 /// `assistants.update`.
 pub(crate) fn update(st: &mut State, r: &Req) -> Out {
-    update_agent(st, path_id(r, "agent_id"), r.body)
+    update_agent(st, r.path("agent_id"), r.body)
 }
 
 /// `assistants.create`.
 pub(crate) fn create(st: &mut State, r: &Req) -> Out {
     create_agent(st, r.body)
-}
-
-/// A path parameter; routing guarantees every parameter of the route's path is there.
-pub(crate) fn path_id<'a>(r: &'a Req, name: &str) -> &'a str {
-    r.params.get(name).map_or("", String::as_str)
 }
 
 fn voice(st: &State, id: &str) -> Result<Value, ApiError> {

@@ -8,7 +8,6 @@ use crate::spec::Operation;
 use crate::store::{Campaign, Event, PROCESSING_STEP_MS, State};
 use crate::views::{campaign_json, upload_json};
 
-use super::assistants::path_id;
 use super::{bad_file, file, retry_delay};
 
 /// `campaigns.save` and `campaigns.upload_csv`.
@@ -45,13 +44,13 @@ pub(crate) fn list(st: &mut State, r: &Req) -> Out {
 
 /// `campaigns.upload_status`.
 pub(crate) fn upload_status(st: &mut State, r: &Req) -> Out {
-    let c = upload(st, path_id(r, "bulk_list_id"))?;
+    let c = upload(st, r.path("bulk_list_id"))?;
     Ok(Reply::Json(upload_json(st, c)))
 }
 
 /// `campaigns.check_balance`: a minute of credits per row.
 pub(crate) fn check_balance(st: &mut State, r: &Req) -> Out {
-    let c = upload(st, path_id(r, "bulk_list_id"))?;
+    let c = upload(st, r.path("bulk_list_id"))?;
     let required = st.campaigns[c].rows.len() as f64 * st.config.credits_per_minute;
     let ok = st.credits >= required;
     Ok(Reply::Json(json!({
@@ -66,7 +65,7 @@ pub(crate) fn check_balance(st: &mut State, r: &Req) -> Out {
 
 /// `contacts.delete_list`: only a list no campaign has started from.
 pub(crate) fn delete_list(st: &mut State, r: &Req) -> Out {
-    let id = path_id(r, "list_id");
+    let id = r.path("list_id");
     let c = st
         .campaigns
         .iter()

@@ -5,7 +5,6 @@ use serde_json::{Value, json};
 use crate::reply::{ApiError, Out, Reply, Req, err, not_found, s};
 use crate::store::{Event, PROCESSING_STEP_MS, State, version_mut};
 
-use super::assistants::path_id;
 use super::bad_file;
 
 /// `knowledge_bases.list`.
@@ -21,14 +20,14 @@ pub(crate) fn list(st: &mut State, _r: &Req) -> Out {
 
 /// `knowledge_bases.get`.
 pub(crate) fn get(st: &mut State, r: &Req) -> Out {
-    let id = path_id(r, "kb_id");
+    let id = r.path("kb_id");
     let k = st.kbs.iter().find(|k| k["kb_id"] == id).ok_or_else(|| not_found("knowledge base", id))?;
     Ok(Reply::Json(k.clone()))
 }
 
 /// `knowledge_bases.delete`: also detached from every agent that used it.
 pub(crate) fn delete(st: &mut State, r: &Req) -> Out {
-    let id = path_id(r, "kb_id").to_string();
+    let id = r.path("kb_id").to_string();
     let k = st.kbs.iter().position(|k| k["kb_id"] == id.as_str()).ok_or_else(|| not_found("knowledge base", &id))?;
     // Later events address knowledge bases by index: keep the slot, mark it deleted.
     st.kbs[k] = json!({ "kb_id": Value::Null, "deleted": id });
